@@ -1,0 +1,232 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/hotpath-go/hotpath/kithara/worker"
+)
+
+// DefaultPrefetchDepth is how many chunks a SyncReader lets its worker fetch
+// ahead of the reader.
+const DefaultPrefetchDepth = 4
+
+// ReaderOption configures a SyncReader.
+type ReaderOption func(*readerConfig)
+
+type readerConfig struct {
+	chunkSize int
+	depth     int
+}
+
+// WithChunkSize sets the size of the chunks fetched from the source. Values
+// below 1 are ignored.
+func WithChunkSize(n int) ReaderOption {
+	return func(c *readerConfig) {
+		if n >= 1 {
+			c.chunkSize = n
+		}
+	}
+}
+
+// WithPrefetchDepth sets how many chunks may wait, fetched, for the reader.
+// Negative values are ignored.
+func WithPrefetchDepth(n int) ReaderOption {
+	return func(c *readerConfig) {
+		if n >= 0 {
+			c.depth = n
+		}
+	}
+}
+
+// SyncReader is an io.ReadSeekCloser over a Source. A prefetch worker fetches
+// chunks ahead of the read position; Read blocks until the next bytes are
+// there, the source ends (io.EOF) or fails (its error), or the reader's
+// context is done (ctx.Err()).
+//
+// Seeking anywhere at or after 0 is allowed, past the end too (reads there
+// return io.EOF); a seek inside the chunk being read costs nothing, any other
+// seek restarts the worker at the new position in a new epoch. An error from
+// the source is returned by every Read until a Seek, which retries.
+//
+// A SyncReader is not safe for concurrent use. Close it to stop its worker.
+type SyncReader struct {
+	src    Source
+	w      *worker.AsyncWorker[Chunk, SeekCmd]
+	cmds   chan<- SeekCmd
+	data   <-chan worker.Fetch[Chunk]
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	epochs worker.EpochValidator
+	pos    int64
+	cur    Chunk // cur.Data[off:] is unread and starts at pos
+	off    int
+	eof    bool  // no bytes follow cur in this epoch
+	err    error // the source failed at pos in this epoch
+	closed bool
+}
+
+var _ io.ReadSeekCloser = (*SyncReader)(nil)
+
+// NewSyncReader returns a reader at offset 0 of src and starts its prefetch
+// worker, which runs until Close or until ctx is done.
+func NewSyncReader(ctx context.Context, src Source, opts ...ReaderOption) *SyncReader {
+	cfg := readerConfig{chunkSize: DefaultChunkSize, depth: DefaultPrefetchDepth}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
+	ctx, cancel := context.WithCancel(ctx)
+	r := &SyncReader{src: src, w: w, cmds: w.Commands(), data: w.Data(), ctx: ctx, cancel: cancel}
+	go func() { _ = w.Run(ctx) }() // its result is seen through the data channel
+	return r
+}
+
+// Read implements io.Reader.
+func (r *SyncReader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, ErrClosed
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for r.off >= len(r.cur.Data) {
+		if err := r.recvChunk(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.cur.Data[r.off:])
+	r.off += n
+	r.pos += int64(n)
+	if r.off == len(r.cur.Data) {
+		r.dropChunk()
+	}
+	return n, nil
+}
+
+// recvChunk makes the next chunk of the current epoch the current chunk, or
+// returns why there is none.
+func (r *SyncReader) recvChunk() error {
+	r.dropChunk()
+	for {
+		if r.err != nil {
+			return r.err
+		}
+		if r.eof {
+			return io.EOF
+		}
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		f, ok := <-r.data
+		if !ok {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+			return ErrWorkerStopped
+		}
+		if !r.epochs.Valid(f.Epoch) {
+			f.Data.Release()
+			continue
+		}
+		c := f.Data
+		r.eof = f.EOF
+		switch {
+		case c.Err != nil:
+			r.err = c.Err
+			c.Release()
+		case c.Offset != r.pos:
+			// Within one epoch the worker delivers contiguous chunks from the
+			// seek target; anything else is a broken source or worker.
+			r.err = fmt.Errorf("stream: chunk at offset %d, reader at %d", c.Offset, r.pos)
+			c.Release()
+		case len(c.Data) == 0:
+			c.Release()
+		default:
+			r.cur, r.off = c, 0
+			return nil
+		}
+	}
+}
+
+// dropChunk returns the current chunk to its pool.
+func (r *SyncReader) dropChunk() {
+	r.cur.Release()
+	r.cur, r.off = Chunk{}, 0
+}
+
+// Seek implements io.Seeker. Seeking relative to the end needs a known length
+// (ErrUnknownLength otherwise); a target before 0 is ErrNegativePosition.
+func (r *SyncReader) Seek(offset int64, whence int) (int64, error) {
+	if r.closed {
+		return 0, ErrClosed
+	}
+	var base int64
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		base = r.pos
+	case io.SeekEnd:
+		n, known := r.src.Len()
+		if !known {
+			return 0, fmt.Errorf("stream: seek %d from end: %w", offset, ErrUnknownLength)
+		}
+		base = n
+	default:
+		return 0, fmt.Errorf("stream: seek: %w %d", ErrInvalidWhence, whence)
+	}
+	if offset > 0 && base > math.MaxInt64-offset {
+		return 0, fmt.Errorf("stream: seek %d from %d: position overflows int64", offset, base)
+	}
+	target := base + offset
+	if target < 0 {
+		return 0, fmt.Errorf("stream: seek to %d: %w", target, ErrNegativePosition)
+	}
+	r.seekTo(target)
+	return target, nil
+}
+
+func (r *SyncReader) seekTo(target int64) {
+	if r.err == nil {
+		if target == r.pos {
+			return
+		}
+		// Inside the current chunk the worker's stream still lines up: the
+		// next chunk starts where this one ends.
+		if start := r.cur.Offset; len(r.cur.Data) > 0 && target >= start && target < start+int64(len(r.cur.Data)) {
+			r.off = int(target - start)
+			r.pos = target
+			return
+		}
+	}
+	r.dropChunk()
+	r.pos, r.eof, r.err = target, false, nil
+	cmd := SeekCmd{Pos: target, Epoch: r.epochs.Next()}
+	select {
+	case r.cmds <- cmd:
+	case <-r.w.Done():
+		// The worker is gone; the next Read reports why.
+	}
+}
+
+// Close stops the prefetch worker, waits for it to end and returns the
+// buffers it holds. Later calls return nil; Read and Seek return ErrClosed.
+func (r *SyncReader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.cancel()
+	close(r.cmds)
+	<-r.w.Done()
+	r.dropChunk()
+	for f := range r.data {
+		f.Data.Release()
+	}
+	return nil
+}

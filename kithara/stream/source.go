@@ -1,0 +1,54 @@
+// Package stream turns a random-access byte [Source] that may still be
+// arriving (a cache file being downloaded, the byte space of an HLS playlist)
+// into a plain [io.ReadSeeker].
+//
+// A [BytePrefetchSource] walks the source in 64 KiB chunks on a
+// [worker.AsyncWorker]; a [SyncReader] receives those chunks, a few ahead of
+// the reader, and serves Read and Seek from them. Seeks carry an epoch so that
+// chunks fetched for the old position are recognised and dropped.
+package stream
+
+import (
+	"context"
+	"errors"
+)
+
+// Source is random-access bytes that may still be arriving (a cache file
+// being downloaded, an HLS byte space).
+//
+// Implementations must be safe for concurrent use: the prefetch worker calls
+// WaitRange and ReadAt while other goroutines may call Len.
+type Source interface {
+	// WaitRange blocks until bytes [start, end) are readable, or the data ends
+	// inside that range (then it returns nil and ReadAt returns the short
+	// count), or start is at/past a known end (io.EOF), or the source failed
+	// (that error), or ctx is done (ctx.Err()).
+	WaitRange(ctx context.Context, start, end int64) error
+	// ReadAt reads what is already available; it never waits.
+	ReadAt(p []byte, off int64) (int, error)
+	// Len reports the total length when it is known.
+	Len() (n int64, known bool)
+}
+
+// Errors callers may need to tell apart.
+var (
+	// ErrInvalidRange is returned by a Source for a range with a negative
+	// start or an end before its start.
+	ErrInvalidRange = errors.New("stream: invalid byte range")
+	// ErrNegativePosition is returned by Seek for a target before the start.
+	ErrNegativePosition = errors.New("stream: negative position")
+	// ErrUnknownLength is returned by Seek relative to the end of a source
+	// whose length is not known yet.
+	ErrUnknownLength = errors.New("stream: length unknown")
+	// ErrInvalidWhence is returned by Seek for a whence other than
+	// io.SeekStart, io.SeekCurrent or io.SeekEnd.
+	ErrInvalidWhence = errors.New("stream: invalid whence")
+	// ErrNoProgress reports a Source that said a range was ready and then
+	// read nothing at its start.
+	ErrNoProgress = errors.New("stream: source ready but read no bytes")
+	// ErrClosed is returned by a closed SyncReader.
+	ErrClosed = errors.New("stream: reader closed")
+	// ErrWorkerStopped is returned by Read when the prefetch worker has
+	// stopped for a reason other than the reader's context.
+	ErrWorkerStopped = errors.New("stream: prefetch worker stopped")
+)
