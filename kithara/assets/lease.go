@@ -23,7 +23,8 @@ func (l *Lease) Root() string { return l.root }
 // lease on the asset gets the same resource while any of them is open. A
 // resource the index records as complete comes back committed; any other file
 // is truncated, so the caller downloads it again. A failed resource is
-// replaced by a fresh one, so a retry starts from scratch.
+// replaced by a fresh one, so a retry starts from scratch. Callers that may
+// race to fill the same resource decide who writes with ClaimWriter.
 //
 // The resource is valid until the asset's last lease is closed; do not Close
 // it yourself.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // Status is the lifecycle state of a StreamingResource.
@@ -52,6 +53,7 @@ type StreamingOptions struct {
 type StreamingResource struct {
 	path     string
 	onCommit func(int64)
+	claimed  atomic.Bool
 
 	// io guards the file's lifetime and the commit boundary: reads and writes
 	// hold it shared, so Commit and Close (exclusive) never race an in-flight
@@ -106,6 +108,15 @@ func OpenStreaming(path string, opts StreamingOptions) (*StreamingResource, erro
 
 // Path returns the file's path.
 func (r *StreamingResource) Path() string { return r.path }
+
+// ClaimWriter reports whether the caller is the first to claim the right to
+// fill the resource. Parties sharing a resource (two readers of one URL) use it
+// so that only one of them downloads while the others wait for its bytes. The
+// claim is never released: a writer that gives up calls Fail, and a retry
+// starts on a fresh resource.
+func (r *StreamingResource) ClaimWriter() bool {
+	return r.claimed.CompareAndSwap(false, true)
+}
 
 // Status returns the resource's current lifecycle state.
 func (r *StreamingResource) Status() Status {

@@ -487,3 +487,20 @@ func TestStatusString(t *testing.T) {
 		}
 	}
 }
+
+func TestClaimWriterOnce(t *testing.T) {
+	r := openTemp(t, StreamingOptions{})
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if r.ClaimWriter() {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d claims succeeded, want 1", wins.Load())
+	}
+}
