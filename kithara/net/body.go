@@ -155,7 +155,7 @@ func (b *body) Read(p []byte) (int, error) {
 			return 0, b.err
 		}
 		if b.end >= 0 && b.next >= b.end {
-			b.finish(io.EOF)
+			b.finish(b.complete())
 			continue
 		}
 		if len(p) == 0 {
@@ -181,12 +181,18 @@ func (b *body) Read(p []byte) (int, error) {
 // past b.end. It returns the number of bytes delivered.
 func (b *body) readPart(p []byte) (int, error) {
 	a := b.cur
+	limit := int64(len(p))
 	if skip := b.next - a.pos; skip > 0 {
-		p = p[:min(int64(len(p)), skip)]
-	} else if b.end >= 0 {
-		p = p[:min(int64(len(p)), b.end-a.pos)]
+		limit = min(limit, skip)
 	}
-	n, err := a.read(p)
+	if b.end >= 0 {
+		limit = min(limit, b.end-a.pos)
+	}
+	if a.end >= 0 {
+		// One byte past the declared end reveals a longer body.
+		limit = min(limit, max(a.end-a.pos, 1))
+	}
+	n, err := a.read(p[:limit])
 	if a.end >= 0 && a.pos+int64(n) > a.end {
 		return 0, fmt.Errorf("%w: more than the %d bytes declared", ErrLengthMismatch, a.end-a.pos)
 	}
@@ -196,6 +202,22 @@ func (b *body) readPart(p []byte) (int, error) {
 	}
 	b.next += int64(n)
 	return n, err
+}
+
+// complete returns the outcome of a body that delivered its last byte:
+// io.EOF, unless the response goes on past the length it declared. Only a
+// response that ends where the body ends is checked; one cut short on
+// purpose (a range served from offset 0) is not.
+func (b *body) complete() error {
+	a := b.cur
+	if b.pending != nil || a.end < 0 || a.pos != a.end {
+		return io.EOF
+	}
+	var probe [1]byte
+	if n, _ := a.read(probe[:]); n > 0 {
+		return fmt.Errorf("GET %s: %w: more than the %d bytes declared", b.url, ErrLengthMismatch, a.end)
+	}
+	return io.EOF
 }
 
 // settle handles err, which ended reading from the current response: the

@@ -2,6 +2,7 @@ package net
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -39,6 +40,9 @@ func parseContentRange(v string) (contentRange, error) {
 	}
 	if cr.Last, err = parseOffset(last); err != nil {
 		return bad("bad last byte")
+	}
+	if cr.Last == math.MaxInt64 {
+		return bad("interval too large")
 	}
 	if cr.Last < cr.First {
 		return bad("last byte before first")

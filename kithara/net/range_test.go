@@ -227,3 +227,24 @@ func TestPartialBodyLongerThanContentRange(t *testing.T) {
 		t.Errorf("delivered %q before failing, want the 10 declared bytes", got)
 	}
 }
+
+// TestBodyLongerThanDeclared sends more bytes than a chunked 206 declares
+// for a range that ends with that part.
+func TestBodyLongerThanDeclared(t *testing.T) {
+	ts, _ := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Range", "bytes 0-9/10")
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write([]byte("0123456789"))
+		w.(http.Flusher).Flush()
+		w.Write([]byte("extra bytes"))
+	}))
+	c := newClient(t, Options{})
+	s, err := c.GetRange(context.Background(), ts.URL, Range{Start: 0, End: 10}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAll(t, s)
+	if !errors.Is(err, ErrLengthMismatch) || string(got) != "0123456789" {
+		t.Fatalf("read %q, %v; want the 10 declared bytes, then ErrLengthMismatch", got, err)
+	}
+}
