@@ -53,3 +53,6 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns the wrapped sentinel.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// ErrClosed reports use of a closed HlsSource.
+var ErrClosed = errors.New("hls: source closed")

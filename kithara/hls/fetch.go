@@ -1,0 +1,241 @@
+package hls
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hotpath-go/hotpath/kithara/assets"
+	"github.com/hotpath-go/hotpath/kithara/bufpool"
+	knet "github.com/hotpath-go/hotpath/kithara/net"
+	"github.com/hotpath-go/hotpath/kithara/storage"
+)
+
+// fetchManager downloads through the asset cache of one presentation:
+// playlists and keys as atomic resources, init sections and segments
+// streamed into streaming resources. A committed resource is a cache hit and
+// costs no request.
+type fetchManager struct {
+	net   knet.Net
+	lease *assets.Lease
+	now   func() time.Time
+}
+
+// Resource kinds, the first element of a resource key.
+const (
+	kindPlaylist = "playlists"
+	kindKey      = "keys"
+	kindSegment  = "segments"
+)
+
+// resourceKey names the resource holding u inside the presentation's asset.
+// The last path element alone (assets.KeyForURL) is not unique in HLS:
+// every variant has its "seg000.mp3". A hash of the canonical URL (query
+// included) makes it so; the readable name follows for people looking at
+// the cache.
+func resourceKey(kind string, u *url.URL) (string, error) {
+	canon, err := assets.CanonicalURL(u)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(canon))
+	name := assets.KeyForURL(u)
+	for len(name) > 96 || !utf8.ValidString(name) {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return kind + "/" + hex.EncodeToString(sum[:8]) + "-" + name, nil
+}
+
+// fetchPlaylist returns the playlist at u, from the cache when it is there.
+func (f *fetchManager) fetchPlaylist(ctx context.Context, u *url.URL) ([]byte, error) {
+	data, _, err := f.fetchAtomic(ctx, kindPlaylist, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("playlist %s: %w", u, err)
+	}
+	return data, nil
+}
+
+// fetchKey returns the raw key bytes at u, from the cache when they are
+// there, and whether they were.
+func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Header) ([]byte, bool, error) {
+	data, cached, err := f.fetchAtomic(ctx, kindKey, u, header)
+	if err != nil {
+		return nil, false, fmt.Errorf("key %s: %w", u, err)
+	}
+	return data, cached, nil
+}
+
+// fetchAtomic returns the whole resource at u, downloading it into an atomic
+// resource on a cache miss.
+func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
+	key, err := resourceKey(kind, u)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := f.lease.OpenAtomic(key)
+	if err != nil {
+		return nil, false, err
+	}
+	if data, err := res.Read(); err == nil {
+		return data, true, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	data, err := f.net.GetBytes(ctx, u.String(), header)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := res.Write(data); err != nil {
+		return nil, false, err
+	}
+	return data, false, nil
+}
+
+// fetched is a downloaded (or cached) init section or segment.
+type fetched struct {
+	res     *storage.StreamingResource
+	size    int64         // plaintext bytes
+	elapsed time.Duration // download time, 0 for a cache hit
+	cached  bool
+}
+
+// fetchInit downloads an init section (decrypting it with dec when it is
+// encrypted) into the cache.
+func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *Decrypter) (fetched, error) {
+	got, err := f.fetchStreamed(ctx, init.URI, dec, nil)
+	if err != nil {
+		return got, fmt.Errorf("init section %s: %w", init.URI, err)
+	}
+	return got, nil
+}
+
+// fetchSegment downloads one media segment into the cache, decrypting it
+// with dec while it streams in when dec is not nil. progress, when not nil,
+// is called with the number of bytes of every read from the network. A
+// segment already committed to the cache is returned at once.
+func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
+	got, err := f.fetchStreamed(ctx, seg.URI, dec, progress)
+	if err != nil {
+		return got, fmt.Errorf("segment %d (%s): %w", seg.Sequence, path.Base(seg.URI.Path), err)
+	}
+	return got, nil
+}
+
+// cachedStreaming returns the committed resource holding u, if there is one.
+func (f *fetchManager) cachedStreaming(u *url.URL) (*storage.StreamingResource, int64, bool) {
+	key, err := resourceKey(kindSegment, u)
+	if err != nil {
+		return nil, 0, false
+	}
+	res, err := f.lease.OpenStreaming(key)
+	if err != nil || res.Status() != storage.StatusCommitted {
+		return nil, 0, false
+	}
+	n, _ := res.Len()
+	return res, n, true
+}
+
+// fetchStreamed streams u into its streaming resource and commits it. On
+// failure the resource is failed, so the next attempt starts afresh.
+func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decrypter, progress func(n int)) (fetched, error) {
+	key, err := resourceKey(kindSegment, u)
+	if err != nil {
+		return fetched{}, err
+	}
+	res, err := f.lease.OpenStreaming(key)
+	if err != nil {
+		return fetched{}, err
+	}
+	if res.Status() == storage.StatusCommitted {
+		n, _ := res.Len()
+		return fetched{res: res, size: n, cached: true}, nil
+	}
+	start := f.now()
+	size, err := f.download(ctx, u, res, dec, progress)
+	if err != nil {
+		res.Fail(err)
+		return fetched{}, err
+	}
+	if err := res.Commit(size); err != nil {
+		res.Fail(err)
+		return fetched{}, err
+	}
+	return fetched{res: res, size: size, elapsed: f.now().Sub(start)}, nil
+}
+
+// download copies the body of u into res, through dec when it is set, and
+// returns the number of bytes written.
+func (f *fetchManager) download(ctx context.Context, u *url.URL, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
+	st, err := f.net.GetStream(ctx, u.String(), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Body.Close()
+	buf := bufpool.Bytes.Get(32 << 10)
+	defer bufpool.Bytes.Put(buf)
+	var plain []byte
+	if dec != nil {
+		plain = bufpool.Bytes.Get(32<<10 + 16)
+		defer func() { bufpool.Bytes.Put(plain) }()
+	}
+	var off int64
+	write := func(p []byte) error {
+		if len(p) == 0 {
+			return nil
+		}
+		n, err := res.WriteAt(p, off)
+		off += int64(n)
+		return err
+	}
+	for {
+		n, rerr := st.Body.Read(buf[:cap(buf)])
+		if n > 0 {
+			if progress != nil {
+				progress(n)
+			}
+			chunk := buf[:n]
+			if dec != nil {
+				plain = dec.Update(plain[:0], chunk)
+				chunk = plain
+			}
+			if err := write(chunk); err != nil {
+				return off, err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return off, rerr
+		}
+	}
+	if dec != nil {
+		tail, err := dec.Final(plain[:0])
+		if err != nil {
+			return off, err
+		}
+		if err := write(tail); err != nil {
+			return off, err
+		}
+	}
+	return off, nil
+}
+
+// segmentName is the name errors use for a segment or playlist URL.
+func segmentName(u *url.URL) string {
+	if name := path.Base(u.Path); name != "." && name != "/" {
+		return name
+	}
+	return strings.TrimPrefix(u.String(), "//")
+}
