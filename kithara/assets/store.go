@@ -147,8 +147,11 @@ func (s *Store) Acquire(root string) (*Lease, error) {
 	}
 	e.pins++
 	s.touchLocked(e)
-	s.evictLocked()
-	s.persistLocked()
+	// The new order reaches the disk at the release, which touches the
+	// asset again; only an eviction must be recorded at once.
+	if s.evictLocked() {
+		s.persistLocked()
+	}
 	return &Lease{store: s, root: root}, nil
 }
 
@@ -220,15 +223,16 @@ func (s *Store) overLocked(count int, bytes int64) bool {
 }
 
 // evictLocked deletes unpinned assets, least recently used first, until the
-// limits hold or only pinned assets are left.
-func (s *Store) evictLocked() {
+// limits hold or only pinned assets are left. It reports whether it deleted
+// any.
+func (s *Store) evictLocked() (evicted bool) {
 	count, bytes := len(s.assets), s.bytesLocked()
 	if !s.overLocked(count, bytes) {
-		return
+		return false
 	}
 	for _, e := range s.lruLocked() {
 		if !s.overLocked(count, bytes) {
-			return
+			return evicted
 		}
 		// Resources being written live only in pinned assets; the second
 		// test is a guard, not a case that occurs.
@@ -240,6 +244,7 @@ func (s *Store) evictLocked() {
 			continue
 		}
 		delete(s.assets, e.root)
+		evicted = true
 		count--
 		bytes -= e.bytes()
 		s.log.Debug("cache: evicted asset", "root", e.root, "bytes", e.bytes())
@@ -247,6 +252,7 @@ func (s *Store) evictLocked() {
 	if s.overLocked(count, bytes) {
 		s.log.Debug("cache: over its limits, every remaining asset is pinned", "assets", count, "bytes", bytes)
 	}
+	return evicted
 }
 
 // persistLocked writes the index. The tree is the source of truth, so a

@@ -64,6 +64,7 @@ type StreamingResource struct {
 
 	mu        sync.Mutex
 	avail     RangeSet
+	dirty     bool // written since open: Commit must sync
 	status    Status
 	finalLen  int64
 	failure   error
@@ -168,6 +169,7 @@ func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	n, err := r.file.WriteAt(p, off)
 	r.mu.Lock()
 	r.avail.Insert(off, off+int64(n))
+	r.dirty = true
 	r.notifyLocked()
 	r.mu.Unlock()
 	if err != nil {
@@ -290,15 +292,19 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 	r.io.Lock()
 	r.mu.Lock()
 	err := r.commitCheckLocked(finalLen)
-	done := r.status == StatusCommitted
+	done, dirty := r.status == StatusCommitted, r.dirty
 	r.mu.Unlock()
 	if err != nil || done {
 		r.io.Unlock()
 		return err
 	}
-	if err := r.file.Sync(); err != nil {
-		r.io.Unlock()
-		return fmt.Errorf("commit %s: %w", r.path, err)
+	// Bytes found on disk at open were synced by whoever wrote them; only
+	// our own writes need syncing.
+	if dirty {
+		if err := r.file.Sync(); err != nil {
+			r.io.Unlock()
+			return fmt.Errorf("commit %s: %w", r.path, err)
+		}
 	}
 	r.mu.Lock()
 	r.status = StatusCommitted
