@@ -62,7 +62,7 @@ func (c *HttpClient) openBody(ctx context.Context, rawURL string, header http.He
 		cancel(nil)
 		return nil, a.httpError(rawURL)
 	}
-	meta, err := c.describe(a, r, ranged)
+	meta, end, err := c.describe(a, r, ranged)
 	if err != nil {
 		a.close()
 		cancel(nil)
@@ -79,11 +79,8 @@ func (c *HttpClient) openBody(ctx context.Context, rawURL string, header http.He
 		lastModified: meta.LastModified,
 		total:        meta.Total,
 		next:         meta.Offset,
-		end:          -1,
+		end:          end,
 		cur:          a,
-	}
-	if meta.ContentLength >= 0 {
-		b.end = meta.Offset + meta.ContentLength
 	}
 	switch {
 	case c.resume.MaxRetries <= 0:
@@ -97,10 +94,11 @@ func (c *HttpClient) openBody(ctx context.Context, rawURL string, header http.He
 }
 
 // describe checks the first response of a body against the request and
-// returns its metadata; it sets the bytes a declares.
-func (c *HttpClient) describe(a *attempt, r Range, ranged bool) (Meta, error) {
+// returns its metadata and the resource offset where the body ends (-1 when
+// unknown); it sets the bytes a declares.
+func (c *HttpClient) describe(a *attempt, r Range, ranged bool) (m Meta, end int64, err error) {
 	resp := a.resp
-	m := metaOf(resp)
+	m = metaOf(resp)
 	declared := resp.ContentLength
 	if resp.Uncompressed {
 		declared = -1
@@ -110,20 +108,20 @@ func (c *HttpClient) describe(a *attempt, r Range, ranged bool) (Meta, error) {
 	case resp.StatusCode == http.StatusPartialContent && ranged:
 		got, err := parseContentRange(cr)
 		if err != nil {
-			return m, err
+			return m, 0, err
 		}
 		if got.First != r.Start || (!r.open() && got.Last >= r.End) {
-			return m, fmt.Errorf("%w: asked %s, got Content-Range %q", ErrContentRange, r, cr)
+			return m, 0, fmt.Errorf("%w: asked %s, got Content-Range %q", ErrContentRange, r, cr)
 		}
 		if declared >= 0 && declared != got.Len() {
-			return m, fmt.Errorf("%w: Content-Length %d for Content-Range %q", ErrContentRange, declared, cr)
+			return m, 0, fmt.Errorf("%w: Content-Length %d for Content-Range %q", ErrContentRange, declared, cr)
 		}
 		a.pos, a.end = got.First, got.Last+1
 		m.Total = got.Total
 	case resp.StatusCode == http.StatusPartialContent:
-		return m, fmt.Errorf("%w: 206 answer to a request without Range", ErrContentRange)
+		return m, 0, fmt.Errorf("%w: 206 answer to a request without Range", ErrContentRange)
 	case cr != "":
-		return m, fmt.Errorf("%w: status %d with Content-Range %q", ErrContentRange, resp.StatusCode, cr)
+		return m, 0, fmt.Errorf("%w: status %d with Content-Range %q", ErrContentRange, resp.StatusCode, cr)
 	default:
 		// The whole resource: for a range request the server ignored Range,
 		// and the body skips to r.Start.
@@ -131,20 +129,29 @@ func (c *HttpClient) describe(a *attempt, r Range, ranged bool) (Meta, error) {
 		m.Total = declared
 	}
 	m.Offset = r.Start
-	end := int64(-1)
+	end = -1
 	if !r.open() {
 		end = r.End
 	}
-	if m.Total >= 0 && (end < 0 || end > m.Total) {
-		end = m.Total
-	}
-	if end >= 0 {
-		if r.Start > end {
-			return m, fmt.Errorf("%w: %s starts past the end of a %d-byte resource", ErrContentRange, r, m.Total)
+	switch {
+	case m.Total >= 0:
+		if end < 0 || end > m.Total {
+			end = m.Total
 		}
-		m.ContentLength = end - r.Start
+	case resp.StatusCode == http.StatusPartialContent:
+		// Of a resource of unknown size, only the declared part is sure
+		// to exist: asking for more could overrun it.
+		end = a.end
+	default:
+		// An unsized whole resource: cut it at r.End if it gets there,
+		// but promise no length.
+		return m, end, nil
 	}
-	return m, nil
+	if r.Start > end {
+		return m, 0, fmt.Errorf("%w: %s starts past the end of a %d-byte resource", ErrContentRange, r, m.Total)
+	}
+	m.ContentLength = end - r.Start
+	return m, end, nil
 }
 
 // Read delivers the next bytes of the resource, resuming the transfer when
@@ -231,7 +238,7 @@ func (b *body) settle(err error) {
 			b.finish(io.EOF)
 			return
 		case a.end >= 0 && a.pos >= a.end:
-			if b.end < 0 || b.next >= b.end {
+			if b.end < 0 || b.next >= b.end || b.total < 0 {
 				b.finish(io.EOF)
 				return
 			}

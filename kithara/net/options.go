@@ -47,7 +47,10 @@ type Options struct {
 // withDefaults returns o with zero fields set to their defaults.
 func (o Options) withDefaults() Options {
 	if o.Client == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		t := &http.Transport{Proxy: http.ProxyFromEnvironment}
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			t = dt.Clone()
+		}
 		t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
 		o.Client = &http.Client{Transport: t}
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -109,6 +110,9 @@ func TestGetRangeServerIgnoringRangeWithoutLength(t *testing.T) {
 	s, err := c.GetRange(context.Background(), ts.URL, Range{Start: 5000, End: 25_000}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.ContentLength != -1 || s.Total != -1 || s.Offset != 5000 {
+		t.Errorf("unsized body: length %d total %d offset %d, want -1 -1 5000", s.ContentLength, s.Total, s.Offset)
 	}
 	got, err := readAll(t, s)
 	if err != nil || !bytes.Equal(got, data[5000:25_000]) {
@@ -246,5 +250,33 @@ func TestBodyLongerThanDeclared(t *testing.T) {
 	got, err := readAll(t, s)
 	if !errors.Is(err, ErrLengthMismatch) || string(got) != "0123456789" {
 		t.Fatalf("read %q, %v; want the 10 declared bytes, then ErrLengthMismatch", got, err)
+	}
+}
+
+// TestGetRangeUnknownTotal takes a part of a resource of unknown size at its
+// word: no continuation is asked for past it.
+func TestGetRangeUnknownTotal(t *testing.T) {
+	var count atomic.Int32
+	ts, _ := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		count.Add(1)
+		w.Header().Set("Content-Range", "bytes 100-149/*")
+		w.Header().Set("Content-Length", "50")
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(payload(150)[100:])
+	}))
+	c := newClient(t, Options{})
+	s, err := c.GetRange(context.Background(), ts.URL, Range{Start: 100, End: 300}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ContentLength != 50 || s.Total != -1 {
+		t.Errorf("length %d total %d, want 50 and unknown", s.ContentLength, s.Total)
+	}
+	got, err := readAll(t, s)
+	if err != nil || !bytes.Equal(got, payload(150)[100:]) {
+		t.Fatalf("got %d bytes, %v", len(got), err)
+	}
+	if n := count.Load(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
 	}
 }
