@@ -59,8 +59,9 @@ func (c *HttpClient) openBody(ctx context.Context, rawURL string, header http.He
 		return nil, err
 	}
 	if !success(a.resp.StatusCode) {
+		he := a.httpError(rawURL)
 		cancel(nil)
-		return nil, a.httpError(rawURL)
+		return nil, he
 	}
 	meta, end, err := c.describe(a, r, ranged)
 	if err != nil {
