@@ -1,6 +1,7 @@
 package assets
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -55,7 +56,7 @@ type resourceRecord struct {
 // tampered index.
 func decodeIndex(data []byte) (*indexFile, error) {
 	var idx indexFile
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&idx); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -124,12 +123,11 @@ func probeLength(ctx context.Context, client knet.Net, rawURL string, header htt
 }
 
 // WaitRange blocks until bytes [start, end) can be read, following the
-// stream.Source contract. Before the download ends, a start at or past the
-// declared length is already io.EOF.
+// stream.Source contract. The end of the file is only known for sure once the
+// download is committed, so a range at or past the declared length waits for
+// that (and gets io.EOF) or for the download's failure: a reader never sees a
+// clean end of a file that failed.
 func (s *Source) WaitRange(ctx context.Context, start, end int64) error {
-	if n := s.declared.Load(); n >= 0 && start >= n && start >= 0 && end >= start {
-		return io.EOF
-	}
 	return s.res.WaitRange(ctx, start, end)
 }
 
@@ -139,7 +137,7 @@ func (s *Source) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // Len reports the length: the committed one, or before that the one the
-// server declared.
+// server declared, which the download then verifies.
 func (s *Source) Len() (n int64, known bool) {
 	if n, ok := s.res.Len(); ok {
 		return n, true
