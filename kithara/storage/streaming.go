@@ -55,11 +55,11 @@ type StreamingResource struct {
 	onCommit func(int64)
 	claimed  atomic.Bool
 
-	// io guards the file's lifetime and the commit boundary: reads and writes
+	// ioMu guards the file's lifetime and the commit boundary: reads and writes
 	// hold it shared, so Commit and Close (exclusive) never race an in-flight
 	// pwrite — a commit therefore validates exactly the bytes that are on
 	// disk, and no write can land after it.
-	io   sync.RWMutex
+	ioMu sync.RWMutex
 	file *os.File
 
 	mu        sync.Mutex
@@ -158,8 +158,8 @@ func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 || int64(len(p)) > math.MaxInt64-off {
 		return 0, fmt.Errorf("write %s at %d+%d: %w", r.path, off, len(p), ErrInvalidRange)
 	}
-	r.io.RLock()
-	defer r.io.RUnlock()
+	r.ioMu.RLock()
+	defer r.ioMu.RUnlock()
 	if err := r.writableErr(); err != nil {
 		return 0, fmt.Errorf("write %s at %d: %w", r.path, off, err)
 	}
@@ -198,8 +198,8 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, ErrInvalidRange)
 	}
-	r.io.RLock()
-	defer r.io.RUnlock()
+	r.ioMu.RLock()
+	defer r.ioMu.RUnlock()
 
 	r.mu.Lock()
 	if err := r.stateErrLocked(); err != nil {
@@ -289,20 +289,20 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 	if finalLen < 0 {
 		return fmt.Errorf("commit %s at %d: %w", r.path, finalLen, ErrInvalidRange)
 	}
-	r.io.Lock()
+	r.ioMu.Lock()
 	r.mu.Lock()
 	err := r.commitCheckLocked(finalLen)
 	done, dirty := r.status == StatusCommitted, r.dirty
 	r.mu.Unlock()
 	if err != nil || done {
-		r.io.Unlock()
+		r.ioMu.Unlock()
 		return err
 	}
 	// Bytes found on disk at open were synced by whoever wrote them; only
 	// our own writes need syncing.
 	if dirty {
 		if err := r.file.Sync(); err != nil {
-			r.io.Unlock()
+			r.ioMu.Unlock()
 			return fmt.Errorf("commit %s: %w", r.path, err)
 		}
 	}
@@ -311,7 +311,7 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 	r.finalLen = finalLen
 	r.notifyLocked()
 	r.mu.Unlock()
-	r.io.Unlock()
+	r.ioMu.Unlock()
 
 	if r.onCommit != nil {
 		r.onCommit(finalLen)
@@ -359,8 +359,8 @@ func (r *StreamingResource) Fail(cause error) {
 // Close releases the file. Waiters return ErrClosed; later calls of any
 // method but Close, Status and Path return ErrClosed. Close is idempotent.
 func (r *StreamingResource) Close() error {
-	r.io.Lock()
-	defer r.io.Unlock()
+	r.ioMu.Lock()
+	defer r.ioMu.Unlock()
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
