@@ -14,9 +14,9 @@ import (
 // fails half-way it asks for the rest with a range request from the first
 // byte not yet delivered, guarded by the resource's validators.
 //
-// One goroutine reads; Close may come from another. Only the reader writes
-// the fields below mu except cur, which it writes under mu so that Close can
-// release the response in flight.
+// One goroutine reads; Close may come from another. Close touches only ctx
+// (through cancel) and cur, which the reader swaps under mu, so that Close
+// can release the response in flight.
 type body struct {
 	c      *HttpClient
 	ctx    context.Context // cancelled by Close with ErrBodyClosed

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -300,5 +301,53 @@ func TestStreamRejectsUnaskedPartialContent(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), ts.URL) {
 		t.Errorf("error %q lacks the URL", err)
+	}
+}
+
+func TestCallerRangeHeaderIsIgnored(t *testing.T) {
+	data := payload(300)
+	res := &resource{data: data, etag: `"i"`, acceptRanges: "bytes"}
+	ts, _ := startServer(t, res)
+	c := newClient(t, Options{})
+	s, err := c.GetStream(context.Background(), ts.URL, http.Header{"Range": {"bytes=10-20"}, "If-Range": {`"i"`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAll(t, s)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("got %d bytes, %v; want the whole resource", len(got), err)
+	}
+	if h := res.header(0); h.Get("Range") != "" || h.Get("If-Range") != "" {
+		t.Errorf("sent Range %q If-Range %q", h.Get("Range"), h.Get("If-Range"))
+	}
+}
+
+func TestConcurrentRanges(t *testing.T) {
+	data := payload(1 << 20)
+	ts, _ := startServer(t, &resource{data: data, etag: `"cc"`, acceptRanges: "bytes"})
+	c := newClient(t, Options{})
+	const parts = 16
+	size := int64(len(data) / parts)
+	errs := make(chan error, parts)
+	for i := range int64(parts) {
+		go func() {
+			r := Range{Start: i * size, End: (i + 1) * size}
+			s, err := c.GetRange(context.Background(), ts.URL, r, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Body.Close()
+			got, err := io.ReadAll(s.Body)
+			if err == nil && !bytes.Equal(got, data[r.Start:r.End]) {
+				err = fmt.Errorf("part %d differs", i)
+			}
+			errs <- err
+		}()
+	}
+	for range parts {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

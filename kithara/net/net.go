@@ -10,7 +10,8 @@ import (
 // Net fetches resources over HTTP.
 //
 // Every method takes a context that cancels the call (and, for streams, the
-// body) and optional extra request headers; header may be nil. URLs must be
+// body) and optional extra request headers; header may be nil, and its Range
+// and If-Range entries are ignored because ranges are the client's to manage. URLs must be
 // absolute http or https URLs, otherwise the call fails with [ErrInvalidURL]
 // before any request is made. A response outside 2xx is an [*HTTPError].
 type Net interface {
