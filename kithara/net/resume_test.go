@@ -345,3 +345,34 @@ func TestCloseAbortsBlockedRead(t *testing.T) {
 		t.Errorf("Read after Close = %v, want ErrBodyClosed", err)
 	}
 }
+
+func TestGetBytesResumes(t *testing.T) {
+	data := payload(80_000)
+	res := &resource{data: data, etag: `"gb"`, acceptRanges: "bytes", cuts: []int{33_333}}
+	ts, _ := startServer(t, res)
+	c := newClient(t, Options{Resume: resumePolicy(&sleepRecorder{})})
+	got, err := c.GetBytes(context.Background(), ts.URL, nil)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("got %d bytes, %v", len(got), err)
+	}
+	if r := res.header(1).Get("Range"); r != "bytes=33333-79999" {
+		t.Errorf("resume asked %q", r)
+	}
+}
+
+func TestIfRangeValidator(t *testing.T) {
+	const lm = "Wed, 04 Jan 2006 00:00:00 GMT"
+	for _, tc := range []struct {
+		etag, lastModified, want string
+	}{
+		{`"strong"`, lm, `"strong"`},
+		{`W/"weak"`, lm, lm},
+		{`W/"weak"`, "", ""},
+		{"", "", ""},
+	} {
+		b := &body{etag: tc.etag, lastModified: tc.lastModified}
+		if got := b.validator(); got != tc.want {
+			t.Errorf("validator(ETag %q, Last-Modified %q) = %q, want %q", tc.etag, tc.lastModified, got, tc.want)
+		}
+	}
+}
