@@ -30,13 +30,16 @@
 // no network. Any other leftover is truncated: bytes of an interrupted
 // download were never synced and are not trusted.
 //
-// The index is JSON, replaced atomically on every change, and holds the LRU
-// order, the size of every resource and its completion. The tree is the source
-// of truth: at Open the index is reconciled with the directories on disk, and
-// an index that cannot be read or parsed is rebuilt from the tree with a
-// warning (its completion records are then lost, so those resources download
-// again). One Store per directory: two processes sharing a cache directory
-// would overwrite each other's index.
+// The index is JSON, replaced atomically (temp file, fsync, rename), and
+// holds the LRU order, the size of every resource and its completion. It is
+// written when a record changes (a commit, an atomic write, a size found on
+// release, an eviction) and at Close; a use that only reorders the LRU waits
+// for the next write, so a crash forgets at most some recent uses. The tree
+// is the source of truth: at Open the index is reconciled with the
+// directories on disk, and an index that cannot be read or parsed is rebuilt
+// from the tree with a warning (its completion records are then lost, so
+// those resources download again). One Store per directory: two processes
+// sharing a cache directory would overwrite each other's index.
 //
 // # Eviction
 //

@@ -147,8 +147,6 @@ func (s *Store) Acquire(root string) (*Lease, error) {
 	}
 	e.pins++
 	s.touchLocked(e)
-	// The new order reaches the disk at the release, which touches the
-	// asset again; only an eviction must be recorded at once.
 	if s.evictLocked() {
 		s.persistLocked()
 	}
@@ -193,6 +191,11 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// touchLocked makes e the most recently used asset. The new order is written
+// with the next change that must reach the disk (a commit, an eviction, a
+// changed size) or at Close, not at once: a crash forgets some recent uses,
+// which costs nothing but eviction order, while a synced write per lease would
+// cost more than reading a cached file.
 func (s *Store) touchLocked(e *assetEntry) {
 	s.clock++
 	e.lastUsed = s.clock
@@ -302,39 +305,44 @@ func (s *Store) releaseLocked(root string) error {
 		return nil
 	}
 	err := closeStreaming(e)
-	s.refreshSizesLocked(e)
+	changed := s.refreshSizesLocked(e)
 	s.touchLocked(e)
-	s.evictLocked()
-	s.persistLocked()
+	if s.evictLocked() || changed {
+		s.persistLocked()
+	}
 	return err
 }
 
-func (s *Store) refreshSizesLocked(e *assetEntry) {
+// refreshSizesLocked reads the sizes of e's files back from disk and reports
+// whether any record changed.
+func (s *Store) refreshSizesLocked(e *assetEntry) (changed bool) {
 	scanned, err := scanAsset(s.dir, e.root, s.log.Warn)
 	if errors.Is(err, fs.ErrNotExist) {
-		if len(e.resources) == 0 {
-			delete(s.assets, e.root) // acquired, never written
-		}
-		return
+		delete(s.assets, e.root) // acquired, never written, or its files were removed
+		return true
 	}
 	if err != nil {
 		s.log.Warn("cache: cannot scan asset", "root", e.root, "err", err)
-		return
+		return false
 	}
 	for key, rec := range e.resources {
 		size, ok := scanned.resources[key]
 		switch {
 		case !ok:
 			delete(e.resources, key)
+			changed = true
 		case size != rec.size:
 			e.resources[key] = resourceRecord{size: size}
+			changed = true
 		}
 	}
 	for key, size := range scanned.resources {
 		if _, ok := e.resources[key]; !ok {
 			e.resources[key] = resourceRecord{size: size}
+			changed = true
 		}
 	}
+	return changed
 }
 
 func closeStreaming(e *assetEntry) error {

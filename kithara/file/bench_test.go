@@ -12,7 +12,7 @@ import (
 // reads it end to end through a stream.SyncReader: the path of a second play.
 // Every iteration includes Open (lease, index update) and Close.
 func BenchmarkCachedReRead(b *testing.B) {
-	benchCached(b, func(src *Source) (int64, error) {
+	benchCached(b, true, func(src *Source) (int64, error) {
 		r := stream.NewSyncReader(context.Background(), src)
 		defer r.Close()
 		return io.Copy(io.Discard, r)
@@ -23,7 +23,7 @@ func BenchmarkCachedReRead(b *testing.B) {
 // directly in 64 KiB ReadAt calls, without the prefetch worker.
 func BenchmarkCachedReadAt(b *testing.B) {
 	buf := make([]byte, 64<<10)
-	benchCached(b, func(src *Source) (int64, error) {
+	benchCached(b, true, func(src *Source) (int64, error) {
 		var off int64
 		for {
 			if err := src.WaitRange(context.Background(), off, off+int64(len(buf))); err != nil {
@@ -44,7 +44,7 @@ func BenchmarkCachedReadAt(b *testing.B) {
 	})
 }
 
-func benchCached(b *testing.B, read func(*Source) (int64, error)) {
+func benchCached(b *testing.B, throughput bool, read func(*Source) (int64, error)) {
 	const size = 4 << 20
 	srv, reqs := serve(b, content(payload(size)))
 	store, client := newStore(b, b.TempDir()), newClient(b)
@@ -54,7 +54,9 @@ func benchCached(b *testing.B, read func(*Source) (int64, error)) {
 	first.Close()
 	before := reqs.total()
 
-	b.SetBytes(size)
+	if throughput {
+		b.SetBytes(size)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		src, err := Open(context.Background(), rawURL, store, client, Options{})
@@ -72,4 +74,10 @@ func benchCached(b *testing.B, read func(*Source) (int64, error)) {
 	if reqs.total() != before {
 		b.Fatalf("%d requests during cached reads", reqs.total()-before)
 	}
+}
+
+// BenchmarkCachedOpenClose is the fixed cost of a cache hit that reads
+// nothing: the lease, the committed reopen and the index write on release.
+func BenchmarkCachedOpenClose(b *testing.B) {
+	benchCached(b, false, func(src *Source) (int64, error) { return 4 << 20, nil })
 }
