@@ -1,0 +1,199 @@
+package gen
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// attachBlock resolves a //hotpath:block directive to the statement on the
+// next line and checks that every way out of it can be recorded.
+func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmtSite) {
+	if site.stmt == nil {
+		p.errorf(d.Pos, "//hotpath:block must be on the line before a statement inside a function body")
+		return
+	}
+	s := site.stmt
+	inner := s
+	var label *ast.Ident
+	if ls, ok := s.(*ast.LabeledStmt); ok {
+		inner, label = ls.Stmt, ls.Label
+	}
+	switch in := inner.(type) {
+	case *ast.CaseClause, *ast.CommClause:
+		p.errorf(d.Pos, "//hotpath:block must be on the line before a statement inside a function body")
+		return
+	case *ast.ReturnStmt, *ast.BranchStmt, *ast.EmptyStmt:
+		p.errorf(d.Pos, "//hotpath:block on a %s: it only transfers control, there is nothing to time", stmtKind(in))
+		return
+	case *ast.DeferStmt, *ast.GoStmt:
+		p.errorf(d.Pos, "//hotpath:block on a %s would time only the evaluation of its arguments; time the function it calls instead", stmtKind(in))
+		return
+	case *ast.DeclStmt:
+		if gd, ok := in.Decl.(*ast.GenDecl); !ok || gd.Tok != token.VAR {
+			p.errorf(d.Pos, "//hotpath:block on a %s declaration: there is nothing to time", gd.Tok)
+			return
+		}
+	}
+	if prev, dup := st.blockLabels[d.Label]; dup {
+		if prev.stmt == s {
+			p.errorf(d.Pos, "two //hotpath:block directives on one statement")
+		} else {
+			p.errorf(d.Pos, "block label %q is already used at %s: labels are unique in a package", d.Label, prev.Directive.Pos)
+		}
+		return
+	}
+	fset := st.pkg.fset
+	b := &Block{
+		Label:     d.Label,
+		Pos:       fset.Position(s.Pos()),
+		EndLine:   fset.Position(s.End()).Line,
+		Directive: d,
+		stmt:      s,
+		owner:     site.owner,
+	}
+	b.Func = p.ownerSymbol(st, site.owner)
+	if !p.checkBlockExits(st, b, label) {
+		return
+	}
+	st.blockLabels[d.Label] = b
+	fp.Blocks = append(fp.Blocks, b)
+}
+
+// ownerSymbol names the function a block is in; blocks in function
+// literals name the literal's enclosing declaration.
+func (p *planner) ownerSymbol(st *pkgState, owner ast.Node) string {
+	for _, md := range st.methods {
+		if md.decl == owner || (md.decl.Body != nil && owner != nil && md.decl.Body.Pos() <= owner.Pos() && owner.End() <= md.decl.Body.End()) {
+			return funcSymbol(st.pkg, md.decl, md.initIndex)
+		}
+	}
+	return ""
+}
+
+func stmtKind(s ast.Stmt) string {
+	switch s := s.(type) {
+	case *ast.ReturnStmt:
+		return "return statement"
+	case *ast.BranchStmt:
+		return s.Tok.String() + " statement"
+	case *ast.EmptyStmt:
+		return "empty statement"
+	case *ast.DeferStmt:
+		return "defer statement"
+	case *ast.GoStmt:
+		return "go statement"
+	}
+	return "statement"
+}
+
+// checkBlockExits finds the statements that leave the block early (they
+// get a Close before them) and reports shapes that cannot be timed
+// correctly.
+func (p *planner) checkBlockExits(st *pkgState, b *Block, label *ast.Ident) bool {
+	fset := st.pkg.fset
+	info := st.pkg.info
+	ok := true
+	// Labels of statements inside the block: jumps to them stay inside.
+	inside := map[string]bool{}
+	ast.Inspect(b.stmt, func(n ast.Node) bool {
+		if _, lit := n.(*ast.FuncLit); lit {
+			return false
+		}
+		if ls, isLabel := n.(*ast.LabeledStmt); isLabel {
+			inside[ls.Label.Name] = true
+		}
+		return true
+	})
+	if label != nil {
+		// A goto to the statement's own label would restart it inside one span.
+		ast.Inspect(b.owner, func(n ast.Node) bool {
+			if br, isBr := n.(*ast.BranchStmt); isBr && br.Tok == token.GOTO && br.Label != nil && br.Label.Name == label.Name {
+				p.errorf(fset.Position(br.Pos()), "goto %s jumps to the start of block %q: a block cannot be re-entered by goto; move the label or the directive", label.Name, b.Label)
+				ok = false
+			}
+			return true
+		})
+	}
+	results := ownerResults(b.owner)
+	var walk func(n ast.Node, inLoop, inBreakable bool)
+	children := func(n ast.Node, inLoop, inBreakable bool) {
+		ast.Inspect(n, func(c ast.Node) bool {
+			if c == n {
+				return true
+			}
+			if c != nil {
+				walk(c, inLoop, inBreakable)
+			}
+			return false
+		})
+	}
+	walk = func(n ast.Node, inLoop, inBreakable bool) {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return // its returns and jumps are its own
+		case *ast.ReturnStmt:
+			if results != nil && len(n.Results) > 0 {
+				for _, fld := range results.List {
+					for _, name := range fld.Names {
+						if !resultVisible(info, name, n.Pos()) {
+							p.errorf(fset.Position(n.Pos()), "block %q: result %s is shadowed at this return, so the block cannot record it; rename the shadowing variable", b.Label, name.Name)
+							ok = false
+						}
+					}
+				}
+			}
+			b.exits = append(b.exits, n)
+			return
+		case *ast.BranchStmt:
+			leaves := false
+			switch {
+			case n.Tok == token.FALLTHROUGH:
+			case n.Label != nil:
+				leaves = !inside[n.Label.Name]
+			case n.Tok == token.BREAK:
+				leaves = !inBreakable
+			case n.Tok == token.CONTINUE:
+				leaves = !inLoop
+			}
+			if leaves {
+				b.exits = append(b.exits, n)
+			}
+			return
+		case *ast.ForStmt, *ast.RangeStmt:
+			children(n, true, true)
+			return
+		case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			children(n, inLoop, true)
+			return
+		}
+		children(n, inLoop, inBreakable)
+	}
+	walk(b.stmt, false, false)
+	return ok
+}
+
+// ownerResults returns the result list of the function a block is in.
+func ownerResults(owner ast.Node) *ast.FieldList {
+	switch o := owner.(type) {
+	case *ast.FuncDecl:
+		return o.Type.Results
+	case *ast.FuncLit:
+		return o.Type.Results
+	}
+	return nil
+}
+
+// resultVisible reports whether the named result is what its name means at pos.
+func resultVisible(info *types.Info, name *ast.Ident, pos token.Pos) bool {
+	obj := info.Defs[name]
+	if obj == nil || obj.Parent() == nil {
+		return true
+	}
+	inner := obj.Parent().Innermost(pos)
+	if inner == nil {
+		return true
+	}
+	_, found := inner.LookupParent(name.Name, pos)
+	return found == obj
+}

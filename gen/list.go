@@ -1,0 +1,61 @@
+package gen
+
+import (
+	"fmt"
+	"sort"
+)
+
+// ListItem is one directive as hotpathgen list prints it.
+type ListItem struct {
+	// Kind is the directive verb: measure, block, channel, skip.
+	Kind string `json:"kind"`
+	// Label is the row name in reports.
+	Label string `json:"label"`
+	// Target is what the directive applies to: a function symbol, or the
+	// function a block or channel is in.
+	Target string `json:"target"`
+	// File, Line and Column locate the directive; Position is them as
+	// file:line:col.
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Position string `json:"position"`
+}
+
+// ListTargets returns every target of the plan with the directive that
+// selected it, in file and line order. A type-wide measure lists each
+// method it covers, at the type's directive.
+func ListTargets(p *Plan) []ListItem {
+	var items []ListItem
+	add := func(kind, label, target string, d Directive) {
+		items = append(items, ListItem{
+			Kind: kind, Label: label, Target: target,
+			File: d.Pos.Filename, Line: d.Pos.Line, Column: d.Pos.Column,
+			Position: fmt.Sprintf("%s:%d:%d", d.Pos.Filename, d.Pos.Line, d.Pos.Column),
+		})
+	}
+	for _, fp := range p.Files {
+		for _, m := range fp.Measures {
+			add(string(VerbMeasure), m.Name, m.Symbol, m.Directive)
+		}
+		for _, b := range fp.Blocks {
+			add(string(VerbBlock), b.Label, b.Func, b.Directive)
+		}
+		for _, d := range fp.Directives {
+			if d.Verb == VerbSkip {
+				add(string(VerbSkip), "", "", d)
+			}
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Target < b.Target
+	})
+	return items
+}

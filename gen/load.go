@@ -1,0 +1,197 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Config says which packages to process and how to load them.
+type Config struct {
+	// Dir is the directory patterns are resolved in; "" means the current
+	// directory.
+	Dir string
+	// Patterns are package patterns as the go command takes them; none
+	// means ".".
+	Patterns []string
+	// Tags are extra build tags for loading. The hotpath tag itself is never
+	// set: generate reads the untagged view, where sources are visible and
+	// twins are not.
+	Tags []string
+	// Env is the environment of the go command (nil: this process's), for
+	// example to load for another GOOS.
+	Env []string
+	// NoTests leaves _test.go files out.
+	NoTests bool
+}
+
+// loadedFile is one source file of the untagged build, with the package
+// variant that type-checked it.
+type loadedFile struct {
+	path string // absolute
+	src  []byte // contents as read when loading
+	ast  *ast.File
+	pkg  *loadedPackage
+}
+
+// loadedPackage is a package as go/packages returned it, reduced to what the
+// generator needs. With tests, a directory can hold two: the package (with its
+// in-package tests) and the external _test package.
+type loadedPackage struct {
+	path  string // import path, without the test variant suffix
+	name  string
+	dir   string
+	fset  *token.FileSet
+	types *types.Package
+	info  *types.Info
+	files []*loadedFile
+	// errs are the package's load, parse and type errors.
+	errs []packages.Error
+	// ignored are the files of the directory excluded from this build, by
+	// build constraints or file names (twins are among them).
+	ignored []string
+	// cgo lists files that use cgo: go/packages replaced them with
+	// generated files, so they are parsed apart for directives.
+	cgo []string
+}
+
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+	packages.NeedImports | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo |
+	packages.NeedModule
+
+// LoadError is a failure to load packages at all (bad pattern, no go.mod,
+// go command missing); the CLI exits 2 on it.
+type LoadError struct{ Err error }
+
+func (e *LoadError) Error() string { return "load packages: " + e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
+
+func load(cfg Config) ([]*loadedPackage, error) {
+	patterns := cfg.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	for _, t := range cfg.Tags {
+		if t == buildTag {
+			return nil, &LoadError{fmt.Errorf("-tags must not include %q: hotpathgen reads the untagged build", buildTag)}
+		}
+	}
+	var flags []string
+	if len(cfg.Tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(cfg.Tags, ","))
+	}
+	fset := token.NewFileSet()
+	pcfg := &packages.Config{
+		Mode:       loadMode,
+		Dir:        cfg.Dir,
+		Env:        cfg.Env,
+		BuildFlags: flags,
+		Tests:      !cfg.NoTests,
+		Fset:       fset,
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, &LoadError{err}
+	}
+	// A pattern that matches nothing is a usage error, as for go build.
+	var listErrs []string
+	for _, p := range pkgs {
+		for _, e := range p.Errors {
+			if e.Kind == packages.ListError && len(p.GoFiles) == 0 && len(p.IgnoredFiles) == 0 {
+				listErrs = append(listErrs, e.Msg)
+			}
+		}
+	}
+	if len(listErrs) > 0 {
+		return nil, &LoadError{fmt.Errorf("%s", strings.Join(listErrs, "\n"))}
+	}
+	return groupPackages(fset, pkgs)
+}
+
+// groupPackages keeps one variant per source file: the test variant of a
+// package when there is one (it type-checks the package's files together
+// with its in-package tests), the external test package for its own files.
+func groupPackages(fset *token.FileSet, pkgs []*packages.Package) ([]*loadedPackage, error) {
+	// Test variants first, so that their files win over the plain package.
+	sort.SliceStable(pkgs, func(i, j int) bool {
+		return isTestVariant(pkgs[i]) && !isTestVariant(pkgs[j])
+	})
+	seen := map[string]bool{}
+	var out []*loadedPackage
+	for _, p := range pkgs {
+		if strings.HasSuffix(p.ID, ".test") || p.Types == nil {
+			continue // the generated test main package
+		}
+		lp := &loadedPackage{
+			path:  strings.TrimSuffix(p.PkgPath, "_test"),
+			name:  p.Name,
+			fset:  fset,
+			types: p.Types,
+			info:  p.TypesInfo,
+			errs:  p.Errors,
+		}
+		if strings.HasSuffix(p.PkgPath, "_test") {
+			lp.path = p.PkgPath
+		}
+		compiled := map[string]*ast.File{}
+		for i, f := range p.Syntax {
+			if i < len(p.CompiledGoFiles) {
+				compiled[p.CompiledGoFiles[i]] = f
+			}
+		}
+		for _, name := range p.GoFiles {
+			if lp.dir == "" {
+				lp.dir = filepath.Dir(name)
+			}
+			if seen[name] {
+				continue
+			}
+			f, ok := compiled[name]
+			if !ok {
+				lp.cgo = append(lp.cgo, name)
+				seen[name] = true
+				continue
+			}
+			seen[name] = true
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", name, err)
+			}
+			lp.files = append(lp.files, &loadedFile{path: name, src: src, ast: f, pkg: lp})
+		}
+		for _, name := range p.IgnoredFiles {
+			if lp.dir == "" {
+				lp.dir = filepath.Dir(name)
+			}
+			lp.ignored = append(lp.ignored, name)
+		}
+		if len(lp.files) == 0 && len(lp.cgo) == 0 && len(lp.errs) == 0 {
+			continue
+		}
+		out = append(out, lp)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].dir != out[j].dir {
+			return out[i].dir < out[j].dir
+		}
+		return out[i].path < out[j].path
+	})
+	return out, nil
+}
+
+func isTestVariant(p *packages.Package) bool {
+	return strings.Contains(p.ID, " [") || strings.HasSuffix(p.PkgPath, "_test")
+}
+
+// hasDirectiveText is a cheap test for files worth a closer look.
+func hasDirectiveText(src []byte) bool {
+	return bytes.Contains(src, []byte("hotpath:"))
+}

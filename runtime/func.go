@@ -1,0 +1,261 @@
+package hotpath
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Kind says what a row of the report measures.
+type Kind uint8
+
+const (
+	// KindFunc is a function or method marked with //hotpath:measure.
+	KindFunc Kind = iota
+	// KindBlock is a statement marked with //hotpath:block.
+	KindBlock
+)
+
+// String returns the name used for the kind in JSON reports.
+func (k Kind) String() string {
+	if k == KindBlock {
+		return "block"
+	}
+	return "func"
+}
+
+// Histogram bounds: 1 ns to 1 h with three significant digits, as
+// hotpath-rs. Durations outside are clamped into the range (the exact total,
+// min and max are kept apart from the histogram).
+const (
+	histLowest  = 1
+	histHighest = 3600 * 1e9
+	histDigits  = 3
+)
+
+func newHistogram() *hdr.Histogram { return hdr.New(histLowest, histHighest, histDigits) }
+
+func clampHist(d int64) int64 {
+	switch {
+	case d < histLowest:
+		return histLowest
+	case d > histHighest:
+		return histHighest
+	}
+	return d
+}
+
+// Func describes one measured function or block. Generated code declares
+// one package-level Func per measured target, as a composite literal, so it
+// needs no initialisation code; the Func registers itself on first use.
+//
+// A Func must not be copied after first use.
+type Func struct {
+	// Name is the row label: the Go symbol name as pprof prints it
+	// (example.com/p.(*T).M), a label=NAME given in the directive, or the
+	// label of a block.
+	Name string
+	// Symbol is the runtime function name that contains the code
+	// (example.com/p.(*T).M, example.com/p.F[...]); allocation mode
+	// attributes heap samples by it.
+	Symbol string
+	// Kind is KindFunc or KindBlock.
+	Kind Kind
+	// Parent is the function that encloses a block, as pprof prints it.
+	Parent string
+	// File, Line and EndLine locate the code in its original source file:
+	// for a block the lines it covers, which allocation mode uses to tell a
+	// block's allocations from the rest of its function.
+	File          string
+	Line, EndLine int
+
+	state atomic.Pointer[funcState]
+}
+
+// funcState is the mutable part of a Func, allocated when it registers.
+type funcState struct {
+	f      *Func
+	mask   int
+	shards []shard
+}
+
+// shard is one goroutine-group's share of a Func's numbers. Recording
+// goroutines pick a shard by the P they run on, so on a machine with n
+// cores up to n goroutines record at once without contending.
+type shard struct {
+	mu    sync.Mutex
+	calls uint64 // calls counted at End (every call when not sampling)
+	timed uint64 // calls whose duration was recorded
+	total int64
+	min   int64
+	max   int64
+	hist  *hdr.Histogram
+	ticks atomic.Uint64 // calls counted at Begin and left untimed by sampling
+	_     [64]byte      // keep neighbouring shards off this cache line
+}
+
+// maxShards bounds the memory of a Func on very large machines; beyond it
+// goroutines share shards, which is correct, only slower.
+const maxShards = 64
+
+// numShardsFor returns the power of two at or above GOMAXPROCS.
+func numShardsFor(procs int) int {
+	n := 1
+	for n < procs && n < maxShards {
+		n <<= 1
+	}
+	return n
+}
+
+// load returns the Func's state, registering the Func on first use.
+func (f *Func) load() *funcState {
+	if st := f.state.Load(); st != nil {
+		return st
+	}
+	return f.register()
+}
+
+func (f *Func) register() *funcState {
+	n := numShardsFor(runtime.GOMAXPROCS(0))
+	st := &funcState{f: f, mask: n - 1, shards: make([]shard, n)}
+	if !f.state.CompareAndSwap(nil, st) {
+		return f.state.Load()
+	}
+	registry.addFunc(f)
+	return st
+}
+
+func (st *funcState) shard() *shard {
+	return &st.shards[procID()&st.mask]
+}
+
+// Span is one measurement in progress, returned by [Func.Begin]. It is a
+// small value: generated code defers its End method directly.
+type Span struct {
+	st      *funcState
+	start   int64
+	counted bool // the call was counted at Begin (sampling mode)
+}
+
+// Begin starts measuring one call. With sampling on (Options.SampleEvery,
+// HOTPATH_SAMPLE) only one call in N is timed; the others cost a counter
+// increment and End does nothing for them.
+func (f *Func) Begin() Span {
+	st := f.load()
+	if n := sampleEvery.Load(); n > 1 {
+		if st.shard().ticks.Add(1)%uint64(n) != 0 {
+			return Span{}
+		}
+		return Span{st: st, start: nanotime(), counted: true}
+	}
+	return Span{st: st, start: nanotime()}
+}
+
+// End records the call started by Begin. It is safe to call on the zero
+// Span, and to defer: a function that panics is still recorded, and the
+// panic continues unchanged.
+func (s Span) End() {
+	if s.st == nil {
+		return
+	}
+	s.st.record(nanotime()-s.start, s.counted)
+}
+
+// Close records a span that is still open and marks it closed, so it
+// records at most once. Generated code for //hotpath:block keeps one Span
+// variable per block, calls Close where control leaves the block, and
+// defers Close once per function so that a panic leaving the block is
+// recorded too.
+func (s *Span) Close() {
+	if s.st == nil {
+		return
+	}
+	st := s.st
+	s.st = nil
+	st.record(nanotime()-s.start, s.counted)
+}
+
+func (st *funcState) record(d int64, counted bool) {
+	sh := st.shard()
+	sh.mu.Lock()
+	if !counted {
+		sh.calls++
+	}
+	if sh.timed == 0 || d < sh.min {
+		sh.min = d
+	}
+	if d > sh.max {
+		sh.max = d
+	}
+	sh.timed++
+	sh.total += d
+	if sh.hist == nil {
+		sh.hist = newHistogram()
+	}
+	// The value is clamped into range, so RecordValue cannot fail.
+	_ = sh.hist.RecordValue(clampHist(d))
+	sh.mu.Unlock()
+}
+
+// funcSnapshot is a Func's numbers at one instant, merged over its shards.
+type funcSnapshot struct {
+	calls uint64
+	timed uint64
+	total int64
+	min   int64
+	max   int64
+	hist  *hdr.Histogram // nil when nothing was timed
+}
+
+func (st *funcState) snapshot() funcSnapshot {
+	var s funcSnapshot
+	for i := range st.shards {
+		sh := &st.shards[i]
+		sh.mu.Lock()
+		s.calls += sh.calls
+		if sh.timed > 0 {
+			if s.timed == 0 || sh.min < s.min {
+				s.min = sh.min
+			}
+			if sh.max > s.max {
+				s.max = sh.max
+			}
+			s.timed += sh.timed
+			s.total += sh.total
+			if s.hist == nil {
+				s.hist = newHistogram()
+			}
+			s.hist.Merge(sh.hist)
+		}
+		sh.mu.Unlock()
+		s.calls += sh.ticks.Load()
+	}
+	return s
+}
+
+// since returns what happened between base and s. The exact minimum and
+// maximum of a window are known only when nothing was timed before it;
+// otherwise they come from the window's histogram, within its precision.
+func (s funcSnapshot) since(base funcSnapshot) funcSnapshot {
+	if base.timed == 0 {
+		s.calls -= base.calls
+		return s
+	}
+	d := funcSnapshot{calls: s.calls - base.calls, timed: s.timed - base.timed, total: s.total - base.total}
+	if d.timed == 0 {
+		return d
+	}
+	cur := s.hist.Export()
+	old := base.hist.Export()
+	for i := range cur.Counts {
+		if i < len(old.Counts) {
+			cur.Counts[i] -= old.Counts[i]
+		}
+	}
+	d.hist = hdr.Import(cur)
+	d.min = d.hist.Min()
+	d.max = d.hist.Max()
+	return d
+}

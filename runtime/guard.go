@@ -1,0 +1,117 @@
+package hotpath
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Guard collects a report over its lifetime: from Start to Stop it sees
+// every call of every measured function, in every goroutine. Guards may
+// overlap (parallel tests, say); each reports what happened in its own
+// window.
+type Guard struct {
+	opts    resolved
+	optErr  error
+	started time.Time
+	base    baseline
+
+	mu      sync.Mutex
+	stopped bool
+	report  *Report
+	err     error
+}
+
+// Start begins a report. Bad option values (from Options or the
+// environment) do not stop measuring: they fall back to defaults, are
+// printed once on standard error, and are returned again by Stop.
+func Start(opts Options) *Guard {
+	r, err := resolveOptions(opts, osGetenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if r.Name == "" {
+		r.Name = filepath.Base(os.Args[0])
+	}
+	warnStale(os.Stderr)
+	sampleEvery.Store(int64(max(r.SampleEvery, 1)))
+	g := &Guard{opts: r, optErr: err}
+	g.base = takeBaseline()
+	g.started = time.Now()
+	return g
+}
+
+// Stop ends the report, writes it as the options say and returns any error
+// met on the way. Calling Stop again does nothing and returns the same
+// error.
+func (g *Guard) Stop() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return g.err
+	}
+	g.stopped = true
+	elapsed := time.Since(g.started)
+	g.report = buildReport(g.opts, g.base, elapsed)
+	g.err = errors.Join(g.optErr, g.write(g.report))
+	return g.err
+}
+
+// Report returns the report made by Stop, or nil before Stop.
+func (g *Guard) Report() *Report {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.report
+}
+
+// Snapshot returns what the guard has seen so far, without stopping it.
+func (g *Guard) Snapshot() *Report {
+	return buildReport(g.opts, g.base, time.Since(g.started))
+}
+
+func (g *Guard) write(r *Report) error {
+	if g.opts.Format == FormatNone {
+		return nil
+	}
+	if g.opts.Output != "" {
+		f, err := os.Create(g.opts.Output)
+		if err != nil {
+			return fmt.Errorf("hotpath: write report: %w", err)
+		}
+		err = r.Write(f, g.opts.Format)
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("hotpath: write report %s: %w", g.opts.Output, err)
+		}
+		return nil
+	}
+	w := g.opts.Writer
+	if w == nil {
+		w = os.Stdout
+	}
+	if err := r.Write(w, g.opts.Format); err != nil {
+		return fmt.Errorf("hotpath: write report: %w", err)
+	}
+	return nil
+}
+
+// Write renders the report in the given format.
+func (r *Report) Write(w io.Writer, format Format) error {
+	switch format {
+	case FormatTable, "":
+		return r.writeTable(w)
+	case FormatJSON:
+		return r.writeJSON(w, false)
+	case FormatJSONPretty:
+		return r.writeJSON(w, true)
+	case FormatNone:
+		return nil
+	}
+	return fmt.Errorf("unknown format %q", format)
+}

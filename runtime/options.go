@@ -1,0 +1,188 @@
+package hotpath
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Format selects how a guard writes its report.
+type Format string
+
+// The report formats.
+const (
+	FormatTable      Format = "table"       // aligned text tables, as hotpath-rs prints
+	FormatJSON       Format = "json"        // one JSON object on one line (schema in docs/JSON.md)
+	FormatJSONPretty Format = "json-pretty" // the same, indented
+	FormatNone       Format = "none"        // write nothing; the report is still available as a value
+)
+
+// DefaultPercentiles are reported when Options.Percentiles is empty.
+var DefaultPercentiles = []float64{50, 95, 99}
+
+// Options configure a guard. Every field has an environment override, which
+// wins over the value set in code so that a run can be reconfigured without
+// a rebuild:
+//
+//	HOTPATH_FORMAT       table | json | json-pretty | none
+//	HOTPATH_OUTPUT       file path for the report (default: standard output)
+//	HOTPATH_PERCENTILES  comma-separated, e.g. 50,95,99.9
+//	HOTPATH_LIMIT        rows per section, 0 for all
+//	HOTPATH_FOCUS        keep rows whose name contains this text, or matches /regexp/
+//	HOTPATH_SAMPLE       time one call in N (every call is still counted)
+//	HOTPATH_ALLOC        1 to attribute heap allocations to measured functions
+type Options struct {
+	// Name identifies the report, for example the program or test name.
+	Name string
+	// Percentiles to report, each in (0, 100]; default 50, 95, 99.
+	Percentiles []float64
+	// Format of the written report; default FormatTable.
+	Format Format
+	// Output is a file path for the report. When empty the report goes to
+	// Writer, or to standard output when Writer is nil too.
+	Output string
+	// Writer receives the report when Output is empty.
+	Writer io.Writer
+	// Limit caps the rows of each section; 0 means no limit.
+	Limit int
+	// Focus keeps only rows whose name contains it; a value written as
+	// /re/ is a regular expression instead.
+	Focus string
+	// SampleEvery times one call in N when N > 1. Every call is counted
+	// exactly; durations, totals and percentiles come from the sample.
+	// Sampling is process-wide and stays as the last started guard set it.
+	SampleEvery int
+	// Alloc turns on allocation attribution (see docs/PROFILING.md): every
+	// heap allocation is recorded while a guard with Alloc is alive.
+	Alloc bool
+}
+
+// sampleEvery is read on every measured call; 0 and 1 both mean "time all".
+var sampleEvery atomic.Int64
+
+// resolved is Options after defaults and environment overrides.
+type resolved struct {
+	Options
+	focus func(string) bool
+}
+
+func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
+	r := resolved{Options: o}
+	r.Percentiles = append([]float64(nil), o.Percentiles...)
+	var errs []string
+	bad := func(name, val string, err error) {
+		errs = append(errs, fmt.Sprintf("%s=%q: %v", name, val, err))
+	}
+	if v := getenv("HOTPATH_FORMAT"); v != "" {
+		r.Format = Format(v)
+	}
+	switch r.Format {
+	case "":
+		r.Format = FormatTable
+	case FormatTable, FormatJSON, FormatJSONPretty, FormatNone:
+	default:
+		bad("format", string(r.Format), fmt.Errorf("want table, json, json-pretty or none"))
+		r.Format = FormatTable
+	}
+	if v := getenv("HOTPATH_OUTPUT"); v != "" {
+		r.Output = v
+	}
+	if v := getenv("HOTPATH_PERCENTILES"); v != "" {
+		ps, err := parsePercentiles(v)
+		if err != nil {
+			bad("HOTPATH_PERCENTILES", v, err)
+		} else {
+			r.Percentiles = ps
+		}
+	}
+	for _, p := range r.Percentiles {
+		if !(p > 0 && p <= 100) {
+			bad("percentile", strconv.FormatFloat(p, 'g', -1, 64), fmt.Errorf("want a value in (0, 100]"))
+			r.Percentiles = nil
+			break
+		}
+	}
+	if len(r.Percentiles) == 0 {
+		r.Percentiles = append([]float64(nil), DefaultPercentiles...)
+	}
+	if v := getenv("HOTPATH_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			bad("HOTPATH_LIMIT", v, fmt.Errorf("want a count >= 0"))
+		} else {
+			r.Limit = n
+		}
+	}
+	if v := getenv("HOTPATH_FOCUS"); v != "" {
+		r.Focus = v
+	}
+	if f, err := focusFilter(r.Focus); err != nil {
+		bad("focus", r.Focus, err)
+	} else {
+		r.focus = f
+	}
+	if v := getenv("HOTPATH_SAMPLE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			bad("HOTPATH_SAMPLE", v, fmt.Errorf("want N >= 1"))
+		} else {
+			r.SampleEvery = n
+		}
+	}
+	if v := getenv("HOTPATH_ALLOC"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("HOTPATH_ALLOC", v, err)
+		} else {
+			r.Alloc = b
+		}
+	}
+	if len(errs) > 0 {
+		return r, fmt.Errorf("hotpath: bad options: %s", strings.Join(errs, "; "))
+	}
+	return r, nil
+}
+
+func parsePercentiles(s string) ([]float64, error) {
+	var ps []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f), "p"))
+		p, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return nil, fmt.Errorf("percentile %q is not a number", f)
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+func focusFilter(focus string) (func(string) bool, error) {
+	switch {
+	case focus == "":
+		return func(string) bool { return true }, nil
+	case len(focus) >= 2 && strings.HasPrefix(focus, "/") && strings.HasSuffix(focus, "/"):
+		re, err := regexp.Compile(focus[1 : len(focus)-1])
+		if err != nil {
+			return nil, err
+		}
+		return re.MatchString, nil
+	default:
+		return func(name string) bool { return strings.Contains(name, focus) }, nil
+	}
+}
+
+// percentileKey names a percentile in JSON: 50 -> "p50", 99.9 -> "p99.9".
+func percentileKey(p float64) string {
+	return "p" + strconv.FormatFloat(p, 'f', -1, 64)
+}
+
+// percentileTitle names a percentile column in the table: "P99.9".
+func percentileTitle(p float64) string {
+	return "P" + strconv.FormatFloat(p, 'f', -1, 64)
+}
+
+var osGetenv = os.Getenv

@@ -1,0 +1,148 @@
+package hotpath
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// SchemaVersion is the version of the JSON report. It changes only when a
+// field changes meaning or disappears; new fields and sections do not bump it.
+const SchemaVersion = 1
+
+// Report is what a guard measured, as a Go value. Its JSON form is the
+// documented, versioned report format (docs/JSON.md).
+type Report struct {
+	Schema int    `json:"schema"`
+	Name   string `json:"name"`
+	// ElapsedNS is the wall time the guard was alive.
+	ElapsedNS int64 `json:"elapsed_ns"`
+	// Percentiles lists the percentiles every row reports.
+	Percentiles []float64 `json:"percentile_list"`
+	// SampleEvery is N when one call in N was timed, 1 otherwise.
+	SampleEvery int `json:"sample_every"`
+	// Alloc is true when allocation mode was on; timings are then perturbed.
+	Alloc bool `json:"alloc_mode"`
+	// Functions has one row per measured function or block that ran while
+	// the guard was alive, sorted by total time, largest first.
+	Functions []FuncRow `json:"functions"`
+}
+
+// FuncRow is one measured function or block.
+type FuncRow struct {
+	// Name is the Go symbol name as pprof prints it, or the label.
+	Name string `json:"name"`
+	// Kind is "func" or "block".
+	Kind string `json:"kind"`
+	// Parent is the enclosing function of a block.
+	Parent string `json:"parent,omitempty"`
+	// Calls counts every call exactly, sampled or not.
+	Calls uint64 `json:"calls"`
+	// Timed counts the calls whose duration was recorded (= Calls unless sampling).
+	Timed   uint64 `json:"timed"`
+	TotalNS int64  `json:"total_ns"`
+	AvgNS   int64  `json:"avg_ns"`
+	MinNS   int64  `json:"min_ns"`
+	MaxNS   int64  `json:"max_ns"`
+	// Percentiles maps "p50", "p99.9", ... to nanoseconds.
+	Percentiles map[string]int64 `json:"percentiles"`
+	// PercentTotal is TotalNS as a percentage of the guard's wall time.
+	// Nested and concurrent calls overlap, so rows can add up past 100.
+	PercentTotal float64 `json:"percent_total"`
+}
+
+// Func returns the row named name, or nil.
+func (r *Report) Func(name string) *FuncRow {
+	for i := range r.Functions {
+		if r.Functions[i].Name == name {
+			return &r.Functions[i]
+		}
+	}
+	return nil
+}
+
+// Elapsed returns ElapsedNS as a Duration.
+func (r *Report) Elapsed() time.Duration { return time.Duration(r.ElapsedNS) }
+
+// baseline is the registry at the moment a guard started.
+type baseline struct {
+	funcs map[*Func]funcSnapshot
+}
+
+func takeBaseline() baseline {
+	b := baseline{funcs: map[*Func]funcSnapshot{}}
+	for _, f := range registry.funcList() {
+		if s := f.state.Load().snapshot(); s.calls > 0 {
+			b.funcs[f] = s
+		}
+	}
+	return b
+}
+
+func buildReport(opts resolved, base baseline, elapsed time.Duration) *Report {
+	r := &Report{
+		Schema:      SchemaVersion,
+		Name:        opts.Name,
+		ElapsedNS:   int64(elapsed),
+		Percentiles: opts.Percentiles,
+		SampleEvery: max(opts.SampleEvery, 1),
+		Alloc:       opts.Alloc,
+		Functions:   []FuncRow{},
+	}
+	for _, f := range registry.funcList() {
+		if !opts.focus(f.Name) {
+			continue
+		}
+		s := f.state.Load().snapshot().since(base.funcs[f])
+		if s.calls == 0 {
+			continue
+		}
+		r.Functions = append(r.Functions, funcRow(f, s, opts.Percentiles, elapsed))
+	}
+	sort.SliceStable(r.Functions, func(i, j int) bool {
+		a, b := &r.Functions[i], &r.Functions[j]
+		if a.TotalNS != b.TotalNS {
+			return a.TotalNS > b.TotalNS
+		}
+		return a.Name < b.Name
+	})
+	if opts.Limit > 0 && len(r.Functions) > opts.Limit {
+		r.Functions = r.Functions[:opts.Limit]
+	}
+	return r
+}
+
+func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Duration) FuncRow {
+	row := FuncRow{
+		Name:        f.Name,
+		Kind:        f.Kind.String(),
+		Parent:      f.Parent,
+		Calls:       s.calls,
+		Timed:       s.timed,
+		Percentiles: make(map[string]int64, len(percentiles)),
+	}
+	if s.timed == 0 {
+		for _, p := range percentiles {
+			row.Percentiles[percentileKey(p)] = 0
+		}
+		return row
+	}
+	row.AvgNS = s.total / int64(s.timed)
+	row.TotalNS = s.total
+	if s.calls > s.timed {
+		// Sampling: scale the timed total up to every call.
+		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.timed)))
+	}
+	row.MinNS, row.MaxNS = s.min, s.max
+	for _, p := range percentiles {
+		v := s.hist.ValueAtQuantile(p)
+		// The histogram answers with the highest value equivalent to the
+		// bucket; never report beyond the exact extremes.
+		v = min(max(v, s.min), s.max)
+		row.Percentiles[percentileKey(p)] = v
+	}
+	if elapsed > 0 {
+		row.PercentTotal = math.Round(float64(row.TotalNS)/float64(elapsed)*1e4) / 100
+	}
+	return row
+}
