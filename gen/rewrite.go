@@ -213,7 +213,7 @@ func closeBeforeExit(exit dst.Stmt, blocks []*Block, results []string) dst.Stmt 
 		r.Results = nil
 	}
 	for _, b := range blocks {
-		list = append(list, mustStmts(b.spanName+".Close()")[0])
+		list = append(list, mustStmts(b.spanName + ".Close()")[0])
 	}
 	exit.Decorations().Start.Clear()
 	exit.Decorations().End.Clear()
