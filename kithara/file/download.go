@@ -33,13 +33,13 @@ func (d *download) run(ctx context.Context) {
 		if cause := context.Cause(ctx); cause != nil {
 			err = fmt.Errorf("%w: %w", cause, err)
 		}
-		err = fmt.Errorf("file: download %s: %w", s.url, err)
+		err = fmt.Errorf("file: download %s: %w", s.name, err)
 		s.res.Fail(err)
 		s.err = err
-		d.log.Debug("file: download failed", "url", s.url, "bytes", n, "err", err)
+		d.log.Debug("file: download failed", "url", s.name, "bytes", n, "err", err)
 		return
 	}
-	d.log.Debug("file: download committed", "url", s.url, "bytes", n)
+	d.log.Debug("file: download committed", "url", s.name, "bytes", n)
 }
 
 // fetch copies the body into the resource and commits it. It returns the

@@ -26,7 +26,8 @@ type Options struct {
 // Source is one URL, cached or downloading, as a stream.Source. It is safe
 // for concurrent use. Close it when done.
 type Source struct {
-	url   string
+	url   string // as given, for requests
+	name  string // redacted, for messages
 	lease *assets.Lease
 	res   *storage.StreamingResource
 
@@ -64,7 +65,7 @@ func Open(ctx context.Context, rawURL string, store *assets.Store, client knet.N
 		lease.Close()
 		return nil, fmt.Errorf("file: open %s: %w", u.Redacted(), err)
 	}
-	s := &Source{url: rawURL, lease: lease, res: res, cancel: func() {}, done: make(chan struct{})}
+	s := &Source{url: rawURL, name: u.Redacted(), lease: lease, res: res, cancel: func() {}, done: make(chan struct{})}
 	s.declared.Store(-1)
 
 	log := opts.Logger
@@ -175,7 +176,7 @@ func (s *Source) Close() error {
 		s.cancel()
 		<-s.done
 		if err := s.lease.Close(); err != nil {
-			s.closeErr = fmt.Errorf("file: close %s: %w", s.url, err)
+			s.closeErr = fmt.Errorf("file: close %s: %w", s.name, err)
 		}
 	})
 	return s.closeErr

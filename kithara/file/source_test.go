@@ -344,3 +344,26 @@ func TestKeysFollowAssets(t *testing.T) {
 		t.Fatalf("Entries() = %+v, want one asset %s of %d bytes", got, root, len(data))
 	}
 }
+
+func TestOpenContextBoundsOnlyTheProbe(t *testing.T) {
+	data := payload(20 << 10)
+	gate := make(chan struct{})
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			<-gate
+		}
+		content(data)(w, r)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	src, err := Open(ctx, srv.URL+"/a.mp3", newStore(t, t.TempDir()), newClient(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	cancel()
+	close(gate)
+	waitDone(t, src)
+	if src.Err() != nil || src.Status() != storage.StatusCommitted {
+		t.Fatalf("download after the Open context was cancelled: %v, %v", src.Err(), src.Status())
+	}
+}
