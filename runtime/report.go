@@ -26,6 +26,9 @@ type Report struct {
 	// Functions has one row per measured function or block that ran while
 	// the guard was alive, sorted by total time, largest first.
 	Functions []FuncRow `json:"functions"`
+	// Channels has one row per //hotpath:channel make site whose channels
+	// were used while the guard was alive, sorted by label.
+	Channels []ChanRow `json:"channels"`
 }
 
 // FuncRow is one measured function or block.
@@ -67,10 +70,11 @@ func (r *Report) Elapsed() time.Duration { return time.Duration(r.ElapsedNS) }
 // baseline is the registry at the moment a guard started.
 type baseline struct {
 	funcs map[*Func]funcSnapshot
+	chans map[*ChanSite]chanSnapshot
 }
 
 func takeBaseline() baseline {
-	b := baseline{funcs: map[*Func]funcSnapshot{}}
+	b := baseline{funcs: map[*Func]funcSnapshot{}, chans: chanBaseline()}
 	for _, f := range registry.funcList() {
 		if s := f.state.Load().snapshot(); s.calls > 0 {
 			b.funcs[f] = s
@@ -109,6 +113,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) *Report {
 	if opts.Limit > 0 && len(r.Functions) > opts.Limit {
 		r.Functions = r.Functions[:opts.Limit]
 	}
+	r.Channels = buildChannels(opts, base, elapsed)
 	return r
 }
 

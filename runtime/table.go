@@ -13,6 +13,10 @@ import (
 func (r *Report) writeTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	r.writeFuncTable(bw)
+	if len(r.Channels) > 0 {
+		fmt.Fprintln(bw)
+		r.writeChanTable(bw)
+	}
 	return bw.Flush()
 }
 
