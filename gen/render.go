@@ -76,6 +76,7 @@ func renderTwin(fp *FilePlan, finalSrc []byte, h headerConstraint, shift int) ([
 		return nil, fmt.Errorf("%s: generated twin does not parse (a bug in hotpathgen, please report it): %w", fp.Source, err)
 	}
 	out := addLineDirectives(formatted, finalSrc, fp, shift)
+	out = append(out, '\n')
 	out = append(out, checksumPrefix+checksum(out)+"\n"...)
 	return out, nil
 }
@@ -131,12 +132,10 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 	pkgLine := packageLine(twin)
 	target := sourcePositions(fp, len(srcLines), shift)
 
-	var out strings.Builder
+	// directive[j] is the directive to write before line j, if any.
+	directive := make([]string, len(twinLines))
 	curFile, curLine := "", 0
 	for j, line := range twinLines {
-		if j == len(twinLines)-1 && line == "" {
-			break // the text ends with a newline
-		}
 		code := strings.TrimSpace(line)
 		// Positions matter from the package clause on, and not on lines
 		// with nothing that can fail or be stepped through.
@@ -145,21 +144,60 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 			if src := match[j]; src > 0 {
 				want := target(src)
 				if want.file != curFile || want.line != curLine {
-					out.WriteString("//line " + want.file + ":" + strconv.Itoa(want.line) + ":1\n")
+					d := "//line " + want.file + ":" + strconv.Itoa(want.line) + ":1"
+					// gofmt moves directives to the end of a doc comment,
+					// after a "//" line: write that form, so the twin stays
+					// gofmt-clean and the directive sits right above its
+					// declaration.
+					if j > 0 && !strings.HasPrefix(line, "\t") && isCommentLine(twinLines[j-1]) && !isDirectiveLine(twinLines[j-1]) {
+						d = "//\n" + d
+					}
+					directive[j] = d
 					curFile, curLine = want.file, want.line
 				}
 			} else if curFile != generatedFile {
-				out.WriteString("//line " + generatedFile + ":1\n")
+				directive[j] = "//line " + generatedFile + ":1"
 				curFile, curLine = generatedFile, 1
 			}
 		}
-		out.WriteString(line + "\n")
 		curLine++
 		if strings.Contains(line, "/*line ") {
 			curFile = "" // a directive of the source's own moved the positions
 		}
 	}
+	var out strings.Builder
+	for j, line := range twinLines {
+		if j == len(twinLines)-1 && line == "" {
+			break // the text ends with a newline
+		}
+		if directive[j] != "" {
+			out.WriteString(directive[j] + "\n")
+		}
+		out.WriteString(line + "\n")
+	}
 	return []byte(out.String())
+}
+
+// isDirectiveLine reports a comment line that is a directive
+// (//go:noinline, //hotpath:measure, //line ...), which gofmt keeps at the
+// end of a doc comment.
+func isDirectiveLine(line string) bool {
+	c, ok := strings.CutPrefix(strings.TrimSpace(line), "//")
+	if !ok || c == "" || c[0] == ' ' {
+		return false
+	}
+	if strings.HasPrefix(c, "line ") || strings.HasPrefix(c, "extern ") || strings.HasPrefix(c, "export ") {
+		return true
+	}
+	word, _, found := strings.Cut(c, ":")
+	return found && word != "" && strings.IndexFunc(word, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
+	}) < 0
+}
+
+// isCommentLine reports a line that holds only a // comment.
+func isCommentLine(line string) bool {
+	return strings.HasPrefix(strings.TrimSpace(line), "//")
 }
 
 // isGeneratedLine reports lines that only the generator writes: they use
