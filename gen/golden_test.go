@@ -59,6 +59,7 @@ func writeModule(t testing.TB, dir string, ar *txtar.Archive) {
 	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	goCmd(t, dir, "mod", "tidy")
 }
 
 // snapshotTree returns every regular file under dir, by slash path.

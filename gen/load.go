@@ -2,11 +2,13 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -101,6 +103,12 @@ func load(cfg Config) ([]*loadedPackage, error) {
 	if err != nil {
 		return nil, &LoadError{err}
 	}
+	if len(pkgs) == 0 {
+		// go/packages returns nothing, without an error, when the go
+		// command itself fails (a go.mod that needs updating, say): ask it
+		// directly for the reason.
+		return nil, &LoadError{goListError(cfg, flags, patterns)}
+	}
 	// A pattern that matches nothing is a usage error, as for go build.
 	var listErrs []string
 	for _, p := range pkgs {
@@ -185,6 +193,26 @@ func groupPackages(fset *token.FileSet, pkgs []*packages.Package) ([]*loadedPack
 		return out[i].path < out[j].path
 	})
 	return out, nil
+}
+
+// goListError runs go list on the patterns and returns what it says.
+func goListError(cfg Config, flags, patterns []string) error {
+	args := append(append([]string{"list", "-e"}, flags...), "--")
+	cmd := exec.Command("go", append(args, patterns...)...)
+	cmd.Dir = cfg.Dir
+	if cfg.Env != nil {
+		cmd.Env = cfg.Env
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if msg := strings.TrimSpace(stderr.String()); msg != "" {
+		return errors.New(msg)
+	}
+	if err != nil {
+		return fmt.Errorf("go list: %w", err)
+	}
+	return fmt.Errorf("%s matched no packages", strings.Join(patterns, " "))
 }
 
 func isTestVariant(p *packages.Package) bool {

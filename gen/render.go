@@ -128,6 +128,13 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 	srcLines := strings.Split(strings.ReplaceAll(string(finalSrc), "\r\n", "\n"), "\n")
 	twinLines := strings.Split(string(twin), "\n")
 	match := lineMatch(srcLines, twinLines, isGeneratedLine)
+	// The declarations rewriteFile appends close the file: all generated.
+	for j := len(twinLines) - 1; j >= 0; j-- {
+		match[j] = 0
+		if twinLines[j] == "var (" {
+			break
+		}
+	}
 	inside := multiLineTokens(twin)
 	pkgLine := packageLine(twin)
 	target := sourcePositions(fp, len(srcLines), shift)
