@@ -103,9 +103,8 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 	n := copy(p, r.cur.Data[r.off:])
 	r.off += n
 	r.pos += int64(n)
-	if r.off == len(r.cur.Data) {
-		r.dropChunk()
-	}
+	// A chunk read to its end stays until the next one arrives, so a seek
+	// back into it stays free.
 	return n, nil
 }
 
