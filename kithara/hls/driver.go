@@ -100,7 +100,7 @@ func (d *HlsDriver) run(ctx context.Context) error {
 			d.idle = true
 			continue
 		}
-		if d.maxAhead > 0 && d.index.bufferAhead() >= d.maxAhead {
+		if d.maxAhead > 0 && d.index.bufferAhead() >= d.maxAhead && !d.index.readerStarving() {
 			if err := d.wait(ctx, d.index.progress); err != nil {
 				return err
 			}

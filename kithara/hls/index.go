@@ -64,6 +64,7 @@ type segmentIndex struct {
 	// progress has room for one wake-up of a driver waiting for the reader.
 	progress chan struct{}
 	readPos  int64
+	starving int // readers blocked in WaitRange
 	// readVariant is the variant of the bytes last read, for VariantReached.
 	readVariant int
 	emit        func(Event)
@@ -215,25 +216,58 @@ func (r *run) entryAt(off int64) int {
 	return -1
 }
 
-// WaitRange implements stream.Source.WaitRange over the runs.
+// WaitRange implements stream.Source.WaitRange over the runs. A wait also
+// tells where the reader is, and a blocked one that it is starving: the
+// driver then fetches past its look-ahead limit, because a reader that wants
+// a whole chunk cannot make progress on the part already there.
 func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 	if start < 0 || end < start {
 		return fmt.Errorf("hls: wait [%d, %d): invalid range", start, end)
 	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.readPos = start
+	starving := false
+	defer func() {
+		if starving {
+			x.starving--
+		}
+	}()
 	for {
-		x.mu.Lock()
-		done, err := x.rangeState(start, end)
-		ch := x.changed
-		x.mu.Unlock()
-		if done {
+		if done, err := x.rangeState(start, end); done {
 			return err
 		}
+		if !starving {
+			starving = true
+			x.starving++
+			x.wakeDriver()
+		}
+		ch := x.changed
+		x.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			x.mu.Lock()
 			return ctx.Err()
 		}
+		x.mu.Lock()
 	}
+}
+
+// wakeDriver wakes a driver waiting for the reader, if there is one.
+func (x *segmentIndex) wakeDriver() {
+	select {
+	case x.progress <- struct{}{}:
+	default:
+	}
+}
+
+// readerStarving reports whether a reader is blocked on bytes the current
+// run does not hold yet.
+func (x *segmentIndex) readerStarving() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.starving > 0
 }
 
 // rangeState reports whether a wait for [start, end) is over and with what
@@ -258,10 +292,10 @@ func (x *segmentIndex) rangeState(start, end int64) (bool, error) {
 	switch {
 	case r.finished && start >= r.end:
 		return true, io.EOF
-	case r.finished:
-		return true, nil
-	case r.err != nil:
+	case r.err != nil && start >= r.end:
 		return true, r.err
+	case r.finished || r.err != nil:
+		return true, nil // the short read ends where the run ends
 	}
 	return false, nil
 }
@@ -335,10 +369,7 @@ func (x *segmentIndex) noteRead(pos int64, entries []entry) {
 		}
 	}
 	x.mu.Unlock()
-	select {
-	case x.progress <- struct{}{}:
-	default:
-	}
+	x.wakeDriver()
 	if reached != nil && x.emit != nil {
 		x.emit(VariantReached{Variant: reached.variant, Segment: reached.segment, Offset: reached.start})
 	}
