@@ -389,8 +389,11 @@ func (p *planner) attachDoc(st *pkgState, fp *FilePlan, d Directive, owner ast.N
 		}
 		st.typeMeasures[tn] = d
 	default:
-		p.errorf(d.Pos, "//hotpath:%s must be in the doc comment of a function or method%s; here it documents %s",
-			d.Verb, map[bool]string{true: " or type", false: ""}[d.Verb == VerbMeasure], describeNode(owner))
+		what := "a method"
+		if d.Verb == VerbMeasure {
+			what = "a function, method or type"
+		}
+		p.errorf(d.Pos, "//hotpath:%s must be in the doc comment of %s; here it documents %s", d.Verb, what, describeNode(owner))
 	}
 }
 

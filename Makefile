@@ -1,0 +1,53 @@
+# hotpath-go: every task a contributor or CI runs. Needs only Go (the
+# version in go.mod); tools come from the module proxy at pinned versions.
+
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+.PHONY: all generate check test test-untagged test-tagged race demo bench lint fmt clean-twins
+
+all: lint test
+
+## generate: write or refresh every instrumented twin (go generate runs hotpathgen).
+generate:
+	$(GO) generate ./...
+
+## check: fail when a twin is stale, missing, orphaned or edited, or the tagged build would not compile.
+check:
+	$(GO) run ./cmd/hotpathgen check ./...
+
+## test: every test, untagged and with -tags hotpath, then the twin check.
+test: test-untagged test-tagged check
+
+test-untagged:
+	$(GO) test ./...
+
+test-tagged:
+	$(GO) test -tags hotpath ./...
+
+## race: the tests of both builds under the race detector.
+race:
+	$(GO) test -race ./...
+	$(GO) test -race -tags hotpath ./...
+
+## demo: the main job — generate, then run the instrumented demo and print its report.
+demo: generate
+	$(GO) run -tags hotpath ./examples/quickstart
+
+## bench: runtime overhead benchmarks, 6 runs each, summarised by benchstat.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./runtime/ | tee bench-runtime.txt
+	$(GO) run $(BENCHSTAT) bench-runtime.txt
+
+## lint: gofmt, go vet (both builds) and staticcheck (both builds).
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags hotpath ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags hotpath ./...
+
+## clean-twins: remove every twin and the constraints hotpathgen added.
+clean-twins:
+	$(GO) run ./cmd/hotpathgen clean ./...

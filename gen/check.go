@@ -1,0 +1,129 @@
+package gen
+
+import (
+	"fmt"
+	"go/token"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Finding is one thing hotpathgen check reports.
+type Finding struct {
+	// Path is the file concerned.
+	Path string `json:"path"`
+	// Kind is one of: stale, missing, orphaned, edited, constraint missing,
+	// constraint not needed, error (a directive or source error), tagged build
+	// (the instrumented build would not compile).
+	Kind string `json:"kind"`
+	// Message details errors; empty for file states.
+	Message string `json:"message,omitempty"`
+	// Line and Column locate errors.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+}
+
+// CheckResult is what hotpathgen check found.
+type CheckResult struct {
+	Findings []Finding `json:"findings"`
+	// Dirs are the package directories that generate would change: the
+	// fix is to run hotpathgen on them.
+	Dirs []string `json:"dirs"`
+}
+
+// Check runs the generate pipeline without writing and reports every file
+// that is not as generate would leave it, every error in the directives,
+// and every type error of the instrumented (-tags hotpath) build, which it
+// type-checks in memory with the fresh twins as an overlay.
+func Check(cfg Config) (*CheckResult, error) {
+	res, err := Run(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cr := &CheckResult{Findings: []Finding{}, Dirs: []string{}}
+	for _, e := range res.Errors {
+		cr.Findings = append(cr.Findings, Finding{Path: e.Pos.Filename, Kind: "error", Message: e.Msg, Line: e.Pos.Line, Column: e.Pos.Column})
+	}
+	if len(res.Errors) > 0 {
+		return cr, nil
+	}
+	dirs := map[string]bool{}
+	for _, c := range res.Changes {
+		kind := c.Reason
+		switch {
+		case c.Kind == DeleteTwin:
+			kind = "orphaned"
+		case c.Reason == "constraint no longer needed":
+			kind = "constraint not needed"
+		}
+		cr.Findings = append(cr.Findings, Finding{Path: c.Path, Kind: kind})
+		dirs[filepath.Dir(c.Path)] = true
+	}
+	typeErrs, err := typecheckTagged(cfg, res)
+	if err != nil {
+		return nil, err
+	}
+	cr.Findings = append(cr.Findings, typeErrs...)
+	for d := range dirs {
+		cr.Dirs = append(cr.Dirs, d)
+	}
+	sort.Strings(cr.Dirs)
+	return cr, nil
+}
+
+// typecheckTagged loads the packages that have twins as the hotpath build
+// sees them, with every twin and edited source overlaid from memory, and
+// returns their type errors.
+func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
+	if len(res.Twins) == 0 {
+		return nil, nil
+	}
+	overlay := map[string][]byte{}
+	for src, twin := range res.Twins {
+		overlay[twinPath(src)] = twin
+	}
+	for _, c := range res.Changes {
+		if c.Kind == EditSource && c.New != nil {
+			overlay[c.Path] = c.New
+		}
+	}
+	dirSet := map[string]bool{}
+	for src := range res.Twins {
+		dirSet[filepath.Dir(src)] = true
+	}
+	var patterns []string
+	for d := range dirSet {
+		patterns = append(patterns, d)
+	}
+	sort.Strings(patterns)
+	tags := append(append([]string(nil), cfg.Tags...), buildTag)
+	pcfg := &packages.Config{
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports | packages.NeedTypes | packages.NeedSyntax,
+		Dir:        cfg.Dir,
+		Env:        cfg.Env,
+		BuildFlags: []string{"-tags=" + strings.Join(tags, ",")},
+		Tests:      !cfg.NoTests,
+		Overlay:    overlay,
+		Fset:       token.NewFileSet(),
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, &LoadError{fmt.Errorf("tagged build: %w", err)}
+	}
+	seen := map[string]bool{}
+	var out []Finding
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			key := e.Pos + e.Msg
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			pe := packageError(e)
+			out = append(out, Finding{Path: pe.Pos.Filename, Kind: "tagged build", Message: e.Msg, Line: pe.Pos.Line, Column: pe.Pos.Column})
+		}
+	})
+	return out, nil
+}
