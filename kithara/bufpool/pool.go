@@ -59,7 +59,7 @@ func (p *Pool[T]) Get(n int) []T {
 }
 
 // Put makes b available to later Gets. The caller must not use b afterwards.
-// Slices too small or too large for the pool's classes are left to the
+// Slices with a capacity below 64 or above 16 Mi elements are left to the
 // garbage collector.
 func (p *Pool[T]) Put(b []T) {
 	c, ok := classOf(cap(b))
@@ -91,9 +91,8 @@ func classOf(c int) (int, bool) {
 	if c < 1<<minShift {
 		return 0, false
 	}
-	shift := bits.Len(uint(c)) - 1 // floor(log2(c))
-	if shift > maxShift {
+	if c > 1<<maxShift {
 		return 0, false
 	}
-	return shift - minShift, true
+	return bits.Len(uint(c)) - 1 - minShift, true // floor(log2(c))
 }
