@@ -1,0 +1,502 @@
+package decode
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/hajimehoshi/go-mp3"
+
+	"github.com/hotpath-go/hotpath/kithara/bufpool"
+)
+
+// MP3Decoder decodes an MPEG-1 or MPEG-2 Layer III elementary stream with
+// github.com/hajimehoshi/go-mp3.
+//
+// The decoder does its own framing and hands go-mp3 one whole frame at a time,
+// which buys three things go-mp3 lacks:
+//
+//   - Damage is contained. Bytes that are not part of a frame are skipped
+//     (ID3v2 tags anywhere, junk between frames); a frame that go-mp3 rejects,
+//     panics on, or cannot decode for want of its bit reservoir comes out as
+//     one frame of silence, so the timeline stays intact. [MP3Decoder.Stats]
+//     counts both.
+//   - Streams are read front to back with no upfront scan, so decoding starts
+//     before a download ends. Seeking uses an index of frame offsets built
+//     while reading (and extended by scanning headers when seeking ahead).
+//   - A Xing/Info frame is not played as silence, and when it carries a LAME
+//     tag the encoder delay and padding are trimmed (gapless playback).
+//
+// Channel count and sample rate come from each frame header; a mono stream
+// decodes to one channel although go-mp3 always renders two.
+type MP3Decoder struct {
+	r      *seekReader
+	format Format // of the first audio frame
+	spf    int    // samples per frame of the first audio frame
+
+	// Gapless trimming, in decoder samples at the first frame's rate.
+	skip  int64 // leading samples to drop (encoder + decoder delay)
+	total int64 // samples to keep after skip; -1 if unknown
+	// xingFrames is the audio frame count the Xing header declares, or 0.
+	xingFrames int64
+
+	offsets []int64  // byte offset of audio frames 0..n-1, in stream order
+	runs    []mp3Run // stretches of frames at one sample rate, in order
+	frameNo int      // index of the next audio frame to be read
+	synced  bool     // the read position is right after an accepted frame
+	gap     bool     // junk was skipped since the last frame: the reservoir broke
+	scratch []byte   // the current frame's bytes
+
+	// The target of a seek, reached after a few frames of preroll: output
+	// starts at sample dropSample of frame dropFrame.
+	dropFrame, dropSample int
+
+	dec      *mp3.Decoder // nil until the first frame, and after a panic
+	feed     frameFeed
+	pcm      []byte // one frame of go-mp3 output
+	prevMain int    // main-data bytes go-mp3 holds for the next frame; -1: none
+
+	stats MP3Stats
+	err   error // sticky read error; cleared by Seek
+}
+
+// MP3Stats counts the damage an MP3Decoder stepped over.
+type MP3Stats struct {
+	// JunkBytes counts bytes skipped because they were not part of a frame.
+	JunkBytes int64
+	// SilencedFrames counts frames replaced by silence: undecodable, or
+	// decodable only with a bit reservoir that was missing.
+	SilencedFrames int
+}
+
+// mp3Run is a stretch of consecutive frames at one sample rate. Frame times
+// are counted in samples from the start of their run, so they do not drift
+// by rounding frame after frame.
+type mp3Run struct {
+	frame int           // first frame of the run
+	start time.Duration // decoder time of that frame
+	rate  int
+	spf   int // samples per frame
+}
+
+// at returns the decoder time of sample i of frame k, a frame of the run.
+func (r mp3Run) at(k, i int) time.Duration {
+	return r.start + framesToDuration(int64(k-r.frame)*int64(r.spf)+int64(i), r.rate)
+}
+
+// frameFeed is the reader go-mp3 decodes from: it holds exactly the frame
+// being decoded, so go-mp3 can never read past it.
+type frameFeed struct{ b []byte }
+
+func (f *frameFeed) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// mp3DecoderDelay is the delay of the Layer III synthesis filter bank, which
+// LAME's encoder-delay field does not include.
+const mp3DecoderDelay = 529
+
+// maxMP3Frame is the largest Layer III frame: MPEG-1, 320 kb/s, 32 kHz, padded.
+const maxMP3Frame = 1441
+
+var _ Decoder = (*MP3Decoder)(nil)
+
+// NewMP3Decoder reads the start of the stream in r (from offset 0) and
+// returns a decoder positioned at its first audio frame. It fails with
+// ErrNotAudio when no MP3 frame can be found and with ErrUnsupported for MPEG
+// audio go-mp3 cannot play.
+func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
+	d := &MP3Decoder{r: newSeekReader(r), total: -1, prevMain: -1, dropFrame: -1}
+	if err := d.r.seek(0); err != nil {
+		return nil, fmt.Errorf("mp3: %w", err)
+	}
+	h, frame, off, err := d.nextFrame()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("mp3: no frame found: %w", ErrNotAudio)
+		}
+		return nil, fmt.Errorf("mp3: find first frame: %w", err)
+	}
+	if x, ok := parseXing(h, frame); ok {
+		d.xingFrames = x.frames
+		spf := int64(h.samplesPerFrame())
+		if x.delay >= 0 && x.frames > 0 {
+			d.skip = int64(x.delay) + mp3DecoderDelay
+			if t := x.frames*spf - int64(x.delay) - int64(x.padding); t > 0 {
+				d.total = t
+			}
+		}
+		if h, _, off, err = d.nextFrame(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("mp3: no audio frame after the Xing header: %w", ErrNotAudio)
+			}
+			return nil, fmt.Errorf("mp3: find first audio frame: %w", err)
+		}
+	}
+	d.format = Format{SampleRate: h.sampleRate, Channels: h.channels}
+	d.spf = h.samplesPerFrame()
+	d.accept(h, off)
+	d.frameNo = 0 // Next reads the first audio frame again
+	if err := d.r.seek(off); err != nil {
+		return nil, fmt.Errorf("mp3: %w", err)
+	}
+	d.synced = true
+	return d, nil
+}
+
+// Format reports the format of the first audio frame.
+func (d *MP3Decoder) Format() Format { return d.format }
+
+// Duration reports the duration declared by a Xing header, net of encoder
+// delay and padding when a LAME tag gives them.
+func (d *MP3Decoder) Duration() (time.Duration, bool) {
+	switch {
+	case d.total >= 0:
+		return framesToDuration(d.total, d.format.SampleRate), true
+	case d.xingFrames > 0:
+		return framesToDuration(d.xingFrames*int64(d.spf), d.format.SampleRate), true
+	}
+	return 0, false
+}
+
+// Stats reports the damage skipped so far.
+func (d *MP3Decoder) Stats() MP3Stats { return d.stats }
+
+// Next decodes frames until one yields audio to return.
+func (d *MP3Decoder) Next() (Chunk, error) {
+	if d.err != nil {
+		return Chunk{}, d.err
+	}
+	for {
+		h, frame, off, err := d.nextFrame()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				d.err = fmt.Errorf("mp3: read frame at byte %d: %w", d.r.pos, err)
+				return Chunk{}, d.err
+			}
+			return Chunk{}, io.EOF
+		}
+		k, run := d.accept(h, off)
+		if d.gap {
+			// Frames were lost with the junk: the reservoir go-mp3 holds is
+			// not what the next frames refer to.
+			d.gap = false
+			d.dec, d.prevMain = nil, -1
+		}
+		lo, hi := d.keep(k, run)
+		// Frames whose audio is dropped are decoded all the same: they prime
+		// go-mp3's reservoir and filter state for the frames that follow.
+		audible := d.decodeFrame(h, frame)
+		if hi <= lo {
+			continue
+		}
+		if !audible {
+			d.stats.SilencedFrames++
+		}
+		return d.chunk(h, audible, lo, hi, d.chunkTime(k, run, lo)), nil
+	}
+}
+
+// keep returns the range [lo, hi) of frame k's samples to output: gapless
+// trimming (in the first run, which is where a Xing header applies) and the
+// target of a seek cut it.
+func (d *MP3Decoder) keep(k int, run mp3Run) (lo, hi int) {
+	spf := run.spf
+	lo, hi = 0, spf
+	if run.frame == 0 {
+		first := int64(k) * int64(spf)
+		if rel := d.skip - first; rel > 0 {
+			lo = int(min(rel, int64(spf)))
+		}
+		if d.total >= 0 {
+			if end := d.skip + d.total - first; end < int64(hi) {
+				hi = int(max(end, 0))
+			}
+		}
+	}
+	switch {
+	case k < d.dropFrame:
+		lo = spf
+	case k == d.dropFrame:
+		lo = max(lo, d.dropSample)
+	}
+	return lo, hi
+}
+
+// chunkTime is the media time of sample lo of frame k.
+func (d *MP3Decoder) chunkTime(k int, run mp3Run, lo int) time.Duration {
+	if run.frame == 0 {
+		// Counted in samples from the stream start: exact.
+		return framesToDuration(int64(k)*int64(run.spf)+int64(lo)-d.skip, run.rate)
+	}
+	return run.at(k, lo) - framesToDuration(d.skip, d.format.SampleRate)
+}
+
+// chunk converts samples [lo, hi) of the decoded frame (or silence) to float.
+func (d *MP3Decoder) chunk(h mpegHeader, audible bool, lo, hi int, t time.Duration) Chunk {
+	ch := h.channels
+	n := hi - lo
+	out := bufpool.Float32.Get(n * ch)
+	switch {
+	case !audible:
+		clear(out)
+	case ch == 2:
+		src := d.pcm[lo*4 : hi*4]
+		for i := range out {
+			out[i] = float32(int16(binary.LittleEndian.Uint16(src[2*i:]))) / 32768
+		}
+	default: // mono: go-mp3 writes the same samples to both channels
+		src := d.pcm[lo*4 : hi*4]
+		for i := range out {
+			out[i] = float32(int16(binary.LittleEndian.Uint16(src[4*i:]))) / 32768
+		}
+	}
+	return Chunk{Format: Format{SampleRate: h.sampleRate, Channels: ch}, Samples: out, Time: t}
+}
+
+// accept records audio frame number d.frameNo at off and returns its number
+// and run.
+func (d *MP3Decoder) accept(h mpegHeader, off int64) (int, mp3Run) {
+	k := d.frameNo
+	d.frameNo++
+	if k == len(d.offsets) {
+		d.offsets = append(d.offsets, off)
+		if n := len(d.runs); n == 0 || d.runs[n-1].rate != h.sampleRate || d.runs[n-1].spf != h.samplesPerFrame() {
+			var start time.Duration
+			if n > 0 {
+				start = d.runs[n-1].at(k, 0)
+			}
+			d.runs = append(d.runs, mp3Run{frame: k, start: start, rate: h.sampleRate, spf: h.samplesPerFrame()})
+		}
+	}
+	return k, d.runOf(k)
+}
+
+// runOf returns the run frame k belongs to.
+func (d *MP3Decoder) runOf(k int) mp3Run {
+	i := sort.Search(len(d.runs), func(i int) bool { return d.runs[i].frame > k }) - 1
+	return d.runs[max(i, 0)]
+}
+
+// frameTime is the decoder time of indexed frame k.
+func (d *MP3Decoder) frameTime(k int) time.Duration { return d.runOf(k).at(k, 0) }
+
+// decodeFrame runs one frame through go-mp3 into d.pcm. It reports whether the
+// output is the frame's audio; false means the frame was undecodable or its
+// bit reservoir was missing, and the caller plays silence instead.
+func (d *MP3Decoder) decodeFrame(h mpegHeader, frame []byte) bool {
+	if !h.sideInfoPlausible(frame) {
+		// Damaged: keep it away from go-mp3, whose reservoir now misses
+		// this frame's bytes.
+		d.dec, d.prevMain = nil, -1
+		return false
+	}
+	begin := h.mainDataBegin(frame)
+	size := h.mainDataSize()
+	// go-mp3 ignores main_data_begin when it has no previous frame, and
+	// decodes from the wrong bytes when the reservoir it holds is too short;
+	// either way the audio is garbage unless the frame needs no reservoir.
+	whole := begin == 0 || (d.prevMain >= 0 && begin <= d.prevMain)
+	need := h.samplesPerFrame() * 4
+	if cap(d.pcm) < need {
+		d.pcm = make([]byte, need)
+	}
+	d.pcm = d.pcm[:need]
+	if err := d.runMP3(frame); err != nil {
+		d.prevMain = -1
+		return false
+	}
+	// Mirror what go-mp3 keeps as the previous frame's main data.
+	switch {
+	case d.prevMain < 0:
+		d.prevMain = size
+	case begin > d.prevMain:
+		d.prevMain += size
+	default:
+		d.prevMain = begin + size
+	}
+	return whole
+}
+
+// runMP3 feeds one frame to go-mp3 and reads its PCM into d.pcm, turning a
+// panic inside go-mp3 into an error.
+func (d *MP3Decoder) runMP3(frame []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// go-mp3's state is unknown after a panic: start a new one.
+			d.dec = nil
+			err = fmt.Errorf("mp3: go-mp3 panicked: %v", p)
+		}
+		d.feed.b = nil
+	}()
+	d.feed.b = frame
+	if d.dec == nil {
+		// NewDecoder decodes the frame it is given; its PCM is read below.
+		dec, err := mp3.NewDecoder(&d.feed)
+		if err != nil {
+			return err
+		}
+		d.dec = dec
+	}
+	for got := 0; got < len(d.pcm); {
+		n, err := d.dec.Read(d.pcm[got:])
+		if err != nil {
+			return err
+		}
+		got += n
+	}
+	return nil
+}
+
+// nextFrame finds the next audio frame at or after the read position,
+// consumes it and returns its header, its bytes (valid until the next call)
+// and its offset. It skips ID3 tags and junk, and returns io.EOF at the end.
+func (d *MP3Decoder) nextFrame() (mpegHeader, []byte, int64, error) {
+	for {
+		b, err := d.r.peek(10)
+		if len(b) < 4 {
+			if err == nil || errors.Is(err, io.EOF) {
+				d.stats.JunkBytes += int64(len(b))
+				_, _ = d.r.discard(len(b))
+				return mpegHeader{}, nil, 0, io.EOF
+			}
+			return mpegHeader{}, nil, 0, err
+		}
+		if n := id3v2Size(b); n > 0 {
+			if _, err := d.r.discard(int(n)); err != nil && !errors.Is(err, io.EOF) {
+				return mpegHeader{}, nil, 0, err
+			}
+			continue
+		}
+		if b[0] == 'T' && b[1] == 'A' && b[2] == 'G' {
+			// An ID3v1 tag: 128 bytes at the end of a file.
+			if _, err := d.r.discard(128); err != nil && !errors.Is(err, io.EOF) {
+				return mpegHeader{}, nil, 0, err
+			}
+			continue
+		}
+		if h, ok := parseMPEGHeader(b); ok {
+			size := h.frameSize()
+			frame, err := d.r.peek(size + 4)
+			switch {
+			case len(frame) >= size && d.confirm(h, frame, size, err):
+				off := d.r.pos
+				d.scratch = append(d.scratch[:0], frame[:size]...)
+				_, _ = d.r.discard(size)
+				d.synced = true
+				return h, d.scratch, off, nil
+			case len(frame) < size && err != nil && !errors.Is(err, io.EOF):
+				return mpegHeader{}, nil, 0, err
+			}
+		}
+		_, _ = d.r.discard(1)
+		d.stats.JunkBytes++
+		d.synced, d.gap = false, true
+	}
+}
+
+// confirm decides whether a valid-looking header really starts a frame. Right
+// after an accepted frame it does; otherwise the bytes after the frame must
+// start another frame of the same stream, a tag, or the end of the stream.
+func (d *MP3Decoder) confirm(h mpegHeader, frame []byte, size int, peekErr error) bool {
+	if d.synced {
+		return true
+	}
+	if len(frame) < size+4 {
+		return errors.Is(peekErr, io.EOF)
+	}
+	next := frame[size : size+4]
+	if nh, ok := parseMPEGHeader(next); ok {
+		return nh.sameStream(h)
+	}
+	return string(next[:3]) == "ID3" || string(next[:3]) == "TAG"
+}
+
+// Seek moves to media time t. It lands on the exact sample: the decoder
+// restarts a few frames early so that the bit reservoir and the synthesis
+// filter are primed, and drops the audio before t.
+func (d *MP3Decoder) Seek(t time.Duration) (time.Duration, error) {
+	rate := d.format.SampleRate
+	t = max(t, 0)
+	if dur, ok := d.Duration(); ok && t > dur {
+		t = dur
+	}
+	n := durationToFrames(t, rate)
+	t = framesToDuration(n, rate)
+	target := t + framesToDuration(d.skip, rate) // in decoder time
+	if err := d.indexUpTo(target); err != nil {
+		d.err = fmt.Errorf("mp3: seek to %v: %w", t, err)
+		return 0, d.err
+	}
+	// The frame and sample to land on, counted within the run holding the
+	// target (in samples from the stream start for the first run).
+	ri := sort.Search(len(d.runs), func(i int) bool { return d.runs[i].start > target }) - 1
+	run := d.runs[max(ri, 0)]
+	s := n + d.skip
+	if run.frame > 0 {
+		s = durationToFrames(target-run.start, run.rate)
+	}
+	k := run.frame + int(s/int64(run.spf))
+	drop := int(s % int64(run.spf))
+	if last := len(d.offsets) - 1; k > last {
+		k, drop = last, run.spf // past the end: decode nothing
+	}
+	j := d.prerollStart(k)
+	if err := d.r.seek(d.offsets[j]); err != nil {
+		d.err = fmt.Errorf("mp3: seek to %v: %w", t, err)
+		return 0, d.err
+	}
+	d.frameNo = j
+	d.dropFrame, d.dropSample = k, drop
+	d.dec, d.prevMain = nil, -1
+	d.synced, d.gap = true, false
+	d.err = nil
+	return t, nil
+}
+
+// prerollStart returns the frame to restart decoding from so that frame k
+// decodes cleanly: at least two frames early (the first restarts go-mp3's
+// filter state, the second flushes it) and enough frames to cover the
+// largest bit reservoir a frame can reference twice over.
+func (d *MP3Decoder) prerollStart(k int) int {
+	const reservoir = 2 * 511
+	j, acc := k, 0
+	for j > 0 && (k-j < 2 || acc < reservoir) {
+		j--
+		acc += int(d.offsets[j+1]-d.offsets[j]) - 36 // header and side info
+	}
+	return j
+}
+
+// indexUpTo extends the frame index by scanning headers until it holds a
+// frame starting after decoder time target, or the stream ends.
+func (d *MP3Decoder) indexUpTo(target time.Duration) error {
+	last := len(d.offsets) - 1
+	if d.frameTime(last) > target {
+		return nil
+	}
+	if err := d.r.seek(d.offsets[last]); err != nil {
+		return err
+	}
+	d.frameNo = last
+	d.synced = true
+	for d.frameTime(len(d.offsets)-1) <= target {
+		h, _, off, err := d.nextFrame()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		d.accept(h, off)
+	}
+	return nil
+}

@@ -1,0 +1,319 @@
+package decode
+
+import "encoding/binary"
+
+// mpegHeader is a parsed MPEG audio frame header, limited to what framing,
+// probing and gapless trimming need.
+type mpegHeader struct {
+	version    int // 1 for MPEG-1, 2 for MPEG-2, 25 for MPEG-2.5
+	layer      int // 1, 2 or 3
+	crc        bool
+	bitrate    int // bits per second
+	sampleRate int
+	padding    bool
+	channels   int
+}
+
+// mpeg1L3Bitrates and mpeg2L3Bitrates are the Layer III bit rates in kb/s by
+// index; index 0 (free format) and 15 (invalid) are rejected before lookup.
+var (
+	mpeg1L3Bitrates = [15]int{0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320}
+	mpeg2L3Bitrates = [15]int{0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160}
+	mpegRates       = [3]int{44100, 48000, 32000}
+)
+
+// parseMPEGHeader parses the 4 bytes of b as a frame header. It accepts only
+// what the MP3 decoder can play: Layer III of MPEG-1 or MPEG-2 (go-mp3 has no
+// MPEG-2.5), with a bit rate from the table (free format is unsupported).
+// Other valid MPEG audio headers are reported through ok=false as well;
+// mpegSync tells them apart for probing.
+func parseMPEGHeader(b []byte) (h mpegHeader, ok bool) {
+	if len(b) < 4 {
+		return h, false
+	}
+	w := binary.BigEndian.Uint32(b)
+	if w>>21 != 0x7ff {
+		return h, false
+	}
+	switch (w >> 19) & 3 {
+	case 3:
+		h.version = 1
+	case 2:
+		h.version = 2
+	default: // 0 is MPEG-2.5, 1 is reserved
+		return h, false
+	}
+	if (w>>17)&3 != 1 { // 1 is Layer III
+		return h, false
+	}
+	h.layer = 3
+	h.crc = (w>>16)&1 == 0
+	bi := (w >> 12) & 0xf
+	if bi == 0 || bi == 15 {
+		return h, false
+	}
+	si := (w >> 10) & 3
+	if si == 3 {
+		return h, false
+	}
+	if w&3 == 2 { // reserved emphasis
+		return h, false
+	}
+	if h.version == 1 {
+		h.bitrate = mpeg1L3Bitrates[bi] * 1000
+		h.sampleRate = mpegRates[si]
+	} else {
+		h.bitrate = mpeg2L3Bitrates[bi] * 1000
+		h.sampleRate = mpegRates[si] / 2
+	}
+	h.padding = (w>>9)&1 == 1
+	h.channels = 2
+	if (w>>6)&3 == 3 {
+		h.channels = 1
+	}
+	return h, true
+}
+
+// mpegSync reports whether b starts with an MPEG audio sync word followed by
+// a plausible header of any version and layer, including ADTS AAC (layer
+// bits 00), so the probe can name what it cannot play.
+func mpegSync(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	w := binary.BigEndian.Uint32(b)
+	return w>>21 == 0x7ff && (w>>12)&0xf != 0xf && (w>>10)&3 != 3
+}
+
+// adtsSync reports whether b starts with an ADTS (AAC) header: a 12-bit sync
+// word and layer 00.
+func adtsSync(b []byte) bool {
+	return len(b) >= 2 && b[0] == 0xff && b[1]&0xf6 == 0xf0
+}
+
+// samplesPerFrame reports the PCM frames one MPEG frame decodes to.
+func (h mpegHeader) samplesPerFrame() int {
+	if h.version == 1 {
+		return 1152
+	}
+	return 576
+}
+
+// frameSize reports the size of the whole frame in bytes, header included.
+func (h mpegHeader) frameSize() int {
+	coef := 144
+	if h.version != 1 {
+		coef = 72
+	}
+	n := coef * h.bitrate / h.sampleRate
+	if h.padding {
+		n++
+	}
+	return n
+}
+
+// sideInfoSize reports the size of the Layer III side information.
+func (h mpegHeader) sideInfoSize() int {
+	switch {
+	case h.version == 1 && h.channels == 1:
+		return 17
+	case h.version == 1:
+		return 32
+	case h.channels == 1:
+		return 9
+	default:
+		return 17
+	}
+}
+
+// sideInfoOffset is where the side information starts in the frame.
+func (h mpegHeader) sideInfoOffset() int {
+	if h.crc {
+		return 6
+	}
+	return 4
+}
+
+// mainDataSize is the number of main-data bytes the frame itself carries.
+func (h mpegHeader) mainDataSize() int {
+	return h.frameSize() - h.sideInfoOffset() - h.sideInfoSize()
+}
+
+// mainDataBegin reads main_data_begin from a whole frame: how many bytes of
+// earlier frames' main data (the bit reservoir) this frame's audio starts in.
+func (h mpegHeader) mainDataBegin(frame []byte) int {
+	o := h.sideInfoOffset()
+	if len(frame) < o+2 {
+		return 0
+	}
+	if h.version == 1 {
+		return int(frame[o])<<1 | int(frame[o+1]>>7) // 9 bits
+	}
+	return int(frame[o]) // 8 bits
+}
+
+// sameStream reports whether two headers can belong to one elementary
+// stream; resynchronisation uses it to reject a false sync word. The sample
+// rate may change (an HLS variant switch), the MPEG version may not.
+func (h mpegHeader) sameStream(o mpegHeader) bool {
+	return h.version == o.version && h.layer == o.layer
+}
+
+// xingInfo is what a Xing/Info frame and its LAME extension declare.
+type xingInfo struct {
+	frames  int64 // audio frames after the Xing frame; 0 if not declared
+	delay   int   // encoder delay in samples; -1 if no LAME tag
+	padding int   // padding at the end in samples; -1 if no LAME tag
+}
+
+// parseXing inspects the first frame of a stream for a Xing or Info header.
+// It reports ok=false when the frame is an ordinary audio frame.
+func parseXing(h mpegHeader, frame []byte) (x xingInfo, ok bool) {
+	o := h.sideInfoOffset() + h.sideInfoSize()
+	if len(frame) < o+8 {
+		return x, false
+	}
+	tag := string(frame[o : o+4])
+	if tag != "Xing" && tag != "Info" {
+		return x, false
+	}
+	x.delay, x.padding = -1, -1
+	flags := binary.BigEndian.Uint32(frame[o+4:])
+	p := o + 8
+	if flags&1 != 0 {
+		if len(frame) < p+4 {
+			return x, true
+		}
+		x.frames = int64(binary.BigEndian.Uint32(frame[p:]))
+		p += 4
+	}
+	if flags&2 != 0 {
+		p += 4 // stream bytes
+	}
+	if flags&4 != 0 {
+		p += 100 // seek TOC
+	}
+	if flags&8 != 0 {
+		p += 4 // quality
+	}
+	// The LAME extension: a 9-byte encoder string, then at offset 21 the
+	// encoder delay and padding as two 12-bit numbers.
+	if len(frame) >= p+24 {
+		d := frame[p+21 : p+24]
+		x.delay = int(d[0])<<4 | int(d[1])>>4
+		x.padding = int(d[1]&0xf)<<8 | int(d[2])
+	}
+	return x, true
+}
+
+// id3v2Size reports the total size of an ID3v2 tag at the start of b, header
+// and footer included, or 0 if b does not start with one. It needs 10 bytes.
+func id3v2Size(b []byte) int64 {
+	if len(b) < 10 || b[0] != 'I' || b[1] != 'D' || b[2] != '3' || b[3] == 0xff || b[4] == 0xff {
+		return 0
+	}
+	for _, c := range b[6:10] {
+		if c&0x80 != 0 { // sizes are syncsafe: 7 bits per byte
+			return 0
+		}
+	}
+	n := int64(b[6])<<21 | int64(b[7])<<14 | int64(b[8])<<7 | int64(b[9])
+	n += 10
+	if b[5]&0x10 != 0 { // footer present
+		n += 10
+	}
+	return n
+}
+
+// sideInfoPlausible reports whether the Layer III side information of a
+// whole frame is self-consistent: no reserved block type, no Huffman table
+// that does not exist, no more than 288 big values, and no more Huffman bits
+// than the frame and its reservoir hold. Random bytes rarely pass, so this
+// catches most damaged frames that still have a valid header; go-mp3 would
+// otherwise decode them into noise, or fail.
+func (h mpegHeader) sideInfoPlausible(frame []byte) bool {
+	o := h.sideInfoOffset()
+	if len(frame) < o+h.sideInfoSize() {
+		return false
+	}
+	br := bitReader{b: frame[o : o+h.sideInfoSize()]}
+	mono := h.channels == 1
+	granules := 1
+	var begin int
+	if h.version == 1 {
+		granules = 2
+		begin = br.read(9)
+		if mono {
+			br.skip(5 + 4) // private bits, scfsi
+		} else {
+			br.skip(3 + 8)
+		}
+	} else {
+		begin = br.read(8)
+		if mono {
+			br.skip(1)
+		} else {
+			br.skip(2)
+		}
+	}
+	bits := 0
+	for range granules {
+		for range h.channels {
+			bits += br.read(12) // part2_3_length
+			if br.read(9) > 288 {
+				return false
+			}
+			br.skip(8) // global gain
+			if h.version == 1 {
+				br.skip(4) // scalefac_compress
+			} else {
+				br.skip(9)
+			}
+			tables := 3
+			if br.read(1) == 1 { // window switching
+				if br.read(2) == 0 {
+					return false // block type 0 is not allowed with window switching
+				}
+				br.skip(1) // mixed block flag
+				tables = 2
+			}
+			for range tables {
+				if t := br.read(5); t == 4 || t == 14 {
+					return false // no such Huffman table
+				}
+			}
+			if tables == 2 {
+				br.skip(9) // subblock gains
+			} else {
+				br.skip(4 + 3) // region counts
+			}
+			if h.version == 1 {
+				br.skip(3) // preflag, scalefac_scale, count1table_select
+			} else {
+				br.skip(2)
+			}
+		}
+	}
+	return bits <= 8*(begin+h.mainDataSize())
+}
+
+// bitReader reads big-endian bit fields; reads past the end return zeros.
+type bitReader struct {
+	b   []byte
+	pos int
+}
+
+func (r *bitReader) read(n int) int {
+	v := 0
+	for range n {
+		bit := 0
+		if i := r.pos >> 3; i < len(r.b) {
+			bit = int(r.b[i]>>(7-r.pos&7)) & 1
+		}
+		v = v<<1 | bit
+		r.pos++
+	}
+	return v
+}
+
+func (r *bitReader) skip(n int) { r.pos += n }
