@@ -282,7 +282,7 @@ func (r *Resampler) interpStretched(rel int, f, scale float64, dst []float32) {
 	ch := r.in.Channels
 	step := scale * sincPhases
 	end := float64(sincZeros * sincPhases)
-	nl := int(math.Ceil((sincZeros/scale - f)))   // taps u = (f+k)·scale < sincZeros
+	nl := int(math.Ceil((sincZeros/scale - f)))     // taps u = (f+k)·scale < sincZeros
 	nr := int(math.Ceil((sincZeros/scale - 1 + f))) // taps u = (1-f+k)·scale < sincZeros
 	w := r.weights(nl + nr)
 	pos := f * step
