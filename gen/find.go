@@ -105,6 +105,23 @@ func (p *planner) planPackage(pkg *loadedPackage) []*FilePlan {
 		}
 	}
 	p.applyTypeMeasures(st)
+	// A package that has directives counts the channel operations of all
+	// its files: watched channels travel through parameters, fields and
+	// other files, so only counting everywhere makes the counts exact.
+	instrumented := false
+	for _, fp := range plans {
+		if len(fp.Directives) > 0 {
+			instrumented = true
+		}
+	}
+	for _, fp := range plans {
+		if instrumented {
+			fp.ChanOps = hasChanOps(pkg.info, fp.file.ast)
+			if fp.ChanOps {
+				p.checkSelectGotos(pkg.fset, fp.file.ast)
+			}
+		}
+	}
 	for _, fp := range plans {
 		sort.SliceStable(fp.Measures, func(i, j int) bool { return fp.Measures[i].Pos.Offset < fp.Measures[j].Pos.Offset })
 		p.nameTargets(fp)
@@ -206,7 +223,23 @@ func (p *planner) findDirectives(st *pkgState, fp *FilePlan) {
 			case VerbBlock:
 				p.attachBlock(st, fp, d, stmts[fset.Position(g.End()).Line+1])
 			case VerbChannel:
-				p.errorf(pos, "//hotpath:channel is not supported by this version of hotpathgen")
+				if vs, ok := owners[c].(*ast.ValueSpec); ok {
+					p.attachChannel(st, fp, d, vs, vs.Values)
+					break
+				}
+				site := stmts[fset.Position(g.End()).Line+1]
+				switch s := site.stmt.(type) {
+				case *ast.AssignStmt:
+					p.attachChannel(st, fp, d, s, s.Rhs)
+				case *ast.DeclStmt:
+					if gd, ok := s.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR && len(gd.Specs) == 1 {
+						p.attachChannel(st, fp, d, s, gd.Specs[0].(*ast.ValueSpec).Values)
+						break
+					}
+					p.attachChannel(st, fp, d, s, nil)
+				default:
+					p.attachChannel(st, fp, d, s, nil)
+				}
 			}
 		}
 	}
@@ -498,6 +531,9 @@ func (p *planner) nameTargets(fp *FilePlan) {
 	}
 	for _, b := range fp.Blocks {
 		b.varName = unique("_hotpath_blk_" + identName(b.Label))
+	}
+	for i, c := range fp.Channels {
+		c.varName = unique("_hotpath_ch_" + stem + "_" + strconv.Itoa(i))
 	}
 }
 

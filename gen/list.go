@@ -41,6 +41,13 @@ func ListTargets(p *Plan) []ListItem {
 		for _, b := range fp.Blocks {
 			add(string(VerbBlock), b.Label, b.Func, b.Directive)
 		}
+		for _, c := range fp.Channels {
+			label := c.Label
+			if label == "" {
+				label = fmt.Sprintf("%s:%d", baseName(fp.Source), c.Pos.Line)
+			}
+			add(string(VerbChannel), label, c.Type, c.Directive)
+		}
 		for _, d := range fp.Directives {
 			if d.Verb == VerbSkip {
 				add(string(VerbSkip), "", "", d)

@@ -29,13 +29,19 @@ type FilePlan struct {
 	Measures []*Measure
 	// Blocks are the statements to time.
 	Blocks []*Block
+	// Channels are the make sites of watched channels.
+	Channels []*ChanSite
+	// ChanOps is true when the file's channel operations are rewritten to
+	// count operations on watched channels: in every file of a package that
+	// has at least one directive.
+	ChanOps bool
 
 	file *loadedFile
 }
 
 // NeedsTwin reports whether the file gets an instrumented twin.
 func (fp *FilePlan) NeedsTwin() bool {
-	return len(fp.Measures) > 0 || len(fp.Blocks) > 0
+	return len(fp.Measures) > 0 || len(fp.Blocks) > 0 || len(fp.Channels) > 0 || fp.ChanOps
 }
 
 // Measure is one function or method to time.
@@ -71,4 +77,19 @@ type Block struct {
 	exits []ast.Stmt
 	// varName is the package-level hotpath.Func, spanName the local Span.
 	varName, spanName string
+}
+
+// ChanSite is one make(chan T[, n]) marked with //hotpath:channel.
+type ChanSite struct {
+	// Label names the row; empty means the default, file.go:line.
+	Label string
+	// Type is the channel type as the package writes it: "chan int".
+	Type string
+	// Pos is where the make call is.
+	Pos token.Position
+	// Directive is the //hotpath:channel comment.
+	Directive Directive
+
+	call    *ast.CallExpr
+	varName string
 }

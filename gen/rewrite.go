@@ -30,6 +30,9 @@ func rewriteFile(fp *FilePlan, srcHash string, shift int) ([]byte, error) {
 	if err := rw.blocks(); err != nil {
 		return nil, err
 	}
+	// After blocks: a block's statement may be a select, which the channel
+	// rewrite replaces in place.
+	rw.channels(df)
 	if err := rw.declarations(df, srcHash, shift); err != nil {
 		return nil, err
 	}
@@ -239,6 +242,15 @@ func (rw *rewriter) declarations(df *dst.File, srcHash string, shift int) error 
 	for _, bl := range rw.fp.Blocks {
 		fmt.Fprintf(&b, "\t%s = %s.Func{Name: %q, Kind: %s.KindBlock, Parent: %q, Symbol: %q, File: %q, Line: %d, EndLine: %d}\n",
 			bl.varName, hp, bl.Label, hp, bl.Func, bl.Func, file, bl.Pos.Line+shift, bl.EndLine+shift)
+	}
+	for _, c := range rw.fp.Channels {
+		line := c.Pos.Line + shift
+		label := c.Label
+		if label == "" {
+			label = fmt.Sprintf("%s:%d", file, line)
+		}
+		site := fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(rw.fp.Package, "_test"), file, line)
+		fmt.Fprintf(&b, "\t%s = %s.ChanSite{Label: %q, Type: %q, Site: %q}\n", c.varName, hp, label, c.Type, site)
 	}
 	fmt.Fprintf(&b, "\n\t_ = %s.RegisterSource(%q, %q, %q)\n)\n", hp, strings.TrimSuffix(rw.fp.Package, "_test"), file, srcHash)
 	snippet, err := decorator.Parse(b.String())

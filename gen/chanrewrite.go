@@ -1,0 +1,374 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"strconv"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/dstutil"
+)
+
+// chanRewriter rewrites the channel operations of one file into calls of
+// the runtime, which count them when the channel is watched and behave
+// exactly as the operation otherwise:
+//
+//	ch <- v             hotpath.Send(ch, v)
+//	<-ch                hotpath.Recv(ch)
+//	v, ok := <-ch       v, ok := hotpath.Recv2(ch)
+//	close(ch)           hotpath.Close(ch)
+//	for v := range ch   a loop over hotpath.Recv2
+//	select              a non-blocking select, then a timed blocking one,
+//	                    then the case bodies in a switch on the case that fired
+//	make(chan T, n)     hotpath.Track(&site, make(chan T, n)) at watched sites
+type chanRewriter struct {
+	rw    *rewriter
+	hp    string
+	sites map[dst.Node]*ChanSite
+	n     int // numbers temporaries, so nested statements read clearly
+}
+
+func (rw *rewriter) channels(df *dst.File) {
+	if !rw.fp.ChanOps && len(rw.fp.Channels) == 0 {
+		return
+	}
+	cr := &chanRewriter{rw: rw, hp: rw.alias.name, sites: map[dst.Node]*ChanSite{}}
+	for _, c := range rw.fp.Channels {
+		cr.sites[rw.dstNode(c.call)] = c
+	}
+	if !rw.fp.ChanOps {
+		// Only make sites: wrap them, leave the operations alone.
+		dstutil.Apply(df, nil, cr.trackOnly)
+		return
+	}
+	dstutil.Apply(df, cr.pre, cr.post)
+}
+
+func (cr *chanRewriter) trackOnly(c *dstutil.Cursor) bool {
+	if site, ok := cr.sites[c.Node()]; ok {
+		c.Replace(cr.call("Track", &dst.UnaryExpr{Op: token.AND, X: dst.NewIdent(site.varName)}, c.Node().(dst.Expr)))
+	}
+	return true
+}
+
+// apply rewrites a subtree and returns its new root.
+func (cr *chanRewriter) apply(n dst.Node) dst.Node {
+	if n == nil {
+		return nil
+	}
+	return dstutil.Apply(n, cr.pre, cr.post)
+}
+
+func (cr *chanRewriter) applyExpr(e dst.Expr) dst.Expr {
+	if e == nil {
+		return nil
+	}
+	return cr.apply(e).(dst.Expr)
+}
+
+func (cr *chanRewriter) applyStmts(list []dst.Stmt) {
+	for i, s := range list {
+		list[i] = cr.apply(s).(dst.Stmt)
+	}
+}
+
+func (cr *chanRewriter) call(fn string, args ...dst.Expr) *dst.CallExpr {
+	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent(fn)}, Args: args}
+}
+
+func (cr *chanRewriter) temp(prefix string) string {
+	cr.n++
+	return "_hotpath_" + prefix + strconv.Itoa(cr.n)
+}
+
+// pre handles the statements whose parts need different treatment:
+// selects, ranges over channels and two-value receives.
+func (cr *chanRewriter) pre(c *dstutil.Cursor) bool {
+	switch n := c.Node().(type) {
+	case *dst.SelectStmt:
+		if r := cr.selectStmt(n, c); r != nil {
+			c.Replace(r)
+			return false
+		}
+	case *dst.LabeledStmt:
+		if sel, ok := n.Stmt.(*dst.SelectStmt); ok {
+			if r := cr.selectStmt(sel, c); r != nil {
+				c.Replace(r)
+				return false
+			}
+		}
+	case *dst.RangeStmt:
+		if r := cr.rangeStmt(n); r != nil {
+			c.Replace(r)
+			return false
+		}
+	case *dst.AssignStmt:
+		if len(n.Lhs) == 2 && len(n.Rhs) == 1 {
+			if u, ok := n.Rhs[0].(*dst.UnaryExpr); ok && u.Op == token.ARROW {
+				for i := range n.Lhs {
+					n.Lhs[i] = cr.applyExpr(n.Lhs[i])
+				}
+				n.Rhs[0] = cr.call("Recv2", cr.applyExpr(u.X))
+				return false
+			}
+		}
+	case *dst.ValueSpec:
+		if len(n.Names) == 2 && len(n.Values) == 1 {
+			if u, ok := n.Values[0].(*dst.UnaryExpr); ok && u.Op == token.ARROW {
+				n.Values[0] = cr.call("Recv2", cr.applyExpr(u.X))
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// post rewrites single operations once their operands are rewritten.
+func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
+	switch n := c.Node().(type) {
+	case *dst.SendStmt:
+		stmt := &dst.ExprStmt{X: cr.call("Send", n.Chan, n.Value)}
+		stmt.Decs.NodeDecs = n.Decs.NodeDecs
+		c.Replace(stmt)
+	case *dst.UnaryExpr:
+		if n.Op == token.ARROW {
+			call := cr.call("Recv", n.X)
+			call.Decs.NodeDecs = n.Decs.NodeDecs
+			c.Replace(call)
+		}
+	case *dst.CallExpr:
+		if site, ok := cr.sites[n]; ok {
+			c.Replace(cr.call("Track", &dst.UnaryExpr{Op: token.AND, X: dst.NewIdent(site.varName)}, n))
+			break
+		}
+		if a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.CallExpr); ok && isCloseCall(cr.rw.fp.file.pkg.info, a) {
+			n.Fun = &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent("Close")}
+		}
+	}
+	return true
+}
+
+// rangeStmt turns a range over a channel into a loop over Recv2:
+//
+//	for c := X; ; {
+//		v, ok := hotpath.Recv2(c)
+//		if !ok {
+//			break
+//		}
+//		body
+//	}
+func (cr *chanRewriter) rangeStmt(n *dst.RangeStmt) dst.Stmt {
+	a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.RangeStmt)
+	if !ok || chanCore(cr.rw.fp.file.pkg.info.TypeOf(a.X)) == nil {
+		return nil
+	}
+	x := cr.applyExpr(n.X)
+	cr.applyStmts(n.Body.List)
+	chanVar, okVar := cr.temp("rc"), cr.temp("ok")
+	var first []dst.Stmt
+	key := n.Key
+	switch {
+	case key == nil || isBlank(key):
+		first = append(first, &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent("_"), dst.NewIdent(okVar)}, Tok: token.DEFINE,
+			Rhs: []dst.Expr{cr.call("Recv2", dst.NewIdent(chanVar))}})
+	case n.Tok == token.DEFINE:
+		first = append(first, &dst.AssignStmt{Lhs: []dst.Expr{key, dst.NewIdent(okVar)}, Tok: token.DEFINE,
+			Rhs: []dst.Expr{cr.call("Recv2", dst.NewIdent(chanVar))}})
+	default:
+		v := cr.temp("v")
+		first = append(first, &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(v), dst.NewIdent(okVar)}, Tok: token.DEFINE,
+			Rhs: []dst.Expr{cr.call("Recv2", dst.NewIdent(chanVar))}})
+		first = append(first, mustStmts(fmt.Sprintf("if !%s {\nbreak\n}", okVar))[0],
+			&dst.AssignStmt{Lhs: []dst.Expr{key}, Tok: token.ASSIGN, Rhs: []dst.Expr{dst.NewIdent(v)}})
+	}
+	if len(first) == 1 {
+		first = append(first, mustStmts(fmt.Sprintf("if !%s {\nbreak\n}", okVar))[0])
+	}
+	for _, s := range first {
+		s.Decorations().Before = dst.NewLine
+		s.Decorations().After = dst.NewLine
+	}
+	loop := &dst.ForStmt{
+		Init: &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(chanVar)}, Tok: token.DEFINE, Rhs: []dst.Expr{x}},
+		Body: &dst.BlockStmt{List: append(first, n.Body.List...)},
+	}
+	loop.Decs.NodeDecs = n.Decs.NodeDecs
+	return loop
+}
+
+func isBlank(e dst.Expr) bool {
+	id, ok := e.(*dst.Ident)
+	return ok && id.Name == "_"
+}
+
+// selectStmt rewrites a select with communication cases (a labeled one
+// when c's node is a LabeledStmt). See the package documentation of the
+// runtime for the shape; it keeps the select's semantics: operands are
+// evaluated once, in source order, on entry; a ready case is chosen at
+// random; a select without default blocks until a case is ready.
+func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.Stmt {
+	var label *dst.Ident
+	if ls, ok := c.Node().(*dst.LabeledStmt); ok {
+		label = ls.Label
+	}
+	type commCase struct {
+		clause             *dst.CommClause
+		send               bool
+		ch, val, v, ok     string // temporaries
+		bind               []dst.Expr
+		tok                token.Token
+		index              int
+		hasValue, hasBound bool
+	}
+	var cases []*commCase
+	var deflt *dst.CommClause
+	for _, s := range sel.Body.List {
+		cc := s.(*dst.CommClause)
+		if cc.Comm == nil {
+			deflt = cc
+			continue
+		}
+		cases = append(cases, &commCase{clause: cc, index: len(cases) + 1})
+	}
+	if len(cases) == 0 {
+		return nil
+	}
+	var prologue []dst.Stmt
+	define := func(name string, value dst.Expr) {
+		prologue = append(prologue, &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(name)}, Tok: token.DEFINE, Rhs: []dst.Expr{value}})
+	}
+	caseVar, startVar := cr.temp("case"), cr.temp("start")
+	// Operands first, in source order, as the select itself evaluates them.
+	for _, k := range cases {
+		k.ch = cr.temp("c")
+		switch comm := k.clause.Comm.(type) {
+		case *dst.SendStmt:
+			k.send = true
+			define(k.ch, cr.applyExpr(comm.Chan))
+			k.val = cr.temp("x")
+			define(k.val, cr.call("Elem", dst.NewIdent(k.ch), cr.applyExpr(comm.Value)))
+		case *dst.ExprStmt:
+			define(k.ch, cr.applyExpr(comm.X.(*dst.UnaryExpr).X))
+		case *dst.AssignStmt:
+			define(k.ch, cr.applyExpr(comm.Rhs[0].(*dst.UnaryExpr).X))
+			k.bind, k.tok = comm.Lhs, comm.Tok
+			k.hasValue = !isBlank(comm.Lhs[0])
+		}
+	}
+	for _, k := range cases {
+		if k.send {
+			continue
+		}
+		k.ok = cr.temp("ok")
+		if k.hasValue {
+			k.v = cr.temp("v")
+			define(k.v, cr.call("Zero", dst.NewIdent(k.ch)))
+		}
+		prologue = append(prologue, mustStmts(fmt.Sprintf("var %s bool", k.ok))[0])
+	}
+	prologue = append(prologue, mustStmts(fmt.Sprintf("var %s int", caseVar))[0])
+	if deflt == nil {
+		prologue = append(prologue, mustStmts(fmt.Sprintf("var %s int64", startVar))[0])
+	}
+	// The select over temporaries, twice when it may block.
+	commSelect := func(withDefault bool) *dst.SelectStmt {
+		var list []dst.Stmt
+		for _, k := range cases {
+			var comm dst.Stmt
+			switch {
+			case k.send:
+				comm = &dst.SendStmt{Chan: dst.NewIdent(k.ch), Value: dst.NewIdent(k.val)}
+			default:
+				lhsV := dst.Expr(dst.NewIdent("_"))
+				if k.hasValue {
+					lhsV = dst.NewIdent(k.v)
+				}
+				comm = &dst.AssignStmt{Lhs: []dst.Expr{lhsV, dst.NewIdent(k.ok)}, Tok: token.ASSIGN,
+					Rhs: []dst.Expr{&dst.UnaryExpr{Op: token.ARROW, X: dst.NewIdent(k.ch)}}}
+			}
+			list = append(list, &dst.CommClause{Comm: comm, Body: mustStmts(fmt.Sprintf("%s = %d", caseVar, k.index))})
+		}
+		if withDefault {
+			list = append(list, &dst.CommClause{})
+		}
+		return &dst.SelectStmt{Body: &dst.BlockStmt{List: list}}
+	}
+	var stmts []dst.Stmt
+	stmts = append(stmts, prologue...)
+	if deflt == nil {
+		stmts = append(stmts, commSelect(true))
+		wait := mustStmts(fmt.Sprintf("if %s == 0 {\n%s = %s.Nanotime()\n}", caseVar, startVar, cr.hp))[0].(*dst.IfStmt)
+		wait.Body.List = append(wait.Body.List, commSelect(false))
+		stmts = append(stmts, wait)
+	} else {
+		stmts = append(stmts, commSelect(true))
+	}
+	// The bodies, in a switch on the case that fired.
+	start := "0"
+	if deflt == nil {
+		start = startVar
+	}
+	var clauses []dst.Stmt
+	for _, k := range cases {
+		var body []dst.Stmt
+		if k.send {
+			body = append(body, mustStmts(fmt.Sprintf("%s.SelectSent(%s, %s)", cr.hp, k.ch, start))...)
+		} else {
+			body = append(body, mustStmts(fmt.Sprintf("%s.SelectRecv(%s, %s, %s)", cr.hp, k.ch, k.ok, start))...)
+			if k.bind != nil {
+				var rhs []dst.Expr
+				var lhs []dst.Expr
+				for i, e := range k.bind {
+					if isBlank(e) && k.tok == token.ASSIGN {
+						continue
+					}
+					lhs = append(lhs, cr.applyExpr(e))
+					if i == 0 {
+						if k.hasValue {
+							rhs = append(rhs, dst.NewIdent(k.v))
+						} else {
+							rhs = append(rhs, dst.NewIdent("_"))
+						}
+					} else {
+						rhs = append(rhs, dst.NewIdent(k.ok))
+					}
+				}
+				if len(lhs) > 0 && !(len(rhs) == 1 && isBlank(rhs[0])) {
+					if k.tok == token.DEFINE && !k.hasValue {
+						// case _, ok := <-c: declare ok alone.
+						lhs, rhs = lhs[1:], rhs[1:]
+					}
+					body = append(body, &dst.AssignStmt{Lhs: lhs, Tok: k.tok, Rhs: rhs})
+				}
+			}
+		}
+		cr.applyStmts(k.clause.Body)
+		body = append(body, k.clause.Body...)
+		for _, s := range body {
+			s.Decorations().Before = dst.NewLine
+			s.Decorations().After = dst.NewLine
+		}
+		clause := &dst.CaseClause{List: []dst.Expr{&dst.BasicLit{Kind: token.INT, Value: strconv.Itoa(k.index)}}, Body: body}
+		clause.Decs.NodeDecs = k.clause.Decs.NodeDecs
+		clauses = append(clauses, clause)
+	}
+	if deflt != nil {
+		cr.applyStmts(deflt.Body)
+		clause := &dst.CaseClause{Body: deflt.Body}
+		clause.Decs.NodeDecs = deflt.Decs.NodeDecs
+		clauses = append(clauses, clause)
+	}
+	var dispatch dst.Stmt = &dst.SwitchStmt{Tag: dst.NewIdent(caseVar), Body: &dst.BlockStmt{List: clauses}}
+	if label != nil {
+		dispatch = &dst.LabeledStmt{Label: label, Stmt: dispatch}
+	}
+	stmts = append(stmts, dispatch)
+	for _, s := range stmts {
+		s.Decorations().Before = dst.NewLine
+		s.Decorations().After = dst.NewLine
+	}
+	block := &dst.BlockStmt{List: stmts}
+	block.Decs.NodeDecs = *c.Node().(dst.Stmt).Decorations()
+	return block
+}
