@@ -11,6 +11,13 @@ import (
 // on [AsyncWorker.Commands] and receive items from [AsyncWorker.Data]. To stop
 // it, close the command channel or cancel ctx; Run returns once every
 // goroutine it started has ended, and then closes the data channel and Done.
+//
+// A command cancels the fetch in flight (through the context FetchNext got)
+// and is applied as soon as FetchNext returns; the worker then fetches from
+// the new state. A command that arrives while an item waits for room in the
+// data channel is applied at once, and the item is dropped if its epoch is no
+// longer the source's. Commands are taken off the channel as they arrive, so
+// sends on it do not wait for the worker to finish a fetch.
 type AsyncWorker[C, Cmd any] struct {
 	src     AsyncSource[C, Cmd]
 	cmds    chan Cmd
@@ -30,8 +37,8 @@ func NewAsyncWorker[C, Cmd any](src AsyncSource[C, Cmd], opts ...Option) *AsyncW
 }
 
 // Commands returns the send side of the command channel. The consumer owns it:
-// closing it stops the worker. A send may wait while the channel is full; use
-// Done in the same select to avoid waiting on a worker that has stopped.
+// closing it stops the worker. Once the worker has stopped, a send can wait
+// for ever; select on Done as well.
 func (w *AsyncWorker[C, Cmd]) Commands() chan<- Cmd { return w.cmds }
 
 // Data returns the receive side of the data channel. The worker closes it when
@@ -53,136 +60,106 @@ func (w *AsyncWorker[C, Cmd]) Run(ctx context.Context) error {
 	return w.runWorker(ctx)
 }
 
-// runWorker is the worker loop. FetchNext runs on a helper goroutine so the
-// loop can wait for a command and the fetch at the same time; the source is
-// handed back and forth through req and res, so it is never used by both
-// goroutines at once.
+// runWorker is the worker loop. FetchNext runs on this goroutine; meanwhile a
+// watcher goroutine receives commands, keeps the newest in an inbox and
+// cancels the fetch in flight. Commands thus pre-empt fetches without a
+// goroutine hand-off per item, and the source is only ever touched here.
 func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
-	req := make(chan context.Context)
-	res := make(chan Fetch[C], 1)
-	fetcherDone := make(chan struct{})
+	in := newInbox[Cmd](ctx)
+	quit := make(chan struct{})
+	watcherDone := make(chan struct{})
 	go func() {
-		defer close(fetcherDone)
-		for fctx := range req {
-			res <- w.src.FetchNext(fctx)
-		}
+		defer close(watcherDone)
+		in.watch(ctx, w.cmds, quit)
 	}()
-
-	// One fetch context serves every fetch until a command cancels one; only
-	// then is a new one made, so the steady state allocates nothing per item.
-	var fetch fetchScope
-	fetch.renew(ctx)
 	defer func() {
-		fetch.cancel()
-		close(req)
-		<-fetcherDone
+		close(quit)
+		<-watcherDone
+		in.cancelFetch()
 	}()
 
+next:
 	for {
-		if !w.applyQueued() {
+		fctx, _, open := w.applyInbox(in)
+		if !open {
 			return nil
 		}
-
-		req <- fetch.ctx
-		var item Fetch[C]
-		select {
-		case item = <-res:
-		case cmd, ok := <-w.cmds:
-			// The command wins the race: cancel the fetch and wait for the
-			// source to come back before touching it.
-			fetch.cancel()
-			release(<-res)
-			if !ok || !w.apply(cmd) {
-				return nil
-			}
-			fetch.renew(ctx)
-			continue
-		case <-ctx.Done():
-			fetch.cancel()
-			release(<-res)
-			return ctx.Err()
-		}
-		if err := ctx.Err(); err != nil {
+		item := w.src.FetchNext(fctx)
+		if fctx.Err() != nil {
+			// A command, now in the inbox, or the end of ctx interrupted the
+			// fetch: what it returned is not to be trusted.
 			release(item)
-			return err
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			continue
 		}
 		if item.Epoch != w.src.Epoch() {
 			release(item)
 			continue
 		}
 
-		select {
-		case w.data <- item:
-		case cmd, ok := <-w.cmds:
-			// The consumer is behind and has moved on: the item it has not
-			// taken is for a position it no longer wants.
-			release(item)
-			if !ok || !w.apply(cmd) {
-				return nil
-			}
-			continue
-		case <-ctx.Done():
-			release(item)
-			return ctx.Err()
-		}
-
-		if item.EOF {
+		for sent := false; !sent; {
 			select {
-			case cmd, ok := <-w.cmds:
-				if !ok || !w.apply(cmd) {
+			case w.data <- item:
+				sent = true
+			case <-in.notify:
+				// The consumer has moved on while the item waited for room;
+				// unless the command left the epoch alone, the item is for a
+				// position nobody wants any more.
+				_, applied, open := w.applyInbox(in)
+				if !open {
+					release(item)
 					return nil
 				}
+				if applied && item.Epoch != w.src.Epoch() {
+					release(item)
+					continue next
+				}
 			case <-ctx.Done():
+				release(item)
 				return ctx.Err()
 			}
 		}
-	}
-}
 
-// applyQueued applies the newest queued command, if any. It reports false when
-// the command channel has been closed.
-func (w *AsyncWorker[C, Cmd]) applyQueued() bool {
-	select {
-	case cmd, ok := <-w.cmds:
-		return ok && w.apply(cmd)
-	default:
-		return true
-	}
-}
-
-// apply applies cmd, or the newest command queued behind it. It reports false
-// when the command channel has been closed.
-func (w *AsyncWorker[C, Cmd]) apply(cmd Cmd) bool {
-	cmd, open := newest(w.cmds, cmd)
-	if !open {
-		return false
-	}
-	w.src.HandleCommand(cmd)
-	return true
-}
-
-// newest returns the last command queued behind cmd without waiting, and
-// false if the channel turned out to be closed.
-func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
-	for {
-		select {
-		case next, ok := <-cmds:
-			if !ok {
-				return cmd, false
+		if item.EOF {
+			if ok, err := w.awaitCommand(ctx, in); !ok {
+				return err
 			}
-			cmd = next
-		default:
-			return cmd, true
 		}
 	}
 }
 
-// fetchScope is the cancellable context the current fetch runs under.
-type fetchScope struct {
-	ctx    context.Context
-	cancel context.CancelFunc
+// applyInbox applies the newest command waiting in the inbox, if any. It
+// returns the context for the next fetch, whether a command was applied, and
+// false when the command channel has been closed.
+func (w *AsyncWorker[C, Cmd]) applyInbox(in *inbox[Cmd]) (fetch context.Context, applied, open bool) {
+	cmd, has, closed, fetch := in.take()
+	if closed {
+		return fetch, false, false
+	}
+	if has {
+		w.src.HandleCommand(cmd)
+	}
+	return fetch, has, true
 }
 
-func (s *fetchScope) renew(parent context.Context) {
-	s.ctx, s.cancel = context.WithCancel(parent)
+// awaitCommand blocks until a command has been applied, the command channel is
+// closed or ctx is done; it reports false (with ctx's error, if that was the
+// cause) when the worker must stop.
+func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) (bool, error) {
+	for {
+		select {
+		case <-in.notify:
+			_, applied, open := w.applyInbox(in)
+			if !open {
+				return false, nil
+			}
+			if applied {
+				return true, nil
+			}
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
 }

@@ -125,3 +125,19 @@ func (w *SyncWorker[C, Cmd]) apply(cmd Cmd) bool {
 	w.src.HandleCommand(cmd)
 	return true
 }
+
+// newest returns the last command queued behind cmd without waiting, and
+// false if the channel turned out to be closed.
+func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
+	for {
+		select {
+		case next, ok := <-cmds:
+			if !ok {
+				return cmd, false
+			}
+			cmd = next
+		default:
+			return cmd, true
+		}
+	}
+}

@@ -8,7 +8,12 @@
 //     a command that arrives while a fetch is in flight cancels that fetch.
 //   - [SyncWorker] drives a [SyncSource], whose FetchNext blocks and cannot be
 //     interrupted (a decoder, for instance); commands are applied between
-//     fetches and while a finished item waits for room in the data channel.
+//     fetches.
+//
+// In both, a command that arrives while a finished item waits for room in the
+// data channel (the consumer is behind) is applied at once; the item is then
+// sent only if the source's epoch did not change, and dropped otherwise.
+// Neither worker polls: every wait is a select.
 //
 // Commands coalesce: when several are queued, only the newest is applied, so a
 // command must describe a complete target state (seek to position P with epoch
