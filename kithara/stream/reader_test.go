@@ -146,7 +146,7 @@ func TestSeekErrors(t *testing.T) {
 		{-21, io.SeekCurrent, ErrNegativePosition},
 		{0, io.SeekEnd, ErrUnknownLength},
 		{0, 3, ErrInvalidWhence},
-		{1 << 62, io.SeekCurrent, nil}, // fine: past the end
+		{1 << 62, io.SeekCurrent, nil},    // fine: past the end
 		{1<<63 - 21, io.SeekCurrent, nil}, // exactly math.MaxInt64
 	}
 	for _, tt := range tests {
