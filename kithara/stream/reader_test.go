@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // newReader returns a SyncReader closed at the end of the test.
@@ -371,8 +372,13 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 		errc <- err
 	}()
 	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Read = %v, want context.Canceled", err)
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Read = %v, want context.Canceled", err)
+		}
+	case <-time.After(guard):
+		t.Fatal("Read still blocked after cancel")
 	}
 	if _, err := r.Read(make([]byte, 10)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("second Read = %v, want context.Canceled", err)

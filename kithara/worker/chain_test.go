@@ -19,14 +19,10 @@ func (r *relay) next(ctx context.Context) Fetch[int] {
 	for {
 		var f Fetch[int]
 		var ok bool
-		if ctx == nil {
-			f, ok = <-r.up
-		} else {
-			select {
-			case f, ok = <-r.up:
-			case <-ctx.Done():
-				return Fetch[int]{Data: -1, Epoch: r.epoch}
-			}
+		select {
+		case f, ok = <-r.up:
+		case <-ctx.Done():
+			return Fetch[int]{Data: -1, Epoch: r.epoch}
 		}
 		if !ok {
 			return Fetch[int]{Data: -1, EOF: true, Epoch: r.epoch}
@@ -57,7 +53,7 @@ func (r *asyncRelay) Epoch() uint64                            { return r.epoch 
 
 type syncRelay struct{ relay }
 
-func (r *syncRelay) FetchNext() Fetch[int]  { return r.next(nil) }
+func (r *syncRelay) FetchNext() Fetch[int]  { return r.next(context.Background()) }
 func (r *syncRelay) HandleCommand(cmd seek) { r.forward(cmd) }
 func (r *syncRelay) Epoch() uint64          { return r.epoch }
 
