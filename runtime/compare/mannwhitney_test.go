@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -187,4 +188,22 @@ func enumerateP(x, y []float64) float64 {
 		}
 	}
 	return min(1, 2*min(lower, upper)/total)
+}
+
+// BenchmarkMannWhitney covers the exact path at the usual CI size (5 runs
+// a side) and at its limit (25 a side), and the normal approximation.
+func BenchmarkMannWhitney(b *testing.B) {
+	for _, n := range []int{5, 25, 100} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		x, y := make([]float64, n), make([]float64, n)
+		for i := range n {
+			x[i], y[i] = rng.Float64(), rng.Float64()+0.1
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				MannWhitney(x, y)
+			}
+		})
+	}
 }
