@@ -38,7 +38,7 @@ type testServer struct {
 	throttle func(path string) (chunk int, pause time.Duration)
 }
 
-func newTestServer(t *testing.T, files fs.FS) *testServer {
+func newTestServer(t testing.TB, files fs.FS) *testServer {
 	t.Helper()
 	s := &testServer{files: files, hits: map[string]int{}, status: map[string]int{}, bodies: map[string][]byte{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
