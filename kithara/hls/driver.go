@@ -51,8 +51,9 @@ type Command struct {
 // the segment index and reports what it does as events. It takes commands
 // on a channel: seek to a segment, force a variant, return to ABR.
 //
-// Its port of Kithara's SegmentStream runs in one goroutine per source, and
-// each download in a goroutine of its own so that a seek can cancel it.
+// It ports Kithara's SegmentStream. Its loop runs in one goroutine per
+// source, and each download in a goroutine of its own, so that a command is
+// taken while a download is in flight and a seek can cancel it.
 type HlsDriver struct {
 	playlists *playlistManager
 	fetch     *fetchManager

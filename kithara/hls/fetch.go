@@ -132,20 +132,6 @@ func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decr
 	return got, nil
 }
 
-// cachedStreaming returns the committed resource holding u, if there is one.
-func (f *fetchManager) cachedStreaming(u *url.URL) (*storage.StreamingResource, int64, bool) {
-	key, err := resourceKey(kindSegment, u)
-	if err != nil {
-		return nil, 0, false
-	}
-	res, err := f.lease.OpenStreaming(key)
-	if err != nil || res.Status() != storage.StatusCommitted {
-		return nil, 0, false
-	}
-	n, _ := res.Len()
-	return res, n, true
-}
-
 // fetchStreamed streams u into its streaming resource and commits it. On
 // failure the resource is failed, so the next attempt starts afresh.
 func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decrypter, progress func(n int)) (fetched, error) {

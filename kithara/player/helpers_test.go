@@ -37,7 +37,7 @@ type server struct {
 	bodies map[string][]byte // path -> body replacing the fixture
 }
 
-func newServer(t *testing.T) *server {
+func newServer(t testing.TB) *server {
 	t.Helper()
 	s := &server{hits: map[string]int{}, gates: map[string]chan struct{}{}, types: map[string]string{}, alias: map[string]string{}, bodies: map[string][]byte{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
