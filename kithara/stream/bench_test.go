@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"testing"
+	"time"
 )
 
 const benchSize = 64 << 20
@@ -60,4 +61,33 @@ func BenchmarkSeekRead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkReadRatio64MiB alternates the two readers of BenchmarkRead64MiB in
+// every iteration and reports SyncReader's throughput as a fraction of
+// bytes.Reader's, so that load drifting on a shared machine affects both
+// sides alike. Its ns/op is the time for both reads.
+func BenchmarkReadRatio64MiB(b *testing.B) {
+	data := pattern(benchSize)
+	buf := make([]byte, 32<<10)
+	var syncTime, bytesTime time.Duration
+	b.SetBytes(2 * benchSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		r := NewSyncReader(b.Context(), NewMemSource(data))
+		if n, err := io.CopyBuffer(io.Discard, readOnly{r}, buf); err != nil || n != benchSize {
+			b.Fatalf("SyncReader copied %d, %v", n, err)
+		}
+		r.Close()
+		mid := time.Now()
+		if n, err := io.CopyBuffer(io.Discard, readOnly{bytes.NewReader(data)}, buf); err != nil || n != benchSize {
+			b.Fatalf("bytes.Reader copied %d, %v", n, err)
+		}
+		syncTime += mid.Sub(start)
+		bytesTime += time.Since(mid)
+	}
+	b.ReportMetric(float64(bytesTime)/float64(syncTime), "sync/bytes-throughput")
+	b.ReportMetric(float64(syncTime.Nanoseconds())/float64(b.N), "sync-ns/read")
+	b.ReportMetric(float64(bytesTime.Nanoseconds())/float64(b.N), "bytes-ns/read")
 }
