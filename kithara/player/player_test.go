@@ -155,7 +155,12 @@ func TestHLSSeekFetchesFromTheTargetSegment(t *testing.T) {
 	if f := frequency(all[:len(all)-2*8820], 2, 0, 44100); math.Abs(f-660) > 2 {
 		t.Errorf("tone %.1f Hz, want 660", f)
 	}
-	for k, want := range map[string]int{"seg002": 1, "seg003": 0, "seg004": 1, "seg005": 1} {
+	// Segment 2 was being fetched when the seek came: its request may or
+	// may not have reached the server before the seek cancelled it.
+	if got := srv.count("hls/v2/seg002.mp3"); got > 1 {
+		t.Errorf("seg002 requested %d times, want at most once", got)
+	}
+	for k, want := range map[string]int{"seg003": 0, "seg004": 1, "seg005": 1} {
 		if got := srv.count("hls/v2/" + k + ".mp3"); got != want {
 			t.Errorf("%s requested %d times, want %d", k, got, want)
 		}
