@@ -58,7 +58,8 @@ type Options struct {
 // Player plays one URL. Next, Read, Seek and SetSpeed are meant for one
 // consumer goroutine; Close may be called from any.
 type Player struct {
-	ctx      context.Context
+	ctx      context.Context // the life of the background work
+	cancel   context.CancelFunc
 	kind     Kind
 	hls      *hls.HlsSource
 	file     *file.Source
@@ -85,8 +86,8 @@ type Player struct {
 var ErrClosed = errors.New("player: closed")
 
 // Open detects what rawURL holds (see Kind), starts fetching it and opens
-// the decoder. ctx bounds the opening requests and the life of the
-// background work, which otherwise runs until Close.
+// the decoder. ctx bounds the opening only: once Open returns, fetching and
+// decoding run in the background until Close.
 func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -96,7 +97,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 	if n == nil {
 		n = knet.WithRetry(knet.NewHttpClient(knet.Options{}), knet.DefaultRetryPolicy())
 	}
-	p := &Player{ctx: ctx, speed: 1}
+	// The background work outlives ctx; ctx only cancels it while opening.
+	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	p := &Player{ctx: life, cancel: cancel, speed: 1}
 	store := opts.Store
 	if store == nil {
 		if opts.CacheDir == "" {
@@ -107,8 +112,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 		}
 		p.store = store
 	}
-	if err := p.open(ctx, u, n, store, opts); err != nil {
+	if err := p.open(life, u, n, store, opts); err != nil {
 		p.Close()
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return nil, fmt.Errorf("player: open %s: %w", rawURL, err)
 	}
 	return p, nil
@@ -162,7 +170,7 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 	if opts.Channels > 0 {
 		dopts = append(dopts, decode.WithChannels(opts.Channels))
 	}
-	pipe, err := decode.OpenSource(p.ctx, src, dopts...)
+	pipe, err := decode.OpenSource(ctx, src, dopts...)
 	if err != nil {
 		return err
 	}
@@ -332,5 +340,6 @@ func (p *Player) Close() error {
 	if p.store != nil {
 		errs = append(errs, p.store.Close())
 	}
+	p.cancel()
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package player
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"testing"
@@ -239,5 +240,25 @@ func TestDetect(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("detect(%s) = %v, %v; want %v", path, got, err, want)
 		}
+	}
+}
+
+func TestOpenContextBoundsOnlyOpening(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := Open(ctx, srv.url("tone.wav"), Options{CacheDir: t.TempDir(), Net: testNet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cancel()
+	if got, want := samples(drain(t, p)), decodeAll(t, fixture(t, "tone.wav")); !slices.Equal(got, want) {
+		t.Fatalf("played %d samples after the Open context ended, want %d", len(got), len(want))
+	}
+
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	if _, err := Open(done, srv.url("hls/master.m3u8"), Options{CacheDir: t.TempDir(), Net: testNet()}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open with a done context: %v, want context.Canceled", err)
 	}
 }
