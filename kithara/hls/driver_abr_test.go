@@ -1,7 +1,6 @@
 package hls
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -81,13 +80,7 @@ func TestABRGoesUpWhenTheServerIsFast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var trail []string
-	for off := 0; off+9 <= len(got); {
-		v, k, n := got[off], binary.BigEndian.Uint32(got[off+1:]), int(binary.BigEndian.Uint32(got[off+5:]))
-		trail = append(trail, fmt.Sprintf("v%d/%d", v, k))
-		off += n
-	}
-	if s := strings.Join(trail, " "); s != "v0/0 v0/1 v0/2 v0/3 v0/4 v2/5 v2/6 v2/7" {
+	if s := trail(got); s != "v0/0 v0/1 v0/2 v0/3 v0/4 v2/5 v2/6 v2/7" {
 		t.Errorf("byte space holds %s", s)
 	}
 	if n := srv.countPrefix("v1/seg"); n != 0 {

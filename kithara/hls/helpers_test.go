@@ -222,6 +222,26 @@ func readAll(t *testing.T, src stream.Source) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
+// trail lists the synthetic segments in b, in order, as "v<variant>/<n>"
+// ("v<variant>/init" for an init section).
+func trail(b []byte) string {
+	var out []string
+	for off := 0; off+9 <= len(b); {
+		v, k, n := b[off], binary.BigEndian.Uint32(b[off+1:]), int(binary.BigEndian.Uint32(b[off+5:]))
+		if k == initMarker {
+			out = append(out, fmt.Sprintf("v%d/init", v))
+		} else {
+			out = append(out, fmt.Sprintf("v%d/%d", v, k))
+		}
+		if n < 9 {
+			out = append(out, "<corrupt>")
+			break
+		}
+		off += n
+	}
+	return strings.Join(out, " ")
+}
+
 // readFrom reads n bytes at off the way a prefetcher does: it waits for a
 // few KiB at a time, so that a driver that waits for the reader progresses.
 func readFrom(t *testing.T, src stream.Source, off int64, n int) []byte {
@@ -265,7 +285,14 @@ type synthetic struct {
 	segments   int
 	size       int           // bytes per segment
 	duration   time.Duration // EXTINF of every segment
+	// withInit gives every variant an init section (EXT-X-MAP), a segment
+	// of 64 bytes whose header has segment number initMarker.
+	withInit bool
 }
+
+// initMarker is the segment number in the header of a synthetic init
+// section.
+const initMarker = 0xffffffff
 
 func (p synthetic) files() fs.FS {
 	m := fstest.MapFS{}
@@ -275,6 +302,10 @@ func (p synthetic) files() fs.FS {
 		fmt.Fprintf(&master, "#EXT-X-STREAM-INF:BANDWIDTH=%d\nv%d/index.m3u8\n", bw, v)
 		var media strings.Builder
 		fmt.Fprintf(&media, "#EXTM3U\n#EXT-X-TARGETDURATION:%d\n", int(p.duration.Seconds()+0.999))
+		if p.withInit {
+			media.WriteString("#EXT-X-MAP:URI=\"init.bin\"\n")
+			m[fmt.Sprintf("v%d/init.bin", v)] = &fstest.MapFile{Data: syntheticSegment(v, initMarker, 64)}
+		}
 		for k := range p.segments {
 			fmt.Fprintf(&media, "#EXTINF:%.3f,\nseg%d.bin\n", p.duration.Seconds(), k)
 			m[fmt.Sprintf("v%d/seg%d.bin", v, k)] = &fstest.MapFile{Data: syntheticSegment(v, k, p.size)}

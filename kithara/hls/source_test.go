@@ -431,3 +431,51 @@ func TestCloseStopsADownload(t *testing.T) {
 		t.Errorf("ReadAt after Close: %v, want ErrClosed", err)
 	}
 }
+
+func TestInitSections(t *testing.T) {
+	pres := synthetic{bandwidths: []uint64{100_000, 200_000, 400_000}, segments: 4, size: 4096, duration: 2 * time.Second, withInit: true}
+	srv := newTestServer(t, pres.files())
+	store := openStore(t)
+	ctx := context.Background()
+
+	// A variant switch puts the new variant's init section before its first
+	// segment.
+	src, ev := open(t, srv, "master.m3u8", Options{Store: store, ABR: manual(0), MaxBufferAhead: time.Second})
+	ev.waitFor(t, "segment 0", func(e Event) bool { c, ok := e.(SegmentComplete); return ok && c.Segment == 0 })
+	if err := src.ForceVariant(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAll(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := trail(got); s != "v0/init v0/0 v2/init v2/1 v2/2 v2/3" {
+		t.Errorf("byte space holds %s", s)
+	}
+	// A seek to a segment laid out after an init section lands on the init
+	// section, so that a demuxer meets it again.
+	if off, err := src.SeekSegment(ctx, 1); err != nil || off != 64+4096 {
+		t.Errorf("SeekSegment(1) = %d, %v; want v2's init section at %d", off, err, 64+4096)
+	}
+	src.Close()
+
+	// A seek that starts a new stretch begins it with the init section,
+	// from the cache.
+	src, ev = open(t, srv, "master.m3u8", Options{Store: store, ABR: manual(0), MaxBufferAhead: time.Second})
+	ev.waitFor(t, "segment 0", func(e Event) bool { c, ok := e.(SegmentComplete); return ok && c.Segment == 0 })
+	off, err := src.SeekSegment(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off != 64+4096 {
+		t.Errorf("segment 2 placed at %d, want after v0's init section and segment 0 (%d)", off, 64+4096)
+	}
+	if s := trail(readFrom(t, src, off, 64+2*4096)); s != "v0/init v0/2 v0/3" {
+		t.Errorf("after the seek the byte space holds %s", s)
+	}
+	for p, want := range map[string]int{"v0/init.bin": 1, "v0/seg1.bin": 0, "v0/seg2.bin": 1, "v2/init.bin": 1} {
+		if n := srv.count(p); n != want {
+			t.Errorf("%s requested %d times, want %d", p, n, want)
+		}
+	}
+}
