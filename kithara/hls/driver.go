@@ -19,26 +19,26 @@ const (
 	commandQueue = 8
 )
 
-// CommandKind says what a Command asks of the driver.
-type CommandKind int
+// commandKind says what a command asks of the driver.
+type commandKind int
 
 // Driver commands.
 const (
-	// CmdSeek restarts fetching at Command.Segment.
-	CmdSeek CommandKind = iota + 1
-	// CmdForceVariant fixes the variant to Command.Variant from the next
+	// cmdSeek restarts fetching at command.segment.
+	cmdSeek commandKind = iota + 1
+	// cmdForceVariant fixes the variant to command.variant from the next
 	// segment boundary on (ABR goes to manual mode).
-	CmdForceVariant
-	// CmdAutoVariant hands the variant back to ABR.
-	CmdAutoVariant
+	cmdForceVariant
+	// cmdAutoVariant hands the variant back to ABR.
+	cmdAutoVariant
 )
 
-// Command steers an HlsDriver. HlsSource sends them; see its SeekSegment,
-// ForceVariant and AutoVariant.
-type Command struct {
-	Kind    CommandKind
-	Segment int
-	Variant int
+// command steers an HlsDriver; HlsSource sends them (SeekSegment,
+// ForceVariant, AutoVariant).
+type command struct {
+	kind    commandKind
+	segment int
+	variant int
 	// run is the index run a seek fills; HlsSource starts it so that it
 	// can return the seek's offset before the driver gets there.
 	run uint64
@@ -60,7 +60,7 @@ type HlsDriver struct {
 	keys      *keyManager
 	abr       *abr.Controller
 	index     *segmentIndex
-	cmds      chan Command
+	cmds      chan command
 	emit      func(Event)
 	now       func() time.Time
 	maxAhead  time.Duration
@@ -72,6 +72,16 @@ type HlsDriver struct {
 	lastMap *InitSection
 	idle    bool // at the end, or failed: wait for a command
 }
+
+// Variant returns the variant the driver fetches (or fetches next).
+func (d *HlsDriver) Variant() int { return d.abr.Current() }
+
+// Estimate returns ABR's throughput estimate in bits per second, and false
+// before the first counted sample.
+func (d *HlsDriver) Estimate() (float64, bool) { return d.abr.Estimate() }
+
+// BufferAhead returns the presentation time fetched ahead of the reader.
+func (d *HlsDriver) BufferAhead() time.Duration { return d.index.bufferAhead() }
 
 // errSeek cancels a download that a seek made useless.
 var errSeek = errors.New("hls: download abandoned for a seek")
@@ -180,7 +190,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 		got, err := fetch(dctx)
 		done <- result{got, err}
 	}()
-	var seek *Command
+	var seek *command
 	for {
 		select {
 		case r := <-done:
@@ -196,7 +206,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			}
 			return r.got, true
 		case c := <-d.cmds:
-			if c.Kind == CmdSeek {
+			if c.kind == cmdSeek {
 				seek = &c
 				cancel(errSeek)
 				continue
@@ -254,19 +264,19 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 }
 
 // apply carries out a command between downloads.
-func (d *HlsDriver) apply(c Command) {
-	switch c.Kind {
-	case CmdSeek:
+func (d *HlsDriver) apply(c command) {
+	switch c.kind {
+	case cmdSeek:
 		if c.run == 0 {
-			c.run, _ = d.index.startRun(c.Segment)
+			c.run, _ = d.index.startRun(c.segment)
 		}
-		d.runID, d.segment = c.run, max(c.Segment, 0)
+		d.runID, d.segment = c.run, max(c.segment, 0)
 		d.lastMap, d.idle = nil, false
-	case CmdForceVariant:
-		if err := d.abr.SetManual(c.Variant); err != nil {
-			d.emit(ErrorEvent{Variant: c.Variant, Segment: -1, Err: err})
+	case cmdForceVariant:
+		if err := d.abr.SetManual(c.variant); err != nil {
+			d.emit(ErrorEvent{Variant: c.variant, Segment: -1, Err: err})
 		}
-	case CmdAutoVariant:
+	case cmdAutoVariant:
 		d.abr.SetAuto()
 	}
 }

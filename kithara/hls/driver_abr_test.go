@@ -75,10 +75,21 @@ func TestABRGoesUpWhenTheServerIsFast(t *testing.T) {
 		t.Errorf("buffer levels %v, want 8 of them growing by 2 s", levels)
 	}
 
+	d := src.Driver()
+	if est, ok := d.Estimate(); d.Variant() != 2 || !ok || est < 520_000 {
+		t.Errorf("driver on variant %d with estimate %.0f, %v; want variant 2 and over 520 kbit/s", d.Variant(), est, ok)
+	}
+	if ahead := d.BufferAhead(); ahead != 16*time.Second {
+		t.Errorf("BufferAhead = %v before reading, want all 16 s", ahead)
+	}
+
 	// The byte space holds segments 0..7: 0..4 from v0, 5..7 from v2.
 	got, err := readAll(t, src)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ahead := d.BufferAhead(); ahead != 0 {
+		t.Errorf("BufferAhead = %v after reading everything, want 0", ahead)
 	}
 	if s := trail(got); s != "v0/0 v0/1 v0/2 v0/3 v0/4 v2/5 v2/6 v2/7" {
 		t.Errorf("byte space holds %s", s)

@@ -124,7 +124,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 		keys:      newKeyManager(fetch, opts.KeyProcessor, opts.KeyHeader, emit),
 		abr:       ctrl,
 		index:     index,
-		cmds:      make(chan Command, commandQueue),
+		cmds:      make(chan command, commandQueue),
 		emit:      emit,
 		now:       now,
 		maxAhead:  maxAhead,
@@ -182,6 +182,9 @@ func (s *HlsSource) Len() (int64, bool) {
 	return s.index.Len()
 }
 
+// Driver returns the driver that fetches for the source.
+func (s *HlsSource) Driver() *HlsDriver { return s.driver }
+
 // Master returns the master playlist (a one-variant stand-in when the URL
 // was a media playlist).
 func (s *HlsSource) Master() *MasterPlaylist {
@@ -211,7 +214,7 @@ func (s *HlsSource) SeekSegment(ctx context.Context, k int) (int64, error) {
 		return off, nil
 	}
 	id, base := s.index.startRun(k)
-	if err := s.send(ctx, Command{Kind: CmdSeek, Segment: k, run: id}); err != nil {
+	if err := s.send(ctx, command{kind: cmdSeek, segment: k, run: id}); err != nil {
 		return 0, err
 	}
 	return base, nil
@@ -239,16 +242,16 @@ func (s *HlsSource) ForceVariant(ctx context.Context, variant int) error {
 	if variant < 0 || variant >= len(s.playlists.master.Variants) {
 		return fmt.Errorf("hls: variant %d out of range [0, %d)", variant, len(s.playlists.master.Variants))
 	}
-	return s.send(ctx, Command{Kind: CmdForceVariant, Variant: variant})
+	return s.send(ctx, command{kind: cmdForceVariant, variant: variant})
 }
 
 // AutoVariant hands the variant choice back to ABR.
 func (s *HlsSource) AutoVariant(ctx context.Context) error {
-	return s.send(ctx, Command{Kind: CmdAutoVariant})
+	return s.send(ctx, command{kind: cmdAutoVariant})
 }
 
 // send queues a command for the driver.
-func (s *HlsSource) send(ctx context.Context, c Command) error {
+func (s *HlsSource) send(ctx context.Context, c command) error {
 	select {
 	case s.driver.cmds <- c:
 		return nil
