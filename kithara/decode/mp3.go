@@ -104,9 +104,6 @@ func (f *frameFeed) Read(p []byte) (int, error) {
 // LAME's encoder-delay field does not include.
 const mp3DecoderDelay = 529
 
-// maxMP3Frame is the largest Layer III frame: MPEG-1, 320 kb/s, 32 kHz, padded.
-const maxMP3Frame = 1441
-
 var _ Decoder = (*MP3Decoder)(nil)
 
 // NewMP3Decoder reads the start of the stream in r (from offset 0) and

@@ -23,21 +23,20 @@ func mustMP3(t testing.TB, r io.ReadSeeker) *MP3Decoder {
 }
 
 func TestMP3DecodesTone(t *testing.T) {
-	dec := mustMP3(t, fixtureReader(t, "tone.mp3"))
-	if got, want := dec.Format(), (Format{toneRate, 2}); got != want {
-		t.Fatalf("format %v, want %v", got, want)
+	d := decodedToneMP3(t)
+	if want := (Format{toneRate, 2}); d.format != want {
+		t.Fatalf("format %v, want %v", d.format, want)
 	}
-	if d, ok := dec.Duration(); !ok || d != 3*time.Second {
-		t.Fatalf("duration %v %v, want 3s from the Xing and LAME tags", d, ok)
+	if !d.known || d.duration != 3*time.Second {
+		t.Fatalf("duration %v %v, want 3s from the Xing and LAME tags", d.duration, d.known)
 	}
-	d := decodeAll(t, dec)
 	// Gapless: the encoder delay and padding are trimmed, so the length is
 	// the WAV's to the frame.
 	if d.frames() != toneFrames {
 		t.Fatalf("%d frames, want %d", d.frames(), toneFrames)
 	}
-	if s := dec.Stats(); s != (MP3Stats{}) {
-		t.Fatalf("stats %+v on an intact file", s)
+	if d.stats != (MP3Stats{}) {
+		t.Fatalf("stats %+v on an intact file", d.stats)
 	}
 	if d.chunks[0].time != 0 {
 		t.Fatalf("first chunk at %v", d.chunks[0].time)
@@ -70,7 +69,7 @@ func TestMP3DecodesTone(t *testing.T) {
 }
 
 func TestMP3SeekIsExact(t *testing.T) {
-	all := decodeAll(t, mustMP3(t, fixtureReader(t, "tone.mp3")))
+	all := decodedToneMP3(t)
 	dec := mustMP3(t, fixtureReader(t, "tone.mp3"))
 	for _, at := range []time.Duration{1234567 * time.Microsecond, 30 * time.Millisecond, 2990 * time.Millisecond, 0, 777 * time.Millisecond} {
 		got, err := dec.Seek(at)
@@ -81,12 +80,12 @@ func TestMP3SeekIsExact(t *testing.T) {
 		if want := framesToDuration(frame, toneRate); got != want {
 			t.Errorf("Seek(%v) landed at %v, want %v", at, got, want)
 		}
-		rest := decodeAll(t, dec)
+		rest := decodeChunks(t, dec, 4)
 		if rest.chunks[0].time != got {
 			t.Errorf("first chunk after Seek(%v) at %v", at, rest.chunks[0].time)
 		}
-		if want := toneFrames - int(frame); rest.frames() != want {
-			t.Errorf("after Seek(%v): %d frames to the end, want %d", at, rest.frames(), want)
+		if left := toneFrames - int(frame); left < 4*1152 && rest.frames() != left {
+			t.Errorf("after Seek(%v): %d frames to the end, want %d", at, rest.frames(), left)
 		}
 		// After its preroll the decoder is in the state a straight decode
 		// reaches: the samples are the same.
@@ -122,17 +121,12 @@ func playlist(t *testing.T, path string) (names []string, durs []time.Duration) 
 	return names, durs
 }
 
-// segments concatenates HLS segment fixtures of the given variants, one
-// variant per segment index.
-func segments(t *testing.T, variants ...string) ([]byte, []time.Duration) {
-	var all []byte
-	var durs []time.Duration
-	for i, v := range variants {
-		names, d := playlist(t, "hls/"+v+"/playlist.m3u8")
-		all = append(all, fixture(t, "hls/"+v+"/"+names[i])...)
-		durs = append(durs, d[i])
-	}
-	return all, durs
+// segment returns segment i of an HLS variant fixture and its EXTINF
+// duration.
+func segment(t *testing.T, variant string, i int) ([]byte, time.Duration) {
+	t.Helper()
+	names, durs := playlist(t, "hls/"+variant+"/playlist.m3u8")
+	return fixture(t, "hls/"+variant+"/"+names[i]), durs[i]
 }
 
 func TestMP3HLSVariants(t *testing.T) {
@@ -142,27 +136,23 @@ func TestMP3HLSVariants(t *testing.T) {
 		freq    float64
 	}{{"v0", 44100, 440}, {"v1", 48000, 550}, {"v2", 44100, 660}} {
 		t.Run(tc.variant, func(t *testing.T) {
-			v := tc.variant
-			b, durs := segments(t, v, v, v, v, v, v)
+			if raceEnabled && tc.variant != "v1" {
+				t.Skip("one variant is enough under -race")
+			}
+			// The last segment, on its own: with the bit reservoir off in
+			// the fixtures every segment decodes cleanly alone.
+			b, dur := segment(t, tc.variant, 5)
 			dec := mustMP3(t, bytes.NewReader(b))
 			d := decodeAll(t, dec)
-			var total time.Duration
-			for _, x := range durs {
-				total += x
+			if s := dec.Stats(); s != (MP3Stats{}) {
+				t.Errorf("segment 5 alone: %+v", s)
 			}
-			if got := framesToDuration(int64(d.frames()), tc.rate); d.format.SampleRate != tc.rate || absDur(got-total) > time.Millisecond {
-				t.Fatalf("%v, %v decoded; the playlist says %v at %d Hz", d.format, got, total, tc.rate)
+			if got := framesToDuration(int64(d.frames()), tc.rate); d.format.SampleRate != tc.rate || absDur(got-dur) > time.Microsecond {
+				t.Fatalf("%v, %v decoded; the playlist says %v at %d Hz", d.format, got, dur, tc.rate)
 			}
 			x := d.channel(0)
-			if hz := zeroCrossingHz(x[tc.rate:len(x)-tc.rate], float64(tc.rate)); math.Abs(hz-tc.freq) > 0.1 {
+			if hz := zeroCrossingHz(x[tc.rate/10:len(x)-tc.rate/10], float64(tc.rate)); math.Abs(hz-tc.freq) > 0.1 {
 				t.Errorf("%.3f Hz, want %g", hz, tc.freq)
-			}
-			// Bit reservoir off: a segment decodes on its own, cleanly.
-			names, _ := playlist(t, "hls/"+v+"/playlist.m3u8")
-			one := mustMP3(t, bytes.NewReader(fixture(t, "hls/"+v+"/"+names[3])))
-			decodeAll(t, one)
-			if s := one.Stats(); s != (MP3Stats{}) {
-				t.Errorf("segment 3 alone: %+v", s)
 			}
 		})
 	}
@@ -171,11 +161,11 @@ func TestMP3HLSVariants(t *testing.T) {
 func absDur(d time.Duration) time.Duration { return max(d, -d) }
 
 func TestMP3FormatChangesMidStream(t *testing.T) {
-	// An ABR switch from 44.1 kHz to 48 kHz after three segments, as an HLS
-	// byte stream presents it.
-	b, durs := segments(t, "v0", "v0", "v0", "v1", "v1", "v1")
-	d := decodeAll(t, mustMP3(t, bytes.NewReader(b)))
-	switchAt := durs[0] + durs[1] + durs[2]
+	// An ABR switch from 44.1 kHz to 48 kHz at a segment boundary, as an
+	// HLS byte stream presents it.
+	a, switchAt := segment(t, "v0", 4)
+	b, _ := segment(t, "v1", 5)
+	d := decodeAll(t, mustMP3(t, bytes.NewReader(append(bytes.Clone(a), b...))))
 	var at time.Duration = -1
 	for i, c := range d.chunks {
 		want := Format{44100, 2}
@@ -191,6 +181,10 @@ func TestMP3FormatChangesMidStream(t *testing.T) {
 	}
 	if absDur(at-switchAt) > time.Microsecond {
 		t.Fatalf("48 kHz starts at %v, the segment boundary is at %v", at, switchAt)
+	}
+	x := d.channel(0)
+	if hz := zeroCrossingHz(x[len(x)-60000:len(x)-20000], 48000); math.Abs(hz-550) > 0.1 {
+		t.Errorf("after the switch: %.3f Hz, want 550", hz)
 	}
 }
 

@@ -59,7 +59,7 @@ func ProbeBytes(b []byte) (Codec, error) {
 	case len(b) >= 8 && string(b[4:8]) == "ftyp":
 		return CodecUnknown, fmt.Errorf("MP4/M4A container: %w", ErrUnsupported)
 	case len(b) >= 4 && string(b[:4]) == "OggS":
-		return CodecUnknown, fmt.Errorf("Ogg container: %w", ErrUnsupported)
+		return CodecUnknown, fmt.Errorf("ogg container: %w", ErrUnsupported)
 	}
 	if i, ok := findMPEG(b); ok {
 		if _, playable := parseMPEGHeader(b[i:]); playable {

@@ -51,6 +51,8 @@ type Resampler struct {
 	step  float64
 	reach int64         // context kept on each side, for the widest filter
 	t0    time.Duration // media time of absolute input frame 0
+	bank  *polyBank     // exact filters for this rate ratio at speed 1, if any
+	unit  bool          // the speed is exactly 1
 }
 
 // NewResampler returns a resampler to outRate Hz at speed 1.
@@ -168,11 +170,14 @@ func (r *Resampler) start(f Format, t time.Duration) {
 	r.histStart = -r.reach
 	r.inEnd = 0
 	r.tBase, r.m, r.step = 0, 0, 0
+	r.bank = bankFor(f.SampleRate, r.outRate)
 }
 
 // setStep reads the speed and applies it from the current position on.
 func (r *Resampler) setStep() {
-	step := r.Speed() * float64(r.in.SampleRate) / float64(r.outRate)
+	speed := r.Speed()
+	r.unit = speed == 1
+	step := speed * float64(r.in.SampleRate) / float64(r.outRate)
 	if step != r.step {
 		r.tBase, r.m, r.step = r.position(), 0, step
 	}
@@ -202,6 +207,9 @@ func (r *Resampler) generate(limit int64, flushing bool) []float32 {
 		count = int(math.Ceil((float64(limit)-pos)/r.step)) + 1
 	}
 	out := bufpool.Float32.Get(count * ch)[:0]
+	if r.bank != nil && r.unit && r.tBase == math.Trunc(r.tBase) {
+		return r.generateBank(out, limit, flushing)
+	}
 	scale := r.scale()
 	for {
 		pos = r.position()
@@ -224,6 +232,51 @@ func (r *Resampler) generate(limit int64, flushing bool) []float32 {
 			r.interpPhase(rel, f, dst)
 		default:
 			r.interpStretched(rel, f, scale, dst)
+		}
+		r.m++
+	}
+	return out
+}
+
+// generateBank is generate on the polyphase bank: the position is tracked as
+// an exact fraction from a whole input frame, so each output frame takes its
+// filter from the bank.
+func (r *Resampler) generateBank(out []float32, limit int64, flushing bool) []float32 {
+	b := r.bank
+	ch := r.in.Channels
+	base := int64(r.tBase)
+	reach := int64(b.nr)
+	for {
+		q := r.m * b.num
+		i := base + q/b.den
+		if i >= limit || (!flushing && i+reach >= r.inEnd) {
+			break
+		}
+		w := b.filter(q % b.den)
+		lo := int(i-r.histStart) - b.nl + 1
+		x := r.hist[lo*ch : (lo+len(w))*ch]
+		n := len(out)
+		out = out[:n+ch]
+		dst := out[n:]
+		if ch == 2 {
+			// Two accumulators per channel halve the dependency chain.
+			// The length checks in the loop condition let the compiler
+			// drop the bounds checks on the constant indices.
+			var a0, a1, b0, b1 float32
+			for len(w) >= 2 && len(x) >= 4 {
+				a0 += w[0] * x[0]
+				a1 += w[0] * x[1]
+				b0 += w[1] * x[2]
+				b1 += w[1] * x[3]
+				w, x = w[2:], x[4:]
+			}
+			if len(w) == 1 && len(x) >= 2 {
+				a0 += w[0] * x[0]
+				a1 += w[0] * x[1]
+			}
+			dst[0], dst[1] = a0+b0, a1+b1
+		} else {
+			r.dot(w, lo*ch, dst)
 		}
 		r.m++
 	}
@@ -281,28 +334,45 @@ func (r *Resampler) interpStretched(rel int, f, scale float64, dst []float32) {
 	tab := sharedSinc()
 	ch := r.in.Channels
 	step := scale * sincPhases
-	end := float64(sincZeros * sincPhases)
-	nl := int(math.Ceil((sincZeros/scale - f)))     // taps u = (f+k)·scale < sincZeros
-	nr := int(math.Ceil((sincZeros/scale - 1 + f))) // taps u = (1-f+k)·scale < sincZeros
+	// Taps u = (f+k)·scale on the left and (1-f+k)·scale on the right, while
+	// u < sincZeros; the table has an entry past the end for rounding.
+	nl := int(math.Ceil(sincZeros/scale - f))
+	nr := int(math.Ceil(sincZeros/scale - 1 + f))
+	lin, dlin := tab.linear, tab.dlinear
+	if ch == 2 {
+		var a0, a1 float32
+		x := r.hist[(rel-nl+1)*2 : (rel+nr+1)*2]
+		pos := f * step
+		for k := nl - 1; k >= 0; k-- { // frame rel-k... rel, nearest last
+			j := int(pos)
+			w := lin[j] + float32(pos-float64(j))*dlin[j]
+			a0 += w * x[2*k]
+			a1 += w * x[2*k+1]
+			pos += step
+		}
+		x = x[2*nl:]
+		pos = (1 - f) * step
+		for k := range nr {
+			j := int(pos)
+			w := lin[j] + float32(pos-float64(j))*dlin[j]
+			a0 += w * x[2*k]
+			a1 += w * x[2*k+1]
+			pos += step
+		}
+		dst[0], dst[1] = a0*float32(scale), a1*float32(scale)
+		return
+	}
 	w := r.weights(nl + nr)
 	pos := f * step
-	for k := 0; k < nl; k++ {
-		v := float32(0)
-		if pos < end {
-			jj := int(pos)
-			v = tab.linear[jj] + float32(pos-float64(jj))*tab.dlinear[jj]
-		}
-		w[nl-1-k] = v * float32(scale)
+	for k := range nl {
+		j := int(pos)
+		w[nl-1-k] = (lin[j] + float32(pos-float64(j))*dlin[j]) * float32(scale)
 		pos += step
 	}
 	pos = (1 - f) * step
-	for k := 0; k < nr; k++ {
-		v := float32(0)
-		if pos < end {
-			jj := int(pos)
-			v = tab.linear[jj] + float32(pos-float64(jj))*tab.dlinear[jj]
-		}
-		w[nl+k] = v * float32(scale)
+	for k := range nr {
+		j := int(pos)
+		w[nl+k] = (lin[j] + float32(pos-float64(j))*dlin[j]) * float32(scale)
 		pos += step
 	}
 	r.dot(w, (rel-nl+1)*ch, dst)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,3 +166,56 @@ func zeroCrossingHz(x []float64, rate float64) float64 {
 }
 
 func fixtureBytes(name string) ([]byte, error) { return fixtures.FS.ReadFile(name) }
+
+// toneMP3Result is tone.mp3 decoded once, for all the tests that look at it.
+type toneMP3Result struct {
+	decoded
+	format   Format
+	duration time.Duration
+	known    bool
+	stats    MP3Stats
+}
+
+var toneMP3 = sync.OnceValues(func() (toneMP3Result, error) {
+	b, err := fixtureBytes("tone.mp3")
+	if err != nil {
+		return toneMP3Result{}, err
+	}
+	dec, err := NewMP3Decoder(bytes.NewReader(b))
+	if err != nil {
+		return toneMP3Result{}, err
+	}
+	r := toneMP3Result{format: dec.Format()}
+	r.duration, r.known = dec.Duration()
+	r.decoded, err = decodeUntilError(dec)
+	r.stats = dec.Stats()
+	return r, err
+})
+
+func decodedToneMP3(t testing.TB) toneMP3Result {
+	t.Helper()
+	r, err := toneMP3()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// decodeChunks decodes at most n chunks.
+func decodeChunks(t testing.TB, dec Decoder, n int) decoded {
+	t.Helper()
+	d := decoded{format: dec.Format()}
+	for range n {
+		c, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.samples = append(d.samples, c.Samples...)
+		d.chunks = append(d.chunks, chunkInfo{format: c.Format, time: c.Time, frames: c.Frames()})
+		c.Release()
+	}
+	return d
+}
