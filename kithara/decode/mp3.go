@@ -100,6 +100,10 @@ func (f *frameFeed) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// maxLeadingJunk bounds the search for the first frame: a stream with no
+// MP3 frame in its first MiB (after any ID3 tag) is not an MP3 stream.
+const maxLeadingJunk = 1 << 20
+
 // mp3DecoderDelay is the delay of the Layer III synthesis filter bank, which
 // LAME's encoder-delay field does not include.
 const mp3DecoderDelay = 529
@@ -397,6 +401,9 @@ func (d *MP3Decoder) nextFrame() (mpegHeader, []byte, int64, error) {
 		_, _ = d.r.discard(1)
 		d.stats.JunkBytes++
 		d.synced, d.gap = false, true
+		if len(d.offsets) == 0 && d.stats.JunkBytes > maxLeadingJunk {
+			return mpegHeader{}, nil, 0, fmt.Errorf("no frame in the first %d bytes: %w", maxLeadingJunk, ErrNotAudio)
+		}
 	}
 }
 

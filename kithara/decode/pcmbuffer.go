@@ -34,9 +34,12 @@ type PCMBuffer struct {
 }
 
 // NewPCMBuffer returns an empty buffer for PCM of format f keeping at least
-// the newest limit frames; limit <= 0 keeps all of them.
+// the newest limit frames; limit <= 0 keeps all of them. A format without
+// channels is taken as mono.
 func NewPCMBuffer(f Format, limit int64) *PCMBuffer {
-	return &PCMBuffer{format: f, limit: max(limit, 0), changed: make(chan struct{})}
+	f.Channels = max(f.Channels, 1)
+	changed := make(chan struct{})
+	return &PCMBuffer{format: f, limit: max(limit, 0), changed: changed}
 }
 
 // Format reports the format of the frames held.

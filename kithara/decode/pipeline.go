@@ -60,8 +60,10 @@ func WithoutLive() Option { return func(c *config) { c.noLive = true } }
 //
 // The live channel (capacity LiveCapacity) carries every block of the current
 // epoch in order, with EOF set on the last one; when it is full, decoding
-// waits. Seek starts a new epoch: blocks of earlier epochs still in the
-// channel carry their old epoch, which the consumer compares with Epoch.
+// waits, so a pipeline with a live channel needs a reader of it (use
+// WithoutLive for buffer-only decoding). Seek starts a new epoch: blocks of
+// earlier epochs still in the channel carry their old epoch, which the
+// consumer compares with Epoch.
 //
 // All methods are safe for concurrent use. Close stops the worker and waits
 // for it.
@@ -75,6 +77,7 @@ type Pipeline struct {
 	cancel context.CancelFunc
 	pumped chan struct{} // closed when the pump goroutine has returned
 	closer io.Closer     // a reader the pipeline made and must close
+	abort  func()        // unblocks that reader's pending read
 
 	sendMu sync.Mutex // serialises commands, so the newest state is sent last
 	mu     sync.Mutex // guards state and epochs, and orders buffer writes against seeks
@@ -89,13 +92,17 @@ type Pipeline struct {
 // stream.SyncReader, which prefetches ahead of the decoder, probes the codec
 // (unless WithCodec says it) and starts the pipeline. Close closes the reader.
 func OpenSource(ctx context.Context, src stream.Source, opts ...Option) (*Pipeline, error) {
-	r := stream.NewSyncReader(ctx, src)
+	// The reader gets a context of its own, which Close cancels: a decoder
+	// blocked on bytes that have not arrived must not hold Close up.
+	rctx, abort := context.WithCancel(ctx)
+	r := stream.NewSyncReader(rctx, src)
 	p, err := Open(ctx, r, opts...)
 	if err != nil {
+		abort()
 		_ = r.Close()
 		return nil, err
 	}
-	p.closer = r
+	p.closer, p.abort = r, abort
 	return p, nil
 }
 
@@ -146,13 +153,14 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 	src := NewDecodeSource(dec, out.SampleRate, out.Channels)
 	w := worker.NewSyncWorker(src, worker.WithDataCapacity(LiveCapacity))
 	ctx, cancel := context.WithCancel(ctx)
+	pumped := make(chan struct{})
 	p := &Pipeline{
 		w:      w,
 		cmds:   w.Commands(),
 		format: out,
 		ctx:    ctx,
 		cancel: cancel,
-		pumped: make(chan struct{}),
+		pumped: pumped,
 		state:  Command{Speed: 1},
 	}
 	if !cfg.noLive {
@@ -241,8 +249,8 @@ func (p *Pipeline) SetSpeed(s float64) error {
 }
 
 // Seek moves playback to media time t and starts a new epoch, which it
-// returns. The buffer is reset to origin t at once; the first live block of
-// the new epoch starts at t (to within a frame).
+// returns. The buffer is reset to origin t at once; the first block of the
+// new epoch starts at t, or at the end of the stream if t is past it.
 func (p *Pipeline) Seek(t time.Duration) (uint64, error) {
 	var epoch uint64
 	err := p.command(func(st *Command) {
@@ -280,6 +288,9 @@ func (p *Pipeline) command(update func(*Command)) error {
 func (p *Pipeline) Close() error {
 	p.closeOnce.Do(func() {
 		p.cancel()
+		if p.abort != nil {
+			p.abort()
+		}
 		<-p.w.Done()
 		<-p.pumped
 		if p.closer != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/stream"
-	"github.com/hotpath-go/hotpath/kithara/worker"
 )
 
 // waitEnd waits for the pipeline's buffer to finish and returns its error.
@@ -370,4 +369,61 @@ func TestPipelineSeeksConverge(t *testing.T) {
 	}
 }
 
-var _ = worker.Fetch[Block]{}
+// stallSource serves the first avail bytes of b and then never delivers
+// more, like a download that has stalled.
+type stallSource struct {
+	b       []byte
+	avail   int64
+	waiting chan struct{} // closed when a wait past avail begins
+	once    sync.Once
+}
+
+func (s *stallSource) WaitRange(ctx context.Context, start, end int64) error {
+	if end <= s.avail {
+		return nil
+	}
+	s.once.Do(func() { close(s.waiting) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (s *stallSource) ReadAt(p []byte, off int64) (int, error) {
+	if off >= s.avail {
+		return 0, nil
+	}
+	return copy(p, s.b[off:s.avail]), nil
+}
+
+func (s *stallSource) Len() (int64, bool) { return int64(len(s.b)), true }
+
+var _ stream.Source = (*stallSource)(nil)
+
+func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
+	src := &stallSource{b: fixture(t, "tone.wav"), avail: 100 << 10, waiting: make(chan struct{})}
+	p, err := OpenSource(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Consume what there is until the decoder waits for bytes that will
+	// not come.
+	go func() {
+		for f := range p.Chunks() {
+			f.Data.Release()
+		}
+	}()
+	select {
+	case <-src.waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader never waited past the available bytes")
+	}
+	closed := make(chan error)
+	go func() { closed <- p.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hangs while the decoder waits for data")
+	}
+}
