@@ -13,8 +13,9 @@ import (
 	"github.com/hotpath-go/hotpath/kithara/bufpool"
 )
 
-// MP3Decoder decodes an MPEG-1 or MPEG-2 Layer III elementary stream with
-// github.com/hajimehoshi/go-mp3.
+// MP3Decoder decodes an MPEG-1 Layer III elementary stream (32, 44.1 and
+// 48 kHz) with github.com/hajimehoshi/go-mp3. MPEG-2 Layer III, the lower
+// rates, is rejected: go-mp3 decodes it to noise without reporting an error.
 //
 // The decoder does its own framing and hands go-mp3 one whole frame at a time,
 // which buys three things go-mp3 lacks:
@@ -141,6 +142,9 @@ func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
 			}
 			return nil, fmt.Errorf("mp3: find first audio frame: %w", err)
 		}
+	}
+	if !h.playable() {
+		return nil, fmt.Errorf("mp3: MPEG-2 Layer III at %d Hz (go-mp3 decodes it wrongly): %w", h.sampleRate, ErrUnsupported)
 	}
 	d.format = Format{SampleRate: h.sampleRate, Channels: h.channels}
 	d.spf = h.samplesPerFrame()
@@ -294,9 +298,9 @@ func (d *MP3Decoder) frameTime(k int) time.Duration { return d.runOf(k).at(k, 0)
 // output is the frame's audio; false means the frame was undecodable or its
 // bit reservoir was missing, and the caller plays silence instead.
 func (d *MP3Decoder) decodeFrame(h mpegHeader, frame []byte) bool {
-	if !h.sideInfoPlausible(frame) {
-		// Damaged: keep it away from go-mp3, whose reservoir now misses
-		// this frame's bytes.
+	if !h.playable() || !h.sideInfoPlausible(frame) {
+		// Damaged, or MPEG-2 in mid-stream: keep it away from go-mp3,
+		// whose reservoir now misses this frame's bytes.
 		d.dec, d.prevMain = nil, -1
 		return false
 	}

@@ -68,6 +68,64 @@ func TestMP3DecodesTone(t *testing.T) {
 	}
 }
 
+func TestMP3Mono(t *testing.T) {
+	dec := mustMP3(t, fixtureReader(t, "tone_mono32k.mp3"))
+	if got, want := dec.Format(), (Format{32000, 1}); got != want {
+		t.Fatalf("format %v, want %v: a mono stream decodes to one channel", got, want)
+	}
+	if d, ok := dec.Duration(); !ok || d != time.Second {
+		t.Fatalf("duration %v %v, want 1s", d, ok)
+	}
+	d := decodeAll(t, dec)
+	if d.frames() != 32000 || dec.Stats() != (MP3Stats{}) {
+		t.Fatalf("%d frames, stats %+v; want 32000 clean frames", d.frames(), dec.Stats())
+	}
+	x := d.channel(0)
+	fit := fitSine(x, 32000, 1000, 1600, len(x)-1600)
+	if fit.snr < 40 || math.Abs(20*math.Log10(fit.amp/toneAmp)) > 1 {
+		t.Errorf("1 kHz at %.2f dB, SNR %.1f dB", 20*math.Log10(fit.amp/toneAmp), fit.snr)
+	}
+	if perSample := 2 * math.Pi * 1000 / 32000; math.Abs(fit.phase) > perSample/4 {
+		t.Errorf("phase %.4f rad: the gapless trim is off", fit.phase)
+	}
+	if got, err := dec.Seek(500 * time.Millisecond); err != nil || got != 500*time.Millisecond {
+		t.Fatalf("Seek = %v, %v", got, err)
+	}
+	rest := decodeAll(t, dec)
+	if rest.frames() != 16000 || !slicesEqual(rest.samples, d.samples[16000:]) {
+		t.Fatalf("after seeking to 0.5 s: %d frames, or samples differ from a straight decode", rest.frames())
+	}
+}
+
+// mpeg2Stream is n frames of MPEG-2 Layer III, 22.05 kHz, 32 kb/s, mono,
+// with empty bodies: what go-mp3 cannot decode properly.
+func mpeg2Stream(n int) []byte {
+	frame := make([]byte, 72*32000/22050)
+	copy(frame, []byte{0xff, 0xf3, 0x40, 0xc0})
+	return bytes.Repeat(frame, n)
+}
+
+func TestMP3RejectsMPEG2(t *testing.T) {
+	b := mpeg2Stream(20)
+	if _, err := NewMP3Decoder(bytes.NewReader(b)); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("NewMP3Decoder: %v, want ErrUnsupported", err)
+	}
+	if _, err := ProbeBytes(b); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("ProbeBytes: %v, want ErrUnsupported", err)
+	}
+	// MPEG-2 frames in the middle of an MPEG-1 stream keep their time as
+	// silence.
+	seg, _ := segment(t, "v0", 0)
+	dec := mustMP3(t, bytes.NewReader(append(bytes.Clone(seg), mpeg2Stream(10)...)))
+	d := decodeAll(t, dec)
+	if s := dec.Stats(); s.SilencedFrames != 10 {
+		t.Fatalf("stats %+v, want the 10 MPEG-2 frames silenced", s)
+	}
+	if last := d.chunks[len(d.chunks)-1]; last.format != (Format{22050, 1}) || last.frames != 576 {
+		t.Fatalf("last chunk %+v, want 576 frames of 22.05 kHz mono silence", last)
+	}
+}
+
 func TestMP3SeekIsExact(t *testing.T) {
 	all := decodedToneMP3(t)
 	dec := mustMP3(t, fixtureReader(t, "tone.mp3"))

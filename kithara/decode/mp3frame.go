@@ -22,11 +22,11 @@ var (
 	mpegRates       = [3]int{44100, 48000, 32000}
 )
 
-// parseMPEGHeader parses the 4 bytes of b as a frame header. It accepts only
-// what the MP3 decoder can play: Layer III of MPEG-1 or MPEG-2 (go-mp3 has no
-// MPEG-2.5), with a bit rate from the table (free format is unsupported).
-// Other valid MPEG audio headers are reported through ok=false as well;
-// mpegSync tells them apart for probing.
+// parseMPEGHeader parses the 4 bytes of b as a Layer III frame header of
+// MPEG-1 or MPEG-2 with a bit rate from the table (free format is not
+// supported). Other valid MPEG audio headers (Layers I and II, MPEG-2.5) are
+// reported through ok=false as well; mpegSync tells them apart for probing.
+// Of what it accepts, only MPEG-1 is playable.
 func parseMPEGHeader(b []byte) (h mpegHeader, ok bool) {
 	if len(b) < 4 {
 		return h, false
@@ -90,6 +90,11 @@ func mpegSync(b []byte) bool {
 func adtsSync(b []byte) bool {
 	return len(b) >= 2 && b[0] == 0xff && b[1]&0xf6 == 0xf0
 }
+
+// playable reports whether go-mp3 decodes frames like h correctly. It
+// decodes MPEG-2 Layer III (22.05, 24 and 16 kHz) to noise without an error,
+// so those frames are framed, to stay in sync, but not played.
+func (h mpegHeader) playable() bool { return h.version == 1 }
 
 // samplesPerFrame reports the PCM frames one MPEG frame decodes to.
 func (h mpegHeader) samplesPerFrame() int {
@@ -225,50 +230,32 @@ func id3v2Size(b []byte) int64 {
 	return n
 }
 
-// sideInfoPlausible reports whether the Layer III side information of a
-// whole frame is self-consistent: no reserved block type, no Huffman table
-// that does not exist, no more than 288 big values, and no more Huffman bits
-// than the frame and its reservoir hold. Random bytes rarely pass, so this
-// catches most damaged frames that still have a valid header; go-mp3 would
-// otherwise decode them into noise, or fail.
+// sideInfoPlausible reports whether the side information of a whole MPEG-1
+// Layer III frame is self-consistent: no reserved block type, no Huffman
+// table that does not exist, no more than 288 big values, and no more Huffman
+// bits than the frame and its reservoir hold. Random bytes rarely pass, so
+// this catches most damaged frames that still have a valid header; go-mp3
+// would otherwise decode them into noise, or fail.
 func (h mpegHeader) sideInfoPlausible(frame []byte) bool {
 	o := h.sideInfoOffset()
-	if len(frame) < o+h.sideInfoSize() {
+	if h.version != 1 || len(frame) < o+h.sideInfoSize() {
 		return false
 	}
 	br := bitReader{b: frame[o : o+h.sideInfoSize()]}
-	mono := h.channels == 1
-	granules := 1
-	var begin int
-	if h.version == 1 {
-		granules = 2
-		begin = br.read(9)
-		if mono {
-			br.skip(5 + 4) // private bits, scfsi
-		} else {
-			br.skip(3 + 8)
-		}
+	begin := br.read(9)
+	if h.channels == 1 {
+		br.skip(5 + 4) // private bits, scfsi
 	} else {
-		begin = br.read(8)
-		if mono {
-			br.skip(1)
-		} else {
-			br.skip(2)
-		}
+		br.skip(3 + 8)
 	}
 	bits := 0
-	for range granules {
+	for range 2 { // granules
 		for range h.channels {
 			bits += br.read(12) // part2_3_length
 			if br.read(9) > 288 {
 				return false
 			}
-			br.skip(8) // global gain
-			if h.version == 1 {
-				br.skip(4) // scalefac_compress
-			} else {
-				br.skip(9)
-			}
+			br.skip(8 + 4) // global gain, scalefac_compress
 			tables := 3
 			if br.read(1) == 1 { // window switching
 				if br.read(2) == 0 {
@@ -287,11 +274,7 @@ func (h mpegHeader) sideInfoPlausible(frame []byte) bool {
 			} else {
 				br.skip(4 + 3) // region counts
 			}
-			if h.version == 1 {
-				br.skip(3) // preflag, scalefac_scale, count1table_select
-			} else {
-				br.skip(2)
-			}
+			br.skip(3) // preflag, scalefac_scale, count1table_select
 		}
 	}
 	return bits <= 8*(begin+h.mainDataSize())

@@ -62,13 +62,16 @@ func ProbeBytes(b []byte) (Codec, error) {
 		return CodecUnknown, fmt.Errorf("ogg container: %w", ErrUnsupported)
 	}
 	if i, ok := findMPEG(b); ok {
-		if _, playable := parseMPEGHeader(b[i:]); playable {
-			return CodecMP3, nil
+		if h, ok := parseMPEGHeader(b[i:]); ok {
+			if h.playable() {
+				return CodecMP3, nil
+			}
+			return CodecUnknown, fmt.Errorf("MPEG-2 Layer III at %d Hz (go-mp3 decodes it wrongly): %w", h.sampleRate, ErrUnsupported)
 		}
 		if adtsSync(b[i:]) {
 			return CodecUnknown, fmt.Errorf("ADTS AAC: %w", ErrUnsupported)
 		}
-		return CodecUnknown, fmt.Errorf("MPEG audio other than MPEG-1/2 Layer III: %w", ErrUnsupported)
+		return CodecUnknown, fmt.Errorf("MPEG audio other than MPEG-1 Layer III: %w", ErrUnsupported)
 	}
 	return CodecUnknown, ErrNotAudio
 }

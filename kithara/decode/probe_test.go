@@ -16,6 +16,7 @@ func TestProbeFixtures(t *testing.T) {
 		{"tone.wav", CodecWAV},
 		{"tone_mono24.flac", CodecFLAC},
 		{"tone_mono24.wav", CodecWAV},
+		{"tone_mono32k.mp3", CodecMP3},
 		{"hls/v1/seg000.mp3", CodecMP3}, // no tag: a bare frame sync
 	} {
 		r := fixtureReader(t, tc.file)
@@ -64,6 +65,7 @@ func TestProbeBytes(t *testing.T) {
 		{"id3 longer than the buffer", id3Tag(10000)[:500], CodecMP3, nil},
 		{"adts aac", []byte{0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc}, CodecUnknown, ErrUnsupported},
 		{"mpeg-1 layer ii", []byte{0xff, 0xfd, 0x90, 0x00, 0, 0, 0, 0}, CodecUnknown, ErrUnsupported},
+		{"mpeg-2 layer iii", []byte{0xff, 0xf3, 0x40, 0xc0, 0, 0, 0, 0}, CodecUnknown, ErrUnsupported},
 		{"mpeg-2.5 layer iii", []byte{0xff, 0xe3, 0x90, 0x00, 0, 0, 0, 0}, CodecUnknown, ErrUnsupported},
 		{"mp4", []byte("\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00"), CodecUnknown, ErrUnsupported},
 		{"ogg", []byte("OggS\x00\x02\x00\x00"), CodecUnknown, ErrUnsupported},

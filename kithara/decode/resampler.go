@@ -2,6 +2,7 @@ package decode
 
 import (
 	"math"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -33,7 +34,8 @@ const (
 //
 // A Resampler is not safe for concurrent use, except SetSpeed and Speed.
 type Resampler struct {
-	outRate int
+	outRate int           // as configured; 0 keeps each stream's rate
+	out     int           // output rate of the current stream
 	speed   atomic.Uint64 // math.Float64bits of the speed
 
 	in      Format // format of the current stream; zero when none
@@ -55,15 +57,22 @@ type Resampler struct {
 	unit  bool          // the speed is exactly 1
 }
 
-// NewResampler returns a resampler to outRate Hz at speed 1.
+// NewResampler returns a resampler to outRate Hz at speed 1. An outRate of
+// zero or less keeps the rate of each stream, for speed changes alone.
 func NewResampler(outRate int) *Resampler {
-	r := &Resampler{outRate: outRate}
+	r := &Resampler{outRate: max(outRate, 0)}
 	r.speed.Store(math.Float64bits(1))
 	return r
 }
 
-// OutputRate reports the output sample rate.
-func (r *Resampler) OutputRate() int { return r.outRate }
+// OutputRate reports the output sample rate: the configured one, or while
+// a stream runs on a resampler configured without one, that stream's rate.
+func (r *Resampler) OutputRate() int {
+	if r.outRate == 0 && r.in != (Format{}) {
+		return r.out
+	}
+	return r.outRate
+}
 
 // SetSpeed sets the playback speed, clamped to [MinSpeed, MaxSpeed], and
 // returns the speed set. NaN means 1. It is safe to call from any goroutine;
@@ -112,7 +121,7 @@ func (r *Resampler) position() float64 { return r.tBase + float64(r.m)*r.step }
 func (r *Resampler) process(in Chunk) Chunk {
 	if !in.Format.valid() {
 		in.Release()
-		return Chunk{Format: Format{SampleRate: r.outRate}}
+		return Chunk{Format: Format{SampleRate: r.OutputRate()}}
 	}
 	if in.Format != r.in {
 		r.start(in.Format, in.Time)
@@ -125,7 +134,6 @@ func (r *Resampler) process(in Chunk) Chunk {
 		r.keepTail(in.Samples)
 		r.inEnd += n
 		r.tBase, r.m = float64(r.inEnd), 0
-		in.Format.SampleRate = r.outRate
 		return in
 	}
 	t := r.timeAt(r.position())
@@ -140,7 +148,7 @@ func (r *Resampler) process(in Chunk) Chunk {
 		out = r.snap(out)
 	}
 	r.trim()
-	return Chunk{Format: Format{SampleRate: r.outRate, Channels: r.in.Channels}, Samples: out, Time: t}
+	return Chunk{Format: Format{SampleRate: r.out, Channels: r.in.Channels}, Samples: out, Time: t}
 }
 
 func (r *Resampler) flush() Chunk {
@@ -151,10 +159,10 @@ func (r *Resampler) flush() Chunk {
 	t := r.timeAt(r.position())
 	end := r.inEnd
 	// The frames after the end are silence; the filter needs them as context.
-	r.hist = append(r.hist, make([]float32, int(r.reach)*r.in.Channels)...)
+	r.hist = appendZeros(r.hist, int(r.reach)*r.in.Channels)
 	r.inEnd += r.reach
 	out := r.generate(end, true)
-	f := Format{SampleRate: r.outRate, Channels: r.in.Channels}
+	f := Format{SampleRate: r.out, Channels: r.in.Channels}
 	r.in = Format{}
 	return Chunk{Format: f, Samples: out, Time: t}
 }
@@ -163,21 +171,33 @@ func (r *Resampler) flush() Chunk {
 func (r *Resampler) start(f Format, t time.Duration) {
 	r.in = f
 	r.t0 = t
+	r.out = r.outRate
+	if r.out == 0 {
+		r.out = f.SampleRate
+	}
 	// The smallest stretch factor needs the widest context.
-	minScale := min(1, float64(r.outRate)/float64(f.SampleRate)/MaxSpeed)
+	minScale := min(1, float64(r.out)/float64(f.SampleRate)/MaxSpeed)
 	r.reach = int64(math.Ceil(sincZeros/minScale)) + 2
-	r.hist = append(r.hist[:0], make([]float32, int(r.reach)*f.Channels)...)
+	r.hist = appendZeros(r.hist[:0], int(r.reach)*f.Channels)
 	r.histStart = -r.reach
 	r.inEnd = 0
 	r.tBase, r.m, r.step = 0, 0, 0
-	r.bank = bankFor(f.SampleRate, r.outRate)
+	r.bank = bankFor(f.SampleRate, r.out)
+}
+
+// appendZeros appends n zeros to s.
+func appendZeros(s []float32, n int) []float32 {
+	s = slices.Grow(s, n)
+	s = s[:len(s)+n]
+	clear(s[len(s)-n:])
+	return s
 }
 
 // setStep reads the speed and applies it from the current position on.
 func (r *Resampler) setStep() {
 	speed := r.Speed()
 	r.unit = speed == 1
-	step := speed * float64(r.in.SampleRate) / float64(r.outRate)
+	step := speed * float64(r.in.SampleRate) / float64(r.out)
 	if step != r.step {
 		r.tBase, r.m, r.step = r.position(), 0, step
 	}
