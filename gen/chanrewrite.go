@@ -14,7 +14,7 @@ import (
 // the runtime, which count them when the channel is watched and behave
 // exactly as the operation otherwise:
 //
-//	ch <- v             hotpath.Send(ch, v)
+//	ch <- v             hotpath.SendTo(ch).Send(v)
 //	<-ch                hotpath.Recv(ch)
 //	v, ok := <-ch       v, ok := hotpath.Recv2(ch)
 //	close(ch)           hotpath.Close(ch)
@@ -77,6 +77,12 @@ func (cr *chanRewriter) call(fn string, args ...dst.Expr) *dst.CallExpr {
 	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent(fn)}, Args: args}
 }
 
+// sendTo is hotpath.SendTo(ch).method(v): the element type comes from the
+// channel alone and v is assigned to it, as a send statement does.
+func (cr *chanRewriter) sendTo(ch dst.Expr, method string, v dst.Expr) *dst.CallExpr {
+	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: cr.call("SendTo", ch), Sel: dst.NewIdent(method)}, Args: []dst.Expr{v}}
+}
+
 func (cr *chanRewriter) temp(prefix string) string {
 	cr.n++
 	return "_hotpath_" + prefix + strconv.Itoa(cr.n)
@@ -128,7 +134,7 @@ func (cr *chanRewriter) pre(c *dstutil.Cursor) bool {
 func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 	switch n := c.Node().(type) {
 	case *dst.SendStmt:
-		stmt := &dst.ExprStmt{X: cr.call("Send", n.Chan, n.Value)}
+		stmt := &dst.ExprStmt{X: cr.sendTo(n.Chan, "Send", n.Value)}
 		stmt.Decs.NodeDecs = n.Decs.NodeDecs
 		c.Replace(stmt)
 	case *dst.UnaryExpr:
@@ -247,7 +253,7 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 			k.send = true
 			define(k.ch, cr.applyExpr(comm.Chan))
 			k.val = cr.temp("x")
-			define(k.val, cr.call("Elem", dst.NewIdent(k.ch), cr.applyExpr(comm.Value)))
+			define(k.val, cr.sendTo(dst.NewIdent(k.ch), "Value", cr.applyExpr(comm.Value)))
 		case *dst.ExprStmt:
 			define(k.ch, cr.applyExpr(comm.X.(*dst.UnaryExpr).X))
 		case *dst.AssignStmt:

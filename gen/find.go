@@ -32,7 +32,22 @@ func makePlan(pkgs []*loadedPackage) (*Plan, []*Error) {
 		plan.Files = append(plan.Files, p.planPackage(pkg)...)
 	}
 	sortErrors(p.errs)
-	return plan, p.errs
+	return plan, dedupErrors(p.errs)
+}
+
+// dedupErrors drops repeats: a file type-checked in two package variants
+// (with and without its tests) reports the same error twice.
+func dedupErrors(errs []*Error) []*Error {
+	seen := map[string]bool{}
+	out := errs[:0]
+	for _, e := range errs {
+		key := e.Error()
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func sortErrors(errs []*Error) {

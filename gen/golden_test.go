@@ -31,6 +31,9 @@ func writeModule(t testing.TB, dir string, ar *txtar.Archive) {
 	t.Helper()
 	root := repoRoot(t)
 	hasMod := false
+	if ar == nil {
+		ar = &txtar.Archive{}
+	}
 	for _, f := range ar.Files {
 		if strings.HasPrefix(f.Name, "want/") {
 			continue
@@ -47,7 +50,7 @@ func writeModule(t testing.TB, dir string, ar *txtar.Archive) {
 		}
 	}
 	if !hasMod {
-		mod := "module example.com/golden\n\ngo 1.26\n\nrequire github.com/hotpath-go/hotpath v0.0.0\n\nreplace github.com/hotpath-go/hotpath => " + root + "\n"
+		mod := "module " + modulePathFor(ar) + "\n\ngo 1.26\n\nrequire github.com/hotpath-go/hotpath v0.0.0\n\nreplace github.com/hotpath-go/hotpath => " + root + "\n"
 		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -60,6 +63,15 @@ func writeModule(t testing.TB, dir string, ar *txtar.Archive) {
 		t.Fatal(err)
 	}
 	goCmd(t, dir, "mod", "tidy")
+}
+
+// modulePathFor names the test module: example.com/golden for golden
+// cases, example.com/corpus for the corpus (an empty archive).
+func modulePathFor(ar *txtar.Archive) string {
+	if len(ar.Files) == 0 {
+		return "example.com/corpus"
+	}
+	return "example.com/golden"
 }
 
 // snapshotTree returns every regular file under dir, by slash path.

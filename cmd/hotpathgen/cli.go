@@ -104,7 +104,7 @@ Packages are go command patterns (default "."). Under go generate,
 		RunE:  gc.run,
 	}
 	gc.register(gen)
-	root.AddCommand(gen, newCheckCmd(), newDiffCmd(), newListCmd(), newCleanCmd(), newVersionCmd())
+	root.AddCommand(gen, newCheckCmd(), newDiffCmd(), newListCmd(), newCleanCmd(), newCompareCmd(), newVersionCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }
