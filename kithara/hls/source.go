@@ -12,6 +12,7 @@ import (
 	"github.com/hotpath-go/hotpath/kithara/assets"
 	"github.com/hotpath-go/hotpath/kithara/hls/abr"
 	knet "github.com/hotpath-go/hotpath/kithara/net"
+	"github.com/hotpath-go/hotpath/kithara/stream"
 )
 
 // Options configure Open.
@@ -60,6 +61,8 @@ type HlsSource struct {
 
 	mu sync.Mutex // serialises seeks
 }
+
+var _ stream.Source = (*HlsSource)(nil)
 
 // Open fetches the playlist at rawURL (a master playlist, or a media
 // playlist taken as the only variant) and the initial variant's media
