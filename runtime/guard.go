@@ -40,7 +40,20 @@ func Start(opts Options) *Guard {
 	warnStale(os.Stderr)
 	sampleEvery.Store(int64(max(r.SampleEvery, 1)))
 	g := &Guard{opts: r, optErr: err}
+	var heap *heapBaseline
+	if r.Alloc {
+		// Before the registry's baseline: the GC that makes the heap
+		// profile current takes a while, and calls made meanwhile then
+		// count in the window like the allocations made meanwhile.
+		var aerr error
+		if heap, aerr = startAllocMode(); aerr != nil {
+			fmt.Fprintln(os.Stderr, aerr)
+			g.opts.Alloc = false
+			g.optErr = errors.Join(g.optErr, aerr)
+		}
+	}
 	g.base = takeBaseline()
+	g.base.alloc = heap
 	g.started = time.Now()
 	return g
 }
@@ -56,8 +69,12 @@ func (g *Guard) Stop() error {
 	}
 	g.stopped = true
 	elapsed := time.Since(g.started)
-	g.report = buildReport(g.opts, g.base, elapsed)
-	g.err = errors.Join(g.optErr, g.write(g.report))
+	rep, err := buildReport(g.opts, g.base, elapsed)
+	if g.base.alloc != nil {
+		stopAllocMode()
+	}
+	g.report = rep
+	g.err = errors.Join(g.optErr, err, g.write(g.report))
 	return g.err
 }
 
@@ -69,8 +86,19 @@ func (g *Guard) Report() *Report {
 }
 
 // Snapshot returns what the guard has seen so far, without stopping it.
+// After Stop it returns the report made by Stop. In allocation mode it
+// runs a garbage collection to read current allocation numbers.
 func (g *Guard) Snapshot() *Report {
-	return buildReport(g.opts, g.base, time.Since(g.started))
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return g.report
+	}
+	rep, err := buildReport(g.opts, g.base, time.Since(g.started))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	return rep
 }
 
 func (g *Guard) write(r *Report) error {

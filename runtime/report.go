@@ -23,6 +23,9 @@ type Report struct {
 	SampleEvery int `json:"sample_every"`
 	// Alloc is true when allocation mode was on; timings are then perturbed.
 	Alloc bool `json:"alloc_mode"`
+	// AllocTotals sums up the window's allocations in allocation mode;
+	// nil (absent from JSON) otherwise.
+	AllocTotals *AllocTotals `json:"alloc_totals,omitempty"`
 	// Functions has one row per measured function or block that ran while
 	// the guard was alive, sorted by total time, largest first.
 	Functions []FuncRow `json:"functions"`
@@ -52,6 +55,17 @@ type FuncRow struct {
 	// PercentTotal is TotalNS as a percentage of the guard's wall time.
 	// Nested and concurrent calls overlap, so rows can add up past 100.
 	PercentTotal float64 `json:"percent_total"`
+	// The allocation numbers are filled in allocation mode only
+	// (Report.Alloc) and are zero otherwise; the JSON fields are always
+	// present. Inclusive numbers count everything allocated while the
+	// function or block was on the stack, callees included, recursion
+	// once; self numbers what was allocated while it was the innermost
+	// measured function or block on the stack. See AllocTotals and the
+	// package documentation for what a byte and an object are.
+	AllocBytes       int64 `json:"alloc_bytes"`
+	AllocObjects     int64 `json:"alloc_objects"`
+	SelfAllocBytes   int64 `json:"self_alloc_bytes"`
+	SelfAllocObjects int64 `json:"self_alloc_objects"`
 }
 
 // Func returns the row named name, or nil.
@@ -71,6 +85,7 @@ func (r *Report) Elapsed() time.Duration { return time.Duration(r.ElapsedNS) }
 type baseline struct {
 	funcs map[*Func]funcSnapshot
 	chans map[*ChanSite]chanSnapshot
+	alloc *heapBaseline // nil unless in allocation mode
 }
 
 func takeBaseline() baseline {
@@ -83,7 +98,14 @@ func takeBaseline() baseline {
 	return b
 }
 
-func buildReport(opts resolved, base baseline, elapsed time.Duration) *Report {
+func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, error) {
+	// Allocation numbers that cannot be read leave a timing report and an
+	// error.
+	var allocs *allocResult
+	var allocErr error
+	if base.alloc != nil {
+		allocs, allocErr = base.alloc.attribute(registry.funcList())
+	}
 	r := &Report{
 		Schema:      SchemaVersion,
 		Name:        opts.Name,
@@ -101,7 +123,14 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) *Report {
 		if s.calls == 0 {
 			continue
 		}
-		r.Functions = append(r.Functions, funcRow(f, s, opts.Percentiles, elapsed))
+		row := funcRow(f, s, opts.Percentiles, elapsed)
+		if allocs != nil {
+			allocs.fill(&row, f)
+		}
+		r.Functions = append(r.Functions, row)
+	}
+	if allocs != nil {
+		r.AllocTotals = &allocs.totals
 	}
 	sort.SliceStable(r.Functions, func(i, j int) bool {
 		a, b := &r.Functions[i], &r.Functions[j]
@@ -114,7 +143,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) *Report {
 		r.Functions = r.Functions[:opts.Limit]
 	}
 	r.Channels = buildChannels(opts, base, elapsed)
-	return r
+	return r, allocErr
 }
 
 func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Duration) FuncRow {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,10 @@ import (
 func (r *Report) writeTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	r.writeFuncTable(bw)
+	if r.Alloc {
+		fmt.Fprintln(bw)
+		r.writeAllocTable(bw)
+	}
 	if len(r.Channels) > 0 {
 		fmt.Fprintln(bw)
 		r.writeChanTable(bw)
@@ -48,6 +53,55 @@ func (r *Report) writeFuncTable(w io.Writer) {
 		t.rows = append(t.rows, row)
 	}
 	t.write(w)
+}
+
+// writeAllocTable writes the allocation section: the rows of the timing
+// section, sorted by inclusive bytes. "% Total" is a row's inclusive bytes
+// as a share of the bytes allocated inside any measured function or block
+// (each byte once); nested rows overlap, so the column can add up past 100.
+func (r *Report) writeAllocTable(w io.Writer) {
+	title := fmt.Sprintf("[hotpath] alloc - Allocation summary from %s (Total time: %s", r.Name, FormatDuration(r.ElapsedNS))
+	tot := r.AllocTotals
+	if tot != nil {
+		title += fmt.Sprintf("; heap: %s in %d objects, %s of it inside measured code",
+			FormatBytes(tot.Bytes), tot.Objects, percentOf(tot.AttributedBytes, tot.Bytes))
+	}
+	title += ")"
+	t := table{title: title, header: []string{"Function", "Calls", "Bytes", "Objects", "Avg/call", "Self bytes", "Self objects", "% Total"}}
+	rows := make([]*FuncRow, len(r.Functions))
+	for i := range r.Functions {
+		rows[i] = &r.Functions[i]
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].AllocBytes != rows[j].AllocBytes {
+			return rows[i].AllocBytes > rows[j].AllocBytes
+		}
+		return rows[i].Name < rows[j].Name
+	})
+	for _, f := range rows {
+		avg := int64(0)
+		if f.Calls > 0 {
+			avg = f.AllocBytes / int64(f.Calls)
+		}
+		pct := "-"
+		if tot != nil {
+			pct = percentOf(f.AllocBytes, tot.AttributedBytes)
+		}
+		t.rows = append(t.rows, []string{
+			f.displayName(), strconv.FormatUint(f.Calls, 10),
+			FormatBytes(f.AllocBytes), strconv.FormatInt(f.AllocObjects, 10), FormatBytes(avg),
+			FormatBytes(f.SelfAllocBytes), strconv.FormatInt(f.SelfAllocObjects, 10), pct,
+		})
+	}
+	t.write(w)
+}
+
+// percentOf formats part/whole as a percentage with two decimals.
+func percentOf(part, whole int64) string {
+	if whole <= 0 {
+		return "0.00%"
+	}
+	return fmt.Sprintf("%.2f%%", float64(part)*100/float64(whole))
 }
 
 // displayName is the row label in tables: a block shows its enclosing

@@ -1,0 +1,806 @@
+package hotpath
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Allocation mode (Options.Alloc, HOTPATH_ALLOC=1) attributes heap
+// allocations to measured functions and blocks from Go's own heap profile,
+// so it is exact with any number of goroutines and costs the measured code
+// nothing beyond what the runtime's profiler costs:
+//
+//   - While at least one alloc-mode guard is alive, runtime.MemProfileRate
+//     is 1: the runtime records every heap allocation with its stack, in
+//     every goroutine. The previous rate comes back when the last such guard
+//     stops. The rate takes effect at once on every P (each P's allocator
+//     re-reads it on its next allocation), and a report only counts what
+//     was allocated inside its own window, so nothing needs to be set before
+//     start-up: a program that never starts an alloc-mode guard pays
+//     nothing.
+//   - Start runs one GC and reads the heap profile as the baseline; Stop (and
+//     Snapshot) runs one GC and reads it again. The per-stack difference is
+//     what the window allocated. The runtime publishes an allocation in the
+//     profile only once the GC cycle after it has finished sweeping, and
+//     runtime.GC waits for exactly that (it returns after a full cycle and
+//     publishes the profile), so one call is enough for everything
+//     allocated before it began; if another GC overtakes it, that cycle's
+//     mark termination publishes the same data.
+//   - The profile is read through runtime/pprof, not runtime.MemProfile:
+//     runtime.MemProfileRecord keeps only the 32 innermost frames of a
+//     stack, while the pprof encoding carries the whole recorded stack
+//     (GODEBUG=profstackdepth, 128 frames by default, up to 1024).
+//
+// Attribution walks each stack from the allocation outwards. A KindFunc
+// target matches a frame whose function is its Symbol; a KindBlock target
+// matches a frame of its Symbol whose line lies in [Line, EndLine] (//line
+// directives in twins make these the original lines). The file is not
+// compared: the pprof encoding keeps one file name per function, and a
+// twin's function has lines in its original file and in <generated>, so
+// the name a line shows is not reliably its own. The line range within the
+// function is enough, since all of a function's original lines are in one
+// file and the code hotpathgen adds is at <generated>:1 and the few lines
+// after it, before any line a block can start on. Inlined frames count as
+// frames. Every distinct
+// target on the stack gets the allocation once in its inclusive numbers, so
+// recursion is not double counted; the innermost target (for nested blocks
+// of one function, the narrowest) gets it in its self numbers.
+//
+// What the numbers mean:
+//
+//   - Bytes are heap bytes as the allocator hands them out: a request is
+//     rounded up to its size class (make([]byte, 1000) counts 1024), objects
+//     with pointers larger than 512 bytes carry an 8-byte malloc header
+//     before rounding (a [100]*int counts 896), and large objects (over
+//     32 KiB) are rounded up to whole 8 KiB pages (40000 bytes count 40960).
+//   - Tiny pointer-free objects under 16 bytes share 16-byte blocks: only
+//     the allocation that opens a new block is recorded, as one object of
+//     16 bytes, and the ones that fit in the current block are not recorded
+//     at all. Their bytes are right to within a block but their object
+//     counts are low. With -race the tiny allocator is off and each such
+//     object counts as one object of 16 bytes.
+//   - Only heap allocations count: stack allocations, goroutine stacks and
+//     memory the runtime allocates on the system stack (the g of a new
+//     goroutine, for example) are not heap profile records.
+//   - A goroutine's stack starts at the function it runs: what a goroutine
+//     allocates belongs to that function (and the measured functions it
+//     calls), never to the function that started the goroutine.
+//   - Stacks deeper than GODEBUG=profstackdepth lose their outermost frames,
+//     so a measured function further out than that from an allocation does
+//     not see it in its inclusive numbers, and if no measured target is left
+//     on the kept part of the stack the allocation is attributed to none.
+//     Raise profstackdepth (at most 1024) for deeply recursive code.
+//   - Allocations made by this package (first-call registration, histogram
+//     buffers, the guard's own work) are left out wherever they happen, so
+//     measuring adds nothing to the numbers of the measured code.
+//   - The heap profile keeps one record per distinct allocation stack for
+//     the life of the process, and at rate 1 it sees every stack: memory
+//     grows with the number of allocation sites, not with time.
+//
+// Calls that started before the guard count from its start: their
+// allocations before Start are in the baseline.
+
+// AllocTotals summarises a report's window in allocation mode.
+type AllocTotals struct {
+	// Bytes and Objects count every heap allocation the process made in
+	// the window, measured or not, except this package's own.
+	Bytes   int64 `json:"bytes"`
+	Objects int64 `json:"objects"`
+	// AttributedBytes and AttributedObjects count the allocations made
+	// with at least one measured target on the stack, each once: the sum
+	// of every target's self numbers. The table's "% Total" of a row is its
+	// inclusive bytes over AttributedBytes.
+	AttributedBytes   int64 `json:"attributed_bytes"`
+	AttributedObjects int64 `json:"attributed_objects"`
+}
+
+// allocMode counts the alive alloc-mode guards and keeps the heap
+// profiling rate to restore when the last one stops. It also serialises
+// reads of the heap profile with changes of the rate, which runtime/pprof
+// reads while it writes the profile.
+var allocMode struct {
+	mu       sync.Mutex
+	guards   int
+	prevRate int
+}
+
+// allocCounts is what one stack, one target or one window allocated.
+type allocCounts struct {
+	bytes, objects int64
+}
+
+func (c *allocCounts) add(d allocCounts) {
+	c.bytes += d.bytes
+	c.objects += d.objects
+}
+
+// heapBaseline is the heap profile when a guard started: cumulative
+// counts per stack, the stack keyed by its frame addresses.
+type heapBaseline struct {
+	stacks map[string]allocCounts
+}
+
+// startAllocMode switches the process to recording every allocation, runs
+// a GC so that the profile holds everything allocated so far, and returns
+// the profile as the baseline of a new window. On error the mode is left as
+// it was.
+func startAllocMode() (*heapBaseline, error) {
+	allocMode.mu.Lock()
+	if allocMode.guards == 0 {
+		allocMode.prevRate = runtime.MemProfileRate
+		runtime.MemProfileRate = 1
+	}
+	allocMode.guards++
+	allocMode.mu.Unlock()
+
+	runtime.GC()
+	p, err := readHeapProfile()
+	if err != nil {
+		stopAllocMode()
+		return nil, err
+	}
+	b := &heapBaseline{stacks: make(map[string]allocCounts, len(p.samples))}
+	for i := range p.samples {
+		s := &p.samples[i]
+		c := b.stacks[s.key]
+		c.add(s.counts)
+		b.stacks[s.key] = c
+	}
+	return b, nil
+}
+
+// stopAllocMode ends one guard's use of allocation mode.
+func stopAllocMode() {
+	allocMode.mu.Lock()
+	defer allocMode.mu.Unlock()
+	allocMode.guards--
+	if allocMode.guards == 0 {
+		runtime.MemProfileRate = allocMode.prevRate
+	}
+}
+
+// allocResult is the attribution of one window.
+type allocResult struct {
+	incl, self map[*Func]allocCounts
+	totals     AllocTotals
+}
+
+// fill sets the allocation numbers of f's report row.
+func (r *allocResult) fill(row *FuncRow, f *Func) {
+	in, self := r.incl[f], r.self[f]
+	row.AllocBytes, row.AllocObjects = in.bytes, in.objects
+	row.SelfAllocBytes, row.SelfAllocObjects = self.bytes, self.objects
+}
+
+// attribute makes the profile current, reads it and attributes what was
+// allocated since the baseline to the targets among funcs.
+func (b *heapBaseline) attribute(funcs []*Func) (*allocResult, error) {
+	runtime.GC()
+	p, err := readHeapProfile()
+	if err != nil {
+		return nil, err
+	}
+	return b.attributeProfile(p, funcs), nil
+}
+
+func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocResult {
+	// Records that share a stack (one per object size the stack allocated)
+	// are merged before taking the difference, as the baseline was.
+	type window struct {
+		locs   []int32
+		counts allocCounts
+	}
+	byStack := make(map[string]*window)
+	for i := range p.samples {
+		s := &p.samples[i]
+		w := byStack[s.key]
+		if w == nil {
+			w = &window{locs: s.locs}
+			byStack[s.key] = w
+		}
+		w.counts.add(s.counts)
+	}
+
+	m := newTargetMatcher(funcs, p)
+	res := &allocResult{incl: map[*Func]allocCounts{}, self: map[*Func]allocCounts{}}
+	var seen []*Func
+	for key, w := range byStack {
+		base := b.stacks[key]
+		d := allocCounts{bytes: w.counts.bytes - base.bytes, objects: w.counts.objects - base.objects}
+		if d.bytes <= 0 && d.objects <= 0 {
+			continue
+		}
+		var ok bool
+		if seen, ok = m.targets(w.locs, seen[:0]); !ok {
+			continue
+		}
+		res.totals.Bytes += d.bytes
+		res.totals.Objects += d.objects
+		if len(seen) == 0 {
+			continue
+		}
+		res.totals.AttributedBytes += d.bytes
+		res.totals.AttributedObjects += d.objects
+		for _, f := range seen {
+			c := res.incl[f]
+			c.add(d)
+			res.incl[f] = c
+		}
+		c := res.self[seen[0]]
+		c.add(d)
+		res.self[seen[0]] = c
+	}
+	return res
+}
+
+// selfPackage is this package's import path. Frames of its non-test code
+// mark allocations made by the profiler itself.
+var selfPackage = reflect.TypeFor[Func]().PkgPath()
+
+// targetMatcher finds the measured targets on the stacks of a profile,
+// once per location.
+type targetMatcher struct {
+	bySymbol map[string][]*Func
+	p        *heapProfile
+	cache    []*matchedLocation
+}
+
+// matchedLocation is what one location of the profile contributes to a
+// stack: the targets among its frames, innermost first, and whether one
+// of its frames is this package's own code.
+type matchedLocation struct {
+	targets []*Func
+	self    bool
+}
+
+func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
+	m := &targetMatcher{bySymbol: map[string][]*Func{}, p: p, cache: make([]*matchedLocation, len(p.locations))}
+	for _, f := range funcs {
+		if f.Symbol == "" {
+			continue
+		}
+		m.bySymbol[f.Symbol] = append(m.bySymbol[f.Symbol], f)
+	}
+	for _, fs := range m.bySymbol {
+		// Within one frame the narrowest block is the innermost target and
+		// the function itself the outermost.
+		slices.SortStableFunc(fs, func(a, b *Func) int { return targetWidth(a) - targetWidth(b) })
+	}
+	return m
+}
+
+// targetWidth orders the targets that can match one frame: blocks by the
+// number of lines they cover, functions after every block.
+func targetWidth(f *Func) int {
+	if f.Kind != KindBlock {
+		return int(^uint(0) >> 1)
+	}
+	return max(f.EndLine, f.Line) - f.Line
+}
+
+// targets appends to dst the distinct measured targets on a stack of
+// locations (allocation site first), innermost first. It reports false for
+// an allocation made by this package.
+func (m *targetMatcher) targets(locs []int32, dst []*Func) ([]*Func, bool) {
+	for _, li := range locs {
+		loc := m.location(li)
+		if loc.self {
+			return dst, false
+		}
+		for _, f := range loc.targets {
+			if !slices.Contains(dst, f) {
+				dst = append(dst, f)
+			}
+		}
+	}
+	return dst, true
+}
+
+func (m *targetMatcher) location(i int32) *matchedLocation {
+	if loc := m.cache[i]; loc != nil {
+		return loc
+	}
+	loc := &matchedLocation{}
+	for _, fr := range m.p.locations[i] {
+		if isSelfFrame(fr.function, fr.file) {
+			loc.self = true
+			break
+		}
+		for _, f := range m.bySymbol[fr.function] {
+			if f.Kind == KindBlock && (fr.line < int64(f.Line) || fr.line > int64(max(f.EndLine, f.Line))) {
+				continue
+			}
+			loc.targets = append(loc.targets, f)
+		}
+	}
+	m.cache[i] = loc
+	return loc
+}
+
+// isSelfFrame reports whether a frame runs this package's own code (its
+// tests are user code).
+func isSelfFrame(function, file string) bool {
+	return strings.HasPrefix(function, selfPackage) &&
+		strings.HasPrefix(function[len(selfPackage):], ".") &&
+		!strings.HasSuffix(file, "_test.go")
+}
+
+// Reading the heap profile takes two reads of the runtime's list of
+// profile records:
+//
+//   - runtime/pprof's protocol buffer encoding gives every record's whole
+//     stack (runtime.MemProfileRecord keeps 32 frames), symbolised once per
+//     code location. It leaves out the runtime frames at the top of a
+//     stack, above the first frame of the program.
+//   - runtime.MemProfile, read right after it, gives the first 32 frames of
+//     the same records, runtime frames included. Both walk the runtime's
+//     list of records from its head, and the runtime only ever adds records
+//     at the head, so the encoding's records are the last ones of
+//     runtime.MemProfile, in the same order; the first frame each keeps is
+//     checked to be sure.
+//
+// The runtime frames tell the program's allocations from those the runtime
+// makes for itself on a goroutine's stack, which would otherwise land on
+// whatever measured function was running: while serving one allocation (a
+// GC assist that ends the mark phase may allocate a wait record, a sudog)
+// and when a goroutine blocks (on a channel, a lock, a select) and the
+// cache of sudogs is empty. Neither is the code's allocation, and neither
+// happens the same way twice; both are left out, in the baseline too.
+
+// heapProfile is a decoded heap profile.
+type heapProfile struct {
+	samples []heapSample
+	// locations are symbolised code locations: the frames at one address,
+	// innermost (inlined) first.
+	locations [][]heapFrame
+}
+
+// heapSample is one record of the profile: a stack with its cumulative
+// allocation counts.
+type heapSample struct {
+	// key identifies the stack across reads of the profile: the addresses
+	// of its locations.
+	key    string
+	locs   []int32 // indices into heapProfile.locations, allocation site first
+	counts allocCounts
+	// leaf is the address of the first location, which the encoding
+	// computes as the first kept PC - 1 (0 without locations).
+	leaf uint64
+}
+
+// heapFrame is one frame of a location. Its file is the file the encoding
+// gives the whole function, which need not be the file of this line.
+type heapFrame struct {
+	function, file string
+	line           int64
+}
+
+func readHeapProfile() (*heapProfile, error) {
+	var buf bytes.Buffer
+	allocMode.mu.Lock()
+	err := pprof.Lookup("heap").WriteTo(&buf, 0)
+	var recs []runtime.MemProfileRecord
+	if err == nil {
+		recs = memProfileRecords()
+	}
+	allocMode.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
+	}
+	zr, err := gzip.NewReader(&buf)
+	if err != nil {
+		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
+	}
+	p, err := decodeHeapProfile(raw)
+	if err != nil {
+		return nil, fmt.Errorf("hotpath: decode heap profile: %w", err)
+	}
+	if err := p.dropRuntimeOwn(recs); err != nil {
+		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
+	}
+	return p, nil
+}
+
+func memProfileRecords() []runtime.MemProfileRecord {
+	n, _ := runtime.MemProfile(nil, true)
+	for {
+		// Room for the records added meanwhile.
+		recs := make([]runtime.MemProfileRecord, n+64)
+		var ok bool
+		if n, ok = runtime.MemProfile(recs, true); ok {
+			return recs[:n]
+		}
+	}
+}
+
+// dropRuntimeOwn removes the samples of allocations the runtime made for
+// itself, found in the matching records of runtime.MemProfile, which
+// carry the runtime frames the encoding leaves out.
+func (p *heapProfile) dropRuntimeOwn(recs []runtime.MemProfileRecord) error {
+	off := len(recs) - len(p.samples)
+	if off < 0 {
+		return fmt.Errorf("%d records in the encoded profile but %d read after it", len(p.samples), len(recs))
+	}
+	c := pcClassifier{}
+	kept := p.samples[:0]
+	for i := range p.samples {
+		s := &p.samples[i]
+		stk := recs[off+i].Stack()
+		if s.leaf != 0 {
+			if want := c.firstKept(stk); want == 0 || s.leaf != uint64(want-1) {
+				return fmt.Errorf("records do not line up: sample %d starts at %#x, record at %#x", i, s.leaf, want)
+			}
+		}
+		if !c.runtimeOwn(stk) {
+			kept = append(kept, *s)
+		}
+	}
+	p.samples = kept
+	return nil
+}
+
+// pcClassifier answers questions about the PCs of profile stacks, caching
+// the answer per PC.
+type pcClassifier map[uintptr]pcClass
+
+type pcClass struct {
+	// hidden: runtime/pprof leaves the frame out at the top of a stack.
+	hidden bool
+	// runtime: the logical frame is the runtime's; malloc: it is the
+	// allocator's entry point; sudog: it allocates a wait record.
+	runtime, malloc, sudog bool
+}
+
+func (c pcClassifier) class(pc uintptr) pcClass {
+	if k, ok := c[pc]; ok {
+		return k
+	}
+	var k pcClass
+	// runtime/pprof decides by runtime.FuncForPC, so do the same here.
+	if f := runtime.FuncForPC(pc); f != nil {
+		k.hidden = isRuntimeFunc(f.Name())
+	}
+	// A PC of a profile stack is one logical frame, inlined or not (the
+	// runtime records a PC per inlined frame), which CallersFrames names.
+	fr, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	k.runtime = isRuntimeFunc(fr.Function)
+	k.malloc = fr.Function == "runtime.mallocgc"
+	k.sudog = fr.Function == "runtime.acquireSudog"
+	c[pc] = k
+	return k
+}
+
+func isRuntimeFunc(name string) bool {
+	return strings.HasPrefix(name, "runtime.") || strings.HasPrefix(name, "internal/runtime/")
+}
+
+// firstKept returns the first PC of stk that runtime/pprof keeps, or 0.
+func (c pcClassifier) firstKept(stk []uintptr) uintptr {
+	for _, pc := range stk {
+		if !c.class(pc).hidden {
+			return pc
+		}
+	}
+	// A stack of runtime frames only is kept whole.
+	if len(stk) > 0 {
+		return stk[0]
+	}
+	return 0
+}
+
+// runtimeOwn reports whether the runtime frames at the top of stk show an
+// allocation the runtime made for itself: one inside another allocation,
+// or a wait record.
+func (c pcClassifier) runtimeOwn(stk []uintptr) bool {
+	mallocs := 0
+	for _, pc := range stk {
+		k := c.class(pc)
+		if !k.runtime {
+			return false
+		}
+		if k.sudog {
+			return true
+		}
+		if k.malloc {
+			if mallocs++; mallocs > 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Field numbers of profile.proto (github.com/google/pprof), the format of
+// runtime/pprof's encoding; only those read here.
+const (
+	profileSampleType = 1
+	profileSample     = 2
+	profileLocation   = 4
+	profileFunction   = 5
+	profileString     = 6
+
+	valueTypeType = 1
+
+	sampleLocationID = 1
+	sampleValue      = 2
+
+	locationID      = 1
+	locationAddress = 3
+	locationLine    = 4
+
+	lineFunctionID = 1
+	lineLine       = 2
+
+	functionID       = 1
+	functionName     = 2
+	functionFilename = 4
+)
+
+// decodeHeapProfile decodes an uncompressed heap profile.
+func decodeHeapProfile(data []byte) (*heapProfile, error) {
+	// The string table comes last, so keep the messages whole until the
+	// end of the top level.
+	var sampleTypes, samples, locations, functions [][]byte
+	var strs []string
+	err := eachField(data, func(f protoField) error {
+		switch f.num {
+		case profileSampleType:
+			sampleTypes = append(sampleTypes, f.bytes)
+		case profileSample:
+			samples = append(samples, f.bytes)
+		case profileLocation:
+			locations = append(locations, f.bytes)
+		case profileFunction:
+			functions = append(functions, f.bytes)
+		case profileString:
+			strs = append(strs, string(f.bytes))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	str := func(i uint64) (string, error) {
+		if i >= uint64(len(strs)) {
+			return "", fmt.Errorf("string index %d out of range", i)
+		}
+		return strs[i], nil
+	}
+
+	// The values of a heap profile sample are alloc_objects, alloc_space,
+	// inuse_objects and inuse_space; find the first two by name. At
+	// MemProfileRate 1 they are the runtime's counts, unscaled.
+	objIdx, bytesIdx := -1, -1
+	for i, b := range sampleTypes {
+		var typ uint64
+		err := eachField(b, func(f protoField) error {
+			if f.num == valueTypeType {
+				typ = f.value
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		name, err := str(typ)
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case "alloc_objects":
+			objIdx = i
+		case "alloc_space":
+			bytesIdx = i
+		}
+	}
+	if objIdx < 0 || bytesIdx < 0 {
+		return nil, errors.New("no alloc_objects and alloc_space sample types")
+	}
+
+	type function struct{ name, file string }
+	funcByID := make(map[uint64]function, len(functions))
+	for _, b := range functions {
+		var id, name, file uint64
+		err := eachField(b, func(f protoField) error {
+			switch f.num {
+			case functionID:
+				id = f.value
+			case functionName:
+				name = f.value
+			case functionFilename:
+				file = f.value
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		var fn function
+		if fn.name, err = str(name); err != nil {
+			return nil, err
+		}
+		if fn.file, err = str(file); err != nil {
+			return nil, err
+		}
+		funcByID[id] = fn
+	}
+
+	p := &heapProfile{locations: make([][]heapFrame, 0, len(locations))}
+	type location struct {
+		index   int32
+		address uint64
+	}
+	locByID := make(map[uint64]location, len(locations))
+	for _, b := range locations {
+		var id, address uint64
+		var frames []heapFrame
+		err := eachField(b, func(f protoField) error {
+			switch f.num {
+			case locationID:
+				id = f.value
+			case locationAddress:
+				address = f.value
+			case locationLine:
+				var fnID, line uint64
+				err := eachField(f.bytes, func(f protoField) error {
+					switch f.num {
+					case lineFunctionID:
+						fnID = f.value
+					case lineLine:
+						line = f.value
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				fn, ok := funcByID[fnID]
+				if !ok {
+					return fmt.Errorf("location refers to unknown function %d", fnID)
+				}
+				frames = append(frames, heapFrame{function: fn.name, file: fn.file, line: int64(line)})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		locByID[id] = location{index: int32(len(p.locations)), address: address}
+		p.locations = append(p.locations, frames)
+	}
+
+	p.samples = make([]heapSample, 0, len(samples))
+	var ids, values []uint64
+	var key []byte
+	for _, b := range samples {
+		ids, values = ids[:0], values[:0]
+		err := eachField(b, func(f protoField) error {
+			var err error
+			switch f.num {
+			case sampleLocationID:
+				ids, err = f.appendInts(ids)
+			case sampleValue:
+				values, err = f.appendInts(values)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(values) <= max(objIdx, bytesIdx) {
+			return nil, fmt.Errorf("sample has %d values, want 4", len(values))
+		}
+		s := heapSample{
+			counts: allocCounts{objects: int64(values[objIdx]), bytes: int64(values[bytesIdx])},
+			locs:   make([]int32, 0, len(ids)),
+		}
+		key = key[:0]
+		for i, id := range ids {
+			loc, ok := locByID[id]
+			if !ok {
+				return nil, fmt.Errorf("sample refers to unknown location %d", id)
+			}
+			if i == 0 {
+				s.leaf = loc.address
+			}
+			s.locs = append(s.locs, loc.index)
+			key = binary.LittleEndian.AppendUint64(key, loc.address)
+		}
+		s.key = string(key)
+		p.samples = append(p.samples, s)
+	}
+	return p, nil
+}
+
+// Protocol buffer wire types.
+const (
+	wireVarint  = 0
+	wireFixed64 = 1
+	wireBytes   = 2
+	wireFixed32 = 5
+)
+
+var errTruncated = errors.New("truncated protocol buffer")
+
+// protoField is one field of a message: a varint in value, or the
+// contents of a length-delimited field in bytes. The values of fixed-size
+// fields, which the fields read here never are, are skipped.
+type protoField struct {
+	num   int
+	wire  int
+	value uint64
+	bytes []byte
+}
+
+// appendInts appends the integers of a repeated field, which an encoder
+// may write one per field or packed into one length-delimited field.
+func (f protoField) appendInts(dst []uint64) ([]uint64, error) {
+	switch f.wire {
+	case wireVarint:
+		return append(dst, f.value), nil
+	case wireBytes:
+		for b := f.bytes; len(b) > 0; {
+			v, n := binary.Uvarint(b)
+			if n <= 0 {
+				return dst, errTruncated
+			}
+			dst = append(dst, v)
+			b = b[n:]
+		}
+		return dst, nil
+	}
+	return dst, fmt.Errorf("field %d: wire type %d for integers", f.num, f.wire)
+}
+
+// eachField calls fn for every field of a protocol buffer message.
+func eachField(data []byte, fn func(protoField) error) error {
+	for len(data) > 0 {
+		k, n := binary.Uvarint(data)
+		if n <= 0 {
+			return errTruncated
+		}
+		data = data[n:]
+		f := protoField{num: int(k >> 3), wire: int(k & 7)}
+		switch f.wire {
+		case wireVarint:
+			if f.value, n = binary.Uvarint(data); n <= 0 {
+				return errTruncated
+			}
+		case wireBytes:
+			size, m := binary.Uvarint(data)
+			if m <= 0 || size > uint64(len(data)-m) {
+				return errTruncated
+			}
+			f.bytes = data[m : m+int(size)]
+			n = m + int(size)
+		case wireFixed64:
+			n = 8
+		case wireFixed32:
+			n = 4
+		default:
+			return fmt.Errorf("unknown wire type %d", f.wire)
+		}
+		if n > len(data) {
+			return errTruncated
+		}
+		data = data[n:]
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
