@@ -82,9 +82,16 @@ func (d *FLACDecoder) Next() (Chunk, error) {
 		}
 		n := int(f.BlockSize)
 		ch := len(f.Subframes)
-		if ch == 0 || n == 0 || f.SampleRate == 0 {
-			d.err = fmt.Errorf("flac: frame at sample %d: %d channels, %d samples, %d Hz: %w", d.pos, ch, n, f.SampleRate, ErrUnsupported)
+		if ch == 0 || n == 0 || f.SampleRate == 0 || f.BitsPerSample < 4 || f.BitsPerSample > 32 {
+			d.err = fmt.Errorf("flac: frame at sample %d: %d channels, %d samples, %d Hz, %d bits: %w",
+				d.pos, ch, n, f.SampleRate, f.BitsPerSample, ErrUnsupported)
 			return Chunk{}, d.err
+		}
+		for _, sub := range f.Subframes {
+			if len(sub.Samples) < n {
+				d.err = fmt.Errorf("flac: frame at sample %d: a subframe of %d samples in a block of %d", d.pos, len(sub.Samples), n)
+				return Chunk{}, d.err
+			}
 		}
 		// Not f.SampleNumber(): mewkiz/flac multiplies the frame number by the
 		// frame's own size, which is wrong for the last, shorter frame.

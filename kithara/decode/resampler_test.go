@@ -357,6 +357,21 @@ func TestResamplerResetsOnFormatChange(t *testing.T) {
 	}
 }
 
+func TestResamplerWithoutOutputRate(t *testing.T) {
+	// Rate 0 keeps each stream's own rate: speed changes alone.
+	r := NewResampler(0)
+	buf := sine(1000, 0, 22050, 0.5, 440)
+	if c := r.Process(Chunk{Format: Format{22050, 1}, Samples: buf}); &c.Samples[0] != &buf[0] || r.OutputRate() != 22050 {
+		t.Fatalf("speed 1: %v, output rate %d; want a passthrough at 22050 Hz", c.Format, r.OutputRate())
+	}
+	r.Reset()
+	r.SetSpeed(2)
+	y, infos := feed(r, Format{32000, 2}, sine(32000, 0, 32000, 0.5, 440, 440), fixedSize(4000), nil)
+	if infos[0].format != (Format{32000, 2}) || len(y)/2 != 16000 {
+		t.Fatalf("speed 2: %v, %d frames; want 16000 frames at 32 kHz", infos[0].format, len(y)/2)
+	}
+}
+
 func TestResamplerSpeedClamp(t *testing.T) {
 	r := NewResampler(48000)
 	for in, want := range map[float64]float64{5: MaxSpeed, 0.1: MinSpeed, -1: MinSpeed, math.NaN(): 1, 1.25: 1.25} {
