@@ -121,13 +121,14 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	}
 
 	index := newSegmentIndex(emit)
+	cmds := make(chan command, commandQueue)
 	d := &HlsDriver{
 		playlists: playlists,
 		fetch:     fetch,
 		keys:      newKeyManager(fetch, opts.KeyProcessor, opts.KeyHeader, emit),
 		abr:       ctrl,
 		index:     index,
-		cmds:      make(chan command, commandQueue),
+		cmds:      cmds,
 		emit:      emit,
 		now:       now,
 		maxAhead:  maxAhead,
