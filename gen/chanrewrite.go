@@ -364,6 +364,10 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 		clause := &dst.CaseClause{Body: deflt.Body}
 		clause.Decs.NodeDecs = deflt.Decs.NodeDecs
 		clauses = append(clauses, clause)
+	} else {
+		// Some case fired: the last one is the switch's default, so that a
+		// select whose cases all end in return stays a terminating statement.
+		clauses[len(clauses)-1].(*dst.CaseClause).List = nil
 	}
 	var dispatch dst.Stmt = &dst.SwitchStmt{Tag: dst.NewIdent(caseVar), Body: &dst.BlockStmt{List: clauses}}
 	if label != nil {

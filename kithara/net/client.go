@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package net
 
 import (
@@ -81,6 +83,8 @@ func (c *HttpClient) GetBytes(ctx context.Context, rawURL string, header http.He
 // deadline, fails after stalling for Options.IdleTimeout, and is resumed
 // from the first byte not yet delivered when it fails half-way (see
 // Options.Resume).
+//
+//hotpath:measure
 func (c *HttpClient) GetStream(ctx context.Context, rawURL string, header http.Header) (*Stream, error) {
 	if err := checkURL(rawURL); err != nil {
 		return nil, err

@@ -26,3 +26,5 @@
 // The package is named net after the Rust crate it ports (kithara-net);
 // importers that also need the standard library's net alias it as knet.
 package net
+
+//go:generate go tool hotpathgen

@@ -15,3 +15,5 @@
 // the recorded length, which validates the bytes on disk and seals the
 // resource.
 package storage
+
+//go:generate go tool hotpathgen

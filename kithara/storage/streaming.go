@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package storage
 
 import (
@@ -154,6 +156,8 @@ func (r *StreamingResource) Len() (n int64, known bool) {
 // WriteAt writes p at offset off and publishes the range to waiters once the
 // bytes are in the file. It implements io.WriterAt. Writing to a committed,
 // failed or closed resource is an error.
+//
+//hotpath:measure
 func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 || int64(len(p)) > math.MaxInt64-off {
 		return 0, fmt.Errorf("write %s at %d+%d: %w", r.path, off, len(p), ErrInvalidRange)
@@ -194,6 +198,8 @@ func (r *StreamingResource) writableErr() error {
 // io.EOF with a short count when the read reaches the committed end, and
 // ErrUnavailable with a short count when it reaches bytes not written yet.
 // A failed or closed resource returns its error.
+//
+//hotpath:measure
 func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, ErrInvalidRange)
@@ -246,6 +252,8 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 //
 // Waiting costs no goroutine and no polling: each change of state closes a
 // channel that the waiters select on.
+//
+//hotpath:measure
 func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) error {
 	if start < 0 || end < start {
 		return fmt.Errorf("wait %s %v: %w", r.path, Range{start, end}, ErrInvalidRange)

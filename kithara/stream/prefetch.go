@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package stream
 
 import (
@@ -71,12 +73,17 @@ func (s *BytePrefetchSource) FetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	return s.fetchNext(ctx)
 }
 
+// fetchNext waits for the next chunk's range, reads it into a pooled
+// buffer and returns it with the current epoch.
+//
+//hotpath:measure
 func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] {
 	start := s.pos
 	end := start + int64(s.chunkSize)
 	if end < start {
 		end = math.MaxInt64
 	}
+	//hotpath:block wait_range
 	err := s.src.WaitRange(ctx, start, end)
 	if err != nil {
 		if errors.Is(err, io.EOF) {

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package stream
 
 import (
@@ -110,6 +112,8 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 
 // recvChunk makes the next chunk of the current epoch the current chunk, or
 // returns why there is none.
+//
+//hotpath:measure
 func (r *SyncReader) recvChunk() error {
 	r.dropChunk()
 	for {

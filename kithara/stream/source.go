@@ -8,6 +8,8 @@
 // chunks fetched for the old position are recognised and dropped.
 package stream
 
+//go:generate go tool hotpathgen
+
 import (
 	"context"
 	"errors"

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package worker
 
 import (
@@ -31,7 +33,9 @@ type AsyncWorker[C, Cmd any] struct {
 // made and ready; options change the capacities.
 func NewAsyncWorker[C, Cmd any](src AsyncSource[C, Cmd], opts ...Option) *AsyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
+	//hotpath:channel label=worker_commands
 	cmds := make(chan Cmd, cfg.cmdCap)
+	//hotpath:channel label=worker_data
 	data := make(chan Fetch[C], cfg.dataCap)
 	return &AsyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }
@@ -64,6 +68,8 @@ func (w *AsyncWorker[C, Cmd]) Run(ctx context.Context) error {
 // watcher goroutine receives commands, keeps the newest in an inbox and
 // cancels the fetch in flight. Commands thus pre-empt fetches without a
 // goroutine hand-off per item, and the source is only ever touched here.
+//
+//hotpath:measure
 func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	in := newInbox[Cmd](ctx)
 	quit := make(chan struct{})

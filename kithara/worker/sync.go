@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package worker
 
 import (
@@ -31,7 +33,9 @@ type SyncWorker[C, Cmd any] struct {
 // made and ready; options change the capacities.
 func NewSyncWorker[C, Cmd any](src SyncSource[C, Cmd], opts ...Option) *SyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
+	//hotpath:channel label=worker_commands
 	cmds := make(chan Cmd, cfg.cmdCap)
+	//hotpath:channel label=worker_data
 	data := make(chan Fetch[C], cfg.dataCap)
 	return &SyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }
@@ -62,6 +66,8 @@ func (w *SyncWorker[C, Cmd]) Run(ctx context.Context) error {
 
 // runWorker is the worker loop. It never polls: every wait is a select on the
 // command channel, ctx and, when an item is ready, the data channel.
+//
+//hotpath:measure
 func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	epochs, hasEpochs := w.src.(EpochSource)
 	atEOF := false

@@ -28,6 +28,8 @@
 // closes it when Run returns, so a consumer can range over Data.
 package worker
 
+//go:generate go tool hotpathgen
+
 import (
 	"context"
 	"errors"
