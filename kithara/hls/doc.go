@@ -23,3 +23,5 @@
 // Only VOD playlists are supported: a media playlist without #EXT-X-ENDLIST
 // is rejected with ErrLive.
 package hls
+
+//go:generate go tool hotpathgen

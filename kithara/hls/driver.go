@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package hls
 
 import (
@@ -87,6 +89,8 @@ func (d *HlsDriver) BufferAhead() time.Duration { return d.index.bufferAhead() }
 var errSeek = errors.New("hls: download abandoned for a seek")
 
 // run fetches until ctx is done, and returns ctx's error.
+//
+//hotpath:measure
 func (d *HlsDriver) run(ctx context.Context) error {
 	d.emit(VariantApplied{From: -1, To: d.variant, Segment: d.segment, Reason: abr.ReasonInitial})
 	for {

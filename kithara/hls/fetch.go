@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package hls
 
 import (
@@ -124,6 +126,8 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 // with dec while it streams in when dec is not nil. progress, when not nil,
 // is called with the number of bytes of every read from the network. A
 // segment already committed to the cache is returned at once.
+//
+//hotpath:measure
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 	got, err := f.fetchStreamed(ctx, seg.URI, dec, progress)
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package hls
 
 import (
@@ -72,6 +74,8 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 }
 
 // load fetches, processes and checks one key.
+//
+//hotpath:measure
 func (m *keyManager) load(ctx context.Context, k *Key) ([]byte, error) {
 	raw, cached, err := m.fetch.fetchKey(ctx, k.URI, m.header)
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package hls
 
 import (
@@ -27,6 +29,8 @@ func IsMaster(data []byte) bool {
 // ParseMaster parses a master playlist. name labels errors (usually the last
 // element of the playlist URL); base, when not nil, is the playlist URL that
 // variant URIs are resolved against. Errors are *ParseError.
+//
+//hotpath:measure
 func ParseMaster(name string, base *url.URL, data []byte) (*MasterPlaylist, error) {
 	p := parser{name: name, base: base}
 	m := &MasterPlaylist{URL: base}
@@ -121,6 +125,8 @@ func parseStreamInf(value string) (Variant, error) {
 // URIs are resolved against. Errors are *ParseError; a playlist without
 // #EXT-X-ENDLIST fails with ErrLive, SAMPLE-AES and byte ranges with
 // ErrUnsupported.
+//
+//hotpath:measure
 func ParseMedia(name string, base *url.URL, data []byte) (*MediaPlaylist, error) {
 	p := parser{name: name, base: base}
 	pl := &MediaPlaylist{URL: base, Version: 1}

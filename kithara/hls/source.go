@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package hls
 
 import (
@@ -121,6 +123,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	}
 
 	index := newSegmentIndex(emit)
+	//hotpath:channel label=hls_commands
 	cmds := make(chan command, commandQueue)
 	d := &HlsDriver{
 		playlists: playlists,

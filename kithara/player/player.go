@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 // Package player opens an audio URL — an HLS presentation or a progressive
 // MP3, FLAC or WAV file — and plays it to interleaved float32 PCM at one
 // output format, with seeks, speed changes and, for HLS, adaptive bitrate.
@@ -6,6 +8,8 @@
 // kithara/file fetch the bytes through the kithara/assets cache, and
 // kithara/decode's Pipeline decodes and resamples them on a worker.
 package player
+
+//go:generate go tool hotpathgen
 
 import (
 	"context"
@@ -88,6 +92,8 @@ var ErrClosed = errors.New("player: closed")
 // Open detects what rawURL holds (see Kind), starts fetching it and opens
 // the decoder. ctx bounds the opening only: once Open returns, fetching and
 // decoding run in the background until Close.
+//
+//hotpath:measure
 func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -197,6 +203,8 @@ func (p *Player) Duration() (time.Duration, bool) {
 // The caller owns the chunk (see decode.Chunk.Release). At the end it
 // returns io.EOF; a failure of fetching or decoding is returned once the
 // audio before it has been delivered.
+//
+//hotpath:measure
 func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,9 +1,13 @@
+//go:build !hotpath
+
 // Package abr chooses which variant of an adaptive stream to fetch, from the
 // measured network throughput and the buffered duration ahead of playback.
 //
 // It is the Go port of Kithara's kithara-abr crate: a dual-EWMA throughput
 // Estimator and a Controller whose every Decision carries a Reason.
 package abr
+
+//go:generate go tool hotpathgen
 
 import (
 	"fmt"
@@ -250,6 +254,8 @@ func (c *Controller) Apply(d Decision) bool {
 // chosen. Going down happens when the buffer is at most DownSwitchBuffer or
 // the estimate is at most DownHysteresis times the current bandwidth.
 // Nothing switches within MinSwitchInterval of the last switch.
+//
+//hotpath:measure
 func (c *Controller) Decide(buffer time.Duration) Decision {
 	c.mu.Lock()
 	defer c.mu.Unlock()
