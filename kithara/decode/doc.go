@@ -23,3 +23,5 @@
 // consumer, speed changes never rebuild the resampler, and speed works when
 // the input and output rates are equal.
 package decode
+
+//go:generate go tool hotpathgen

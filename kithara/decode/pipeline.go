@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package decode
 
 import (
@@ -164,6 +166,7 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 		state:  Command{Speed: 1},
 	}
 	if !cfg.noLive {
+		//hotpath:channel label=decode_live
 		live := make(chan worker.Fetch[Block], LiveCapacity)
 		p.live = live
 	}

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package decode
 
 import (
@@ -118,6 +120,9 @@ func (r *Resampler) Pending() bool {
 
 func (r *Resampler) position() float64 { return r.tBase + float64(r.m)*r.step }
 
+// process resamples one chunk; its rate and speed are read on every call.
+//
+//hotpath:measure
 func (r *Resampler) process(in Chunk) Chunk {
 	if !in.Format.valid() {
 		in.Release()
@@ -151,6 +156,9 @@ func (r *Resampler) process(in Chunk) Chunk {
 	return Chunk{Format: Format{SampleRate: r.out, Channels: r.in.Channels}, Samples: out, Time: t}
 }
 
+// flush returns the tail still held in the filter's history.
+//
+//hotpath:measure
 func (r *Resampler) flush() Chunk {
 	if r.in == (Format{}) {
 		return Chunk{Format: Format{SampleRate: r.outRate}}

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package decode
 
 import (
@@ -70,6 +72,8 @@ func (s *DecodeSource) FetchNext() worker.Fetch[Block] { return s.fetchNext() }
 
 // fetchNext decodes until there is output to return. The decoder call is one
 // statement on purpose: the profiler measures it as the decode_chunk block.
+//
+//hotpath:measure
 func (s *DecodeSource) fetchNext() worker.Fetch[Block] {
 	if s.err != nil {
 		err := s.err
@@ -84,6 +88,7 @@ func (s *DecodeSource) fetchNext() worker.Fetch[Block] {
 		if s.hasHeld {
 			in, s.held, s.hasHeld = s.held, Chunk{}, false
 		} else {
+			//hotpath:block decode_chunk
 			chunk, err := s.dec.Next()
 			if err != nil {
 				return s.finish(err)

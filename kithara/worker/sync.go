@@ -33,9 +33,9 @@ type SyncWorker[C, Cmd any] struct {
 // made and ready; options change the capacities.
 func NewSyncWorker[C, Cmd any](src SyncSource[C, Cmd], opts ...Option) *SyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
-	//hotpath:channel label=worker_commands
+	//hotpath:channel label=sync_worker_commands
 	cmds := make(chan Cmd, cfg.cmdCap)
-	//hotpath:channel label=worker_data
+	//hotpath:channel label=sync_worker_data
 	data := make(chan Fetch[C], cfg.dataCap)
 	return &SyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }

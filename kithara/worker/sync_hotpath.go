@@ -41,10 +41,10 @@ type SyncWorker[C, Cmd any] struct {
 // made and ready; options change the capacities.
 func NewSyncWorker[C, Cmd any](src SyncSource[C, Cmd], opts ...Option) *SyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
-	//hotpath:channel label=worker_commands
+	//hotpath:channel label=sync_worker_commands
 //line <generated>:1
 	cmds := hotpath.Track(&_hotpath_ch_sync_0, make(chan Cmd, cfg.cmdCap))
-	//hotpath:channel label=worker_data
+	//hotpath:channel label=sync_worker_data
 	data := hotpath.Track(&_hotpath_ch_sync_1, make(chan Fetch[C], cfg.dataCap))
 //line sync.go:40:1
 	return &SyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
@@ -299,10 +299,10 @@ func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 //line <generated>:1
 var (
 	_hotpath_fn_SyncWorker_runWorker = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", File: "sync.go", Line: 71}
-	_hotpath_ch_sync_0               = hotpath.ChanSite{Label: "worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:37"}
-	_hotpath_ch_sync_1               = hotpath.ChanSite{Label: "worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:39"}
+	_hotpath_ch_sync_0               = hotpath.ChanSite{Label: "sync_worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:37"}
+	_hotpath_ch_sync_1               = hotpath.ChanSite{Label: "sync_worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:39"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "b1243f8b9ebaf645d8d92f8fb336ac03")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
 )
 
-// hotpathgen checksum: 8039f4581da56fbf2adc421e4d4ab934
+// hotpathgen checksum: 6b989ab597b437d8548d7e6ace370184
