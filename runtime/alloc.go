@@ -17,44 +17,44 @@ import (
 
 // Allocation mode (Options.Alloc, HOTPATH_ALLOC=1) attributes heap
 // allocations to measured functions and blocks from Go's own heap profile,
-// so it is exact with any number of goroutines and costs the measured code
-// nothing beyond what the runtime's profiler costs:
+// so it is exact with any number of goroutines, measured or not, and adds
+// nothing to the measured code beyond what the runtime's profiler costs.
+//
+// How it works:
 //
 //   - While at least one alloc-mode guard is alive, runtime.MemProfileRate
 //     is 1: the runtime records every heap allocation with its stack, in
 //     every goroutine. The previous rate comes back when the last such guard
 //     stops. The rate takes effect at once on every P (each P's allocator
-//     re-reads it on its next allocation), and a report only counts what
-//     was allocated inside its own window, so nothing needs to be set before
-//     start-up: a program that never starts an alloc-mode guard pays
+//     re-reads it on its next allocation), and a report counts only what
+//     was allocated inside its own window, so nothing needs setting before
+//     start-up, and a program that never starts an alloc-mode guard pays
 //     nothing.
 //   - Start runs one GC and reads the heap profile as the baseline; Stop (and
 //     Snapshot) runs one GC and reads it again. The per-stack difference is
 //     what the window allocated. The runtime publishes an allocation in the
-//     profile only once the GC cycle after it has finished sweeping, and
-//     runtime.GC waits for exactly that (it returns after a full cycle and
-//     publishes the profile), so one call is enough for everything
-//     allocated before it began; if another GC overtakes it, that cycle's
-//     mark termination publishes the same data.
-//   - The profile is read through runtime/pprof, not runtime.MemProfile:
-//     runtime.MemProfileRecord keeps only the 32 innermost frames of a
-//     stack, while the pprof encoding carries the whole recorded stack
-//     (GODEBUG=profstackdepth, 128 frames by default, up to 1024).
+//     profile once the GC cycle after it has finished sweeping; runtime.GC
+//     returns after a full cycle and publishes the profile then, so one call
+//     is enough for everything allocated before it began (when another GC
+//     overtakes it, that cycle's mark termination publishes the same data).
+//   - Stacks come from runtime/pprof's encoding of the profile, which keeps
+//     the whole recorded stack (runtime.MemProfileRecord keeps only the 32
+//     innermost frames), and a second read with runtime.MemProfile shows the
+//     runtime frames that the encoding leaves out (see dropRuntimeOwn).
 //
 // Attribution walks each stack from the allocation outwards. A KindFunc
 // target matches a frame whose function is its Symbol; a KindBlock target
 // matches a frame of its Symbol whose line lies in [Line, EndLine] (//line
-// directives in twins make these the original lines). The file is not
-// compared: the pprof encoding keeps one file name per function, and a
-// twin's function has lines in its original file and in <generated>, so
-// the name a line shows is not reliably its own. The line range within the
-// function is enough, since all of a function's original lines are in one
-// file and the code hotpathgen adds is at <generated>:1 and the few lines
-// after it, before any line a block can start on. Inlined frames count as
-// frames. Every distinct
-// target on the stack gets the allocation once in its inclusive numbers, so
-// recursion is not double counted; the innermost target (for nested blocks
-// of one function, the narrowest) gets it in its self numbers.
+// directives in twins make these the original lines). Inlined frames count
+// as frames. Every distinct target on the stack gets the allocation once in
+// its inclusive numbers, so recursion is not double counted; the innermost
+// target (of nested blocks of one frame, the narrowest) gets it in its self
+// numbers. A block's file is not compared: the pprof encoding keeps one
+// file name per function, and a twin's function has lines in its original
+// file and in <generated>, so the name a line shows need not be its own.
+// The line range is enough, since a function's original lines are all in
+// one file and the code hotpathgen adds is at <generated>:1 and the few
+// lines after it, above any line a block can start on.
 //
 // What the numbers mean:
 //
@@ -66,29 +66,38 @@ import (
 //   - Tiny pointer-free objects under 16 bytes share 16-byte blocks: only
 //     the allocation that opens a new block is recorded, as one object of
 //     16 bytes, and the ones that fit in the current block are not recorded
-//     at all. Their bytes are right to within a block but their object
-//     counts are low. With -race the tiny allocator is off and each such
-//     object counts as one object of 16 bytes.
+//     at all. Their bytes are right to within a block, their object counts
+//     low. With -race the tiny allocator is off and each such object counts
+//     as one object of 16 bytes.
 //   - Only heap allocations count: stack allocations, goroutine stacks and
-//     memory the runtime allocates on the system stack (the g of a new
+//     what the runtime allocates on the system stack (the g of a new
 //     goroutine, for example) are not heap profile records.
+//   - Allocations the runtime makes for itself on a goroutine's stack are
+//     left out: a GC assist that ends the mark phase, or a goroutine that
+//     blocks on a channel, lock or select when the cache of wait records
+//     (sudogs) is empty, allocates a wait record. Neither is the code's
+//     allocation, and neither happens the same way twice.
+//   - So are the allocations of this package (first-call registration,
+//     histogram buffers, the guard's own work), wherever they happen:
+//     measuring adds nothing to the numbers of the measured code.
 //   - A goroutine's stack starts at the function it runs: what a goroutine
 //     allocates belongs to that function (and the measured functions it
 //     calls), never to the function that started the goroutine.
-//   - Stacks deeper than GODEBUG=profstackdepth lose their outermost frames,
-//     so a measured function further out than that from an allocation does
-//     not see it in its inclusive numbers, and if no measured target is left
-//     on the kept part of the stack the allocation is attributed to none.
-//     Raise profstackdepth (at most 1024) for deeply recursive code.
-//   - Allocations made by this package (first-call registration, histogram
-//     buffers, the guard's own work) are left out wherever they happen, so
-//     measuring adds nothing to the numbers of the measured code.
-//   - The heap profile keeps one record per distinct allocation stack for
-//     the life of the process, and at rate 1 it sees every stack: memory
-//     grows with the number of allocation sites, not with time.
+//   - Stacks deeper than GODEBUG=profstackdepth (128 frames by default) lose
+//     their outermost frames: a measured function further out than that
+//     from an allocation does not see it in its inclusive numbers, and an
+//     allocation with no measured target on the kept part of its stack is
+//     attributed to none. Raise profstackdepth (at most 1024) for deeply
+//     recursive code.
+//   - Calls that began before the guard started count their allocations
+//     from its start; those made before are in the baseline.
 //
-// Calls that started before the guard count from its start: their
-// allocations before Start are in the baseline.
+// Costs: while the mode is on, every allocation of the process records its
+// stack (see docs/PERFORMANCE.md), and timings include that cost. Start and
+// Stop each run a GC and read the whole profile, which takes time in
+// proportion to the number of distinct allocation stacks the process has
+// ever had: at rate 1 the profile keeps a record for each, for the life of
+// the process.
 
 // AllocTotals summarises a report's window in allocation mode.
 type AllocTotals struct {
@@ -197,25 +206,29 @@ func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocRes
 	// Records that share a stack (one per object size the stack allocated)
 	// are merged before taking the difference, as the baseline was.
 	type window struct {
+		key    string
 		locs   []int32
 		counts allocCounts
 	}
-	byStack := make(map[string]*window)
+	var windows []window
+	byStack := make(map[string]int, len(p.samples))
 	for i := range p.samples {
 		s := &p.samples[i]
-		w := byStack[s.key]
-		if w == nil {
-			w = &window{locs: s.locs}
-			byStack[s.key] = w
+		wi, ok := byStack[s.key]
+		if !ok {
+			wi = len(windows)
+			byStack[s.key] = wi
+			windows = append(windows, window{key: s.key, locs: s.locs})
 		}
-		w.counts.add(s.counts)
+		windows[wi].counts.add(s.counts)
 	}
 
 	m := newTargetMatcher(funcs, p)
 	res := &allocResult{incl: map[*Func]allocCounts{}, self: map[*Func]allocCounts{}}
 	var seen []*Func
-	for key, w := range byStack {
-		base := b.stacks[key]
+	for i := range windows {
+		w := &windows[i]
+		base := b.stacks[w.key]
 		d := allocCounts{bytes: w.counts.bytes - base.bytes, objects: w.counts.objects - base.objects}
 		if d.bytes <= 0 && d.objects <= 0 {
 			continue
@@ -252,7 +265,7 @@ var selfPackage = reflect.TypeFor[Func]().PkgPath()
 type targetMatcher struct {
 	bySymbol map[string][]*Func
 	p        *heapProfile
-	cache    []*matchedLocation
+	cache    []matchedLocation
 }
 
 // matchedLocation is what one location of the profile contributes to a
@@ -261,10 +274,11 @@ type targetMatcher struct {
 type matchedLocation struct {
 	targets []*Func
 	self    bool
+	done    bool // the entry has been filled in
 }
 
 func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
-	m := &targetMatcher{bySymbol: map[string][]*Func{}, p: p, cache: make([]*matchedLocation, len(p.locations))}
+	m := &targetMatcher{bySymbol: map[string][]*Func{}, p: p, cache: make([]matchedLocation, len(p.locations))}
 	for _, f := range funcs {
 		if f.Symbol == "" {
 			continue
@@ -307,10 +321,11 @@ func (m *targetMatcher) targets(locs []int32, dst []*Func) ([]*Func, bool) {
 }
 
 func (m *targetMatcher) location(i int32) *matchedLocation {
-	if loc := m.cache[i]; loc != nil {
+	loc := &m.cache[i]
+	if loc.done {
 		return loc
 	}
-	loc := &matchedLocation{}
+	loc.done = true
 	for _, fr := range m.p.locations[i] {
 		if isSelfFrame(fr.function, fr.file) {
 			loc.self = true
@@ -323,7 +338,6 @@ func (m *targetMatcher) location(i int32) *matchedLocation {
 			loc.targets = append(loc.targets, f)
 		}
 	}
-	m.cache[i] = loc
 	return loc
 }
 
@@ -348,14 +362,6 @@ func isSelfFrame(function, file string) bool {
 //     at the head, so the encoding's records are the last ones of
 //     runtime.MemProfile, in the same order; the first frame each keeps is
 //     checked to be sure.
-//
-// The runtime frames tell the program's allocations from those the runtime
-// makes for itself on a goroutine's stack, which would otherwise land on
-// whatever measured function was running: while serving one allocation (a
-// GC assist that ends the mark phase may allocate a wait record, a sudog)
-// and when a goroutine blocks (on a channel, a lock, a select) and the
-// cache of sudogs is empty. Neither is the code's allocation, and neither
-// happens the same way twice; both are left out, in the baseline too.
 
 // heapProfile is a decoded heap profile.
 type heapProfile struct {
@@ -401,11 +407,14 @@ func readHeapProfile() (*heapProfile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
+	// Profiles compress about fourfold; one buffer of the right size saves
+	// the allocations of growing one.
+	var raw bytes.Buffer
+	raw.Grow(4 * buf.Len())
+	if _, err := io.Copy(&raw, zr); err != nil {
 		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
 	}
-	p, err := decodeHeapProfile(raw)
+	p, err := decodeHeapProfile(raw.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("hotpath: decode heap profile: %w", err)
 	}
@@ -428,8 +437,11 @@ func memProfileRecords() []runtime.MemProfileRecord {
 }
 
 // dropRuntimeOwn removes the samples of allocations the runtime made for
-// itself, found in the matching records of runtime.MemProfile, which
-// carry the runtime frames the encoding leaves out.
+// itself on a goroutine's stack (see the notes at the top of this file),
+// found by the runtime frames at the top of their stacks: the encoding
+// leaves those out, the matching records of runtime.MemProfile keep them.
+// The samples go in every read, the baseline's too, so that a stack's
+// difference compares like with like.
 func (p *heapProfile) dropRuntimeOwn(recs []runtime.MemProfileRecord) error {
 	off := len(recs) - len(p.samples)
 	if off < 0 {
@@ -550,12 +562,16 @@ const (
 	functionFilename = 4
 )
 
-// decodeHeapProfile decodes an uncompressed heap profile.
+// decodeHeapProfile decodes an uncompressed heap profile. Every
+// allocation it makes is recorded by the heap profiler at rate 1, at the
+// cost of a stack walk, so it allocates in bulk: one copy of the data for
+// all strings, and shared backing arrays for frames, stacks and keys.
 func decodeHeapProfile(data []byte) (*heapProfile, error) {
 	// The string table comes last, so keep the messages whole until the
 	// end of the top level.
 	var sampleTypes, samples, locations, functions [][]byte
 	var strs []string
+	text := string(data)
 	err := eachField(data, func(f protoField) error {
 		switch f.num {
 		case profileSampleType:
@@ -567,7 +583,7 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 		case profileFunction:
 			functions = append(functions, f.bytes)
 		case profileString:
-			strs = append(strs, string(f.bytes))
+			strs = append(strs, text[f.off:f.off+len(f.bytes)])
 		}
 		return nil
 	})
@@ -640,6 +656,8 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 	}
 
 	p := &heapProfile{locations: make([][]heapFrame, 0, len(locations))}
+	// Sub-slices of an arena stay valid when appending moves it.
+	frameArena := make([]heapFrame, 0, 2*len(locations))
 	type location struct {
 		index   int32
 		address uint64
@@ -647,7 +665,7 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 	locByID := make(map[uint64]location, len(locations))
 	for _, b := range locations {
 		var id, address uint64
-		var frames []heapFrame
+		start := len(frameArena)
 		err := eachField(b, func(f protoField) error {
 			switch f.num {
 			case locationID:
@@ -672,7 +690,7 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 				if !ok {
 					return fmt.Errorf("location refers to unknown function %d", fnID)
 				}
-				frames = append(frames, heapFrame{function: fn.name, file: fn.file, line: int64(line)})
+				frameArena = append(frameArena, heapFrame{function: fn.name, file: fn.file, line: int64(line)})
 			}
 			return nil
 		})
@@ -680,12 +698,14 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 			return nil, err
 		}
 		locByID[id] = location{index: int32(len(p.locations)), address: address}
-		p.locations = append(p.locations, frames)
+		p.locations = append(p.locations, frameArena[start:len(frameArena):len(frameArena)])
 	}
 
 	p.samples = make([]heapSample, 0, len(samples))
 	var ids, values []uint64
-	var key []byte
+	locArena := make([]int32, 0, 16*len(samples))
+	var keys []byte
+	keyEnds := make([]int, 0, len(samples))
 	for _, b := range samples {
 		ids, values = ids[:0], values[:0]
 		err := eachField(b, func(f protoField) error {
@@ -704,11 +724,8 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 		if len(values) <= max(objIdx, bytesIdx) {
 			return nil, fmt.Errorf("sample has %d values, want 4", len(values))
 		}
-		s := heapSample{
-			counts: allocCounts{objects: int64(values[objIdx]), bytes: int64(values[bytesIdx])},
-			locs:   make([]int32, 0, len(ids)),
-		}
-		key = key[:0]
+		s := heapSample{counts: allocCounts{objects: int64(values[objIdx]), bytes: int64(values[bytesIdx])}}
+		start := len(locArena)
 		for i, id := range ids {
 			loc, ok := locByID[id]
 			if !ok {
@@ -717,11 +734,17 @@ func decodeHeapProfile(data []byte) (*heapProfile, error) {
 			if i == 0 {
 				s.leaf = loc.address
 			}
-			s.locs = append(s.locs, loc.index)
-			key = binary.LittleEndian.AppendUint64(key, loc.address)
+			locArena = append(locArena, loc.index)
+			keys = binary.LittleEndian.AppendUint64(keys, loc.address)
 		}
-		s.key = string(key)
+		s.locs = locArena[start:len(locArena):len(locArena)]
+		keyEnds = append(keyEnds, len(keys))
 		p.samples = append(p.samples, s)
+	}
+	allKeys, start := string(keys), 0
+	for i, end := range keyEnds {
+		p.samples[i].key = allKeys[start:end]
+		start = end
 	}
 	return p, nil
 }
@@ -744,6 +767,7 @@ type protoField struct {
 	wire  int
 	value uint64
 	bytes []byte
+	off   int // where bytes starts in the message
 }
 
 // appendInts appends the integers of a repeated field, which an encoder
@@ -767,8 +791,8 @@ func (f protoField) appendInts(dst []uint64) ([]uint64, error) {
 }
 
 // eachField calls fn for every field of a protocol buffer message.
-func eachField(data []byte, fn func(protoField) error) error {
-	for len(data) > 0 {
+func eachField(msg []byte, fn func(protoField) error) error {
+	for data := msg; len(data) > 0; {
 		k, n := binary.Uvarint(data)
 		if n <= 0 {
 			return errTruncated
@@ -786,6 +810,7 @@ func eachField(data []byte, fn func(protoField) error) error {
 				return errTruncated
 			}
 			f.bytes = data[m : m+int(size)]
+			f.off = len(msg) - len(data) + m
 			n = m + int(size)
 		case wireFixed64:
 			n = 8

@@ -33,6 +33,7 @@ var (
 	fnFresh   = hotpath.Func{Name: "alloctest.fresh", Symbol: testPkg + ".allocFresh", File: "alloc_test.go"}
 	fnSizes   = hotpath.Func{Name: "alloctest.sizes", Symbol: testPkg + ".allocSizes", File: "alloc_test.go"}
 	fnNone    = hotpath.Func{Name: "alloctest.none", Symbol: testPkg + ".allocNone", File: "alloc_test.go"}
+	fnBlocker = hotpath.Func{Name: "alloctest.blocker", Symbol: testPkg + ".allocBlocker", File: "alloc_test.go"}
 
 	// The block's lines are those the //line directives in allocWithBlock
 	// give it, as in a twin.
@@ -125,6 +126,21 @@ func allocNone() int {
 }
 
 var (
+	blockerGate    chan struct{}
+	blockerEntered sync.WaitGroup
+	blockerDone    sync.WaitGroup
+)
+
+// allocBlocker allocates nothing itself; it blocks on a channel, for
+// which the runtime needs a wait record.
+func allocBlocker() {
+	defer blockerDone.Done()
+	defer fnBlocker.Begin().End()
+	blockerEntered.Done()
+	<-blockerGate
+}
+
+var (
 	ptrSink   atomic.Pointer[[100]*int]
 	largeSize = 40000
 	smallSize = 1000
@@ -211,7 +227,7 @@ func TestAllocSymbols(t *testing.T) {
 	}{
 		{&fnOuter, allocOuter}, {&fnInner, allocInner}, {&fnRec, allocRec}, {&fnRecTop, allocRecTop},
 		{&fnStarter, allocStarter}, {&fnSpawned, allocSpawned}, {&fnFresh, allocFresh},
-		{&fnSizes, allocSizes}, {&fnNone, allocNone}, {&fnWithBlock, allocWithBlock}, {&blkFill, allocWithBlock},
+		{&fnSizes, allocSizes}, {&fnNone, allocNone}, {&fnBlocker, allocBlocker}, {&fnWithBlock, allocWithBlock}, {&blkFill, allocWithBlock},
 	} {
 		if got := runtime.FuncForPC(reflect.ValueOf(c.fn).Pointer()).Name(); got != c.f.Symbol {
 			t.Errorf("%s: Symbol %q, runtime name %q", c.f.Name, c.f.Symbol, got)
@@ -345,6 +361,53 @@ func TestAllocExcludesProfiler(t *testing.T) {
 	rep := stopGuard(t, g)
 	checkRow(t, rep, fnFresh.Name, allocWant{calls: 1, bytes: 2 * outerSize, objects: 2, selfBytes: 2 * outerSize, selfObjects: 2})
 	checkRow(t, rep, fnNone.Name, allocWant{calls: 1})
+}
+
+// TestAllocLeavesOutRuntimeWaitRecords blocks many goroutines inside a
+// measured function that allocates nothing. Start's GC empties the
+// runtime's central cache of wait records, so the runtime allocates them
+// on those goroutines' stacks; the report leaves them out.
+func TestAllocLeavesOutRuntimeWaitRecords(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 500
+	g := startAllocGuard(t)
+	blockerGate = make(chan struct{})
+	blockerEntered.Add(n)
+	blockerDone.Add(n)
+	for range n {
+		go allocBlocker()
+	}
+	blockerEntered.Wait()
+	close(blockerGate)
+	blockerDone.Wait()
+	rep := stopGuard(t, g)
+	checkRow(t, rep, fnBlocker.Name, allocWant{calls: n})
+
+	// The runtime did allocate wait records in allocBlocker's frames.
+	recs := make([]runtime.MemProfileRecord, 1<<16)
+	nrec, ok := runtime.MemProfile(recs, true)
+	if !ok {
+		t.Fatal("runtime.MemProfile: more than 65536 records")
+	}
+	var sudogs int64
+	for _, r := range recs[:nrec] {
+		var sudog, blocker bool
+		frames := runtime.CallersFrames(r.Stack())
+		for {
+			f, more := frames.Next()
+			sudog = sudog || f.Function == "runtime.acquireSudog"
+			blocker = blocker || f.Function == fnBlocker.Symbol
+			if !more {
+				break
+			}
+		}
+		if sudog && blocker {
+			sudogs += r.AllocObjects
+		}
+	}
+	if sudogs == 0 {
+		t.Errorf("the runtime allocated no wait records in allocBlocker: the test shows nothing")
+	}
 }
 
 // TestAllocBytesAreSizeClasses pins what a byte is: the size class, with

@@ -23,8 +23,9 @@ type Report struct {
 	SampleEvery int `json:"sample_every"`
 	// Alloc is true when allocation mode was on; timings are then perturbed.
 	Alloc bool `json:"alloc_mode"`
-	// AllocTotals sums up the window's allocations in allocation mode;
-	// nil (absent from JSON) otherwise.
+	// AllocTotals sums up the window's allocations in allocation mode. It
+	// is nil (absent from JSON) otherwise, and when the heap profile could
+	// not be read (Stop returns the error).
 	AllocTotals *AllocTotals `json:"alloc_totals,omitempty"`
 	// Functions has one row per measured function or block that ran while
 	// the guard was alive, sorted by total time, largest first.

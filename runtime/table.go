@@ -14,7 +14,7 @@ import (
 func (r *Report) writeTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	r.writeFuncTable(bw)
-	if r.Alloc {
+	if r.AllocTotals != nil {
 		fmt.Fprintln(bw)
 		r.writeAllocTable(bw)
 	}
@@ -56,17 +56,14 @@ func (r *Report) writeFuncTable(w io.Writer) {
 }
 
 // writeAllocTable writes the allocation section: the rows of the timing
-// section, sorted by inclusive bytes. "% Total" is a row's inclusive bytes
-// as a share of the bytes allocated inside any measured function or block
-// (each byte once); nested rows overlap, so the column can add up past 100.
+// section (so Limit keeps the rows that took the most time), sorted by
+// inclusive bytes. "% Total" is a row's inclusive bytes as a share of the
+// bytes allocated inside any measured function or block (each byte once);
+// nested rows overlap, so the column can add up past 100.
 func (r *Report) writeAllocTable(w io.Writer) {
-	title := fmt.Sprintf("[hotpath] alloc - Allocation summary from %s (Total time: %s", r.Name, FormatDuration(r.ElapsedNS))
 	tot := r.AllocTotals
-	if tot != nil {
-		title += fmt.Sprintf("; heap: %s in %d objects, %s of it inside measured code",
-			FormatBytes(tot.Bytes), tot.Objects, percentOf(tot.AttributedBytes, tot.Bytes))
-	}
-	title += ")"
+	title := fmt.Sprintf("[hotpath] alloc - Allocation summary from %s (Total time: %s; heap: %s in %d objects, %s of it inside measured code)",
+		r.Name, FormatDuration(r.ElapsedNS), FormatBytes(tot.Bytes), tot.Objects, percentOf(tot.AttributedBytes, tot.Bytes))
 	t := table{title: title, header: []string{"Function", "Calls", "Bytes", "Objects", "Avg/call", "Self bytes", "Self objects", "% Total"}}
 	rows := make([]*FuncRow, len(r.Functions))
 	for i := range r.Functions {
@@ -83,14 +80,11 @@ func (r *Report) writeAllocTable(w io.Writer) {
 		if f.Calls > 0 {
 			avg = f.AllocBytes / int64(f.Calls)
 		}
-		pct := "-"
-		if tot != nil {
-			pct = percentOf(f.AllocBytes, tot.AttributedBytes)
-		}
 		t.rows = append(t.rows, []string{
 			f.displayName(), strconv.FormatUint(f.Calls, 10),
 			FormatBytes(f.AllocBytes), strconv.FormatInt(f.AllocObjects, 10), FormatBytes(avg),
-			FormatBytes(f.SelfAllocBytes), strconv.FormatInt(f.SelfAllocObjects, 10), pct,
+			FormatBytes(f.SelfAllocBytes), strconv.FormatInt(f.SelfAllocObjects, 10),
+			percentOf(f.AllocBytes, tot.AttributedBytes),
 		})
 	}
 	t.write(w)
