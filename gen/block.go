@@ -23,8 +23,11 @@ func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmt
 	case *ast.CaseClause, *ast.CommClause:
 		p.errorf(d.Pos, "//hotpath:block must be on the line before a statement inside a function body")
 		return
-	case *ast.ReturnStmt, *ast.BranchStmt, *ast.EmptyStmt:
+	case *ast.ReturnStmt, *ast.BranchStmt:
 		p.errorf(d.Pos, "//hotpath:block on a %s: it only transfers control, there is nothing to time", stmtKind(in))
+		return
+	case *ast.EmptyStmt:
+		p.errorf(d.Pos, "//hotpath:block on an empty statement: there is nothing to time")
 		return
 	case *ast.DeferStmt, *ast.GoStmt:
 		p.errorf(d.Pos, "//hotpath:block on a %s would time only the evaluation of its arguments; time the function it calls instead", stmtKind(in))
@@ -35,12 +38,14 @@ func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmt
 			return
 		}
 	}
-	if prev, dup := st.blockLabels[d.Label]; dup {
+	for _, prev := range fp.Blocks {
 		if prev.stmt == s {
 			p.errorf(d.Pos, "two //hotpath:block directives on one statement")
-		} else {
-			p.errorf(d.Pos, "block label %q is already used at %s: labels are unique in a package", d.Label, prev.Directive.Pos)
+			return
 		}
+	}
+	if prev, dup := st.blockLabels[d.Label]; dup {
+		p.errorf(d.Pos, "block label %q is already used at %s: labels are unique in a package", d.Label, shortPos(prev.Directive.Pos))
 		return
 	}
 	fset := st.pkg.fset
@@ -71,14 +76,19 @@ func (p *planner) ownerSymbol(st *pkgState, owner ast.Node) string {
 	return ""
 }
 
+// shortPos prints a position in the package of the error that names it:
+// by file name, so that messages hold no absolute paths.
+func shortPos(pos token.Position) string {
+	pos.Filename = baseName(pos.Filename)
+	return pos.String()
+}
+
 func stmtKind(s ast.Stmt) string {
 	switch s := s.(type) {
 	case *ast.ReturnStmt:
 		return "return statement"
 	case *ast.BranchStmt:
 		return s.Tok.String() + " statement"
-	case *ast.EmptyStmt:
-		return "empty statement"
 	case *ast.DeferStmt:
 		return "defer statement"
 	case *ast.GoStmt:

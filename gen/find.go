@@ -103,7 +103,7 @@ func (p *planner) planPackage(pkg *loadedPackage) []*FilePlan {
 	}
 	if len(pkg.errs) > 0 {
 		if hasDirectives {
-			for _, e := range pkg.errs {
+			for _, e := range underlyingErrors(pkg.errs) {
 				p.errs = append(p.errs, packageError(e))
 			}
 		}
@@ -142,6 +142,26 @@ func (p *planner) planPackage(pkg *loadedPackage) []*FilePlan {
 		p.nameTargets(fp)
 	}
 	return plans
+}
+
+// underlyingErrors keeps the errors that say what is wrong: a file that
+// does not parse is also reported by the go command (which compiled the
+// package for export data, in a multi-line message of its own) and by the
+// type checker (errors that follow from the broken syntax). So: the parse
+// errors if there are any, else the type errors, else the go command's.
+func underlyingErrors(errs []packages.Error) []packages.Error {
+	for _, kind := range []packages.ErrorKind{packages.ParseError, packages.TypeError} {
+		var out []packages.Error
+		for _, e := range errs {
+			if e.Kind == kind {
+				out = append(out, e)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return errs
 }
 
 // packageError converts a go/packages error, whose position is a string.
@@ -479,7 +499,7 @@ func (p *planner) applyTypeMeasures(st *pkgState) {
 		fp := st.files[md.file]
 		if reason := cannotInstrument(md.file, md.decl); reason != "" {
 			p.errorf(st.pkg.fset.Position(md.decl.Pos()), "cannot instrument %s (its type is marked //hotpath:measure at %s): %s; add //hotpath:skip to leave it out",
-				md.decl.Name.Name, typeDir.Pos, reason)
+				md.decl.Name.Name, shortPos(typeDir.Pos), reason)
 			continue
 		}
 		sym := funcSymbol(st.pkg, md.decl, md.initIndex)

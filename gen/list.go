@@ -42,7 +42,7 @@ func ListTargets(p *Plan) []ListItem {
 			add(string(VerbBlock), b.Label, b.Func, b.Directive)
 		}
 		for _, c := range fp.Channels {
-			label := c.Label
+			label := c.reportLabel // the default label counts the constraint generate adds
 			if label == "" {
 				label = fmt.Sprintf("%s:%d", baseName(fp.Source), c.Pos.Line)
 			}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -121,7 +122,69 @@ func load(cfg Config) ([]*loadedPackage, error) {
 	if len(listErrs) > 0 {
 		return nil, &LoadError{fmt.Errorf("%s", strings.Join(listErrs, "\n"))}
 	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, &LoadError{err}
+	}
+	for _, p := range pkgs {
+		p.Errors = splitCompilerErrors(dir, p.Errors)
+	}
 	return groupPackages(fset, pkgs)
+}
+
+// splitCompilerErrors turns the go command's report of a package that
+// does not compile ("# pkg" and lines "file:line:col: message", with
+// paths relative to dir, where it ran) into one error per line with its
+// position. The compiler rejects some things the type checker accepts: a
+// function without a body and no assembly, misused //go: directives.
+func splitCompilerErrors(dir string, errs []packages.Error) []packages.Error {
+	var out []packages.Error
+	for _, e := range errs {
+		head, rest, ok := strings.Cut(e.Msg, "\n")
+		if e.Kind != packages.ListError || e.Pos != "" || !ok || !strings.HasPrefix(head, "# ") {
+			out = append(out, e)
+			continue
+		}
+		var split []packages.Error
+		for _, line := range strings.Split(strings.TrimRight(rest, "\n"), "\n") {
+			if strings.HasPrefix(line, "\t") && len(split) > 0 {
+				split[len(split)-1].Msg += "\n" + line // have/want detail
+				continue
+			}
+			pos, msg, ok := cutPosition(line)
+			if !ok {
+				split = nil
+				break
+			}
+			if !filepath.IsAbs(pos) {
+				pos = filepath.Join(dir, pos)
+			}
+			split = append(split, packages.Error{Pos: pos, Msg: msg, Kind: packages.ListError})
+		}
+		if split == nil {
+			out = append(out, e)
+		}
+		out = append(out, split...)
+	}
+	return out
+}
+
+// cutPosition splits "file:line:col: message".
+func cutPosition(line string) (pos, msg string, ok bool) {
+	parts := strings.SplitN(line, ": ", 2)
+	if len(parts) != 2 {
+		return "", "", false
+	}
+	f := strings.Split(parts[0], ":")
+	if len(f) < 3 {
+		return "", "", false
+	}
+	for _, n := range f[len(f)-2:] {
+		if _, err := strconv.Atoi(n); err != nil {
+			return "", "", false
+		}
+	}
+	return parts[0], parts[1], true
 }
 
 // groupPackages keeps one variant per source file: the test variant of a

@@ -92,4 +92,6 @@ type ChanSite struct {
 
 	call    *ast.CallExpr
 	varName string
+	// reportLabel is the label the twin gives the site, as reports show it.
+	reportLabel string
 }

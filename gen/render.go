@@ -240,12 +240,21 @@ func sourcePositions(fp *FilePlan, n, shift int) func(line int) srcPos {
 		if p.Filename == fp.Source {
 			return plain(line)
 		}
-		file := p.Filename
-		if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-			file = filepath.ToSlash(rel)
-		}
-		return srcPos{file, p.Line}
+		return srcPos{lineDirectiveFile(dir, p.Filename), p.Line}
 	}
+}
+
+// lineDirectiveFile is how the twin names a file that a //line directive of
+// its source names: go/scanner made it absolute, relative to the source's
+// directory dir, and the compiler reads a relative name relative to the
+// package directory, so the name relative to dir means the same file and
+// keeps absolute paths (which differ from machine to machine) out of the
+// twin.
+func lineDirectiveFile(dir, file string) string {
+	if rel, err := filepath.Rel(dir, file); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return file
 }
 
 func hasLineDirectives(src []byte) bool {

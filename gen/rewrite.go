@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,20 +237,24 @@ func (rw *rewriter) declarations(df *dst.File, srcHash string, shift int) error 
 	var b strings.Builder
 	fmt.Fprintf(&b, "package p\n\nvar (\n")
 	for _, m := range rw.fp.Measures {
+		mfile, line := rw.lineOf(m.Pos, shift)
 		fmt.Fprintf(&b, "\t%s = %s.Func{Name: %q, Symbol: %q, File: %q, Line: %d}\n",
-			m.varName, hp, m.Name, m.Symbol, file, m.Pos.Line+shift)
+			m.varName, hp, m.Name, m.Symbol, mfile, line)
 	}
 	for _, bl := range rw.fp.Blocks {
+		bfile, line := rw.lineOf(bl.Pos, shift)
+		end := bl.EndLine + (line - bl.Pos.Line)
 		fmt.Fprintf(&b, "\t%s = %s.Func{Name: %q, Kind: %s.KindBlock, Parent: %q, Symbol: %q, File: %q, Line: %d, EndLine: %d}\n",
-			bl.varName, hp, bl.Label, hp, bl.Func, bl.Func, file, bl.Pos.Line+shift, bl.EndLine+shift)
+			bl.varName, hp, bl.Label, hp, bl.Func, bl.Func, bfile, line, end)
 	}
 	for _, c := range rw.fp.Channels {
-		line := c.Pos.Line + shift
+		cfile, line := rw.lineOf(c.Pos, shift)
 		label := c.Label
 		if label == "" {
-			label = fmt.Sprintf("%s:%d", file, line)
+			label = fmt.Sprintf("%s:%d", cfile, line)
 		}
-		site := fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(rw.fp.Package, "_test"), file, line)
+		c.reportLabel = label
+		site := fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(rw.fp.Package, "_test"), cfile, line)
 		fmt.Fprintf(&b, "\t%s = %s.ChanSite{Label: %q, Type: %q, Site: %q}\n", c.varName, hp, label, c.Type, site)
 	}
 	fmt.Fprintf(&b, "\n\t_ = %s.RegisterSource(%q, %q, %q)\n)\n", hp, strings.TrimSuffix(rw.fp.Package, "_test"), file, srcHash)
@@ -261,6 +266,19 @@ func (rw *rewriter) declarations(df *dst.File, srcHash string, shift int) error 
 	decl.Decorations().Before = dst.EmptyLine
 	df.Decls = append(df.Decls, decl)
 	return nil
+}
+
+// lineOf is the file and line that stack frames show for a position of
+// the loaded source: its line in the source once generate has added its
+// constraint (shift lines), or, in a file with //line directives of its
+// own, the file and line those name, which the twin keeps and which no
+// added constraint moves.
+func (rw *rewriter) lineOf(pos token.Position, shift int) (string, int) {
+	src := rw.fp.file.src
+	if pos.Offset > len(src) || !hasLineDirectives(src[:pos.Offset]) {
+		return baseName(rw.fp.Source), pos.Line + shift
+	}
+	return lineDirectiveFile(filepath.Dir(rw.fp.Source), pos.Filename), pos.Line
 }
 
 // mustStmts parses generated statements; they are built from identifiers

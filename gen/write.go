@@ -41,6 +41,9 @@ func Apply(changes []*Change) error {
 				return err
 			}
 		}
+		if err := checkWritable(filepath.Dir(c.Path)); err != nil {
+			return err
+		}
 		work = append(work, &pending{c: c})
 	}
 	cleanup := func() {
@@ -88,15 +91,21 @@ func Apply(changes []*Change) error {
 	return nil
 }
 
-// checkWritable refuses to replace a file its owner made read-only:
-// renaming over it would succeed, and silently defeat the protection.
+// checkWritable refuses to replace a file, or to change a directory, that
+// its owner made read-only: renaming over the file would succeed, and so
+// would everything for a user (root) whom permissions do not stop, which
+// silently defeats the protection.
 func checkWritable(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", path, err)
 	}
 	if st.Mode().Perm()&0o200 == 0 {
-		return fmt.Errorf("%s is read-only; make it writable to let hotpathgen update it", path)
+		what := "read-only"
+		if st.IsDir() {
+			what = "a read-only directory"
+		}
+		return fmt.Errorf("%s is %s; make it writable to let hotpathgen update it", path, what)
 	}
 	return nil
 }

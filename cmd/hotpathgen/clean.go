@@ -35,7 +35,7 @@ func (c *cleanCmd) run(cmd *cobra.Command, args []string) error {
 		return trouble(fmt.Errorf("hotpathgen: %w", err))
 	}
 	if err := gen.Apply(changes); err != nil {
-		return trouble(fmt.Errorf("hotpathgen: %w", err))
+		return trouble(fmt.Errorf("hotpathgen: %s", relMessage(err)))
 	}
 	if c.verbose {
 		for _, ch := range changes {

@@ -125,7 +125,7 @@ func (g *generateCmd) run(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	if err := gen.Apply(res.Changes); err != nil {
-		return trouble(fmt.Errorf("hotpathgen: %w", err))
+		return trouble(fmt.Errorf("hotpathgen: %s", relMessage(err)))
 	}
 	if g.verbose {
 		for _, c := range res.Changes {
@@ -175,6 +175,16 @@ func relPath(path string) string {
 		return rel
 	}
 	return path
+}
+
+// relMessage is an error message with the paths below the working
+// directory made relative, as relPath does.
+func relMessage(err error) string {
+	wd, werr := os.Getwd()
+	if werr != nil {
+		return err.Error()
+	}
+	return strings.ReplaceAll(err.Error(), wd+string(filepath.Separator), "")
 }
 
 func relError(e *gen.Error) string {
