@@ -58,6 +58,7 @@ func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmt
 		owner:     site.owner,
 	}
 	b.Func = p.ownerSymbol(st, site.owner)
+	b.terminating = isTerminating(st.pkg.info, s, "")
 	if !p.checkBlockExits(st, b, label) {
 		return
 	}
@@ -206,4 +207,114 @@ func resultVisible(info *types.Info, name *ast.Ident, pos token.Pos) bool {
 	}
 	_, found := inner.LookupParent(name.Name, pos)
 	return found == obj
+}
+
+// isTerminating reports whether s is a terminating statement as the Go
+// specification defines it; label is the label of s, if any. It follows
+// go/types (stmt.go, return.go), which does not export it.
+func isTerminating(info *types.Info, s ast.Stmt, label string) bool {
+	switch s := s.(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.BranchStmt:
+		return s.Tok == token.GOTO || s.Tok == token.FALLTHROUGH
+	case *ast.ExprStmt:
+		call, ok := ast.Unparen(s.X).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		if !ok || id.Name != "panic" {
+			return false
+		}
+		_, builtin := info.Uses[id].(*types.Builtin)
+		return builtin
+	case *ast.LabeledStmt:
+		return isTerminating(info, s.Stmt, s.Label.Name)
+	case *ast.BlockStmt:
+		return isTerminatingList(info, s.List, "")
+	case *ast.IfStmt:
+		return s.Else != nil && isTerminating(info, s.Body, "") && isTerminating(info, s.Else, "")
+	case *ast.SwitchStmt:
+		return isTerminatingSwitch(info, s.Body, label)
+	case *ast.TypeSwitchStmt:
+		return isTerminatingSwitch(info, s.Body, label)
+	case *ast.SelectStmt:
+		for _, cc := range s.Body.List {
+			body := cc.(*ast.CommClause).Body
+			if !isTerminatingList(info, body, "") || hasBreakList(body, label, true) {
+				return false
+			}
+		}
+		return true
+	case *ast.ForStmt:
+		return s.Cond == nil && !hasBreak(s.Body, label, true)
+	}
+	return false
+}
+
+func isTerminatingList(info *types.Info, list []ast.Stmt, label string) bool {
+	// Trailing empty statements are permitted: skip them.
+	for i := len(list) - 1; i >= 0; i-- {
+		if _, ok := list[i].(*ast.EmptyStmt); !ok {
+			return isTerminating(info, list[i], label)
+		}
+	}
+	return false
+}
+
+func isTerminatingSwitch(info *types.Info, body *ast.BlockStmt, label string) bool {
+	hasDefault := false
+	for _, s := range body.List {
+		cc := s.(*ast.CaseClause)
+		if cc.List == nil {
+			hasDefault = true
+		}
+		if !isTerminatingList(info, cc.Body, "") || hasBreakList(cc.Body, label, true) {
+			return false
+		}
+	}
+	return hasDefault
+}
+
+// hasBreak reports whether s contains a break that refers to the
+// statement labelled label ("" for none); implicit says whether an
+// unlabelled break refers to it.
+func hasBreak(s ast.Stmt, label string, implicit bool) bool {
+	switch s := s.(type) {
+	case *ast.LabeledStmt:
+		return hasBreak(s.Stmt, label, implicit)
+	case *ast.BranchStmt:
+		if s.Tok == token.BREAK {
+			return s.Label == nil && implicit || s.Label != nil && s.Label.Name == label
+		}
+	case *ast.BlockStmt:
+		return hasBreakList(s.List, label, implicit)
+	case *ast.IfStmt:
+		return hasBreak(s.Body, label, implicit) || s.Else != nil && hasBreak(s.Else, label, implicit)
+	case *ast.CaseClause:
+		return hasBreakList(s.Body, label, implicit)
+	case *ast.CommClause:
+		return hasBreakList(s.Body, label, implicit)
+	case *ast.SwitchStmt:
+		return label != "" && hasBreak(s.Body, label, false)
+	case *ast.TypeSwitchStmt:
+		return label != "" && hasBreak(s.Body, label, false)
+	case *ast.SelectStmt:
+		return label != "" && hasBreak(s.Body, label, false)
+	case *ast.ForStmt:
+		return label != "" && hasBreak(s.Body, label, false)
+	case *ast.RangeStmt:
+		return label != "" && hasBreak(s.Body, label, false)
+	}
+	return false
+}
+
+func hasBreakList(list []ast.Stmt, label string, implicit bool) bool {
+	for _, s := range list {
+		if hasBreak(s, label, implicit) {
+			return true
+		}
+	}
+	return false
 }

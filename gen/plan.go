@@ -75,6 +75,11 @@ type Block struct {
 	owner ast.Node // the *ast.FuncDecl or *ast.FuncLit whose body holds it
 	// exits are the return and branch statements that leave the block.
 	exits []ast.Stmt
+	// terminating is true when control never reaches the statement's end
+	// (the specification's terminating statement): no Close goes after it,
+	// which would be unreachable, and would make a function that ends
+	// with the statement miss its return.
+	terminating bool
 	// varName is the package-level hotpath.Func, spanName the local Span.
 	varName, spanName string
 }

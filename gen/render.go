@@ -164,6 +164,9 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 				}
 			} else if curFile != generatedFile {
 				directive[j] = "//line " + generatedFile + ":1"
+				if j > 0 && !strings.HasPrefix(line, "\t") && isCommentLine(twinLines[j-1]) && !isDirectiveLine(twinLines[j-1]) {
+					directive[j] = "//\n" + directive[j] // as above, gofmt's form
+				}
 				curFile, curLine = generatedFile, 1
 			}
 		}
@@ -210,6 +213,9 @@ func isCommentLine(line string) bool {
 // isGeneratedLine reports lines that only the generator writes: they use
 // its identifiers or import its runtime.
 func isGeneratedLine(line string) bool {
+	if strings.Contains(line, "func") && strings.Contains(line, "(_hotpath_r") {
+		return false // a signature whose results the block rewrite named: the source's line
+	}
 	return strings.Contains(line, "_hotpath_") || strings.Contains(line, runtimePath)
 }
 

@@ -132,7 +132,9 @@ func (rw *rewriter) blocks() error {
 				s.Start = nil
 				s.Before = dst.NewLine
 				c.InsertBefore(begin)
-				c.InsertAfter(mustStmts(b.spanName + ".Close()")[0])
+				if !b.terminating {
+					c.InsertAfter(mustStmts(b.spanName + ".Close()")[0])
+				}
 			}
 			return true
 		}, nil)
