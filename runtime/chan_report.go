@@ -1,35 +1,353 @@
 package hotpath
 
 import (
+	"fmt"
 	"io"
+	"math"
+	"sort"
+	"strconv"
+	"sync/atomic"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// This file holds the report side of channel metrics. Its first version was
-// written by the lead only to declare the types the report hooks in
-// report.go and table.go use; the channel helper owns it from here.
-
-// ChanSite is one //hotpath:channel make site; generated code declares one
-// per site as a composite literal.
-type ChanSite struct {
-	// Label names the row: label=NAME from the directive, or file.go:line.
-	Label string
-	// Type is the channel type as written, e.g. "chan int".
-	Type string
-	// Site is the make call's position: import path, file and line.
-	Site string
-}
-
-// ChanRow is one channel make site in a report.
+// ChanRow is one //hotpath:channel make site: every channel made there,
+// over the guard's window.
 type ChanRow struct {
+	// Label is label=NAME from the directive, or file.go:line.
 	Label string `json:"label"`
+	// Type is the channel type as written, e.g. "chan int".
+	Type string `json:"type"`
+	// Capacity is the capacity of the site's channels; MinCapacity equals
+	// it unless the site made channels of different capacities, when
+	// Capacity is the largest and MinCapacity the smallest.
+	Capacity    int `json:"capacity"`
+	MinCapacity int `json:"min_capacity"`
+	// Created counts the channels made at the site.
+	Created uint64 `json:"created"`
+	// Sent and Received count completed sends and receives of a message;
+	// a receive that finds the channel closed is not a received message.
+	Sent     uint64 `json:"sent"`
+	Received uint64 `json:"received"`
+	// Closed counts calls of close.
+	Closed uint64 `json:"closed"`
+	// Depth is the number of messages queued, when the report was made, in
+	// the site's channels that have not been garbage collected.
+	Depth int `json:"depth"`
+	// MaxDepth and DepthPercentiles describe len(ch) sampled right after
+	// every counted send and receive. Percentiles are exact below 32 and
+	// within 1/8 above; so is MaxDepth when the window did not start with
+	// the site already in use.
+	MaxDepth         int            `json:"max_depth"`
+	DepthPercentiles map[string]int `json:"depth_percentiles"`
+	// SendBlocked and RecvBlocked time the operations that could not
+	// complete at once and waited for another goroutine.
+	SendBlocked BlockedStats `json:"send_blocked"`
+	RecvBlocked BlockedStats `json:"recv_blocked"`
+	// MsgsPerSec is Received per second of the guard's wall time.
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	// Site is the make call's position: import path, file and line.
+	Site string `json:"site"`
 }
 
-// chanSnapshot is a site's numbers at one instant.
-type chanSnapshot struct{}
+// BlockedStats times the channel operations of one direction that had to
+// wait.
+type BlockedStats struct {
+	Count   uint64 `json:"count"`
+	TotalNS int64  `json:"total_ns"`
+	MaxNS   int64  `json:"max_ns"`
+	// Percentiles maps "p50", "p99.9", ... to nanoseconds of waiting.
+	Percentiles map[string]int64 `json:"percentiles"`
+}
 
-func chanBaseline() map[*ChanSite]chanSnapshot { return map[*ChanSite]chanSnapshot{} }
+// Chan returns the channel row labelled label, or nil.
+func (r *Report) Chan(label string) *ChanRow {
+	for i := range r.Channels {
+		if r.Channels[i].Label == label {
+			return &r.Channels[i]
+		}
+	}
+	return nil
+}
 
-func buildChannels(resolved, baseline, time.Duration) []ChanRow { return []ChanRow{} }
+// chanSnapshot is a site's numbers at one instant, merged over its shards.
+type chanSnapshot struct {
+	chanCounts
+	send, recv blockedSnapshot
+}
 
-func (r *Report) writeChanTable(io.Writer) {}
+type blockedSnapshot struct {
+	count    uint64
+	total    int64
+	min, max int64
+	hist     *hdr.Histogram // nil when count is 0
+}
+
+func (st *chanState) snapshot() chanSnapshot {
+	var s chanSnapshot
+	for i := range st.shards {
+		sh := &st.shards[i]
+		for k := range sh.depth {
+			for b := range sh.depth[k] {
+				s.depth[k][b] += atomic.LoadUint64(&sh.depth[k][b])
+			}
+		}
+		s.maxDepth = max(s.maxDepth, atomic.LoadUint64(&sh.maxDepth))
+		s.created += atomic.LoadUint64(&sh.created)
+		s.closed += atomic.LoadUint64(&sh.closed)
+		sh.mu.Lock()
+		s.send.merge(&sh.send)
+		s.recv.merge(&sh.recv)
+		sh.mu.Unlock()
+	}
+	return s
+}
+
+func (s *blockedSnapshot) merge(b *blockedCounter) {
+	if b.count == 0 {
+		return
+	}
+	if s.count == 0 || b.min < s.min {
+		s.min = b.min
+	}
+	s.max = max(s.max, b.max)
+	s.count += b.count
+	s.total += b.total
+	if s.hist == nil {
+		s.hist = newHistogram()
+	}
+	s.hist.Merge(b.hist)
+}
+
+// ops returns the number of operations of a kind.
+func (c *chanCounts) ops(kind int) uint64 {
+	var n uint64
+	for _, v := range c.depth[kind] {
+		n += v
+	}
+	return n
+}
+
+// depthCount returns the number of depth samples in bucket b.
+func (c *chanCounts) depthCount(b int) uint64 {
+	return c.depth[kindSend][b] + c.depth[kindRecv][b]
+}
+
+func (s chanSnapshot) used() bool {
+	return s.created > 0 || s.closed > 0 || s.ops(kindSend) > 0 || s.ops(kindRecv) > 0 ||
+		s.send.count > 0 || s.recv.count > 0
+}
+
+// since returns what happened between base and s. The exact maximum depth
+// of a window is known only when no depth was sampled before it; otherwise
+// it comes from the window's samples, within their precision.
+func (s chanSnapshot) since(base chanSnapshot) chanSnapshot {
+	d := chanSnapshot{send: s.send.since(base.send), recv: s.recv.since(base.recv)}
+	for k := range d.depth {
+		for b := range d.depth[k] {
+			d.depth[k][b] = s.depth[k][b] - base.depth[k][b]
+		}
+	}
+	d.created = s.created - base.created
+	d.closed = s.closed - base.closed
+	if base.ops(kindSend)+base.ops(kindRecv) == 0 {
+		d.maxDepth = s.maxDepth
+		return d
+	}
+	for b := depthBuckets - 1; b >= 0; b-- {
+		if d.depthCount(b) > 0 {
+			d.maxDepth = min(depthBucketHigh(b), s.maxDepth)
+			break
+		}
+	}
+	return d
+}
+
+func (s blockedSnapshot) since(base blockedSnapshot) blockedSnapshot {
+	if base.count == 0 {
+		return s
+	}
+	d := blockedSnapshot{count: s.count - base.count, total: s.total - base.total}
+	if d.count == 0 {
+		return d
+	}
+	d.hist = histSince(s.hist, base.hist)
+	d.min, d.max = d.hist.Min(), d.hist.Max()
+	return d
+}
+
+// histSince returns the histogram of the values recorded in cur but not in
+// old, an earlier state of the same histogram.
+func histSince(cur, old *hdr.Histogram) *hdr.Histogram {
+	c := cur.Export()
+	o := old.Export()
+	for i := range c.Counts {
+		if i < len(o.Counts) {
+			c.Counts[i] -= o.Counts[i]
+		}
+	}
+	return hdr.Import(c)
+}
+
+// depthAtPercentile returns the depth at or below which p percent of the
+// total samples fall: the highest depth of the first bucket that reaches
+// that share, as an HDR histogram answers.
+func (c *chanCounts) depthAtPercentile(p float64, total uint64) uint64 {
+	want := max(uint64(p/100*float64(total)+0.5), 1)
+	var seen uint64
+	for b := range depthBuckets {
+		seen += c.depthCount(b)
+		if seen >= want {
+			return depthBucketHigh(b)
+		}
+	}
+	return depthBucketHigh(depthBuckets - 1)
+}
+
+// chanBaseline snapshots every site in use, for a guard that starts now.
+func chanBaseline() map[*ChanSite]chanSnapshot {
+	b := map[*ChanSite]chanSnapshot{}
+	for _, s := range chanSites.list() {
+		if snap := s.state.Load().snapshot(); snap.used() {
+			b[s] = snap
+		}
+	}
+	return b
+}
+
+// buildChannels returns the rows of the sites used since base, sorted by
+// label.
+func buildChannels(opts resolved, base baseline, elapsed time.Duration) []ChanRow {
+	rows := []ChanRow{}
+	var depths map[*chanState]int
+	for _, s := range chanSites.list() {
+		if !opts.focus(s.Label) {
+			continue
+		}
+		st := s.state.Load()
+		d := st.snapshot().since(base.chans[s])
+		if !d.used() {
+			continue
+		}
+		if depths == nil {
+			depths = liveDepths()
+		}
+		rows = append(rows, chanRow(st, d, depths[st], opts.Percentiles, elapsed))
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Label != rows[j].Label {
+			return rows[i].Label < rows[j].Label
+		}
+		return rows[i].Site < rows[j].Site
+	})
+	if opts.Limit > 0 && len(rows) > opts.Limit {
+		rows = rows[:opts.Limit]
+	}
+	return rows
+}
+
+func chanRow(st *chanState, d chanSnapshot, depth int, percentiles []float64, elapsed time.Duration) ChanRow {
+	s := st.site
+	row := ChanRow{
+		Label:            s.Label,
+		Type:             s.Type,
+		Capacity:         int(max(st.maxCap.Load(), 0)),
+		MinCapacity:      int(max(st.minCap.Load(), 0)),
+		Created:          d.created,
+		Sent:             d.ops(kindSend),
+		Received:         d.ops(kindRecv),
+		Closed:           d.closed,
+		Depth:            depth,
+		MaxDepth:         int(d.maxDepth),
+		DepthPercentiles: make(map[string]int, len(percentiles)),
+		SendBlocked:      blockedStats(d.send, percentiles),
+		RecvBlocked:      blockedStats(d.recv, percentiles),
+		Site:             s.Site,
+	}
+	n := row.Sent + row.Received
+	for _, p := range percentiles {
+		v := uint64(0)
+		if n > 0 {
+			v = min(d.depthAtPercentile(p, n), d.maxDepth)
+		}
+		row.DepthPercentiles[percentileKey(p)] = int(v)
+	}
+	if elapsed > 0 {
+		row.MsgsPerSec = math.Round(float64(row.Received)/elapsed.Seconds()*100) / 100
+	}
+	return row
+}
+
+func blockedStats(b blockedSnapshot, percentiles []float64) BlockedStats {
+	st := BlockedStats{
+		Count:       b.count,
+		TotalNS:     b.total,
+		MaxNS:       b.max,
+		Percentiles: make(map[string]int64, len(percentiles)),
+	}
+	for _, p := range percentiles {
+		var v int64
+		if b.count > 0 {
+			// The histogram answers with the highest value equivalent to
+			// the bucket; never report beyond the extremes.
+			v = min(max(b.hist.ValueAtQuantile(p), b.min), b.max)
+		}
+		st.Percentiles[percentileKey(p)] = v
+	}
+	return st
+}
+
+// writeChanTable writes the channels section of the text report.
+func (r *Report) writeChanTable(w io.Writer) {
+	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	t := table{title: title, header: []string{
+		"Channel", "Type", "Cap", "Sent", "Received", "Closed", "Max depth", "Send blocked", "Recv blocked", "Msgs/s",
+	}}
+	// The blocked columns show the highest percentile asked for.
+	p := 0.0
+	if len(r.Percentiles) > 0 {
+		p = r.Percentiles[len(r.Percentiles)-1]
+	}
+	for i := range r.Channels {
+		c := &r.Channels[i]
+		capacity := strconv.Itoa(c.Capacity)
+		if c.MinCapacity != c.Capacity {
+			capacity = strconv.Itoa(c.MinCapacity) + ".." + capacity
+		}
+		t.rows = append(t.rows, []string{
+			c.Label,
+			c.Type,
+			capacity,
+			strconv.FormatUint(c.Sent, 10),
+			strconv.FormatUint(c.Received, 10),
+			strconv.FormatUint(c.Closed, 10),
+			strconv.Itoa(c.MaxDepth),
+			c.SendBlocked.cell(p),
+			c.RecvBlocked.cell(p),
+			formatRate(c.MsgsPerSec),
+		})
+	}
+	t.write(w)
+}
+
+// cell renders blocked operations compactly as "count / total / pNN value".
+func (b *BlockedStats) cell(p float64) string {
+	if b.Count == 0 {
+		return "0"
+	}
+	s := strconv.FormatUint(b.Count, 10) + " / " + FormatDuration(b.TotalNS)
+	if v, ok := b.Percentiles[percentileKey(p)]; ok {
+		s += " / " + percentileKey(p) + " " + FormatDuration(v)
+	}
+	return s
+}
+
+// formatRate renders a rate with two decimals while it is small and as a
+// whole number once decimals stop mattering.
+func formatRate(r float64) string {
+	if r < 100 {
+		return strconv.FormatFloat(r, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 0, 64)
+}
