@@ -208,6 +208,9 @@ func runGolden(t *testing.T, path string) {
 		return
 	}
 	for name, data := range got {
+		if old, ok := before[name]; ok && !isGofmtClean(old) {
+			continue // a source that was not gofmt-clean (CRLF, a BOM) keeps its form
+		}
 		if strings.HasSuffix(name, ".go") && data != nil {
 			if f, err := format.Source(data); err != nil || !bytes.Equal(f, data) {
 				t.Errorf("%s is not gofmt-clean (err %v)", name, err)
@@ -238,6 +241,11 @@ func runGolden(t *testing.T, path string) {
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("clean did not restore the tree (-before +after):\n%s", diff)
 	}
+}
+
+func isGofmtClean(src []byte) bool {
+	f, err := format.Source(src)
+	return err == nil && bytes.Equal(f, src)
 }
 
 func rewriteWant(t *testing.T, path string, ar *txtar.Archive, got map[string][]byte) {
