@@ -2,11 +2,13 @@ package hotpath
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"runtime"
 	"runtime/pprof"
@@ -288,7 +290,7 @@ func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
 	for _, fs := range m.bySymbol {
 		// Within one frame the narrowest block is the innermost target and
 		// the function itself the outermost.
-		slices.SortStableFunc(fs, func(a, b *Func) int { return targetWidth(a) - targetWidth(b) })
+		slices.SortStableFunc(fs, func(a, b *Func) int { return cmp.Compare(targetWidth(a), targetWidth(b)) })
 	}
 	return m
 }
@@ -297,7 +299,7 @@ func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
 // number of lines they cover, functions after every block.
 func targetWidth(f *Func) int {
 	if f.Kind != KindBlock {
-		return int(^uint(0) >> 1)
+		return math.MaxInt
 	}
 	return max(f.EndLine, f.Line) - f.Line
 }
@@ -452,10 +454,8 @@ func (p *heapProfile) dropRuntimeOwn(recs []runtime.MemProfileRecord) error {
 	for i := range p.samples {
 		s := &p.samples[i]
 		stk := recs[off+i].Stack()
-		if s.leaf != 0 {
-			if want := c.firstKept(stk); want == 0 || s.leaf != uint64(want-1) {
-				return fmt.Errorf("records do not line up: sample %d starts at %#x, record at %#x", i, s.leaf, want)
-			}
+		if want, ok := c.firstKept(stk); ok && s.leaf != 0 && s.leaf != uint64(want-1) {
+			return fmt.Errorf("records do not line up: sample %d starts at %#x, record at %#x", i, s.leaf, want)
 		}
 		if !c.runtimeOwn(stk) {
 			kept = append(kept, *s)
@@ -500,18 +500,20 @@ func isRuntimeFunc(name string) bool {
 	return strings.HasPrefix(name, "runtime.") || strings.HasPrefix(name, "internal/runtime/")
 }
 
-// firstKept returns the first PC of stk that runtime/pprof keeps, or 0.
-func (c pcClassifier) firstKept(stk []uintptr) uintptr {
+// firstKept returns the first PC of stk that runtime/pprof keeps, and
+// false when stk does not show it.
+func (c pcClassifier) firstKept(stk []uintptr) (uintptr, bool) {
 	for _, pc := range stk {
 		if !c.class(pc).hidden {
-			return pc
+			return pc, true
 		}
 	}
-	// A stack of runtime frames only is kept whole.
-	if len(stk) > 0 {
-		return stk[0]
+	// runtime/pprof keeps a stack of runtime frames only whole, but a
+	// stack cut at runtime.MemProfile's limit may go on past the cut.
+	if len(stk) == 0 || len(stk) == len(runtime.MemProfileRecord{}.Stack0) {
+		return 0, false
 	}
-	return 0
+	return stk[0], true
 }
 
 // runtimeOwn reports whether the runtime frames at the top of stk show an
