@@ -149,8 +149,10 @@ func TestFixtureHLSWithJSONReport(t *testing.T) {
 	if !strings.HasPrefix(lines["variants"], "v2 (192 kb/s) at the start") {
 		t.Errorf("variants line %q, want a start at v2", lines["variants"])
 	}
-	if !strings.HasPrefix(lines["segments"], "6 complete") {
-		t.Errorf("segments line %q, want 6 complete", lines["segments"])
+	// Segments 0 to 2 play before the seek and 4 and 5 after it; 3 is
+	// fetched only when the driver got to it before the seek.
+	if n := leadingInt(t, lines["segments"]); n < 5 || n > 6 {
+		t.Errorf("segments line %q, want 5 or 6 complete", lines["segments"])
 	}
 	const d = 11546 * time.Millisecond // rounded in the summary; within the tolerance
 	checkFrames(t, leadingInt(t, lines["audio"]), d/2, d*3/4, d, 1.5, 44100)

@@ -13,17 +13,25 @@ import (
 )
 
 // throttle is the rate, in bytes per second, at which the fixture server
-// sends the files under a path prefix. The top variant (192 kb/s) goes at
-// 200 kb/s: under the 240 kb/s that ABR wants for it (bandwidth over the
-// 0.8 safety factor), over the 160 kb/s it wants for the middle one. So ABR
-// steps down to v1, which is at 48 kHz, after the first segment, and the
-// resampler has a change of input rate to absorb. The other variants go at
-// loopback speed, which keeps the demo short.
+// sends the files under a path prefix.
+//
+// The top variant (192 kb/s) goes at 200 kb/s: under the 240 kb/s that ABR
+// wants for it (bandwidth over the 0.8 safety factor), over the 160 kb/s it
+// wants for the middle one. So ABR steps down to v1, which is at 48 kHz,
+// after the first segment, and the resampler has a change of input rate to
+// absorb.
+//
+// The others go at 1 Mb/s: several times faster than they play, so the
+// demo stays short, but slower than the decoder, so that playback waits on
+// the network as it does in the field (wait_range and recvChunk block) and
+// the half-way seek waits for its segment to arrive.
 var throttle = []struct {
 	prefix string
 	rate   int
 }{
 	{"hls/v2/", 200_000 / 8},
+	{"hls/v1/", 1_000_000 / 8},
+	{"hls/v0/", 1_000_000 / 8},
 }
 
 // serveFixtures serves fixtures.FS on a loopback port. The caller closes
