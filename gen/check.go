@@ -85,8 +85,13 @@ func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
 		overlay[twinPath(src)] = twin
 	}
 	for _, c := range res.Changes {
-		if c.Kind == EditSource && c.New != nil {
+		switch {
+		case c.Kind == EditSource && c.New != nil:
 			overlay[c.Path] = c.New
+		case c.Kind == DeleteTwin:
+			// An overlay cannot delete a file: replace the twin generate
+			// would delete by one that no build includes.
+			overlay[c.Path] = []byte("//go:build ignore\n\npackage ignored\n")
 		}
 	}
 	dirSet := map[string]bool{}
@@ -112,10 +117,22 @@ func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
 	if err != nil {
 		return nil, &LoadError{fmt.Errorf("tagged build: %w", err)}
 	}
+	if len(pkgs) == 0 {
+		// The go command failed as a whole (a go.mod that lacks what the
+		// tagged build imports, say): never a silent pass.
+		return nil, &LoadError{fmt.Errorf("tagged build: %w", goListError(cfg, pcfg.BuildFlags, patterns))}
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, &LoadError{err}
+	}
 	seen := map[string]bool{}
 	var out []Finding
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		for _, e := range p.Errors {
+		// As for the untagged build: the errors that say what is wrong,
+		// once (the go command's report of the failed compile names the
+		// overlay's temporary files).
+		for _, e := range underlyingErrors(splitCompilerErrors(dir, p.Errors)) {
 			key := e.Pos + e.Msg
 			if seen[key] {
 				continue

@@ -32,7 +32,16 @@ func Diff(res *Result, opts DiffOptions) string {
 	var b strings.Builder
 	if opts.Stale {
 		for _, c := range res.Changes {
-			b.WriteString(udiff.Unified("a/"+rel(c.Path), "b/"+rel(c.Path), string(c.Old), string(c.New)))
+			// As git writes them: a file that is created or deleted is
+			// /dev/null on the other side.
+			from, to := "a/"+rel(c.Path), "b/"+rel(c.Path)
+			if c.Old == nil {
+				from = "/dev/null"
+			}
+			if c.New == nil {
+				to = "/dev/null"
+			}
+			b.WriteString(udiff.Unified(from, to, string(c.Old), string(c.New)))
 		}
 		return b.String()
 	}
@@ -68,12 +77,16 @@ func sourceAfterGenerate(res *Result, src string) string {
 }
 
 // stripForReview drops the //line directives (with the "//" line that
-// separates one from a doc comment) and the checksum line.
+// separates one from a doc comment) and the checksum line (with the blank
+// line before it).
 func stripForReview(twin string) string {
 	lines := strings.SplitAfter(twin, "\n")
 	var b strings.Builder
 	for i, l := range lines {
 		if strings.HasPrefix(l, "//line ") || strings.HasPrefix(l, checksumPrefix) {
+			continue
+		}
+		if l == "\n" && i+1 < len(lines) && strings.HasPrefix(lines[i+1], checksumPrefix) {
 			continue
 		}
 		if l == "//\n" && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "//line ") {

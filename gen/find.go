@@ -493,7 +493,11 @@ func (p *planner) applyTypeMeasures(st *pkgState) {
 		case skipped && st.measured[md.decl] != nil:
 			p.errorf(skip.Pos, "%s has both //hotpath:skip and //hotpath:measure", md.decl.Name.Name)
 			continue
-		case skipped || !typeMeasured || st.measured[md.decl] != nil:
+		case skipped:
+			fp := st.files[md.file]
+			fp.skips = append(fp.skips, skipTarget{skip, funcSymbol(st.pkg, md.decl, md.initIndex)})
+			continue
+		case !typeMeasured || st.measured[md.decl] != nil:
 			continue
 		}
 		fp := st.files[md.file]

@@ -11,8 +11,9 @@ type ListItem struct {
 	Kind string `json:"kind"`
 	// Label is the row name in reports.
 	Label string `json:"label"`
-	// Target is what the directive applies to: a function symbol, or the
-	// function a block or channel is in.
+	// Target is what the directive applies to: a function symbol (for
+	// skip, the method it leaves out), the function a block is in, or the
+	// type of a channel.
 	Target string `json:"target"`
 	// File, Line and Column locate the directive; Position is them as
 	// file:line:col.
@@ -48,10 +49,8 @@ func ListTargets(p *Plan) []ListItem {
 			}
 			add(string(VerbChannel), label, c.Type, c.Directive)
 		}
-		for _, d := range fp.Directives {
-			if d.Verb == VerbSkip {
-				add(string(VerbSkip), "", "", d)
-			}
+		for _, s := range fp.skips {
+			add(string(VerbSkip), "", s.symbol, s.directive)
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool {

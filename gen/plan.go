@@ -36,7 +36,15 @@ type FilePlan struct {
 	// has at least one directive.
 	ChanOps bool
 
-	file *loadedFile
+	file  *loadedFile
+	skips []skipTarget
+}
+
+// skipTarget is a method that //hotpath:skip leaves out of its type's
+// measure.
+type skipTarget struct {
+	directive Directive
+	symbol    string
 }
 
 // NeedsTwin reports whether the file gets an instrumented twin.
