@@ -33,7 +33,7 @@ race:
 
 ## demo: the main job — generate, then run the instrumented demo and print its report.
 demo: generate
-	$(GO) run -tags hotpath ./examples/quickstart
+	$(GO) run -tags hotpath ./cmd/kithara-demo
 
 ## bench: runtime overhead benchmarks, 6 runs each, summarised by benchstat.
 bench:

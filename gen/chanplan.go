@@ -38,7 +38,7 @@ func (p *planner) attachChannel(st *pkgState, fp *FilePlan, d Directive, stmt as
 	}
 	fp.Channels = append(fp.Channels, &ChanSite{
 		Label:     d.Label,
-		Type:      types.TypeString(info.TypeOf(call), types.RelativeTo(st.pkg.types)),
+		Type:      types.TypeString(info.TypeOf(call), packageName(st.pkg.types)),
 		Pos:       st.pkg.fset.Position(call.Pos()),
 		Directive: d,
 		call:      call,
@@ -147,4 +147,15 @@ func (p *planner) checkSelectGotos(fset *token.FileSet, f *ast.File) {
 		}
 		return true
 	})
+}
+
+// packageName qualifies types from other packages by package name, as Go
+// code writes them: chan worker.Fetch[Block], not the full import path.
+func packageName(self *types.Package) types.Qualifier {
+	return func(p *types.Package) string {
+		if p == self {
+			return ""
+		}
+		return p.Name()
+	}
 }

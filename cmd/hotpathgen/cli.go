@@ -87,8 +87,8 @@ directives and writes, for every source file x.go that needs it, an
 instrumented twin x_hotpath.go built only with -tags hotpath. The source
 gets a //go:build !hotpath line and is otherwise never changed.
 
-Packages are go command patterns (default "."). Under go generate,
-//go:generate go tool hotpathgen instruments the package of the file.`,
+Packages are go command patterns (default "."). A go:generate line
+"go tool hotpathgen" instruments the package of its file.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
