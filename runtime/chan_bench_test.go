@@ -115,8 +115,8 @@ func BenchmarkChanBlocking(b *testing.B) {
 }
 
 // BenchmarkChanParallel runs the non-blocking pair on every P at once, one
-// channel per goroutine, all from one site: the counters are sharded per
-// P, so this scales like the raw operations.
+// channel per goroutine, all from one site: the site's counters are
+// sharded (by goroutine stack), so this scales like the raw operations.
 func BenchmarkChanParallel(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
@@ -145,7 +145,7 @@ func BenchmarkChanParallel(b *testing.B) {
 }
 
 // BenchmarkChanTrack is the price of making a channel at a directive's
-// site: registering it weakly and arranging for its removal.
+// site: entering it, weakly, in the index of tracked channels.
 func BenchmarkChanTrack(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()

@@ -144,10 +144,11 @@ var weakHandleOK = func() bool {
 }()
 
 // lookupChan returns the site of the tracked channel at p, or nil when the
-// channel is nil or not tracked.
+// channel is nil or not tracked. A nil channel (key 0) stops at the first
+// empty slot, as no key stored is 0.
 func lookupChan(p unsafe.Pointer) *chanState {
 	t := chanIdx.tab.Load()
-	if t == nil || p == nil {
+	if t == nil {
 		return nil
 	}
 	key := uintptr(p)
@@ -181,7 +182,7 @@ func lookupChan(p unsafe.Pointer) *chanState {
 // home returns the first slot probed for key (Fibonacci hashing: the top
 // bits of the product mix every bit of the address).
 func (t *chanTable) home(key uintptr) uintptr {
-	return uintptr((uint64(key) * 0x9E3779B97F4A7C15) >> t.shift)
+	return uintptr((uint64(key) * 0x9E3779B97F4A7C15) >> (t.shift & 63))
 }
 
 func newChanTable(slots int) *chanTable {

@@ -37,8 +37,9 @@ type ChanRow struct {
 	Depth int `json:"depth"`
 	// MaxDepth and DepthPercentiles describe len(ch) sampled right after
 	// every counted send and receive. Percentiles are exact below 32 and
-	// within 1/8 above; so is MaxDepth when the window did not start with
-	// the site already in use.
+	// within 1/8 above. MaxDepth is exact, except in a window that starts
+	// with the site already in use, where it is as precise as the
+	// percentiles.
 	MaxDepth         int            `json:"max_depth"`
 	DepthPercentiles map[string]int `json:"depth_percentiles"`
 	// SendBlocked and RecvBlocked time the operations that could not

@@ -805,6 +805,7 @@ func TestChanManyChannelsOneSite(t *testing.T) {
 	goroutines := runtime.NumGoroutine()
 	const n = 100_000
 	site := newSite(t, "chan int")
+	base := baseline{chans: chanBaseline()}
 	chans := make([]chan int, n)
 	for i := range chans {
 		chans[i] = Track(site, make(chan int, 1))
@@ -828,8 +829,13 @@ func TestChanManyChannelsOneSite(t *testing.T) {
 			e, slots, startEntries, 4*minChanSlots)
 	}
 	checkCounts(t, site, siteCounts{Created: n, Sent: n, Received: n, MaxDepth: 1})
-	if _, ok := chanBaseline()[site]; !ok {
-		t.Errorf("site missing from the baseline")
+	opts, err := resolveOptions(Options{Focus: site.Label}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := buildChannels(opts, base, time.Second)
+	if len(rows) != 1 || rows[0].Created != n || rows[0].Received != n || rows[0].Depth != 0 {
+		t.Errorf("rows %+v: want one row with %d channels created and messages received", rows, n)
 	}
 }
 
