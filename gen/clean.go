@@ -54,7 +54,10 @@ func cleanDir(dir string) ([]*Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read directory %s: %w", dir, err)
 	}
+	// First the twins, then their sources: only a source that has a twin
+	// of hotpathgen's loses its constraint; one a user wrote stays.
 	var changes []*Change
+	twinned := map[string]bool{}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
 			continue
@@ -69,7 +72,20 @@ func cleanDir(dir string) ([]*Change, error) {
 		}
 		if src := generatedSource(text); src != "" {
 			changes = append(changes, &Change{Kind: DeleteTwin, Path: path, Source: filepath.Join(dir, src), Old: text, Reason: "clean"})
+			twinned[src] = true
+		}
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || !twinned[e.Name()] {
 			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		text, err := os.ReadFile(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		fset := token.NewFileSet()
 		f, err := parser.ParseFile(fset, path, text, parser.PackageClauseOnly|parser.ParseComments)

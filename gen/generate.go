@@ -117,7 +117,9 @@ func (res *Result) planFile(fp *FilePlan) error {
 		if twinExists {
 			res.Changes = append(res.Changes, &Change{Kind: DeleteTwin, Path: fp.Twin, Source: fp.Source, Old: twinOld, Reason: "orphaned"})
 		}
-		if h.added() {
+		// The constraint goes with the twin: a "//go:build !hotpath" that the
+		// user wrote in a file without a twin is theirs.
+		if h.added() && twinExists {
 			res.Changes = append(res.Changes, &Change{Kind: EditSource, Path: fp.Source, Source: fp.Source, Old: f.src,
 				New: withoutSourceConstraint(f.src, h), Reason: "constraint no longer needed"})
 		}
