@@ -325,11 +325,13 @@ func describePanic(r any) panicValue {
 func TestChanPanicsAsRaw(t *testing.T) {
 	type obs struct {
 		SendOnClosed, BlockedSendClosed, CloseClosed, CloseNil panicValue
+		Value                                                  any // what SendOnClosed recovered, as is
 	}
 	raw := inBubble(t, func() (o obs) {
 		ch := make(chan int, 1)
 		close(ch)
-		o.SendOnClosed = describePanic(recovered(func() { ch <- 1 }))
+		o.Value = recovered(func() { ch <- 1 })
+		o.SendOnClosed = describePanic(o.Value)
 		o.CloseClosed = describePanic(recovered(func() { close(ch) }))
 		var nilCh chan int
 		o.CloseNil = describePanic(recovered(func() { close(nilCh) }))
@@ -345,7 +347,8 @@ func TestChanPanicsAsRaw(t *testing.T) {
 	hot := inBubble(t, func() (o obs) {
 		ch := Track(site, make(chan int, 1))
 		Close(ch)
-		o.SendOnClosed = describePanic(recovered(func() { Send(ch, 1) }))
+		o.Value = recovered(func() { Send(ch, 1) })
+		o.SendOnClosed = describePanic(o.Value)
 		o.CloseClosed = describePanic(recovered(func() { Close(ch) }))
 		var nilCh chan int
 		o.CloseNil = describePanic(recovered(func() { Close(nilCh) }))
@@ -359,6 +362,10 @@ func TestChanPanicsAsRaw(t *testing.T) {
 	if !strings.Contains(raw.SendOnClosed.Message, "send on closed channel") || !raw.CloseNil.RuntimeError {
 		t.Fatalf("raw scenario observed %+v", raw)
 	}
+	if raw.Value != hot.Value {
+		t.Errorf("send on a closed channel recovered %#v, raw %#v", hot.Value, raw.Value)
+	}
+	raw.Value, hot.Value = nil, nil
 	checkSame(t, raw, hot)
 	// Failed operations are not counted, nor is the wait of a send that
 	// ends in a panic.
@@ -412,6 +419,97 @@ func TestChanNilBlocksInSelect(t *testing.T) {
 		t.Fatalf("raw select chose %q", raw)
 	}
 	checkSame(t, raw, hot)
+}
+
+// TestChanSelectBlocks runs selects that must wait, rewritten the
+// two-phase way: the case that fires is counted with its wait.
+func TestChanSelectBlocks(t *testing.T) {
+	type obs struct {
+		Fired     string
+		Got       int
+		SentAfter bool
+	}
+	raw := inBubble(t, func() (o obs) {
+		a, b := make(chan int), make(chan int)
+		go func() {
+			time.Sleep(time.Second)
+			b <- 7
+		}()
+		select {
+		case v := <-a:
+			o.Fired, o.Got = "a", v
+		case v := <-b:
+			o.Fired, o.Got = "b", v
+		}
+		full := make(chan int, 1)
+		full <- 1
+		go func() {
+			time.Sleep(2 * time.Second)
+			<-full
+		}()
+		select {
+		case full <- 2:
+			o.SentAfter = true
+		case <-a:
+		}
+		return o
+	})
+	sa, sb, sf := newSite(t, "chan int"), newSite(t, "chan int"), newSite(t, "chan int")
+	hot := inBubble(t, func() (o obs) {
+		a, b := Track(sa, make(chan int)), Track(sb, make(chan int))
+		go func() {
+			time.Sleep(time.Second)
+			Send(b, 7)
+		}()
+		select {
+		case v, ok := <-a:
+			SelectRecv(a, ok, 0)
+			o.Fired, o.Got = "a", v
+		case v, ok := <-b:
+			SelectRecv(b, ok, 0)
+			o.Fired, o.Got = "b", v
+		default:
+			start := Nanotime()
+			select {
+			case v, ok := <-a:
+				SelectRecv(a, ok, start)
+				o.Fired, o.Got = "a", v
+			case v, ok := <-b:
+				SelectRecv(b, ok, start)
+				o.Fired, o.Got = "b", v
+			}
+		}
+		full := Track(sf, make(chan int, 1))
+		Send(full, 1)
+		go func() {
+			time.Sleep(2 * time.Second)
+			Recv(full)
+		}()
+		select {
+		case full <- Elem(full, 2):
+			SelectSent(full, 0)
+			o.SentAfter = true
+		case _, ok := <-a:
+			SelectRecv(a, ok, 0)
+		default:
+			start := Nanotime()
+			select {
+			case full <- Elem(full, 2):
+				SelectSent(full, start)
+				o.SentAfter = true
+			case _, ok := <-a:
+				SelectRecv(a, ok, start)
+			}
+		}
+		return o
+	})
+	if raw != (obs{Fired: "b", Got: 7, SentAfter: true}) {
+		t.Fatalf("raw scenario observed %+v", raw)
+	}
+	checkSame(t, raw, hot)
+	checkCounts(t, sa, siteCounts{Created: 1})
+	checkCounts(t, sb, siteCounts{Created: 1, Sent: 1, Received: 1, RecvBlocked: 1, RecvBlockedNS: 1e9})
+	checkCounts(t, sf, siteCounts{Created: 1, Sent: 2, Received: 1, SendBlocked: 1, SendBlockedNS: 2e9, MaxDepth: 1})
 }
 
 func TestChanSelectDefault(t *testing.T) {
