@@ -9,6 +9,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -210,13 +211,19 @@ func isCommentLine(line string) bool {
 	return strings.HasPrefix(strings.TrimSpace(line), "//")
 }
 
-// isGeneratedLine reports lines that only the generator writes: they use
-// its identifiers or import its runtime.
+// instrumentationLine matches the lines that are pure instrumentation:
+// the measured function's deferred span, a block's span variable, its
+// deferred close, its Begin and Close, and the runtime import. They report
+// <generated>. Other generated lines (the temporaries and selects of a
+// rewritten select or range) stand for the user's statement and report its
+// lines, so that a panic or an allocation there points into the user's code.
+var instrumentationLine = regexp.MustCompile(`defer _hotpath_fn_\w+\.Begin\(\)\.End\(\)|` +
+	`_hotpath_span_\d+( = _hotpath_blk_\w+\.Begin\(\)|\.Close\(\)| \w+\.Span)|` +
+	regexp.QuoteMeta(runtimePath))
+
+// isGeneratedLine reports lines that only the generator writes.
 func isGeneratedLine(line string) bool {
-	if strings.Contains(line, "func") && strings.Contains(line, "(_hotpath_r") {
-		return false // a signature whose results the block rewrite named: the source's line
-	}
-	return strings.Contains(line, "_hotpath_") || strings.Contains(line, runtimePath)
+	return instrumentationLine.MatchString(line)
 }
 
 type srcPos struct {
