@@ -728,12 +728,17 @@ func TestChanDirections(t *testing.T) {
 	if got := consume(ch); got != 3 {
 		t.Errorf("sum %d, want 3", got)
 	}
+	named := Track(site, make(jobs, 1)) // operations on the named type itself
+	Send(named, 5)
+	if v, ok := Recv2(named); v != 5 || !ok {
+		t.Errorf("named channel type: received %d, %v", v, ok)
+	}
 	g := Track(site, make(chan string, 1))
 	genericSend(g, "x")
 	if v := genericRecv(g); v != "x" {
 		t.Errorf("generic receive got %q", v)
 	}
-	checkCounts(t, site, siteCounts{Created: 2, Sent: 4, Received: 4, Closed: 1, MaxDepth: 3})
+	checkCounts(t, site, siteCounts{Created: 3, Sent: 5, Received: 5, Closed: 1, MaxDepth: 3})
 	if got, want := cap(ch), 4; got != want {
 		t.Errorf("cap %d, want %d", got, want)
 	}
