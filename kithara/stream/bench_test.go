@@ -2,7 +2,10 @@ package stream
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
+	"sync"
 	"testing"
 	"time"
 )
@@ -90,4 +93,118 @@ func BenchmarkReadRatio64MiB(b *testing.B) {
 	b.ReportMetric(float64(bytesTime)/float64(syncTime), "sync/bytes-throughput")
 	b.ReportMetric(float64(syncTime.Nanoseconds())/float64(b.N), "sync-ns/read")
 	b.ReportMetric(float64(bytesTime.Nanoseconds())/float64(b.N), "bytes-ns/read")
+}
+
+// demandSource is a download slower than its reader, made deterministic: one
+// packet arrives each time a reader waits for bytes that have not, and never
+// otherwise. Its length is known from the start, as a file's declared length
+// is.
+type demandSource struct {
+	all    []byte
+	packet int
+
+	mu      sync.Mutex
+	avail   int
+	arrived int // packets delivered
+}
+
+func newDemandSource(all []byte, packet int) *demandSource {
+	return &demandSource{all: all, packet: packet}
+}
+
+func (d *demandSource) WaitRange(ctx context.Context, start, end int64) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case start >= int64(len(d.all)):
+			return io.EOF
+		case int64(d.avail) >= end || d.avail == len(d.all):
+			return nil
+		}
+		d.avail = min(d.avail+d.packet, len(d.all))
+		d.arrived++
+	}
+}
+
+func (d *demandSource) ReadAt(p []byte, off int64) (int, error) {
+	d.mu.Lock()
+	avail := d.avail
+	d.mu.Unlock()
+	if off >= int64(len(d.all)) {
+		return 0, io.EOF
+	}
+	n := copy(p, d.all[off:max(off, int64(avail))])
+	switch {
+	case n == len(p):
+		return n, nil
+	case avail == len(d.all):
+		return n, io.EOF
+	}
+	return n, errNotYet
+}
+
+func (d *demandSource) Len() (int64, bool) { return int64(len(d.all)), true }
+
+// errNotYet is demandSource's answer for bytes that have not arrived.
+var errNotYet = errors.New("bytes not arrived yet")
+
+// mss is a typical TCP payload: the unit in which a download arrives.
+const mss = 1460
+
+// BenchmarkFirstChunk measures what a reader at the start of a download
+// waits for before its first chunk: arrived-B is how many bytes had to
+// arrive first.
+func BenchmarkFirstChunk(b *testing.B) {
+	b.ReportAllocs()
+	data := pattern(1 << 20)
+	var arrived int
+	for b.Loop() {
+		src := newDemandSource(data, mss)
+		f := NewBytePrefetchSource(src, 0).FetchNext(b.Context())
+		if f.EOF || len(f.Data.Data) == 0 {
+			b.Fatalf("first fetch: %+v", f)
+		}
+		f.Data.Release()
+		arrived += src.avail
+	}
+	b.ReportMetric(float64(arrived)/float64(b.N), "arrived-B")
+}
+
+// BenchmarkTrickleRead reads 4 MiB through a SyncReader that is always at
+// the front of the download, the worst case for chunk sizes: chunks/op and
+// B/chunk show how finely the prefetcher cuts it.
+func BenchmarkTrickleRead(b *testing.B) {
+	const size = 4 << 20
+	data := pattern(size)
+	buf := make([]byte, DefaultChunkSize)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	var chunks int
+	for b.Loop() {
+		r := NewSyncReader(b.Context(), newDemandSource(data, mss))
+		var got int
+		for {
+			// A Read never spans two chunks, and this buffer holds a whole
+			// one: one Read per chunk.
+			n, err := r.Read(buf)
+			got += n
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			chunks++
+		}
+		r.Close()
+		if got != size {
+			b.Fatalf("read %d bytes, want %d", got, size)
+		}
+	}
+	b.ReportMetric(float64(chunks)/float64(b.N), "chunks/op")
+	b.ReportMetric(float64(size)*float64(b.N)/float64(chunks), "B/chunk")
 }

@@ -114,36 +114,41 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 			var _hotpath_start2 int64
 //line main_test.go:100:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line main_test.go:102:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line main_test.go:102:1
 				_hotpath_case1 = 2
-//line main_test.go:101:1
+//line main_test.go:102:1
 			default:
 			}
-//line <generated>:1
+//line main_test.go:102:1
 			if _hotpath_case1 == 0 {
+//line main_test.go:102:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line main_test.go:102:1
 				select {
-//line <generated>:1
+//line main_test.go:102:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line main_test.go:102:1
 					_hotpath_case1 = 1
+//line main_test.go:102:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line main_test.go:102:1
 					_hotpath_case1 = 2
 				}
 			}
+//line main_test.go:102:1
 			switch _hotpath_case1 {
 //line main_test.go:102:1
 			case 1:
-//line <generated>:1
+//line main_test.go:102:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line main_test.go:102:1
 			default:
-//line <generated>:1
+//line main_test.go:102:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line main_test.go:103:1
 				return ctx.Err()
 			}
 		}
@@ -172,4 +177,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "e262d5f3b520ad41f2c7121742805ed7")
 )
 
-// hotpathgen checksum: 51b0e509ea0922289647deccca9ce678
+// hotpathgen checksum: 4621664134c3062722c7a49664e8bd7a

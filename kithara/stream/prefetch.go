@@ -13,8 +13,12 @@ import (
 	"github.com/hotpath-go/hotpath/kithara/worker"
 )
 
-// DefaultChunkSize is the size of the chunks a BytePrefetchSource fetches.
+// DefaultChunkSize is the largest chunk a BytePrefetchSource hands over.
 const DefaultChunkSize = 64 << 10
+
+// fillDivisor sets the smallest chunk worth waiting for, as a fraction of the
+// chunk size: 4 KiB for DefaultChunkSize. See BytePrefetchSource.
+const fillDivisor = 16
 
 // Chunk is a run of bytes fetched from a Source, or the error that stopped
 // the fetch.
@@ -43,15 +47,28 @@ type SeekCmd struct {
 	Epoch uint64
 }
 
-// BytePrefetchSource reads a Source front to back in fixed-size chunks. It is
-// a [worker.AsyncSource]: run it on a [worker.AsyncWorker] and steer it with
-// [SeekCmd]s.
+// BytePrefetchSource reads a Source front to back in chunks of at most the
+// chunk size. It is a [worker.AsyncSource]: run it on a [worker.AsyncWorker]
+// and steer it with [SeekCmd]s.
+//
+// A fetch waits for the first byte at the position only, then hands over
+// every byte that is there, up to the chunk size: a reader starts as soon as
+// anything has arrived rather than when a whole chunk has. To keep a reader
+// that has caught up with a download from receiving a chunk per network
+// packet, a fetch that finds less than a sixteenth of the chunk size there
+// waits once more, for that much or the end of the data, and then hands over
+// what it has; the first fetch after a start or a seek does not, because
+// that is when a reader waits for its first bytes.
 type BytePrefetchSource struct {
 	src       Source
 	chunkSize int
+	fillSize  int
 	pool      *bufpool.Pool[byte]
 	pos       int64
 	epoch     uint64
+	// started is set once a chunk has been handed over since the start or
+	// the last seek.
+	started bool
 }
 
 var _ worker.AsyncSource[Chunk, SeekCmd] = (*BytePrefetchSource)(nil)
@@ -63,7 +80,12 @@ func NewBytePrefetchSource(src Source, chunkSize int) *BytePrefetchSource {
 	if chunkSize < 1 {
 		chunkSize = DefaultChunkSize
 	}
-	return &BytePrefetchSource{src: src, chunkSize: chunkSize, pool: bufpool.Bytes}
+	return &BytePrefetchSource{
+		src:       src,
+		chunkSize: chunkSize,
+		fillSize:  max(chunkSize/fillDivisor, 1),
+		pool:      bufpool.Bytes,
+	}
 }
 
 // FetchNext waits for the next chunk and returns it. At the end of the source
@@ -73,32 +95,31 @@ func (s *BytePrefetchSource) FetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	return s.fetchNext(ctx)
 }
 
-// fetchNext waits for the next chunk's range, reads it into a pooled
-// buffer and returns it with the current epoch.
+// fetchNext waits for the first byte at the position, reads what is there
+// into a pooled buffer and returns it with the current epoch.
 //
 //hotpath:measure
 func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] {
 	start := s.pos
-	end := start + int64(s.chunkSize)
-	if end < start {
-		end = math.MaxInt64
-	}
 	//hotpath:block wait_range
-	err := s.src.WaitRange(ctx, start, end)
+	err := s.src.WaitRange(ctx, start, addClamped(start, 1))
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return s.final(start, nil)
 		}
-		return s.final(start, fmt.Errorf("stream: wait for bytes [%d, %d): %w", start, end, err))
+		return s.final(start, fmt.Errorf("stream: wait at %d: %w", start, err))
 	}
 
 	buf := s.pool.Get(s.chunkSize)
-	n, err := s.src.ReadAt(buf, start)
-	n = min(max(n, 0), len(buf))
+	n, err := s.readAt(buf, start)
+	if n > 0 && n < s.fillSize && s.started && !errors.Is(err, io.EOF) {
+		n = s.fill(ctx, buf, start, n)
+	}
 	if n > 0 {
 		// A read error after some bytes is left for the next fetch to meet
 		// again, from the first byte not yet delivered.
 		s.pos = start + int64(n)
+		s.started = true
 		return worker.Fetch[Chunk]{
 			Data:  Chunk{Offset: start, Data: buf[:n], pool: s.pool},
 			Epoch: s.epoch,
@@ -114,6 +135,35 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	return s.final(start, fmt.Errorf("stream: read at %d: %w", start, err))
 }
 
+// readAt reads into buf at off, with the count clamped to buf whatever the
+// source says.
+func (s *BytePrefetchSource) readAt(buf []byte, off int64) (int, error) {
+	n, err := s.src.ReadAt(buf, off)
+	return min(max(n, 0), len(buf)), err
+}
+
+// fill tops up a short chunk: buf holds n bytes read at start, fewer than the
+// fill size. It waits until the fill size is there or the data ends inside
+// it, then reads what follows into buf, and returns the new count. Whatever
+// stops it early (the end, a failure, ctx) is left for the next fetch, so it
+// returns at least n.
+func (s *BytePrefetchSource) fill(ctx context.Context, buf []byte, start int64, n int) int {
+	at := start + int64(n)
+	if s.src.WaitRange(ctx, at, addClamped(start, int64(s.fillSize))) != nil {
+		return n
+	}
+	m, _ := s.readAt(buf[n:], at)
+	return n + m
+}
+
+// addClamped returns off+n, or math.MaxInt64 where that overflows.
+func addClamped(off, n int64) int64 {
+	if off > math.MaxInt64-n {
+		return math.MaxInt64
+	}
+	return off + n
+}
+
 // final is the last item before the worker waits for a seek: the end of the
 // source, or its failure.
 func (s *BytePrefetchSource) final(off int64, err error) worker.Fetch[Chunk] {
@@ -124,6 +174,7 @@ func (s *BytePrefetchSource) final(off int64, err error) worker.Fetch[Chunk] {
 func (s *BytePrefetchSource) HandleCommand(cmd SeekCmd) uint64 {
 	s.pos = cmd.Pos
 	s.epoch = cmd.Epoch
+	s.started = false
 	return s.epoch
 }
 

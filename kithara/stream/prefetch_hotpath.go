@@ -19,10 +19,14 @@ import (
 //line <generated>:1
 import hotpath "github.com/hotpath-go/hotpath/runtime"
 
-// DefaultChunkSize is the size of the chunks a BytePrefetchSource fetches.
+// DefaultChunkSize is the largest chunk a BytePrefetchSource hands over.
 //
 //line prefetch.go:17:1
 const DefaultChunkSize = 64 << 10
+
+// fillDivisor sets the smallest chunk worth waiting for, as a fraction of the
+// chunk size: 4 KiB for DefaultChunkSize. See BytePrefetchSource.
+const fillDivisor = 16
 
 // Chunk is a run of bytes fetched from a Source, or the error that stopped
 // the fetch.
@@ -51,15 +55,28 @@ type SeekCmd struct {
 	Epoch uint64
 }
 
-// BytePrefetchSource reads a Source front to back in fixed-size chunks. It is
-// a [worker.AsyncSource]: run it on a [worker.AsyncWorker] and steer it with
-// [SeekCmd]s.
+// BytePrefetchSource reads a Source front to back in chunks of at most the
+// chunk size. It is a [worker.AsyncSource]: run it on a [worker.AsyncWorker]
+// and steer it with [SeekCmd]s.
+//
+// A fetch waits for the first byte at the position only, then hands over
+// every byte that is there, up to the chunk size: a reader starts as soon as
+// anything has arrived rather than when a whole chunk has. To keep a reader
+// that has caught up with a download from receiving a chunk per network
+// packet, a fetch that finds less than a sixteenth of the chunk size there
+// waits once more, for that much or the end of the data, and then hands over
+// what it has; the first fetch after a start or a seek does not, because
+// that is when a reader waits for its first bytes.
 type BytePrefetchSource struct {
 	src       Source
 	chunkSize int
+	fillSize  int
 	pool      *bufpool.Pool[byte]
 	pos       int64
 	epoch     uint64
+	// started is set once a chunk has been handed over since the start or
+	// the last seek.
+	started bool
 }
 
 var _ worker.AsyncSource[Chunk, SeekCmd] = (*BytePrefetchSource)(nil)
@@ -71,7 +88,12 @@ func NewBytePrefetchSource(src Source, chunkSize int) *BytePrefetchSource {
 	if chunkSize < 1 {
 		chunkSize = DefaultChunkSize
 	}
-	return &BytePrefetchSource{src: src, chunkSize: chunkSize, pool: bufpool.Bytes}
+	return &BytePrefetchSource{
+		src:       src,
+		chunkSize: chunkSize,
+		fillSize:  max(chunkSize/fillDivisor, 1),
+		pool:      bufpool.Bytes,
+	}
 }
 
 // FetchNext waits for the next chunk and returns it. At the end of the source
@@ -81,8 +103,8 @@ func (s *BytePrefetchSource) FetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	return s.fetchNext(ctx)
 }
 
-// fetchNext waits for the next chunk's range, reads it into a pooled
-// buffer and returns it with the current epoch.
+// fetchNext waits for the first byte at the position, reads what is there
+// into a pooled buffer and returns it with the current epoch.
 //
 //hotpath:measure
 func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] {
@@ -90,34 +112,33 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	var _hotpath_span_0 hotpath.Span
 	defer _hotpath_span_0.Close()
 	defer _hotpath_fn_BytePrefetchSource_fetchNext.Begin().End()
-//line prefetch.go:81:1
+//line prefetch.go:103:1
 	start := s.pos
-	end := start + int64(s.chunkSize)
-	if end < start {
-		end = math.MaxInt64
-	}
 	//hotpath:block wait_range
 //line <generated>:1
 	_hotpath_span_0 = _hotpath_blk_wait_range.Begin()
-//line prefetch.go:87:1
-	err := s.src.WaitRange(ctx, start, end)
+//line prefetch.go:105:1
+	err := s.src.WaitRange(ctx, start, addClamped(start, 1))
 //line <generated>:1
 	_hotpath_span_0.Close()
-//line prefetch.go:88:1
+//line prefetch.go:106:1
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return s.final(start, nil)
 		}
-		return s.final(start, fmt.Errorf("stream: wait for bytes [%d, %d): %w", start, end, err))
+		return s.final(start, fmt.Errorf("stream: wait at %d: %w", start, err))
 	}
 
 	buf := s.pool.Get(s.chunkSize)
-	n, err := s.src.ReadAt(buf, start)
-	n = min(max(n, 0), len(buf))
+	n, err := s.readAt(buf, start)
+	if n > 0 && n < s.fillSize && s.started && !errors.Is(err, io.EOF) {
+		n = s.fill(ctx, buf, start, n)
+	}
 	if n > 0 {
 		// A read error after some bytes is left for the next fetch to meet
 		// again, from the first byte not yet delivered.
 		s.pos = start + int64(n)
+		s.started = true
 		return worker.Fetch[Chunk]{
 			Data:  Chunk{Offset: start, Data: buf[:n], pool: s.pool},
 			Epoch: s.epoch,
@@ -133,6 +154,35 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	return s.final(start, fmt.Errorf("stream: read at %d: %w", start, err))
 }
 
+// readAt reads into buf at off, with the count clamped to buf whatever the
+// source says.
+func (s *BytePrefetchSource) readAt(buf []byte, off int64) (int, error) {
+	n, err := s.src.ReadAt(buf, off)
+	return min(max(n, 0), len(buf)), err
+}
+
+// fill tops up a short chunk: buf holds n bytes read at start, fewer than the
+// fill size. It waits until the fill size is there or the data ends inside
+// it, then reads what follows into buf, and returns the new count. Whatever
+// stops it early (the end, a failure, ctx) is left for the next fetch, so it
+// returns at least n.
+func (s *BytePrefetchSource) fill(ctx context.Context, buf []byte, start int64, n int) int {
+	at := start + int64(n)
+	if s.src.WaitRange(ctx, at, addClamped(start, int64(s.fillSize))) != nil {
+		return n
+	}
+	m, _ := s.readAt(buf[n:], at)
+	return n + m
+}
+
+// addClamped returns off+n, or math.MaxInt64 where that overflows.
+func addClamped(off, n int64) int64 {
+	if off > math.MaxInt64-n {
+		return math.MaxInt64
+	}
+	return off + n
+}
+
 // final is the last item before the worker waits for a seek: the end of the
 // source, or its failure.
 func (s *BytePrefetchSource) final(off int64, err error) worker.Fetch[Chunk] {
@@ -143,6 +193,7 @@ func (s *BytePrefetchSource) final(off int64, err error) worker.Fetch[Chunk] {
 func (s *BytePrefetchSource) HandleCommand(cmd SeekCmd) uint64 {
 	s.pos = cmd.Pos
 	s.epoch = cmd.Epoch
+	s.started = false
 	return s.epoch
 }
 
@@ -151,10 +202,10 @@ func (s *BytePrefetchSource) Epoch() uint64 { return s.epoch }
 
 //line <generated>:1
 var (
-	_hotpath_fn_BytePrefetchSource_fetchNext = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 80}
-	_hotpath_blk_wait_range                  = hotpath.Func{Name: "wait_range", Kind: hotpath.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 87, EndLine: 87}
+	_hotpath_fn_BytePrefetchSource_fetchNext = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 102}
+	_hotpath_blk_wait_range                  = hotpath.Func{Name: "wait_range", Kind: hotpath.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 105, EndLine: 105}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "c715f6870a36dab2e6fa4200f7bcb4d3")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "c82f1185dc50ff1cee3281119ae19e39")
 )
 
-// hotpathgen checksum: fed1e519b060783eeeb7f7736cda7d30
+// hotpathgen checksum: 0eded0b67d4c71b6de07255788b60c9f

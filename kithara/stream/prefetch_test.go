@@ -60,17 +60,106 @@ func TestBytePrefetchSourceErrors(t *testing.T) {
 }
 
 func TestBytePrefetchSourceNearMaxOffset(t *testing.T) {
-	var gotEnd int64
-	s := NewBytePrefetchSource(&hookSource{MemSource: NewMemSource(nil), wait: func(_ context.Context, _, end int64) error {
-		gotEnd = end
+	var ranges [][2]int64
+	s := NewBytePrefetchSource(&hookSource{MemSource: NewMemSource(nil), wait: func(_ context.Context, start, end int64) error {
+		ranges = append(ranges, [2]int64{start, end})
 		return nil
 	}}, 1000)
-	s.HandleCommand(SeekCmd{Pos: math.MaxInt64 - 10})
+	s.HandleCommand(SeekCmd{Pos: math.MaxInt64})
 	if f := s.FetchNext(t.Context()); !f.EOF || f.Data.Err != nil {
-		t.Fatalf("fetch near the end of int64: %+v", f)
+		t.Fatalf("fetch at the end of int64: %+v", f)
 	}
-	if gotEnd != math.MaxInt64 {
-		t.Fatalf("range end %d, want it clamped to MaxInt64", gotEnd)
+	if len(ranges) != 1 || ranges[0] != [2]int64{math.MaxInt64, math.MaxInt64} {
+		t.Fatalf("waited for %v, want one range clamped to [MaxInt64, MaxInt64)", ranges)
+	}
+}
+
+// TestFetchWaitsForTheFirstByte follows a download that is slower than its
+// reader: the first chunk goes out with the first packet, later ones wait
+// for a sixteenth of the chunk size, and a seek starts that over.
+func TestFetchWaitsForTheFirstByte(t *testing.T) {
+	data := pattern(200_000)
+	src := newDemandSource(data, mss)
+	s := NewBytePrefetchSource(src, 0)
+	ctx := t.Context()
+	fetch := func(what string, off int64, n int) {
+		t.Helper()
+		f := s.FetchNext(ctx)
+		c := f.Data
+		if f.EOF || c.Err != nil || c.Offset != off || len(c.Data) != n {
+			t.Fatalf("%s: chunk at %d of %d bytes (EOF %v, err %v); want %d bytes at %d",
+				what, c.Offset, len(c.Data), f.EOF, c.Err, n, off)
+		}
+		if !bytes.Equal(c.Data, data[off:off+int64(n)]) {
+			t.Fatalf("%s: bytes differ", what)
+		}
+		c.Release()
+	}
+
+	fetch("first chunk", 0, mss)
+	if src.arrived != 1 {
+		t.Fatalf("%d packets arrived before the first chunk, want 1", src.arrived)
+	}
+	// One packet is under the fill size: the chunk waits for three.
+	fetch("second chunk", mss, 3*mss)
+	if src.arrived != 4 {
+		t.Fatalf("%d packets arrived after the second chunk, want 4", src.arrived)
+	}
+
+	// What has arrived goes out in one chunk, bounded by the chunk size.
+	src.avail = 150_000
+	fetch("backlog", 4*mss, DefaultChunkSize)
+
+	// After a seek the first chunk goes out at once again, however short.
+	s.HandleCommand(SeekCmd{Pos: 197_000, Epoch: 1})
+	src.avail = 197_500
+	arrived := src.arrived
+	fetch("first chunk after the seek", 197_000, 500)
+	if src.arrived != arrived {
+		t.Fatalf("%d packets arrived for a chunk that was there", src.arrived-arrived)
+	}
+	// The data ends within the fill size: the fill stops at the end.
+	fetch("tail", 197_500, 2500)
+	if f := s.FetchNext(ctx); !f.EOF || f.Data.Err != nil || f.Data.Offset != int64(len(data)) {
+		t.Fatalf("at the end: %+v, want an empty EOF item", f)
+	}
+}
+
+// TestFillFailure checks that a source failing while a short chunk waits to
+// fill hands over the bytes read, and that the next fetch reports the
+// failure.
+func TestFillFailure(t *testing.T) {
+	data := pattern(10_000)
+	lost := errors.New("connection lost")
+	avail := int64(100)
+	s := NewBytePrefetchSource(&hookSource{
+		MemSource: NewMemSource(data),
+		wait: func(_ context.Context, _, end int64) error {
+			if end > avail {
+				return lost
+			}
+			return nil
+		},
+		read: func(p []byte, off int64) (int, error) {
+			n := copy(p, data[off:avail])
+			if n < len(p) {
+				return n, errNotYet
+			}
+			return n, nil
+		},
+	}, 0)
+	ctx := t.Context()
+	for _, want := range []int64{0, 100} {
+		f := s.FetchNext(ctx)
+		if f.EOF || f.Data.Offset != want || len(f.Data.Data) != 100 || !bytes.Equal(f.Data.Data, data[want:want+100]) {
+			t.Fatalf("fetch at %d: %+v, want the 100 bytes there", want, f)
+		}
+		f.Data.Release()
+		avail += 100
+	}
+	avail = 200
+	if f := s.FetchNext(ctx); !f.EOF || !errors.Is(f.Data.Err, lost) || f.Data.Offset != 200 {
+		t.Fatalf("after the failure: %+v, want an EOF item with the error at 200", f)
 	}
 }
 

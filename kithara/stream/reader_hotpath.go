@@ -231,34 +231,40 @@ func (r *SyncReader) seekTo(target int64) {
 		var _hotpath_start2 int64
 //line reader.go:213:1
 		select {
-//line <generated>:1
 		case _hotpath_c3 <- _hotpath_x4:
 			_hotpath_case1 = 1
+//line reader.go:215:1
 		case _, _hotpath_ok6 = <-_hotpath_c5:
+//line reader.go:215:1
 			_hotpath_case1 = 2
-//line reader.go:214:1
+//line reader.go:215:1
 		default:
 		}
-//line <generated>:1
+//line reader.go:215:1
 		if _hotpath_case1 == 0 {
+//line reader.go:215:1
 			_hotpath_start2 = hotpath.Nanotime()
 //line reader.go:215:1
 			select {
-//line <generated>:1
+//line reader.go:215:1
 			case _hotpath_c3 <- _hotpath_x4:
+//line reader.go:215:1
 				_hotpath_case1 = 1
+//line reader.go:215:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
+//line reader.go:215:1
 				_hotpath_case1 = 2
 			}
 		}
+//line reader.go:215:1
 		switch _hotpath_case1 {
 //line reader.go:215:1
 		case 1:
-//line <generated>:1
+//line reader.go:215:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
 //line reader.go:215:1
 		default:
-//line <generated>:1
+//line reader.go:215:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 
 			// The worker is gone; the next Read reports why.
@@ -279,9 +285,10 @@ func (r *SyncReader) Close() error {
 	hotpath.Close(r.cmds)
 	hotpath.Recv(r.w.Done())
 	r.dropChunk()
-//line <generated>:1
 	for _hotpath_rc7 := r.data; ; {
+//line reader.go:231:1
 		f, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
+//line reader.go:231:1
 		if !_hotpath_ok8 {
 //line reader.go:231:1
 			break
@@ -299,4 +306,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "5db16d6d1c6f0e6841250a776104c478")
 )
 
-// hotpathgen checksum: c697c8ea9d548172006915a76bf93d30
+// hotpathgen checksum: c5fce762ed0ee4a4340038d1af55373d

@@ -219,36 +219,41 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 				var _hotpath_start2 int64
 //line reader_test.go:204:1
 				select {
-//line <generated>:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
 					_hotpath_case1 = 1
+//line reader_test.go:206:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line reader_test.go:206:1
 					_hotpath_case1 = 2
-//line reader_test.go:205:1
+//line reader_test.go:206:1
 				default:
 				}
-//line <generated>:1
+//line reader_test.go:206:1
 				if _hotpath_case1 == 0 {
+//line reader_test.go:206:1
 					_hotpath_start2 = hotpath.Nanotime()
 //line reader_test.go:206:1
 					select {
-//line <generated>:1
+//line reader_test.go:206:1
 					case _, _hotpath_ok5 = <-_hotpath_c3:
+//line reader_test.go:206:1
 						_hotpath_case1 = 1
+//line reader_test.go:206:1
 					case _, _hotpath_ok6 = <-_hotpath_c4:
+//line reader_test.go:206:1
 						_hotpath_case1 = 2
 					}
 				}
+//line reader_test.go:206:1
 				switch _hotpath_case1 {
 //line reader_test.go:206:1
 				case 1:
-//line <generated>:1
+//line reader_test.go:206:1
 					hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line reader_test.go:206:1
 				default:
-//line <generated>:1
+//line reader_test.go:206:1
 					hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line reader_test.go:207:1
 					return ctx.Err()
 				}
 			}
@@ -260,10 +265,9 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 			var _hotpath_case7 int
 //line reader_test.go:210:1
 			select {
-//line <generated>:1
 			case _hotpath_c9 <- _hotpath_x10:
+//line reader_test.go:211:1
 				_hotpath_case7 = 1
-//line reader_test.go:212:1
 			default:
 			}
 //line <generated>:1
@@ -426,6 +430,83 @@ func TestReadingOvertakesArrival(t *testing.T) {
 	}
 }
 
+func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
+	data := pattern(1 << 20)
+	src := newGrowingSource(data)
+	src.grow(10)
+	r := newReader(t, src)
+	type result struct {
+		got []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		buf := make([]byte, 100)
+		n, err := r.Read(buf)
+		hotpath.SendTo(done).Send(result{buf[:n], err})
+	}()
+	{
+//line <generated>:1
+		_hotpath_c13 := done
+		_hotpath_c14 := time.After(guard)
+		_hotpath_v16 := hotpath.Zero(_hotpath_c13)
+		var _hotpath_ok15 bool
+		var _hotpath_ok17 bool
+		var _hotpath_case11 int
+		var _hotpath_start12 int64
+//line reader_test.go:381:1
+		select {
+		case _hotpath_v16, _hotpath_ok15 = <-_hotpath_c13:
+//line reader_test.go:382:1
+			_hotpath_case11 = 1
+//line reader_test.go:382:1
+		case _, _hotpath_ok17 = <-_hotpath_c14:
+//line reader_test.go:382:1
+			_hotpath_case11 = 2
+//line reader_test.go:382:1
+		default:
+		}
+//line reader_test.go:382:1
+		if _hotpath_case11 == 0 {
+//line reader_test.go:382:1
+			_hotpath_start12 = hotpath.Nanotime()
+//line reader_test.go:382:1
+			select {
+//line reader_test.go:382:1
+			case _hotpath_v16, _hotpath_ok15 = <-_hotpath_c13:
+//line reader_test.go:382:1
+				_hotpath_case11 = 1
+//line reader_test.go:382:1
+			case _, _hotpath_ok17 = <-_hotpath_c14:
+//line reader_test.go:382:1
+				_hotpath_case11 = 2
+			}
+		}
+//line reader_test.go:382:1
+		switch _hotpath_case11 {
+//line reader_test.go:382:1
+		case 1:
+//line reader_test.go:382:1
+			hotpath.SelectRecv(_hotpath_c13, _hotpath_ok15, _hotpath_start12)
+//line reader_test.go:382:1
+			res := _hotpath_v16
+			if res.err != nil || !bytes.Equal(res.got, data[:10]) {
+				t.Fatalf("Read = %d bytes, %v; want the 10 bytes that arrived", len(res.got), res.err)
+			}
+		default:
+//line reader_test.go:386:1
+			hotpath.SelectRecv(_hotpath_c14, _hotpath_ok17, _hotpath_start12)
+			t.Fatal("Read still waits with 10 bytes there")
+		}
+	}
+//line reader_test.go:389:1
+	src.grow(len(data))
+	rest, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(rest, data[10:]) {
+		t.Fatalf("ReadAll after the first bytes = %d bytes, %v", len(rest), err)
+	}
+}
+
 func TestContextCancelUnblocksRead(t *testing.T) {
 	src := newGrowingSource(pattern(10_000)) // nothing arrives
 	ctx, cancel := context.WithCancel(t.Context())
@@ -439,53 +520,59 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 	cancel()
 	{
 //line <generated>:1
-		_hotpath_c13 := errc
-		_hotpath_c14 := time.After(guard)
-		_hotpath_v16 := hotpath.Zero(_hotpath_c13)
-		var _hotpath_ok15 bool
-		var _hotpath_ok17 bool
-		var _hotpath_case11 int
-		var _hotpath_start12 int64
-//line reader_test.go:377:1
+		_hotpath_c20 := errc
+		_hotpath_c21 := time.After(guard)
+		_hotpath_v23 := hotpath.Zero(_hotpath_c20)
+		var _hotpath_ok22 bool
+		var _hotpath_ok24 bool
+		var _hotpath_case18 int
+		var _hotpath_start19 int64
+//line reader_test.go:407:1
 		select {
-//line <generated>:1
-		case _hotpath_v16, _hotpath_ok15 = <-_hotpath_c13:
-			_hotpath_case11 = 1
-		case _, _hotpath_ok17 = <-_hotpath_c14:
-			_hotpath_case11 = 2
-//line reader_test.go:378:1
+		case _hotpath_v23, _hotpath_ok22 = <-_hotpath_c20:
+//line reader_test.go:408:1
+			_hotpath_case18 = 1
+//line reader_test.go:408:1
+		case _, _hotpath_ok24 = <-_hotpath_c21:
+//line reader_test.go:408:1
+			_hotpath_case18 = 2
+//line reader_test.go:408:1
 		default:
 		}
-//line <generated>:1
-		if _hotpath_case11 == 0 {
-			_hotpath_start12 = hotpath.Nanotime()
-//line reader_test.go:378:1
+//line reader_test.go:408:1
+		if _hotpath_case18 == 0 {
+//line reader_test.go:408:1
+			_hotpath_start19 = hotpath.Nanotime()
+//line reader_test.go:408:1
 			select {
-//line <generated>:1
-			case _hotpath_v16, _hotpath_ok15 = <-_hotpath_c13:
-				_hotpath_case11 = 1
-			case _, _hotpath_ok17 = <-_hotpath_c14:
-				_hotpath_case11 = 2
+//line reader_test.go:408:1
+			case _hotpath_v23, _hotpath_ok22 = <-_hotpath_c20:
+//line reader_test.go:408:1
+				_hotpath_case18 = 1
+//line reader_test.go:408:1
+			case _, _hotpath_ok24 = <-_hotpath_c21:
+//line reader_test.go:408:1
+				_hotpath_case18 = 2
 			}
 		}
-		switch _hotpath_case11 {
-//line reader_test.go:378:1
+//line reader_test.go:408:1
+		switch _hotpath_case18 {
+//line reader_test.go:408:1
 		case 1:
-//line <generated>:1
-			hotpath.SelectRecv(_hotpath_c13, _hotpath_ok15, _hotpath_start12)
-			err := _hotpath_v16
-//line reader_test.go:379:1
+//line reader_test.go:408:1
+			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok22, _hotpath_start19)
+//line reader_test.go:408:1
+			err := _hotpath_v23
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Read = %v, want context.Canceled", err)
 			}
 		default:
-//line <generated>:1
-			hotpath.SelectRecv(_hotpath_c14, _hotpath_ok17, _hotpath_start12)
-//line reader_test.go:383:1
+//line reader_test.go:412:1
+			hotpath.SelectRecv(_hotpath_c21, _hotpath_ok24, _hotpath_start19)
 			t.Fatal("Read still blocked after cancel")
 		}
 	}
-//line reader_test.go:385:1
+//line reader_test.go:415:1
 	if _, err := r.Read(make([]byte, 10)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("second Read = %v, want context.Canceled", err)
 	}
@@ -520,7 +607,7 @@ func TestClose(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader_test.go", "e1671e57f76d0eea5de4c71ff9374093")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader_test.go", "099457ec6047f3793eef662cc6a65e5e")
 )
 
-// hotpathgen checksum: 02179d91e5bcfb4c1228f5e08a52684d
+// hotpathgen checksum: 7b42910406f1699be92976297aef4be0

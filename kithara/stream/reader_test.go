@@ -363,6 +363,36 @@ func TestReadingOvertakesArrival(t *testing.T) {
 	}
 }
 
+func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
+	data := pattern(1 << 20)
+	src := newGrowingSource(data)
+	src.grow(10)
+	r := newReader(t, src)
+	type result struct {
+		got []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		buf := make([]byte, 100)
+		n, err := r.Read(buf)
+		done <- result{buf[:n], err}
+	}()
+	select {
+	case res := <-done:
+		if res.err != nil || !bytes.Equal(res.got, data[:10]) {
+			t.Fatalf("Read = %d bytes, %v; want the 10 bytes that arrived", len(res.got), res.err)
+		}
+	case <-time.After(guard):
+		t.Fatal("Read still waits with 10 bytes there")
+	}
+	src.grow(len(data))
+	rest, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(rest, data[10:]) {
+		t.Fatalf("ReadAll after the first bytes = %d bytes, %v", len(rest), err)
+	}
+}
+
 func TestContextCancelUnblocksRead(t *testing.T) {
 	src := newGrowingSource(pattern(10_000)) // nothing arrives
 	ctx, cancel := context.WithCancel(t.Context())

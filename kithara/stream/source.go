@@ -2,9 +2,10 @@
 // arriving (a cache file being downloaded, the byte space of an HLS playlist)
 // into a plain [io.ReadSeeker].
 //
-// A [BytePrefetchSource] walks the source in 64 KiB chunks on a
-// [worker.AsyncWorker]; a [SyncReader] receives those chunks, a few ahead of
-// the reader, and serves Read and Seek from them. Seeks carry an epoch so that
+// A [BytePrefetchSource] walks the source in chunks of up to 64 KiB on a
+// [worker.AsyncWorker], handing over whatever has arrived once the first byte
+// it needs has; a [SyncReader] receives those chunks, a few ahead of the
+// reader, and serves Read and Seek from them. Seeks carry an epoch so that
 // chunks fetched for the old position are recognised and dropped.
 package stream
 
@@ -20,13 +21,23 @@ import (
 //
 // Implementations must be safe for concurrent use: the prefetch worker calls
 // WaitRange and ReadAt while other goroutines may call Len.
+//
+// Readers wait for little and read much: a BytePrefetchSource waits for the
+// first byte it needs, then reads a whole chunk's worth with ReadAt and takes
+// the bytes that are there. ReadAt must therefore return every byte that is
+// readable from off on, up to len(p), and not only the range last waited for.
 type Source interface {
 	// WaitRange blocks until bytes [start, end) are readable, or the data ends
 	// inside that range (then it returns nil and ReadAt returns the short
 	// count), or start is at/past a known end (io.EOF), or the source failed
 	// (that error), or ctx is done (ctx.Err()).
 	WaitRange(ctx context.Context, start, end int64) error
-	// ReadAt reads what is already available; it never waits.
+	// ReadAt reads the bytes readable from off on, up to len(p); it never
+	// waits. When it returns fewer than len(p) bytes, it also returns why:
+	// io.EOF at the end of the data, an error of the implementation's own
+	// for bytes that have not arrived yet (storage.ErrUnavailable, say), or
+	// the failure that stopped the data. Bytes a WaitRange reported readable
+	// stay readable.
 	ReadAt(p []byte, off int64) (int, error)
 	// Len reports the total length when it is known.
 	Len() (n int64, known bool)
