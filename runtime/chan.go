@@ -428,8 +428,3 @@ func Zero[E any](ch <-chan E) E {
 	var zero E
 	return zero
 }
-
-// Elem returns v as ch's element type. Generated code converts the value of
-// a hoisted send with it, so that an untyped constant takes the type the
-// send would have given it.
-func Elem[E any](ch chan<- E, v E) E { return v }

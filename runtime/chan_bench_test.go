@@ -69,7 +69,7 @@ func BenchmarkChanSelect(b *testing.B) {
 		ch := Track(&benchSite, make(chan int, 8))
 		for i := range b.N {
 			select {
-			case ch <- Elem(ch, i):
+			case ch <- SendTo(ch).Value(i):
 				SelectSent(ch, 0)
 			default:
 			}

@@ -3,6 +3,7 @@ package hotpath
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -177,7 +178,7 @@ func TestChanBufferedCapacity(t *testing.T) {
 			o.Len, o.Cap = append(o.Len, len(ch)), append(o.Cap, cap(ch))
 		}
 		select {
-		case ch <- Elem(ch, -1):
+		case ch <- SendTo(ch).Value(-1):
 			SelectSent(ch, 0)
 			o.TrySendOK = true
 		default:
@@ -394,7 +395,7 @@ func TestChanNilBlocksInSelect(t *testing.T) {
 		case _, ok := <-ch:
 			SelectRecv(ch, ok, 0)
 			return "receive"
-		case ch <- Elem(ch, 1):
+		case ch <- SendTo(ch).Value(1):
 			SelectSent(ch, 0)
 			return "send"
 		case _, ok := <-timeout:
@@ -406,7 +407,7 @@ func TestChanNilBlocksInSelect(t *testing.T) {
 			case _, ok := <-ch:
 				SelectRecv(ch, ok, start)
 				return "receive"
-			case ch <- Elem(ch, 1):
+			case ch <- SendTo(ch).Value(1):
 				SelectSent(ch, start)
 				return "send"
 			case _, ok := <-timeout:
@@ -486,7 +487,7 @@ func TestChanSelectBlocks(t *testing.T) {
 			Recv(full)
 		}()
 		select {
-		case full <- Elem(full, 2):
+		case full <- SendTo(full).Value(2):
 			SelectSent(full, 0)
 			o.SentAfter = true
 		case _, ok := <-a:
@@ -494,7 +495,7 @@ func TestChanSelectBlocks(t *testing.T) {
 		default:
 			start := Nanotime()
 			select {
-			case full <- Elem(full, 2):
+			case full <- SendTo(full).Value(2):
 				SelectSent(full, start)
 				o.SentAfter = true
 			case _, ok := <-a:
@@ -551,13 +552,13 @@ func TestChanSelectDefault(t *testing.T) {
 		default:
 		}
 		select {
-		case ch <- Elem(ch, 7):
+		case ch <- SendTo(ch).Value(7):
 			SelectSent(ch, 0)
 			o.TrySendEmpty = true
 		default:
 		}
 		select {
-		case ch <- Elem(ch, 8):
+		case ch <- SendTo(ch).Value(8):
 			SelectSent(ch, 0)
 			o.TrySendFull = true
 		default:
@@ -743,8 +744,15 @@ func TestChanDirections(t *testing.T) {
 		t.Errorf("cap %d, want %d", got, want)
 	}
 	var z float64 = Zero((<-chan float64)(nil))
-	if e := Elem(make(chan float64), 1); z != 0 || reflect.TypeOf(e) != reflect.TypeOf(0.0) {
-		t.Errorf("Zero %v, Elem %T", z, e)
+	if e := SendTo(make(chan float64)).Value(1); z != 0 || reflect.TypeOf(e) != reflect.TypeOf(0.0) {
+		t.Errorf("Zero %v, SendTo.Value %T", z, e)
+	}
+	// A value assignable to the element type without being of it: the
+	// case a two-argument Send(ch, v) cannot infer.
+	var anyCh = make(chan any, 1)
+	SendTo(anyCh).Send(errors.New("boom"))
+	if v, ok := Recv2(anyCh); !ok || v.(error).Error() != "boom" {
+		t.Errorf("SendTo(chan any).Send(error) delivered %v, %v", v, ok)
 	}
 }
 
