@@ -304,7 +304,7 @@ func (r *Report) writeChanTable(w io.Writer) {
 	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
 	t := table{title: title, header: []string{
 		"Channel", "Type", "Cap", "Sent", "Received", "Closed", "Max depth", "Send blocked", "Recv blocked", "Msgs/s",
-	}}
+	}, textCols: 2}
 	// The blocked columns show the highest percentile asked for.
 	p := 0.0
 	if len(r.Percentiles) > 0 {

@@ -1197,10 +1197,10 @@ func TestChanReport(t *testing.T) {
 	}
 	wantTable := `[hotpath] channels - Channel summary from pool (Total time: 4.00s)
 +-----------+---------------+-----+------+----------+--------+-----------+--------------+-----------------------+--------+
-| Channel   |          Type | Cap | Sent | Received | Closed | Max depth | Send blocked |          Recv blocked | Msgs/s |
+| Channel   | Type          | Cap | Sent | Received | Closed | Max depth | Send blocked |          Recv blocked | Msgs/s |
 +-----------+---------------+-----+------+----------+--------+-----------+--------------+-----------------------+--------+
 | pool.done | chan struct{} |   0 |    1 |        1 |      1 |         0 |            0 | 2 / 3.00s / p99 2.00s |   0.25 |
-| pool.work |   chan Job[T] |   4 |    2 |        4 |      0 |         3 |            0 |                     0 |   1.00 |
+| pool.work | chan Job[T]   |   4 |    2 |        4 |      0 |         3 |            0 |                     0 |   1.00 |
 +-----------+---------------+-----+------+----------+--------+-----------+--------------+-----------------------+--------+
 `
 	if diff := cmp.Diff(wantTable, out[i:]); diff != "" {

@@ -146,12 +146,15 @@ func FormatBytes(n int64) string {
 	return fmt.Sprintf("%.2f PiB", v/unit)
 }
 
-// table is a boxed text table: the first column left-aligned, the others
+// table is a boxed text table: text columns left-aligned, number columns
 // right-aligned, as numbers read best.
 type table struct {
 	title  string
 	header []string
 	rows   [][]string
+	// textCols is how many leading columns hold text, aligned left; the
+	// rest hold numbers, aligned right. Zero means one.
+	textCols int
 }
 
 func (t *table) write(w io.Writer) {
@@ -176,7 +179,7 @@ func (t *table) write(w io.Writer) {
 		for i, c := range cells {
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
 			b.WriteByte(' ')
-			if i == 0 {
+			if i < max(t.textCols, 1) {
 				b.WriteString(c + pad)
 			} else {
 				b.WriteString(pad + c)
