@@ -219,13 +219,13 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 		label = ls.Label
 	}
 	type commCase struct {
-		clause             *dst.CommClause
-		send               bool
-		ch, val, v, ok     string // temporaries
-		bind               []dst.Expr
-		tok                token.Token
-		index              int
-		hasValue, hasBound bool
+		clause         *dst.CommClause
+		send           bool
+		ch, val, v, ok string // temporaries
+		bind           []dst.Expr
+		tok            token.Token
+		index          int
+		hasValue       bool
 	}
 	var cases []*commCase
 	var deflt *dst.CommClause

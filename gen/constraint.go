@@ -170,7 +170,3 @@ func splice(src []byte, start, end int, text string) []byte {
 func twinConstraint(h headerConstraint) string {
 	return combine(h.userExpr(), buildTag)
 }
-
-func constraintError(path string, err error) error {
-	return fmt.Errorf("%s: %w", path, err)
-}

@@ -120,7 +120,7 @@ func myers(a, b []string) [][2]int {
 			}
 			v[off+k] = x
 			if x >= n && y >= m {
-				return backtrack(trace, a, b, off, d, k)
+				return backtrack(trace, a, b, off, d)
 			}
 		}
 	}
@@ -129,13 +129,13 @@ func myers(a, b []string) [][2]int {
 
 // backtrack walks the saved frontiers back from the end and collects the
 // diagonal moves, which are the matched pairs.
-func backtrack(trace [][]int, a, b []string, off, d, k int) [][2]int {
+func backtrack(trace [][]int, a, b []string, off, d int) [][2]int {
 	var rev [][2]int
 	x, y := len(a), len(b)
 	for ; d > 0; d-- {
 		lo := max(off-d-1, 0)
 		at := func(k int) int { return trace[d][off+k-lo] }
-		k = x - y
+		k := x - y
 		var prevK int
 		if k == -d || (k != d && at(k-1) < at(k+1)) {
 			prevK = k + 1
