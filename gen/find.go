@@ -233,7 +233,9 @@ func (p *planner) findDirectives(st *pkgState, fp *FilePlan) {
 	for _, g := range f.ast.Comments {
 		for _, c := range g.List {
 			isDir, spaced := looksLikeDirective(c.Text)
-			pos := fset.Position(c.Pos())
+			// Where the comment is written, whatever //line directives
+			// of the file's own say: that is where it can be fixed.
+			pos := fset.PositionFor(c.Pos(), false)
 			if spaced {
 				p.errorf(pos, "%q is a plain comment: directives have no space after the slashes (write %s)",
 					c.Text, "//"+strings.TrimPrefix(c.Text, "// "))

@@ -152,22 +152,11 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 			if src := match[j]; src > 0 {
 				want := target(src)
 				if want.file != curFile || want.line != curLine {
-					d := "//line " + want.file + ":" + strconv.Itoa(want.line) + ":1"
-					// gofmt moves directives to the end of a doc comment,
-					// after a "//" line: write that form, so the twin stays
-					// gofmt-clean and the directive sits right above its
-					// declaration.
-					if j > 0 && !strings.HasPrefix(line, "\t") && isCommentLine(twinLines[j-1]) && !isDirectiveLine(twinLines[j-1]) {
-						d = "//\n" + d
-					}
-					directive[j] = d
+					directive[j] = gofmtForm("//line "+want.file+":"+strconv.Itoa(want.line)+":1", twinLines, j)
 					curFile, curLine = want.file, want.line
 				}
 			} else if curFile != generatedFile {
-				directive[j] = "//line " + generatedFile + ":1"
-				if j > 0 && !strings.HasPrefix(line, "\t") && isCommentLine(twinLines[j-1]) && !isDirectiveLine(twinLines[j-1]) {
-					directive[j] = "//\n" + directive[j] // as above, gofmt's form
-				}
+				directive[j] = gofmtForm("//line "+generatedFile+":1", twinLines, j)
 				curFile, curLine = generatedFile, 1
 			}
 		}
@@ -187,6 +176,37 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 		out.WriteString(line + "\n")
 	}
 	return []byte(out.String())
+}
+
+// gofmtForm returns a //line directive to write before line j of a twin
+// in the form gofmt leaves as it is, so that the twin stays gofmt-clean. A
+// directive before a declaration becomes (part of) its doc comment: gofmt
+// moves a directive to the end of a doc comment, after a "//" line, and
+// puts a blank line between a declaration with a doc comment and the code
+// above it.
+func gofmtForm(d string, lines []string, j int) string {
+	if j == 0 || strings.HasPrefix(lines[j], "\t") {
+		return d
+	}
+	prev := lines[j-1]
+	switch {
+	case isCommentLine(prev) && !isDirectiveLine(prev):
+		return "//\n" + d
+	case strings.TrimSpace(prev) != "" && !isCommentLine(prev) && startsDecl(lines[j]):
+		return "\n" + d
+	}
+	return d
+}
+
+// startsDecl reports whether a line of a twin starts a top-level
+// declaration.
+func startsDecl(line string) bool {
+	for _, kw := range []string{"func ", "func(", "type ", "var ", "var(", "const ", "const(", "import "} {
+		if strings.HasPrefix(line, kw) {
+			return true
+		}
+	}
+	return false
 }
 
 // isDirectiveLine reports a comment line that is a directive
