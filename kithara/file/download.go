@@ -6,34 +6,32 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 
 	"github.com/hotpath-go/hotpath/kithara/bufpool"
-	knet "github.com/hotpath-go/hotpath/kithara/net"
 )
 
 // chunkSize is how much of the body is read and written at a time.
 const chunkSize = 64 << 10
 
-// download streams one body into a Source's resource.
+// download streams one body, already answered, into a Source's resource.
 type download struct {
-	src    *Source
-	net    knet.Net
-	header http.Header
-	log    *slog.Logger
+	src  *Source
+	body io.ReadCloser
+	log  *slog.Logger
 }
 
-// run fetches the body, then commits the resource or fails it, and closes
+// run copies the body, then commits the resource or fails it, and closes
 // the Source's done channel.
 func (d *download) run(ctx context.Context) {
 	s := d.src
 	defer close(s.done)
-	n, err := d.fetch(ctx)
+	defer d.body.Close()
+	n, err := d.copy()
 	if err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			err = fmt.Errorf("%w: %w", cause, err)
+		if errors.Is(context.Cause(ctx), ErrStopped) {
+			// The body's own error only echoes the Close.
+			err = s.urlError("download", ErrStopped)
 		}
-		err = fmt.Errorf("file: download %s: %w", s.name, err)
 		s.res.Fail(err)
 		s.err = err
 		d.log.Debug("file: download failed", "url", s.name, "bytes", n, "err", err)
@@ -42,36 +40,22 @@ func (d *download) run(ctx context.Context) {
 	d.log.Debug("file: download committed", "url", s.name, "bytes", n)
 }
 
-// fetch copies the body into the resource and commits it. It returns the
-// number of bytes written.
-func (d *download) fetch(ctx context.Context) (int64, error) {
+// copy writes the body into the resource and commits it. It returns the
+// number of bytes written, and errors ready for readers of the resource.
+func (d *download) copy() (int64, error) {
 	s := d.src
-	st, err := d.net.GetStream(ctx, s.url, d.header)
-	if err != nil {
-		return 0, err
-	}
-	defer st.Body.Close()
-
 	want := s.declared.Load()
-	if st.ContentLength >= 0 {
-		if want >= 0 && want != st.ContentLength {
-			return 0, fmt.Errorf("%w: HEAD said %d bytes, GET says %d", ErrLengthMismatch, want, st.ContentLength)
-		}
-		want = st.ContentLength
-		s.declared.Store(want)
-	}
-
 	buf := bufpool.Bytes.Get(chunkSize)
 	defer bufpool.Bytes.Put(buf)
 	var off int64
 	for {
-		n, rerr := st.Body.Read(buf)
+		n, rerr := d.body.Read(buf)
 		if n > 0 {
 			if want >= 0 && off+int64(n) > want {
-				return off, fmt.Errorf("%w: more than %d bytes", ErrLengthMismatch, want)
+				return off, s.urlError("download", fmt.Errorf("%w: more than %d bytes", ErrLengthMismatch, want))
 			}
 			if _, err := s.res.WriteAt(buf[:n], off); err != nil {
-				return off, err
+				return off, s.urlError("download", err)
 			}
 			off += int64(n)
 		}
@@ -79,11 +63,14 @@ func (d *download) fetch(ctx context.Context) (int64, error) {
 			break
 		}
 		if rerr != nil {
-			return off, fmt.Errorf("read body at %d: %w", off, rerr)
+			return off, netError("download", rerr)
 		}
 	}
 	if want >= 0 && off != want {
-		return off, fmt.Errorf("%w: %d bytes of %d", ErrLengthMismatch, off, want)
+		return off, s.urlError("download", fmt.Errorf("%w: %d bytes of %d", ErrLengthMismatch, off, want))
 	}
-	return off, s.res.Commit(off)
+	if err := s.res.Commit(off); err != nil {
+		return off, s.urlError("download", err)
+	}
+	return off, nil
 }

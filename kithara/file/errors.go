@@ -8,8 +8,8 @@ var (
 	ErrInvalidURL = errors.New("file: invalid URL")
 	// ErrLengthMismatch reports a body whose length differs from the one the
 	// server declared (in HEAD or in the GET response).
-	ErrLengthMismatch = errors.New("file: body length differs from the declared length")
+	ErrLengthMismatch = errors.New("body length differs from the declared length")
 	// ErrStopped is the cause a download is failed with when its Source is
 	// closed before it finished.
-	ErrStopped = errors.New("file: download stopped")
+	ErrStopped = errors.New("stopped before the end")
 )

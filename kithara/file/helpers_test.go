@@ -125,3 +125,21 @@ func readAll(ctx context.Context, src *Source) ([]byte, error) {
 		}
 	}
 }
+
+// heldBody serves data with its length, but holds a GET's body after the
+// response header until gate is closed.
+func heldBody(data []byte, gate <-chan struct{}) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		declare(w, len(data))
+		if r.Method == http.MethodHead {
+			return
+		}
+		w.(http.Flusher).Flush()
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		w.Write(data)
+	}
+}

@@ -45,27 +45,30 @@ type Source struct {
 // Open returns a Source for rawURL backed by store. When the store holds the
 // resource complete, no request is made. Otherwise, unless another Source in
 // this process is already downloading the same URL, Open probes the length
-// with HEAD and starts the download; ctx bounds that probe only, and the
-// download runs until it ends or the Source is closed.
+// with HEAD and starts the download: it returns once the GET has answered,
+// and fails when that answer is an HTTP error (a [*knet.HTTPError]) or ctx
+// is done first. The body then streams into the cache until it ends or the
+// Source is closed; ctx does not bound it.
 func Open(ctx context.Context, rawURL string, store *assets.Store, client knet.Net, opts Options) (*Source, error) {
 	u, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	name := u.Redacted()
 	root, err := assets.RootForURL(u)
 	if err != nil {
-		return nil, fmt.Errorf("file: open %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("file: open %s: %w", name, err)
 	}
 	lease, err := store.Acquire(root)
 	if err != nil {
-		return nil, fmt.Errorf("file: open %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("file: open %s: %w", name, err)
 	}
 	res, err := lease.OpenStreaming(assets.KeyForURL(u))
 	if err != nil {
 		lease.Close()
-		return nil, fmt.Errorf("file: open %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("file: open %s: %w", name, err)
 	}
-	s := &Source{url: rawURL, name: u.Redacted(), lease: lease, res: res, cancel: func() {}, done: make(chan struct{})}
+	s := &Source{url: rawURL, name: name, lease: lease, res: res, cancel: func() {}, done: make(chan struct{})}
 	s.declared.Store(-1)
 
 	log := opts.Logger
@@ -75,27 +78,77 @@ func Open(ctx context.Context, rawURL string, store *assets.Store, client knet.N
 	if res.Status() == storage.StatusCommitted || !res.ClaimWriter() {
 		// A cache hit, or another Source is filling the resource: there is
 		// nothing to download here.
-		log.Debug("file: no download", "url", u.Redacted(), "status", res.Status())
+		log.Debug("file: no download", "url", name, "status", res.Status())
 		close(s.done)
 		return s, nil
 	}
 
 	if n, err := probeLength(ctx, client, rawURL, opts.Header); err != nil {
 		if ctx.Err() != nil {
-			res.Fail(err)
-			lease.Close()
-			return nil, fmt.Errorf("file: open %s: %w", u.Redacted(), err)
+			return nil, s.abandon(netError("open", err))
 		}
-		log.Debug("file: HEAD failed, length unknown until the body ends", "url", u.Redacted(), "err", err)
+		// Servers that refuse HEAD (405, or 403 for URLs signed for GET
+		// only) are common: only the GET's answer decides.
+		log.Debug("file: HEAD failed, length unknown until the body ends", "url", name, "err", err)
 	} else {
 		s.declared.Store(n)
 	}
 
+	// The body outlives ctx, which only bounds waiting for the answer.
 	dctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	st, err := client.GetStream(dctx, rawURL, opts.Header)
+	if !stop() && err == nil {
+		// ctx ended as the answer came: the body is cancelled already.
+		st.Body.Close()
+		cancel(nil)
+		return nil, s.abandon(s.urlError("open", context.Cause(ctx)))
+	}
+	if err != nil {
+		cancel(nil)
+		return nil, s.abandon(netError("open", err))
+	}
+	if err := s.checkLength(st.ContentLength); err != nil {
+		st.Body.Close()
+		cancel(nil)
+		return nil, s.abandon(err)
+	}
 	s.cancel = func() { cancel(ErrStopped) }
-	d := &download{src: s, net: client, header: opts.Header, log: log}
+	d := &download{src: s, body: st.Body, log: log}
 	go d.run(dctx)
 	return s, nil
+}
+
+// abandon fails the resource with err, so that Sources sharing it stop
+// waiting, releases the lease and returns err.
+func (s *Source) abandon(err error) error {
+	s.res.Fail(err)
+	s.lease.Close()
+	return err
+}
+
+// checkLength checks the length a GET declared (-1: none) against the one
+// HEAD did, and makes it the declared length.
+func (s *Source) checkLength(n int64) error {
+	if n < 0 {
+		return nil
+	}
+	if want := s.declared.Load(); want >= 0 && want != n {
+		return s.urlError("open", fmt.Errorf("%w: HEAD said %d bytes, GET says %d", ErrLengthMismatch, want, n))
+	}
+	s.declared.Store(n)
+	return nil
+}
+
+// netError wraps an error of the Net for op. The Net's errors name the URL
+// (see knet.HTTPError), so the wrapper does not repeat it.
+func netError(op string, err error) error {
+	return fmt.Errorf("file: %s: %w", op, err)
+}
+
+// urlError wraps an error that does not name the URL for op.
+func (s *Source) urlError(op string, err error) error {
+	return fmt.Errorf("file: %s %s: %w", op, s.name, err)
 }
 
 // parseURL accepts absolute http and https URLs with a host.

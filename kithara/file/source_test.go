@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -136,16 +137,13 @@ func TestCachedReReadMakesNoRequest(t *testing.T) {
 func TestSourcesOfOneURLShareOneDownload(t *testing.T) {
 	data := payload(64<<10 + 5)
 	gate := make(chan struct{})
-	srv, reqs := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			<-gate
-		}
-		content(data)(w, r)
-	})
+	release := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(release)
+	srv, reqs := serve(t, heldBody(data, gate))
 	store, client := newStore(t, t.TempDir()), newClient(t)
 	a := openSource(t, srv.URL+"/x.mp3", store, client)
 	b := openSource(t, srv.URL+"/x.mp3", store, client)
-	close(gate)
+	release()
 	for _, src := range []*Source{b, a} {
 		if got, err := readAll(context.Background(), src); err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("read %d bytes, %v", len(got), err)
@@ -166,13 +164,6 @@ func TestBadServersFailTheResource(t *testing.T) {
 		handler http.HandlerFunc
 		want    error
 	}{
-		{"HEAD longer than GET", func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodHead {
-				declare(w, 8000)
-				return
-			}
-			content(data)(w, r)
-		}, ErrLengthMismatch},
 		{"truncated body", func(w http.ResponseWriter, r *http.Request) {
 			declare(w, len(data))
 			if r.Method == http.MethodGet {
@@ -198,9 +189,6 @@ func TestBadServersFailTheResource(t *testing.T) {
 			w.(http.Flusher).Flush()
 			w.Write(data)
 		}, ErrLengthMismatch},
-		{"not found", func(w http.ResponseWriter, r *http.Request) {
-			http.NotFound(w, r)
-		}, &knet.HTTPError{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,12 +201,7 @@ func TestBadServersFailTheResource(t *testing.T) {
 				t.Fatalf("read error %v, want a failed resource", err)
 			}
 			waitDone(t, src)
-			var httpErr *knet.HTTPError
-			if want, ok := tt.want.(*knet.HTTPError); ok {
-				if !errors.As(src.Err(), &httpErr) || httpErr.Status != http.StatusNotFound {
-					t.Fatalf("download error %v, want HTTP 404 (%T)", src.Err(), want)
-				}
-			} else if !errors.Is(src.Err(), tt.want) {
+			if !errors.Is(src.Err(), tt.want) {
 				t.Fatalf("download error %v, want %v", src.Err(), tt.want)
 			}
 			if src.Status() != storage.StatusFailed {
@@ -345,15 +328,12 @@ func TestKeysFollowAssets(t *testing.T) {
 	}
 }
 
-func TestOpenContextBoundsOnlyTheProbe(t *testing.T) {
+func TestOpenContextBoundsOnlyTheOpening(t *testing.T) {
 	data := payload(20 << 10)
 	gate := make(chan struct{})
-	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			<-gate
-		}
-		content(data)(w, r)
-	})
+	release := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(release)
+	srv, _ := serve(t, heldBody(data, gate))
 	ctx, cancel := context.WithCancel(context.Background())
 	src, err := Open(ctx, srv.URL+"/a.mp3", newStore(t, t.TempDir()), newClient(t), Options{})
 	if err != nil {
@@ -361,9 +341,90 @@ func TestOpenContextBoundsOnlyTheProbe(t *testing.T) {
 	}
 	defer src.Close()
 	cancel()
-	close(gate)
+	release()
 	waitDone(t, src)
 	if src.Err() != nil || src.Status() != storage.StatusCommitted {
 		t.Fatalf("download after the Open context was cancelled: %v, %v", src.Err(), src.Status())
+	}
+}
+
+// TestHTTPErrorFailsOpen checks that Open itself fails when the GET is
+// answered with an HTTP error, with the *knet.HTTPError in the chain and a
+// message that names the URL once and no cache path.
+func TestHTTPErrorFailsOpen(t *testing.T) {
+	for _, status := range []int{http.StatusNotFound, http.StatusForbidden, http.StatusInternalServerError} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			srv, reqs := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(status)
+			})
+			dir := t.TempDir()
+			store := newStore(t, dir)
+			rawURL := srv.URL + "/missing.mp3"
+			src, err := Open(context.Background(), rawURL, store, newClient(t), Options{})
+			if err == nil {
+				src.Close()
+				t.Fatal("Open succeeded")
+			}
+			var he *knet.HTTPError
+			if !errors.As(err, &he) || he.Status != status {
+				t.Fatalf("Open = %v, want an *knet.HTTPError with status %d", err, status)
+			}
+			if msg := err.Error(); strings.Count(msg, rawURL) != 1 || strings.Contains(msg, dir) {
+				t.Errorf("Open = %q, want the URL once and no cache path", msg)
+			}
+			if reqs.get.Load() != 1 {
+				t.Errorf("%d GET requests, want 1", reqs.get.Load())
+			}
+			for _, e := range store.Entries() {
+				if e.Pins != 0 {
+					t.Errorf("a failed Open kept its lease: %+v", e)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenChecksTheLengthsDeclared(t *testing.T) {
+	data := payload(4000)
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			declare(w, 8000)
+			return
+		}
+		content(data)(w, r)
+	})
+	dir := t.TempDir()
+	rawURL := srv.URL + "/changing.mp3"
+	_, err := Open(context.Background(), rawURL, newStore(t, dir), newClient(t), Options{})
+	if !errors.Is(err, ErrLengthMismatch) {
+		t.Fatalf("Open = %v, want ErrLengthMismatch", err)
+	}
+	if msg := err.Error(); strings.Count(msg, rawURL) != 1 || strings.Contains(msg, dir) {
+		t.Errorf("Open = %q, want the URL once and no cache path", msg)
+	}
+}
+
+// TestDownloadErrorSaysEachThingOnce reads a body the server cuts short
+// through a SyncReader, as a decoder does: the error names the URL once, and
+// not the cache file, which did nothing wrong.
+func TestDownloadErrorSaysEachThingOnce(t *testing.T) {
+	data := payload(4000)
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		declare(w, len(data))
+		if r.Method == http.MethodGet {
+			w.Write(data[:1000]) // the server then drops the connection
+		}
+	})
+	dir := t.TempDir()
+	rawURL := srv.URL + "/cut.mp3"
+	src := openSource(t, rawURL, newStore(t, dir), newClient(t))
+	r := stream.NewSyncReader(context.Background(), src)
+	defer r.Close()
+	got, err := io.ReadAll(r)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !bytes.Equal(got, data[:len(got)]) {
+		t.Fatalf("ReadAll = %d bytes, %v; want the bytes served, then io.ErrUnexpectedEOF", len(got), err)
+	}
+	if msg := err.Error(); strings.Count(msg, rawURL) != 1 || strings.Contains(msg, dir) {
+		t.Errorf("read error %q, want the URL once and no cache path", msg)
 	}
 }

@@ -102,19 +102,18 @@ func TestAtomicReadersNeverSeePartialContent(t *testing.T) {
 					var _hotpath_case1 int
 //line atomic_test.go:91:1
 					select {
-//line <generated>:1
 					case _, _hotpath_ok4 = <-_hotpath_c3:
+//line atomic_test.go:92:1
 						_hotpath_case1 = 1
 //line atomic_test.go:92:1
 					default:
 					}
-//line <generated>:1
+//line atomic_test.go:92:1
 					switch _hotpath_case1 {
 //line atomic_test.go:92:1
 					case 1:
-//line <generated>:1
+//line atomic_test.go:92:1
 						hotpath.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
-//line atomic_test.go:93:1
 						return
 					default:
 					}
@@ -142,4 +141,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "atomic_test.go", "348188664f458320ce546831942eb55a")
 )
 
-// hotpathgen checksum: 95d09e2e76897ea4578dec4f4874fd66
+// hotpathgen checksum: c8fc622097c902aca6f6917e9fe86c7b

@@ -8,8 +8,8 @@ var (
 	// ErrInvalidRange reports a negative offset, an inverted range or an
 	// offset that overflows int64.
 	ErrInvalidRange = errors.New("invalid byte range")
-	// ErrFailed marks the error of a resource that was failed with Fail; the
-	// cause given to Fail is wrapped next to it.
+	// ErrFailed marks the error of a resource that was failed with Fail. That
+	// error also wraps the cause given to Fail, and reads as the cause alone.
 	ErrFailed = errors.New("resource failed")
 	// ErrClosed reports use of a closed resource.
 	ErrClosed = errors.New("resource closed")

@@ -164,8 +164,8 @@ func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	}
 	r.ioMu.RLock()
 	defer r.ioMu.RUnlock()
-	if err := r.writableErr(); err != nil {
-		return 0, fmt.Errorf("write %s at %d: %w", r.path, off, err)
+	if err := r.writableErr(off); err != nil {
+		return 0, err
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -182,14 +182,14 @@ func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func (r *StreamingResource) writableErr() error {
+func (r *StreamingResource) writableErr(off int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.stateErrLocked(); err != nil {
 		return err
 	}
 	if r.status == StatusCommitted {
-		return ErrCommitted
+		return fmt.Errorf("write %s at %d: %w", r.path, off, ErrCommitted)
 	}
 	return nil
 }
@@ -210,7 +210,7 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 	r.mu.Lock()
 	if err := r.stateErrLocked(); err != nil {
 		r.mu.Unlock()
-		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, err)
+		return 0, err
 	}
 	var short error = ErrUnavailable
 	end := r.avail.ContiguousEnd(off)
@@ -329,7 +329,7 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 
 func (r *StreamingResource) commitCheckLocked(finalLen int64) error {
 	if err := r.stateErrLocked(); err != nil {
-		return fmt.Errorf("commit %s: %w", r.path, err)
+		return err
 	}
 	if r.status == StatusCommitted {
 		if r.finalLen != finalLen {
@@ -347,9 +347,10 @@ func (r *StreamingResource) commitCheckLocked(finalLen int64) error {
 }
 
 // Fail marks the resource failed with cause and wakes every waiter, which then
-// returns an error matching both ErrFailed and cause. A committed resource
-// stays committed: its bytes are complete whatever happened afterwards. Only
-// the first failure is kept.
+// returns an error matching both ErrFailed and cause. Its message is the
+// cause's alone: the writer's failure is not the file's, so the path stays
+// out of it. A committed resource stays committed: its bytes are complete
+// whatever happened afterwards. Only the first failure is kept.
 func (r *StreamingResource) Fail(cause error) {
 	if cause == nil {
 		cause = errors.New("no cause given")
@@ -360,7 +361,7 @@ func (r *StreamingResource) Fail(cause error) {
 		return
 	}
 	r.status = StatusFailed
-	r.failure = fmt.Errorf("%s: %w: %w", r.path, ErrFailed, cause)
+	r.failure = &failure{cause: cause}
 	r.notifyLocked()
 }
 
@@ -383,6 +384,9 @@ func (r *StreamingResource) Close() error {
 	return nil
 }
 
+// stateErrLocked returns the error of a closed or failed resource, which every
+// operation returns as it is: ErrClosed names the path, a failure does not
+// (see Fail).
 func (r *StreamingResource) stateErrLocked() error {
 	if r.closed {
 		return fmt.Errorf("%s: %w", r.path, ErrClosed)
@@ -403,3 +407,11 @@ func (r *StreamingResource) notifyLocked() {
 	r.changed = make(chan struct{})
 	r.isWatched = false
 }
+
+// failure is the error of a failed resource: it reads as the cause given to
+// Fail and matches both that cause and ErrFailed.
+type failure struct{ cause error }
+
+func (f *failure) Error() string { return f.cause.Error() }
+
+func (f *failure) Unwrap() []error { return []error{ErrFailed, f.cause} }

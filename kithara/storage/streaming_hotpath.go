@@ -175,8 +175,8 @@ func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	}
 	r.ioMu.RLock()
 	defer r.ioMu.RUnlock()
-	if err := r.writableErr(); err != nil {
-		return 0, fmt.Errorf("write %s at %d: %w", r.path, off, err)
+	if err := r.writableErr(off); err != nil {
+		return 0, err
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -193,14 +193,14 @@ func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func (r *StreamingResource) writableErr() error {
+func (r *StreamingResource) writableErr(off int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.stateErrLocked(); err != nil {
 		return err
 	}
 	if r.status == StatusCommitted {
-		return ErrCommitted
+		return fmt.Errorf("write %s at %d: %w", r.path, off, ErrCommitted)
 	}
 	return nil
 }
@@ -224,7 +224,7 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 	r.mu.Lock()
 	if err := r.stateErrLocked(); err != nil {
 		r.mu.Unlock()
-		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, err)
+		return 0, err
 	}
 	var short error = ErrUnavailable
 	end := r.avail.ContiguousEnd(off)
@@ -307,36 +307,41 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 			var _hotpath_start2 int64
 //line streaming.go:283:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line streaming.go:285:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line streaming.go:285:1
 				_hotpath_case1 = 2
-//line streaming.go:284:1
+//line streaming.go:285:1
 			default:
 			}
-//line <generated>:1
+//line streaming.go:285:1
 			if _hotpath_case1 == 0 {
+//line streaming.go:285:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line streaming.go:285:1
 				select {
-//line <generated>:1
+//line streaming.go:285:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line streaming.go:285:1
 					_hotpath_case1 = 1
+//line streaming.go:285:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line streaming.go:285:1
 					_hotpath_case1 = 2
 				}
 			}
+//line streaming.go:285:1
 			switch _hotpath_case1 {
 //line streaming.go:285:1
 			case 1:
-//line <generated>:1
+//line streaming.go:285:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line streaming.go:285:1
 			default:
-//line <generated>:1
+//line streaming.go:285:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line streaming.go:286:1
 				return ctx.Err()
 			}
 		}
@@ -386,7 +391,7 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 
 func (r *StreamingResource) commitCheckLocked(finalLen int64) error {
 	if err := r.stateErrLocked(); err != nil {
-		return fmt.Errorf("commit %s: %w", r.path, err)
+		return err
 	}
 	if r.status == StatusCommitted {
 		if r.finalLen != finalLen {
@@ -404,9 +409,10 @@ func (r *StreamingResource) commitCheckLocked(finalLen int64) error {
 }
 
 // Fail marks the resource failed with cause and wakes every waiter, which then
-// returns an error matching both ErrFailed and cause. A committed resource
-// stays committed: its bytes are complete whatever happened afterwards. Only
-// the first failure is kept.
+// returns an error matching both ErrFailed and cause. Its message is the
+// cause's alone: the writer's failure is not the file's, so the path stays
+// out of it. A committed resource stays committed: its bytes are complete
+// whatever happened afterwards. Only the first failure is kept.
 func (r *StreamingResource) Fail(cause error) {
 	if cause == nil {
 		cause = errors.New("no cause given")
@@ -417,7 +423,7 @@ func (r *StreamingResource) Fail(cause error) {
 		return
 	}
 	r.status = StatusFailed
-	r.failure = fmt.Errorf("%s: %w: %w", r.path, ErrFailed, cause)
+	r.failure = &failure{cause: cause}
 	r.notifyLocked()
 }
 
@@ -440,6 +446,9 @@ func (r *StreamingResource) Close() error {
 	return nil
 }
 
+// stateErrLocked returns the error of a closed or failed resource, which every
+// operation returns as it is: ErrClosed names the path, a failure does not
+// (see Fail).
 func (r *StreamingResource) stateErrLocked() error {
 	if r.closed {
 		return fmt.Errorf("%s: %w", r.path, ErrClosed)
@@ -461,13 +470,21 @@ func (r *StreamingResource) notifyLocked() {
 	r.isWatched = false
 }
 
+// failure is the error of a failed resource: it reads as the cause given to
+// Fail and matches both that cause and ErrFailed.
+type failure struct{ cause error }
+
+func (f *failure) Error() string { return f.cause.Error() }
+
+func (f *failure) Unwrap() []error { return []error{ErrFailed, f.cause} }
+
 //line <generated>:1
 var (
 	_hotpath_fn_StreamingResource_WriteAt   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 161}
 	_hotpath_fn_StreamingResource_ReadAt    = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 203}
 	_hotpath_fn_StreamingResource_WaitRange = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 257}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "7391a5a0198ecd5f71d4ab323c60a777")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "567d2859e35f1142014d50603ae2c222")
 )
 
-// hotpathgen checksum: 459ccbf18b7c97cd2f136f4613afa04f
+// hotpathgen checksum: 6b5a5fc9228d375219f0b2f6b975b2c1

@@ -76,38 +76,44 @@ func recv(t *testing.T, ch <-chan error) error {
 		var _hotpath_start2 int64
 //line streaming_test.go:60:1
 		select {
-//line <generated>:1
 		case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line streaming_test.go:61:1
 			_hotpath_case1 = 1
+//line streaming_test.go:61:1
 		case _, _hotpath_ok7 = <-_hotpath_c4:
+//line streaming_test.go:61:1
 			_hotpath_case1 = 2
 //line streaming_test.go:61:1
 		default:
 		}
-//line <generated>:1
+//line streaming_test.go:61:1
 		if _hotpath_case1 == 0 {
+//line streaming_test.go:61:1
 			_hotpath_start2 = hotpath.Nanotime()
 //line streaming_test.go:61:1
 			select {
-//line <generated>:1
+//line streaming_test.go:61:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line streaming_test.go:61:1
 				_hotpath_case1 = 1
+//line streaming_test.go:61:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
+//line streaming_test.go:61:1
 				_hotpath_case1 = 2
 			}
 		}
+//line streaming_test.go:61:1
 		switch _hotpath_case1 {
 //line streaming_test.go:61:1
 		case 1:
-//line <generated>:1
+//line streaming_test.go:61:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+//line streaming_test.go:61:1
 			err := _hotpath_v6
-//line streaming_test.go:62:1
 			return err
 		default:
-//line <generated>:1
+//line streaming_test.go:63:1
 			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
-//line streaming_test.go:64:1
 			t.Fatal("waiter was not released")
 			return nil
 		}
@@ -195,28 +201,30 @@ func TestWaitRangeBlocksUntilCommitPastWrittenEnd(t *testing.T) {
 		var _hotpath_case8 int
 //line streaming_test.go:138:1
 		select {
-//line <generated>:1
 		case _hotpath_v13, _hotpath_ok12 = <-_hotpath_c10:
+//line streaming_test.go:139:1
 			_hotpath_case8 = 1
+//line streaming_test.go:139:1
 		case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c11:
+//line streaming_test.go:139:1
 			_hotpath_case8 = 2
 //line streaming_test.go:139:1
 		default:
 		}
-//line <generated>:1
+//line streaming_test.go:139:1
 		switch _hotpath_case8 {
 //line streaming_test.go:139:1
 		case 1:
-//line <generated>:1
+//line streaming_test.go:139:1
 			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, 0)
+//line streaming_test.go:139:1
 			err := _hotpath_v13
-//line streaming_test.go:140:1
 			t.Fatalf("waiter past the written end returned %v before Commit", err)
 		case 2:
-//line <generated>:1
+//line streaming_test.go:141:1
 			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok14, 0)
+//line streaming_test.go:141:1
 			err := _hotpath_v15
-//line streaming_test.go:142:1
 			t.Fatalf("straddling waiter returned %v before Commit", err)
 		default:
 		}
@@ -306,20 +314,20 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 				var _hotpath_case16 int
 //line streaming_test.go:221:1
 				select {
-//line <generated>:1
 				case _hotpath_v20, _hotpath_ok19 = <-_hotpath_c18:
+//line streaming_test.go:222:1
 					_hotpath_case16 = 1
 //line streaming_test.go:222:1
 				default:
 				}
-//line <generated>:1
+//line streaming_test.go:222:1
 				switch _hotpath_case16 {
 //line streaming_test.go:222:1
 				case 1:
-//line <generated>:1
+//line streaming_test.go:222:1
 					hotpath.SelectRecv(_hotpath_c18, _hotpath_ok19, 0)
+//line streaming_test.go:222:1
 					err := _hotpath_v20
-//line streaming_test.go:223:1
 					t.Fatalf("waiter [%d, %d) returned %v at step %d, complete only at %d", w.start, w.end, err, k, w.readyAt)
 				default:
 				}
@@ -377,9 +385,10 @@ func TestConcurrentWritersAndWaiters(t *testing.T) {
 	}
 	wg.Wait()
 	hotpath.Close(errs)
-//line <generated>:1
 	for _hotpath_rc21 := errs; ; {
+//line streaming_test.go:278:1
 		err, _hotpath_ok22 := hotpath.Recv2(_hotpath_rc21)
+//line streaming_test.go:278:1
 		if !_hotpath_ok22 {
 //line streaming_test.go:278:1
 			break
@@ -425,6 +434,28 @@ func TestFailWakesWaitersWithTheError(t *testing.T) {
 	r.Fail(errors.New("second"))
 	if err := r.Err(); !errors.Is(err, cause) {
 		t.Fatalf("Err() = %v; the first failure must be kept", err)
+	}
+}
+
+// TestFailureReadsAsItsCause checks that every operation on a failed
+// resource reports the writer's failure in its own words: the resource's
+// path, a temporary file's, is no part of it.
+func TestFailureReadsAsItsCause(t *testing.T) {
+	r := openTemp(t, StreamingOptions{})
+	cause := errors.New("download http://example.com/a.mp3: HTTP 404 Not Found")
+	r.Fail(cause)
+	_, readErr := r.ReadAt(make([]byte, 1), 0)
+	_, writeErr := r.WriteAt([]byte("x"), 0)
+	for name, err := range map[string]error{
+		"WaitRange": r.WaitRange(context.Background(), 0, 1),
+		"ReadAt":    readErr,
+		"WriteAt":   writeErr,
+		"Commit":    r.Commit(0),
+		"Err":       r.Err(),
+	} {
+		if err == nil || err.Error() != cause.Error() || !errors.Is(err, ErrFailed) || !errors.Is(err, cause) {
+			t.Errorf("%s = %v; want the cause's message, matching ErrFailed and the cause", name, err)
+		}
 	}
 }
 
@@ -618,7 +649,7 @@ func TestClaimWriterOnce(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "0239984f0b97b9faff65669d01e8f3d1")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "c50c588a1ca811a361d1e19766d43551")
 )
 
-// hotpathgen checksum: 50252f087ddffe6ebc1d1dabba73ba3c
+// hotpathgen checksum: 5265a50568e52f85221dff72aa785ebf

@@ -319,6 +319,28 @@ func TestFailWakesWaitersWithTheError(t *testing.T) {
 	}
 }
 
+// TestFailureReadsAsItsCause checks that every operation on a failed
+// resource reports the writer's failure in its own words: the resource's
+// path, a temporary file's, is no part of it.
+func TestFailureReadsAsItsCause(t *testing.T) {
+	r := openTemp(t, StreamingOptions{})
+	cause := errors.New("download http://example.com/a.mp3: HTTP 404 Not Found")
+	r.Fail(cause)
+	_, readErr := r.ReadAt(make([]byte, 1), 0)
+	_, writeErr := r.WriteAt([]byte("x"), 0)
+	for name, err := range map[string]error{
+		"WaitRange": r.WaitRange(context.Background(), 0, 1),
+		"ReadAt":    readErr,
+		"WriteAt":   writeErr,
+		"Commit":    r.Commit(0),
+		"Err":       r.Err(),
+	} {
+		if err == nil || err.Error() != cause.Error() || !errors.Is(err, ErrFailed) || !errors.Is(err, cause) {
+			t.Errorf("%s = %v; want the cause's message, matching ErrFailed and the cause", name, err)
+		}
+	}
+}
+
 func TestFailAfterCommitKeepsItCommitted(t *testing.T) {
 	r := openTemp(t, StreamingOptions{})
 	mustWrite(t, r, 0, []byte("abc"))
