@@ -1,9 +1,11 @@
 package hotpath
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -84,23 +86,71 @@ type funcState struct {
 // shard is one goroutine-group's share of a Func's numbers. Recording
 // goroutines pick a shard by the P they run on, so on a machine with n
 // cores up to n goroutines record at once without contending.
+//
+// A shard is 128 bytes and its data fit in the first 64: the shards array
+// (a power of two times 128 bytes, which the allocator aligns to its size)
+// then gives each shard a cache line of its own, and the pair of lines
+// that adjacent-line prefetchers fetch together. TestShardLayout checks.
 type shard struct {
+	shardData
+	_ [128 - unsafe.Sizeof(shardData{})]byte
+}
+
+type shardData struct {
 	mu    sync.Mutex
 	calls uint64 // calls counted at End (every call when not sampling)
 	timed uint64 // calls whose duration was recorded
 	total int64
 	min   int64
 	max   int64
-	hist  *hdr.Histogram
-	ticks atomic.Uint64 // calls counted at Begin and left untimed by sampling
-	_     [64]byte      // keep neighbouring shards off this cache line
+	// counts are the bucket counts of an HDR histogram (see histIndex),
+	// allocated by the first record. The shard increments a bucket
+	// itself: hdr's RecordValue validates and counts what a shard does
+	// not need, which cost a third of the recording time. snapshot turns
+	// the counts into an hdr.Histogram.
+	counts *[histCountsLen]int64
+	ticks  atomic.Uint64 // calls counted at Begin and left untimed by sampling
+}
+
+// The bucket layout of hdr.New(histLowest, histHighest, histDigits), as
+// hdrhistogram-go computes it: three significant digits need 2048
+// sub-buckets (2*10^3 rounded up to a power of two); bucket 0 uses all of
+// them, with unit width, and each later bucket the upper half, at twice
+// the width of the one before; 32 buckets reach histHighest (2048<<31 >
+// 1 h in ns). TestHistLayout checks all of this against the library.
+const (
+	histHalfMagnitude = 10                                     // log2(sub-buckets) - 1
+	histSubMask       = 1<<(histHalfMagnitude+1) - 1           // values below this are bucket 0
+	histBuckets       = 32                                     //
+	histCountsLen     = (histBuckets + 1) << histHalfMagnitude // 33792
+)
+
+// histIndex returns the index of v's bucket in the counts of an HDR
+// histogram of the layout above; v must be in [histLowest, histHighest].
+// It is hdrhistogram-go's countsIndexFor with the layout's constants.
+func histIndex(v int64) int {
+	bucket := 64 - bits.LeadingZeros64(uint64(v)|histSubMask) - (histHalfMagnitude + 1)
+	sub := int(v >> uint(bucket))
+	return bucket<<histHalfMagnitude + sub
+}
+
+// newHistogramOf returns an hdr.Histogram holding counts, which has the
+// layout above.
+func newHistogramOf(counts []int64) *hdr.Histogram {
+	return hdr.Import(&hdr.Snapshot{
+		LowestTrackableValue:  histLowest,
+		HighestTrackableValue: histHighest,
+		SignificantFigures:    histDigits,
+		Counts:                counts,
+	})
 }
 
 // maxShards bounds the memory of a Func on very large machines; beyond it
 // goroutines share shards, which is correct, only slower.
 const maxShards = 64
 
-// numShardsFor returns the power of two at or above GOMAXPROCS.
+// numShardsFor returns the power of two at or above procs, at most
+// maxShards.
 func numShardsFor(procs int) int {
 	n := 1
 	for n < procs && n < maxShards {
@@ -118,7 +168,13 @@ func (f *Func) load() *funcState {
 }
 
 func (f *Func) register() *funcState {
-	n := numShardsFor(runtime.GOMAXPROCS(0))
+	// Enough shards for every CPU, not only for GOMAXPROCS now: the Func
+	// keeps its shards, but GOMAXPROCS may grow after the first call (a
+	// program that sets it in main, go test -cpu 1,2, the runtime
+	// following a container's CPU limit), and with too few shards
+	// goroutines on different Ps would share one and contend for its lock.
+	// Shards that no P uses cost 128 bytes each: counts come with use.
+	n := numShardsFor(max(runtime.GOMAXPROCS(0), runtime.NumCPU()))
 	st := &funcState{f: f, mask: n - 1, shards: make([]shard, n)}
 	if !f.state.CompareAndSwap(nil, st) {
 		return f.state.Load()
@@ -178,7 +234,11 @@ func (s *Span) Close() {
 }
 
 func (st *funcState) record(d int64, counted bool) {
-	sh := st.shard()
+	// st.shard(), with procID's two calls written out: procID itself is
+	// too large to inline, and this is the hot path.
+	id := procPin()
+	procUnpin()
+	sh := &st.shards[id&st.mask]
 	sh.mu.Lock()
 	if !counted {
 		sh.calls++
@@ -191,11 +251,10 @@ func (st *funcState) record(d int64, counted bool) {
 	}
 	sh.timed++
 	sh.total += d
-	if sh.hist == nil {
-		sh.hist = newHistogram()
+	if sh.counts == nil {
+		sh.counts = new([histCountsLen]int64)
 	}
-	// The value is clamped into range, so RecordValue cannot fail.
-	_ = sh.hist.RecordValue(clampHist(d))
+	sh.counts[histIndex(clampHist(d))]++
 	sh.mu.Unlock()
 }
 
@@ -211,6 +270,7 @@ type funcSnapshot struct {
 
 func (st *funcState) snapshot() funcSnapshot {
 	var s funcSnapshot
+	var counts []int64 // the shards' histograms, merged
 	for i := range st.shards {
 		sh := &st.shards[i]
 		sh.mu.Lock()
@@ -224,13 +284,18 @@ func (st *funcState) snapshot() funcSnapshot {
 			}
 			s.timed += sh.timed
 			s.total += sh.total
-			if s.hist == nil {
-				s.hist = newHistogram()
+			if counts == nil {
+				counts = make([]int64, histCountsLen)
 			}
-			s.hist.Merge(sh.hist)
+			for i, c := range sh.counts {
+				counts[i] += c
+			}
 		}
 		sh.mu.Unlock()
 		s.calls += sh.ticks.Load()
+	}
+	if counts != nil {
+		s.hist = newHistogramOf(counts)
 	}
 	return s
 }
