@@ -221,37 +221,48 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			var _hotpath_start2 int64
 //line driver.go:199:1
 			select {
-//line <generated>:1
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
+//line driver.go:200:1
 				_hotpath_case1 = 1
+//line driver.go:200:1
 			case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
+//line driver.go:200:1
 				_hotpath_case1 = 2
+//line driver.go:200:1
 			case _, _hotpath_ok10 = <-_hotpath_c5:
+//line driver.go:200:1
 				_hotpath_case1 = 3
 //line driver.go:200:1
 			default:
 			}
-//line <generated>:1
+//line driver.go:200:1
 			if _hotpath_case1 == 0 {
+//line driver.go:200:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line driver.go:200:1
 				select {
-//line <generated>:1
+//line driver.go:200:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
+//line driver.go:200:1
 					_hotpath_case1 = 1
+//line driver.go:200:1
 				case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
+//line driver.go:200:1
 					_hotpath_case1 = 2
+//line driver.go:200:1
 				case _, _hotpath_ok10 = <-_hotpath_c5:
+//line driver.go:200:1
 					_hotpath_case1 = 3
 				}
 			}
+//line driver.go:200:1
 			switch _hotpath_case1 {
 //line driver.go:200:1
 			case 1:
-//line <generated>:1
+//line driver.go:200:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
+//line driver.go:200:1
 				r := _hotpath_v7
-//line driver.go:201:1
 				switch {
 				case seek != nil:
 					d.apply(*seek)
@@ -264,10 +275,10 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				return r.got, true
 			case 2:
-//line <generated>:1
+//line driver.go:212:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
+//line driver.go:212:1
 				c := _hotpath_v9
-//line driver.go:213:1
 				if c.kind == cmdSeek {
 					seek = &c
 					cancel(errSeek)
@@ -275,9 +286,8 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				d.apply(c)
 			default:
-//line <generated>:1
+//line driver.go:219:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
-//line driver.go:220:1
 				cancel(ctx.Err())
 				hotpath.Recv(done)
 				return fetched{}, false
@@ -317,20 +327,20 @@ func (d *HlsDriver) drainCommands() {
 			var _hotpath_case11 int
 //line driver.go:248:1
 			select {
-//line <generated>:1
 			case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c13:
+//line driver.go:249:1
 				_hotpath_case11 = 1
 //line driver.go:249:1
 			default:
 			}
-//line <generated>:1
+//line driver.go:249:1
 			switch _hotpath_case11 {
 //line driver.go:249:1
 			case 1:
-//line <generated>:1
+//line driver.go:249:1
 				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
+//line driver.go:249:1
 				c := _hotpath_v15
-//line driver.go:250:1
 				d.apply(c)
 			default:
 				return
@@ -357,46 +367,55 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 		var _hotpath_start17 int64
 //line driver.go:260:1
 		select {
-//line <generated>:1
 		case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
+//line driver.go:261:1
 			_hotpath_case16 = 1
+//line driver.go:261:1
 		case _, _hotpath_ok23 = <-_hotpath_c19:
+//line driver.go:261:1
 			_hotpath_case16 = 2
+//line driver.go:261:1
 		case _, _hotpath_ok24 = <-_hotpath_c20:
+//line driver.go:261:1
 			_hotpath_case16 = 3
 //line driver.go:261:1
 		default:
 		}
-//line <generated>:1
+//line driver.go:261:1
 		if _hotpath_case16 == 0 {
+//line driver.go:261:1
 			_hotpath_start17 = hotpath.Nanotime()
 //line driver.go:261:1
 			select {
-//line <generated>:1
+//line driver.go:261:1
 			case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
+//line driver.go:261:1
 				_hotpath_case16 = 1
+//line driver.go:261:1
 			case _, _hotpath_ok23 = <-_hotpath_c19:
+//line driver.go:261:1
 				_hotpath_case16 = 2
+//line driver.go:261:1
 			case _, _hotpath_ok24 = <-_hotpath_c20:
+//line driver.go:261:1
 				_hotpath_case16 = 3
 			}
 		}
+//line driver.go:261:1
 		switch _hotpath_case16 {
 //line driver.go:261:1
 		case 1:
-//line <generated>:1
+//line driver.go:261:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
+//line driver.go:261:1
 			c := _hotpath_v22
-//line driver.go:262:1
 			d.apply(c)
 		case 2:
-//line <generated>:1
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
 //line driver.go:264:1
 		default:
-//line <generated>:1
+//line driver.go:264:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
-//line driver.go:265:1
 			return ctx.Err()
 		}
 	}
@@ -457,4 +476,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "686ef5513c418bc0d0c76a86fe9ffc9e")
 )
 
-// hotpathgen checksum: 7f4ed3dc721b39b9460654b7ec4b4508
+// hotpathgen checksum: 84be2dd1bff8c461da148492afd83efb

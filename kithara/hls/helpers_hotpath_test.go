@@ -104,36 +104,41 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 			var _hotpath_start2 int64
 //line helpers_test.go:90:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line helpers_test.go:92:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line helpers_test.go:92:1
 				_hotpath_case1 = 2
-//line helpers_test.go:91:1
+//line helpers_test.go:92:1
 			default:
 			}
-//line <generated>:1
+//line helpers_test.go:92:1
 			if _hotpath_case1 == 0 {
+//line helpers_test.go:92:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line helpers_test.go:92:1
 				select {
-//line <generated>:1
+//line helpers_test.go:92:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line helpers_test.go:92:1
 					_hotpath_case1 = 1
+//line helpers_test.go:92:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line helpers_test.go:92:1
 					_hotpath_case1 = 2
 				}
 			}
+//line helpers_test.go:92:1
 			switch _hotpath_case1 {
 //line helpers_test.go:92:1
 			case 1:
-//line <generated>:1
+//line helpers_test.go:92:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line helpers_test.go:92:1
 			default:
-//line <generated>:1
+//line helpers_test.go:92:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line helpers_test.go:93:1
 				return
 			}
 		}
@@ -242,36 +247,41 @@ func (e *events) waitFor(t *testing.T, what string, match func(Event) bool) Even
 			var _hotpath_start8 int64
 //line helpers_test.go:189:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok11 = <-_hotpath_c9:
 				_hotpath_case7 = 1
+//line helpers_test.go:191:1
 			case _, _hotpath_ok12 = <-_hotpath_c10:
+//line helpers_test.go:191:1
 				_hotpath_case7 = 2
-//line helpers_test.go:190:1
+//line helpers_test.go:191:1
 			default:
 			}
-//line <generated>:1
+//line helpers_test.go:191:1
 			if _hotpath_case7 == 0 {
+//line helpers_test.go:191:1
 				_hotpath_start8 = hotpath.Nanotime()
 //line helpers_test.go:191:1
 				select {
-//line <generated>:1
+//line helpers_test.go:191:1
 				case _, _hotpath_ok11 = <-_hotpath_c9:
+//line helpers_test.go:191:1
 					_hotpath_case7 = 1
+//line helpers_test.go:191:1
 				case _, _hotpath_ok12 = <-_hotpath_c10:
+//line helpers_test.go:191:1
 					_hotpath_case7 = 2
 				}
 			}
+//line helpers_test.go:191:1
 			switch _hotpath_case7 {
 //line helpers_test.go:191:1
 			case 1:
-//line <generated>:1
+//line helpers_test.go:191:1
 				hotpath.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
 //line helpers_test.go:191:1
 			default:
-//line <generated>:1
+//line helpers_test.go:191:1
 				hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
-//line helpers_test.go:192:1
 				t.Fatalf("timed out waiting for %s; events:\n%s", what, describe(e.snapshot()))
 			}
 		}
@@ -421,4 +431,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "helpers_test.go", "a23ecc91e6db7050a8bb753640560a2d")
 )
 
-// hotpathgen checksum: 616de95eb42e780d6fc58e8d67fd633e
+// hotpathgen checksum: 0480e655c7397348a6fdfcaffb3d4d24

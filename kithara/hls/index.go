@@ -182,21 +182,77 @@ func (x *segmentIndex) segmentOffset(k int) (int64, bool) {
 	defer x.mu.Unlock()
 	r := x.current()
 	for i := range r.entries {
-		e := &r.entries[i]
-		if e.segment != k {
-			continue
+		if r.entries[i].segment == k {
+			return r.startOf(i), true
 		}
-		// Start with the init section right before the segment, if any,
-		// so that a demuxer gets it again.
-		if i > 0 && r.entries[i-1].segment < 0 {
-			return r.entries[i-1].start, true
-		}
-		return e.start, true
 	}
 	if k == r.next && !r.finished && r.err == nil {
 		return r.end, true
 	}
 	return 0, false
+}
+
+// timeOffset returns the offset of the segment of the current run that plays
+// at t by its own start and duration (at the init section before it, if
+// any); ok is false when the run holds no such segment. A t past the end of a
+// finished run is in its last segment.
+func (x *segmentIndex) timeOffset(t time.Duration) (int64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r := x.current()
+	last := -1
+	for i := range r.entries {
+		e := &r.entries[i]
+		if e.segment < 0 {
+			continue
+		}
+		last = i
+		if e.t0 <= t && t < e.t0+e.dur {
+			return r.startOf(i), true
+		}
+	}
+	if r.finished && last >= 0 && t >= r.entries[last].t0 {
+		return r.startOf(last), true
+	}
+	return 0, false
+}
+
+// startOf returns where a reader of entry i starts: at the init section
+// right before it, if any, so that a demuxer gets it again.
+func (r *run) startOf(i int) int64 {
+	if i > 0 && r.entries[i-1].segment < 0 {
+		return r.entries[i-1].start
+	}
+	return r.entries[i].start
+}
+
+// segmentStart returns the presentation time at which the bytes at off
+// start: the start of the segment there, or of the segment after the init
+// section there. It waits, as a reader would, until that segment is
+// published.
+func (x *segmentIndex) segmentStart(ctx context.Context, off int64) (time.Duration, error) {
+	for pos := off; ; {
+		if err := x.WaitRange(ctx, pos, pos+1); err != nil {
+			return 0, err
+		}
+		x.mu.Lock()
+		var e entry
+		i := -1
+		if r := x.runAt(pos); r != nil {
+			if i = r.entryAt(pos); i >= 0 {
+				e = r.entries[i]
+			}
+		}
+		x.mu.Unlock()
+		switch {
+		case i < 0:
+			// WaitRange saw bytes at pos, so an entry holds them.
+			return 0, fmt.Errorf("hls: no segment at offset %d", pos)
+		case e.segment >= 0:
+			return e.t0, nil
+		}
+		pos = e.end
+	}
 }
 
 // runAt returns the run whose stretch holds off. Callers hold mu.

@@ -190,21 +190,77 @@ func (x *segmentIndex) segmentOffset(k int) (int64, bool) {
 	defer x.mu.Unlock()
 	r := x.current()
 	for i := range r.entries {
-		e := &r.entries[i]
-		if e.segment != k {
-			continue
+		if r.entries[i].segment == k {
+			return r.startOf(i), true
 		}
-		// Start with the init section right before the segment, if any,
-		// so that a demuxer gets it again.
-		if i > 0 && r.entries[i-1].segment < 0 {
-			return r.entries[i-1].start, true
-		}
-		return e.start, true
 	}
 	if k == r.next && !r.finished && r.err == nil {
 		return r.end, true
 	}
 	return 0, false
+}
+
+// timeOffset returns the offset of the segment of the current run that plays
+// at t by its own start and duration (at the init section before it, if
+// any); ok is false when the run holds no such segment. A t past the end of a
+// finished run is in its last segment.
+func (x *segmentIndex) timeOffset(t time.Duration) (int64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r := x.current()
+	last := -1
+	for i := range r.entries {
+		e := &r.entries[i]
+		if e.segment < 0 {
+			continue
+		}
+		last = i
+		if e.t0 <= t && t < e.t0+e.dur {
+			return r.startOf(i), true
+		}
+	}
+	if r.finished && last >= 0 && t >= r.entries[last].t0 {
+		return r.startOf(last), true
+	}
+	return 0, false
+}
+
+// startOf returns where a reader of entry i starts: at the init section
+// right before it, if any, so that a demuxer gets it again.
+func (r *run) startOf(i int) int64 {
+	if i > 0 && r.entries[i-1].segment < 0 {
+		return r.entries[i-1].start
+	}
+	return r.entries[i].start
+}
+
+// segmentStart returns the presentation time at which the bytes at off
+// start: the start of the segment there, or of the segment after the init
+// section there. It waits, as a reader would, until that segment is
+// published.
+func (x *segmentIndex) segmentStart(ctx context.Context, off int64) (time.Duration, error) {
+	for pos := off; ; {
+		if err := x.WaitRange(ctx, pos, pos+1); err != nil {
+			return 0, err
+		}
+		x.mu.Lock()
+		var e entry
+		i := -1
+		if r := x.runAt(pos); r != nil {
+			if i = r.entryAt(pos); i >= 0 {
+				e = r.entries[i]
+			}
+		}
+		x.mu.Unlock()
+		switch {
+		case i < 0:
+			// WaitRange saw bytes at pos, so an entry holds them.
+			return 0, fmt.Errorf("hls: no segment at offset %d", pos)
+		case e.segment >= 0:
+			return e.t0, nil
+		}
+		pos = e.end
+	}
 }
 
 // runAt returns the run whose stretch holds off. Callers hold mu.
@@ -262,43 +318,48 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 			var _hotpath_ok6 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line index.go:249:1
+//line index.go:305:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line index.go:307:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line index.go:307:1
 				_hotpath_case1 = 2
-//line index.go:250:1
+//line index.go:307:1
 			default:
 			}
-//line <generated>:1
+//line index.go:307:1
 			if _hotpath_case1 == 0 {
+//line index.go:307:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line index.go:251:1
+//line index.go:307:1
 				select {
-//line <generated>:1
+//line index.go:307:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line index.go:307:1
 					_hotpath_case1 = 1
+//line index.go:307:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line index.go:307:1
 					_hotpath_case1 = 2
 				}
 			}
+//line index.go:307:1
 			switch _hotpath_case1 {
-//line index.go:251:1
+//line index.go:307:1
 			case 1:
-//line <generated>:1
+//line index.go:307:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line index.go:251:1
+//line index.go:307:1
 			default:
-//line <generated>:1
+//line index.go:307:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line index.go:252:1
 				x.mu.Lock()
 				return ctx.Err()
 			}
 		}
-//line index.go:255:1
+//line index.go:311:1
 		x.mu.Lock()
 	}
 }
@@ -310,12 +371,11 @@ func (x *segmentIndex) wakeDriver() {
 		_hotpath_c9 := x.progress
 		_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
 		var _hotpath_case7 int
-//line index.go:261:1
+//line index.go:317:1
 		select {
-//line <generated>:1
 		case _hotpath_c9 <- _hotpath_x10:
+//line index.go:318:1
 			_hotpath_case7 = 1
-//line index.go:263:1
 		default:
 		}
 //line <generated>:1
@@ -330,7 +390,7 @@ func (x *segmentIndex) wakeDriver() {
 // readerStarving reports whether a reader is blocked on bytes the current
 // run does not hold yet.
 //
-//line index.go:269:1
+//line index.go:325:1
 func (x *segmentIndex) readerStarving() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -476,7 +536,7 @@ func (x *segmentIndex) bufferAhead() time.Duration {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "6a188126741861e0442656d51894b434")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "10a67047cdc498694ab8d264562e85b3")
 )
 
-// hotpathgen checksum: 8db443c6c5435f37d0415bac92230438
+// hotpathgen checksum: ceec57e609530dbc11a633ee26d9fc1d

@@ -70,41 +70,46 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 			var _hotpath_start2 int64
 //line keys.go:55:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line keys.go:56:1
 				_hotpath_case1 = 1
+//line keys.go:56:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line keys.go:56:1
 				_hotpath_case1 = 2
 //line keys.go:56:1
 			default:
 			}
-//line <generated>:1
+//line keys.go:56:1
 			if _hotpath_case1 == 0 {
+//line keys.go:56:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line keys.go:56:1
 				select {
-//line <generated>:1
+//line keys.go:56:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line keys.go:56:1
 					_hotpath_case1 = 1
+//line keys.go:56:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line keys.go:56:1
 					_hotpath_case1 = 2
 				}
 			}
+//line keys.go:56:1
 			switch _hotpath_case1 {
 //line keys.go:56:1
 			case 1:
-//line <generated>:1
+//line keys.go:56:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line keys.go:57:1
 				if e.err == nil {
 					return e.key, nil
 				}
 				// The fetch that failed has forgotten its entry; try again.
 				return m.key(ctx, k)
 			default:
-//line <generated>:1
+//line keys.go:62:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line keys.go:63:1
 				return nil, ctx.Err()
 			}
 		}
@@ -166,4 +171,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
 )
 
-// hotpathgen checksum: 83e923b0dc586f056c63d39a7f1ed55a
+// hotpathgen checksum: 3d2d5869fab4185f7f0ed049bba58acb

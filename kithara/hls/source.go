@@ -214,9 +214,15 @@ func (s *HlsSource) SeekSegment(ctx context.Context, k int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	k = min(max(k, 0), len(pl.Segments)-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.seekSegmentLocked(ctx, pl, k)
+}
+
+// seekSegmentLocked does SeekSegment's work under s.mu; pl is any variant's
+// playlist (they have the same number of segments).
+func (s *HlsSource) seekSegmentLocked(ctx context.Context, pl *MediaPlaylist, k int) (int64, error) {
+	k = min(max(k, 0), len(pl.Segments)-1)
 	if off, ok := s.index.segmentOffset(k); ok {
 		return off, nil
 	}
@@ -228,19 +234,40 @@ func (s *HlsSource) SeekSegment(ctx context.Context, k int) (int64, error) {
 }
 
 // SeekTime returns the offset of the segment that plays at t, and the
-// presentation time at which that segment starts, restarting the driver as
-// SeekSegment does. Segment times come from the variant being fetched.
+// presentation time at which the bytes at that offset start, restarting the
+// driver as SeekSegment does when that segment is not laid out.
+//
+// Variants need not cut their segments at the same times (an MP3 frame
+// lasts 1152 samples, so a 44.1 kHz and a 48 kHz variant end their segments
+// a few milliseconds apart), and the byte space holds segments of whichever
+// variant ABR chose for each. So a laid-out segment is found by its own
+// start and duration, and the time returned is always that of the segment
+// actually at the offset: SeekTime waits, when it has to, until the driver
+// has published it. A segment fetched for the seek may come from another
+// variant than the one whose playlist chose it, when ABR switches at that
+// boundary; t then lies a few milliseconds outside it, and the start
+// returned is still the one of the bytes at the offset, which is what a
+// caller decoding from there and skipping t-start needs.
 func (s *HlsSource) SeekTime(ctx context.Context, t time.Duration) (int64, time.Duration, error) {
+	t = max(t, 0)
 	pl, err := s.playlists.mediaPlaylist(ctx, s.driver.abr.Current())
 	if err != nil {
 		return 0, 0, err
 	}
-	k := pl.SegmentAt(t)
-	off, err := s.SeekSegment(ctx, k)
+	s.mu.Lock()
+	off, ok := s.index.timeOffset(t)
+	if !ok {
+		off, err = s.seekSegmentLocked(ctx, pl, pl.SegmentAt(t))
+	}
+	s.mu.Unlock()
 	if err != nil {
 		return 0, 0, err
 	}
-	return off, pl.StartOf(k), nil
+	start, err := s.index.segmentStart(ctx, off)
+	if err != nil {
+		return 0, 0, fmt.Errorf("hls: seek to %v: %w", t, err)
+	}
+	return off, start, nil
 }
 
 // ForceVariant fixes the variant from the next segment boundary on,

@@ -132,9 +132,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 
 	index := newSegmentIndex(emit)
 	//hotpath:channel label=hls_commands
-//line <generated>:1
 	cmds := hotpath.Track(&_hotpath_ch_source_0, make(chan command, commandQueue))
-//line source.go:128:1
 	d := &HlsDriver{
 		playlists: playlists,
 		fetch:     fetch,
@@ -224,9 +222,15 @@ func (s *HlsSource) SeekSegment(ctx context.Context, k int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	k = min(max(k, 0), len(pl.Segments)-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.seekSegmentLocked(ctx, pl, k)
+}
+
+// seekSegmentLocked does SeekSegment's work under s.mu; pl is any variant's
+// playlist (they have the same number of segments).
+func (s *HlsSource) seekSegmentLocked(ctx context.Context, pl *MediaPlaylist, k int) (int64, error) {
+	k = min(max(k, 0), len(pl.Segments)-1)
 	if off, ok := s.index.segmentOffset(k); ok {
 		return off, nil
 	}
@@ -238,19 +242,40 @@ func (s *HlsSource) SeekSegment(ctx context.Context, k int) (int64, error) {
 }
 
 // SeekTime returns the offset of the segment that plays at t, and the
-// presentation time at which that segment starts, restarting the driver as
-// SeekSegment does. Segment times come from the variant being fetched.
+// presentation time at which the bytes at that offset start, restarting the
+// driver as SeekSegment does when that segment is not laid out.
+//
+// Variants need not cut their segments at the same times (an MP3 frame
+// lasts 1152 samples, so a 44.1 kHz and a 48 kHz variant end their segments
+// a few milliseconds apart), and the byte space holds segments of whichever
+// variant ABR chose for each. So a laid-out segment is found by its own
+// start and duration, and the time returned is always that of the segment
+// actually at the offset: SeekTime waits, when it has to, until the driver
+// has published it. A segment fetched for the seek may come from another
+// variant than the one whose playlist chose it, when ABR switches at that
+// boundary; t then lies a few milliseconds outside it, and the start
+// returned is still the one of the bytes at the offset, which is what a
+// caller decoding from there and skipping t-start needs.
 func (s *HlsSource) SeekTime(ctx context.Context, t time.Duration) (int64, time.Duration, error) {
+	t = max(t, 0)
 	pl, err := s.playlists.mediaPlaylist(ctx, s.driver.abr.Current())
 	if err != nil {
 		return 0, 0, err
 	}
-	k := pl.SegmentAt(t)
-	off, err := s.SeekSegment(ctx, k)
+	s.mu.Lock()
+	off, ok := s.index.timeOffset(t)
+	if !ok {
+		off, err = s.seekSegmentLocked(ctx, pl, pl.SegmentAt(t))
+	}
+	s.mu.Unlock()
 	if err != nil {
 		return 0, 0, err
 	}
-	return off, pl.StartOf(k), nil
+	start, err := s.index.segmentStart(ctx, off)
+	if err != nil {
+		return 0, 0, fmt.Errorf("hls: seek to %v: %w", t, err)
+	}
+	return off, start, nil
 }
 
 // ForceVariant fixes the variant from the next segment boundary on,
@@ -279,48 +304,56 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 		var _hotpath_ok8 bool
 		var _hotpath_case1 int
 		var _hotpath_start2 int64
-//line source.go:262:1
+//line source.go:289:1
 		select {
-//line <generated>:1
 		case _hotpath_c3 <- _hotpath_x4:
+//line source.go:290:1
 			_hotpath_case1 = 1
+//line source.go:290:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
+//line source.go:290:1
 			_hotpath_case1 = 2
+//line source.go:290:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
+//line source.go:290:1
 			_hotpath_case1 = 3
-//line source.go:263:1
+//line source.go:290:1
 		default:
 		}
-//line <generated>:1
+//line source.go:290:1
 		if _hotpath_case1 == 0 {
+//line source.go:290:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line source.go:263:1
+//line source.go:290:1
 			select {
-//line <generated>:1
+//line source.go:290:1
 			case _hotpath_c3 <- _hotpath_x4:
+//line source.go:290:1
 				_hotpath_case1 = 1
+//line source.go:290:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
+//line source.go:290:1
 				_hotpath_case1 = 2
+//line source.go:290:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
+//line source.go:290:1
 				_hotpath_case1 = 3
 			}
 		}
+//line source.go:290:1
 		switch _hotpath_case1 {
-//line source.go:263:1
+//line source.go:290:1
 		case 1:
-//line <generated>:1
+//line source.go:290:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line source.go:264:1
 			return nil
 		case 2:
-//line <generated>:1
+//line source.go:292:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
-//line source.go:266:1
 			return ErrClosed
 		default:
-//line <generated>:1
+//line source.go:294:1
 			hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
-//line source.go:268:1
 			return ctx.Err()
 		}
 	}
@@ -329,7 +362,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:274:1
+//line source.go:301:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -345,7 +378,7 @@ func (s *HlsSource) Close() error {
 var (
 	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:127"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "5e1ae1cf6f51d2cba009e14a3616220a")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "1d3fda4c000464f615da8fa2ba37c071")
 )
 
-// hotpathgen checksum: d5f36ec4de3d4c2ba2132c5b7020941d
+// hotpathgen checksum: f1f284613e87627703825593ec983b1f

@@ -355,6 +355,101 @@ func TestSeekTime(t *testing.T) {
 	}
 }
 
+// TestSeekTimeAcrossVariants seeks by time in a byte space that holds
+// segments of the 44.1 kHz variant v0 while the driver fetches the 48 kHz
+// variant v1: their segments start a few milliseconds apart, so the time
+// returned must be that of the segment actually at the offset.
+func TestSeekTimeAcrossVariants(t *testing.T) {
+	ctx := context.Background()
+	t.Run("laid out", func(t *testing.T) {
+		srv := fixtureServer(t)
+		// The driver stops five seconds ahead of a reader that does not
+		// read: v0's segments 0 to 2 are laid out, then v1's.
+		src, ev := open(t, srv, "hls/master.m3u8", Options{ABR: manual(0), MaxBufferAhead: 5 * time.Second})
+		ev.waitFor(t, "segment 2", func(e Event) bool { c, ok := e.(SegmentComplete); return ok && c.Segment == 2 })
+		if err := src.ForceVariant(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readAll(t, src); err != nil {
+			t.Fatal(err)
+		}
+		v0, v1 := mediaPlaylists(t, src)
+		requests := srv.countPrefix("hls/")
+		for _, tc := range []struct {
+			at      time.Duration
+			variant int
+			segment int
+		}{
+			// v1 starts its segment 2 at 4.008 s, v0 at 4.023 s: 4.015 s is
+			// still in v0's segment 1.
+			{v0.StartOf(2) - 8*time.Millisecond, 0, 1},
+			{v0.StartOf(2), 0, 2},
+			{v1.StartOf(3) + 100*time.Millisecond, 1, 3},
+			{v1.Duration() + time.Second, 1, 5},
+		} {
+			pl := map[int]*MediaPlaylist{0: v0, 1: v1}[tc.variant]
+			off, start, err := src.SeekTime(ctx, tc.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if start != pl.StartOf(tc.segment) {
+				t.Errorf("SeekTime(%v) starts at %v, want v%d's segment %d at %v", tc.at, start, tc.variant, tc.segment, pl.StartOf(tc.segment))
+			}
+			want := fixtureSegments(t, "hls", tc.variant, tc.segment)[:64]
+			if got := readFrom(t, src, off, 64); !bytes.Equal(got, want) {
+				t.Errorf("SeekTime(%v)'s offset does not hold v%d's segment %d", tc.at, tc.variant, tc.segment)
+			}
+		}
+		if n := srv.countPrefix("hls/") - requests; n != 0 {
+			t.Errorf("seeks within the laid-out segments made %d requests", n)
+		}
+	})
+	t.Run("switch at the seek", func(t *testing.T) {
+		srv := fixtureServer(t)
+		src, ev := open(t, srv, "hls/master.m3u8", Options{ABR: manual(0), MaxBufferAhead: time.Second})
+		ev.waitFor(t, "segment 0", func(e Event) bool { c, ok := e.(SegmentComplete); return ok && c.Segment == 0 })
+		// v0 is still current; the switch to v1 happens at the next
+		// segment boundary, which is the seek's.
+		if err := src.ForceVariant(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		v0, v1 := mediaPlaylists(t, src)
+		at := 7 * time.Second // in segment 3 of both
+		off, start, err := src.SeekTime(ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if start != v1.StartOf(3) {
+			t.Errorf("SeekTime(%v) starts at %v, want v1's segment 3 at %v (v0's is at %v)", at, start, v1.StartOf(3), v0.StartOf(3))
+		}
+		if got, want := readFrom(t, src, off, 64), fixtureSegments(t, "hls", 1, 3)[:64]; !bytes.Equal(got, want) {
+			t.Error("SeekTime's offset does not hold v1's segment 3")
+		}
+		for _, c := range ev.completed() {
+			if c.Segment == 1 || c.Segment == 2 {
+				t.Errorf("segment %d fetched although the seek skipped it", c.Segment)
+			}
+		}
+	})
+}
+
+// mediaPlaylists returns the media playlists of v0 and v1.
+func mediaPlaylists(t *testing.T, src *HlsSource) (v0, v1 *MediaPlaylist) {
+	t.Helper()
+	v0, err := src.MediaPlaylist(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err = src.MediaPlaylist(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v0.StartOf(2) == v1.StartOf(2) || v0.StartOf(3) == v1.StartOf(3) {
+		t.Fatal("test set-up: v0 and v1 start their segments at the same times")
+	}
+	return v0, v1
+}
+
 func TestForceVariant(t *testing.T) {
 	srv := fixtureServer(t)
 	src, ev := open(t, srv, "hls/master.m3u8", Options{ABR: manual(0), MaxBufferAhead: time.Second})
@@ -492,7 +587,7 @@ func TestInitSections(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "690973f75a5714c7925a0715df6fe415")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "ad18ed8f31be418b812b3364eb0e6bcc")
 )
 
-// hotpathgen checksum: 0de0f477589a3592225d54d8753378a3
+// hotpathgen checksum: 9aaae90d8d02b2965eb23af467cb5ee0
