@@ -336,8 +336,10 @@ func TestProfileTimeoutHandling(t *testing.T) {
 	}
 	rep := stopProfile(t, g)
 
-	if n := srv.count("stall"); n != 1+1+3 {
-		t.Errorf("%d requests to the silent server, want 5", n)
+	// A request the client gave up on may not have reached the server; one
+	// more than the client made would be a retry the report does not show.
+	if n := srv.count("stall"); n > 1+1+3 {
+		t.Errorf("%d requests to the silent server, want at most 5", n)
 	}
 	wantCalls(t, rep, fnGetStream, 1+1+3+1)
 	if f := row(t, rep, fnGetStream); f.MaxNS < int64(limit) {

@@ -25,7 +25,6 @@ import (
 	knet "github.com/hotpath-go/hotpath/kithara/net"
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 	"github.com/hotpath-go/hotpath/runtime/hotpathtest"
-	"github.com/hotpath-go/hotpath/testdata/fixtures"
 )
 
 // The report rows the suite reads, by the names hotpathgen gives them
@@ -285,16 +284,6 @@ func deltaOf(before, after *hotpath.Report, name string) delta {
 		d.totalNS -= f.TotalNS
 	}
 	return d
-}
-
-// fixture returns the bytes of a fixture file.
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(fixtures.FS, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // variantBytes returns the concatenated clear segments of an HLS fixture

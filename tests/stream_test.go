@@ -27,15 +27,6 @@ import (
 
 const chunk = stream.DefaultChunkSize
 
-// randomBytes returns n bytes from a fixed seed.
-func randomBytes(n int) []byte {
-	var seed [32]byte
-	seed[0] = byte(n)
-	b := make([]byte, n)
-	_, _ = rand.NewChaCha8(seed).Read(b) // never fails
-	return b
-}
-
 // chunksOf returns the number of chunks of size that hold n bytes.
 func chunksOf(n, size int) int { return (n + size - 1) / size }
 

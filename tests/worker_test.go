@@ -15,55 +15,6 @@ import (
 // latency, epoch invalidation and backpressure, each read back from the
 // worker's runWorker row and its worker_data and worker_commands channels.
 
-// seek moves a test source to pos in epoch.
-type seek struct {
-	pos   int
-	epoch uint64
-}
-
-// counter is an AsyncSource of the ints pos, pos+1, ... n-1 and then an
-// EOF item with Data -1.
-type counter struct {
-	n, pos int
-	epoch  uint64
-}
-
-func (c *counter) FetchNext(context.Context) worker.Fetch[int] {
-	if c.pos >= c.n {
-		return worker.Fetch[int]{Data: -1, EOF: true, Epoch: c.epoch}
-	}
-	c.pos++
-	return worker.Fetch[int]{Data: c.pos - 1, Epoch: c.epoch}
-}
-
-func (c *counter) HandleCommand(cmd seek) uint64 {
-	c.pos, c.epoch = cmd.pos, cmd.epoch
-	return c.epoch
-}
-
-func (c *counter) Epoch() uint64 { return c.epoch }
-
-// syncCounter is counter as a SyncSource whose every fetch blocks for
-// pause first, like a decoder reading from a slow disk.
-type syncCounter struct {
-	counter
-	pause time.Duration
-}
-
-func (c *syncCounter) FetchNext() worker.Fetch[int] {
-	time.Sleep(c.pause)
-	return c.counter.FetchNext(context.Background())
-}
-
-func (c *syncCounter) HandleCommand(cmd seek) { c.counter.HandleCommand(cmd) }
-
-// run starts a worker's Run and returns a channel that delivers its result.
-func run(ctx context.Context, fn func(context.Context) error) <-chan error {
-	errc := make(chan error, 1)
-	go func() { errc <- fn(ctx) }()
-	return errc
-}
-
 // stopWorker closes a worker's command channel and waits for Run to return
 // nil.
 func stopWorker[Cmd any](t *testing.T, ctx context.Context, cmds chan<- Cmd, errc <-chan error) {
@@ -80,13 +31,14 @@ func stopWorker[Cmd any](t *testing.T, ctx context.Context, cmds chan<- Cmd, err
 }
 
 // consumeInts drains a worker's data channel to its EOF item, checking that
-// the ints arrive in order from 0, and returns how many items arrived.
-func consumeInts(t *testing.T, ctx context.Context, data <-chan worker.Fetch[int], each func()) int {
+// the ints arrive in order from 0, and returns how many items arrived. each,
+// when not nil, is called after receiving the k-th item (from 0).
+func consumeInts(t *testing.T, ctx context.Context, data <-chan worker.Fetch[int], each func(k int)) int {
 	t.Helper()
 	next := 0
 	n, err := drain(ctx, data, func(f worker.Fetch[int]) bool {
 		if each != nil {
-			each()
+			each(next)
 		}
 		if f.EOF {
 			return false
@@ -360,22 +312,34 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	}
 }
 
-// TestProfileChannelBackpressure gives both workers a consumer that takes
-// two milliseconds per item: the producers fill worker_data and then wait
-// for room on almost every send, which is the send-blocked column.
+// TestProfileChannelBackpressure gives both workers a consumer that is
+// always behind: after each item it waits until the producer has filled the
+// channel and fetched one more item, then takes a millisecond more, so the
+// producer's send of that item finds no room. Those waits are the
+// send-blocked column.
 func TestProfileChannelBackpressure(t *testing.T) {
-	const items, capacity, pause = 40, 4, 2 * time.Millisecond
+	const items, capacity, pause = 40, 4, time.Millisecond
 	ctx := testContext(t)
 	g := profileGuard(t)
 
-	slow := func() { time.Sleep(pause) }
-	aw := worker.NewAsyncWorker(worker.AsyncSource[int, seek](&counter{n: items}), worker.WithDataCapacity(capacity))
+	// behind returns the consumer's pace for a source: after item k the
+	// channel holds k+1..k+capacity and the producer holds k+capacity+1.
+	behind := func(src *counter) func(k int) {
+		return func(k int) {
+			ahead := int64(min(k+capacity+2, items+1))
+			waitFor(t, ctx, "the producer to fill the channel", func() bool { return src.fetched.Load() >= ahead })
+			time.Sleep(pause)
+		}
+	}
+	asrc := &counter{n: items}
+	aw := worker.NewAsyncWorker(worker.AsyncSource[int, seek](asrc), worker.WithDataCapacity(capacity))
 	aerr := run(ctx, aw.Run)
-	got := consumeInts(t, ctx, aw.Data(), slow)
+	got := consumeInts(t, ctx, aw.Data(), behind(asrc))
 	stopWorker(t, ctx, aw.Commands(), aerr)
-	sw := worker.NewSyncWorker(worker.SyncSource[int, seek](&syncCounter{counter: counter{n: items}}), worker.WithDataCapacity(capacity))
+	ssrc := &syncCounter{counter: counter{n: items}}
+	sw := worker.NewSyncWorker(worker.SyncSource[int, seek](ssrc), worker.WithDataCapacity(capacity))
 	serr := run(ctx, sw.Run)
-	got += consumeInts(t, ctx, sw.Data(), slow)
+	got += consumeInts(t, ctx, sw.Data(), behind(&ssrc.counter))
 	stopWorker(t, ctx, sw.Commands(), serr)
 	rep := stopProfile(t, g)
 
@@ -389,9 +353,10 @@ func TestProfileChannelBackpressure(t *testing.T) {
 		if data.MaxDepth != capacity {
 			t.Errorf("%s: max depth %d, want the capacity %d", s.file, data.MaxDepth, capacity)
 		}
-		// The producer is instant and the consumer sleeps between
-		// receives, so nearly every send after the first few finds the
-		// channel full; half of them is a floor no scheduler misses.
+		// Every send after the first capacity+1 waits for the consumer,
+		// unless the producer was descheduled for the whole millisecond
+		// between fetching its item and sending it; half of them is a floor
+		// that no scheduler misses.
 		if b := data.SendBlocked; b.Count < items/2 || b.TotalNS <= 0 || b.MaxNS <= 0 {
 			t.Errorf("%s: send blocked %d times for %v, want at least %d under backpressure",
 				s.file, b.Count, time.Duration(b.TotalNS), items/2)
