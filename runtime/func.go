@@ -183,10 +183,6 @@ func (f *Func) register() *funcState {
 	return st
 }
 
-func (st *funcState) shard() *shard {
-	return &st.shards[procID()&st.mask]
-}
-
 // Span is one measurement in progress, returned by [Func.Begin]. It is a
 // small value: generated code defers its End method directly.
 type Span struct {
@@ -201,7 +197,9 @@ type Span struct {
 func (f *Func) Begin() Span {
 	st := f.load()
 	if n := sampleEvery.Load(); n > 1 {
-		if st.shard().ticks.Add(1)%uint64(n) != 0 {
+		id := procPin()
+		procUnpin()
+		if st.shards[id&st.mask].ticks.Add(1)%uint64(n) != 0 {
 			return Span{}
 		}
 		return Span{st: st, start: nanotime(), counted: true}
@@ -234,8 +232,6 @@ func (s *Span) Close() {
 }
 
 func (st *funcState) record(d int64, counted bool) {
-	// st.shard(), with procID's two calls written out: procID itself is
-	// too large to inline, and this is the hot path.
 	id := procPin()
 	procUnpin()
 	sh := &st.shards[id&st.mask]

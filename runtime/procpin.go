@@ -10,17 +10,13 @@ import _ "unsafe" // for go:linkname
 //
 // The profiler uses the id only to pick a shard, and unpins at once: a
 // shard is protected by its own lock, so a goroutine that migrates between
-// the two calls costs a little contention, never a wrong count.
+// the two calls costs a little contention, never a wrong count. Callers
+// write the pair out, id := procPin(); procUnpin(): a helper making both
+// calls would be too large to inline, and the hot path would pay for a
+// third call.
 //
 //go:linkname procPin runtime.procPin
 func procPin() int
 
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
-
-// procID returns the id of the P the calling goroutine runs on.
-func procID() int {
-	id := procPin()
-	procUnpin()
-	return id
-}
