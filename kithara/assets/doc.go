@@ -41,6 +41,15 @@
 // those resources download again). One Store per directory: two processes
 // sharing a cache directory would overwrite each other's index.
 //
+// # Open files
+//
+// A resource stays valid while its asset is pinned, but its file need not
+// stay open: the files of complete resources are shared out by a
+// storage.HandleCache of Options.MaxOpenFiles handles, least recently read
+// closed first and reopened on the next read. A player that keeps an HLS
+// presentation leased for an hour therefore holds a bounded number of
+// descriptors, not one per segment. Resources being written keep theirs.
+//
 // # Eviction
 //
 // After any change that can grow the cache, assets are evicted oldest first

@@ -64,7 +64,7 @@ func (s *Store) openStreamingLocked(e *assetEntry, key string) (*storage.Streami
 	if rec, ok := e.resources[key]; ok && rec.complete {
 		// No OnCommit here: this Commit seals what the index already says,
 		// and the hook would take s.mu, which we hold.
-		r, err := storage.OpenStreaming(path, storage.StreamingOptions{})
+		r, err := storage.OpenStreaming(path, storage.StreamingOptions{Handles: s.handles})
 		if err != nil {
 			return nil, fmt.Errorf("open %s/%s: %w", e.root, key, err)
 		}
@@ -77,7 +77,7 @@ func (s *Store) openStreamingLocked(e *assetEntry, key string) (*storage.Streami
 			return nil, fmt.Errorf("open %s/%s: %w", e.root, key, err)
 		}
 	}
-	r, err := storage.OpenStreaming(path, storage.StreamingOptions{Truncate: true, OnCommit: onCommit})
+	r, err := storage.OpenStreaming(path, storage.StreamingOptions{Truncate: true, OnCommit: onCommit, Handles: s.handles})
 	if err != nil {
 		return nil, fmt.Errorf("open %s/%s: %w", e.root, key, err)
 	}

@@ -26,7 +26,18 @@ type Options struct {
 	// that could not be deleted) and debug records of evictions. Nil
 	// discards them.
 	Logger *slog.Logger
+	// MaxOpenFiles is the most files of complete streaming resources kept
+	// open for reading, over all assets; the least recently read are closed
+	// and opened again when read (see storage.HandleCache). 0 means
+	// DefaultMaxOpenFiles; a negative value keeps every file open until its
+	// asset's last lease is released. Resources being written keep their
+	// files open regardless.
+	MaxOpenFiles int
 }
+
+// DefaultMaxOpenFiles is the default Options.MaxOpenFiles: enough for a few
+// players reading a few segments each, far below the usual descriptor limit.
+const DefaultMaxOpenFiles = 64
 
 // Entry describes one asset of the store.
 type Entry struct {
@@ -38,10 +49,11 @@ type Entry struct {
 
 // Store is a cache directory of assets. It is safe for concurrent use.
 type Store struct {
-	dir   string
-	opts  Options
-	log   *slog.Logger
-	index *storage.AtomicResource
+	dir     string
+	opts    Options
+	log     *slog.Logger
+	index   *storage.AtomicResource
+	handles *storage.HandleCache // nil: no limit
 
 	mu     sync.Mutex
 	assets map[string]*assetEntry
@@ -92,6 +104,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	switch n := opts.MaxOpenFiles; {
+	case n == 0:
+		s.handles = storage.NewHandleCache(DefaultMaxOpenFiles)
+	case n > 0:
+		s.handles = storage.NewHandleCache(n)
+	}
 	idx := s.loadIndex()
 	tree, err := scanTree(dir, s.log.Warn)
 	if err != nil {
@@ -128,6 +146,15 @@ func (s *Store) loadIndex() *indexFile {
 
 // Dir returns the cache directory.
 func (s *Store) Dir() string { return s.dir }
+
+// OpenFiles reports how many files of complete resources the store keeps
+// open (see Options.MaxOpenFiles), or -1 when it does not limit them.
+func (s *Store) OpenFiles() int {
+	if s.handles == nil {
+		return -1
+	}
+	return s.handles.OpenFiles()
+}
 
 // Acquire pins the asset named root and marks it used. The asset need not
 // exist yet. Close the lease to release the pin.

@@ -14,6 +14,12 @@
 // Whoever knows that (kithara/assets records it in its index) calls Commit with
 // the recorded length, which validates the bytes on disk and seals the
 // resource.
+//
+// A resource keeps its file open while it is written. Once committed it can
+// hand the file to a HandleCache shared with other resources, which bounds
+// how many committed files stay open and reopens a closed one, read-only,
+// when it is read again: a cache holding thousands of segments then holds a
+// few dozen descriptors.
 package storage
 
 //go:generate go tool hotpathgen

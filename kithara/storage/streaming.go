@@ -47,6 +47,11 @@ type StreamingOptions struct {
 	// the resource's locks, with the final length. A cache uses it to record
 	// that the file is complete.
 	OnCommit func(finalLen int64)
+	// Handles, when set, takes the file over once the resource is
+	// committed and bounds, with the files of the other resources it holds,
+	// how many stay open (see HandleCache). When nil, the file stays open
+	// until Close.
+	Handles *HandleCache
 }
 
 // StreamingResource is a file that one or more writers fill at arbitrary
@@ -62,7 +67,13 @@ type StreamingResource struct {
 	// pwrite — a commit therefore validates exactly the bytes that are on
 	// disk, and no write can land after it.
 	ioMu sync.RWMutex
-	file *os.File
+	// file is the file opened for writing; nil once a committed resource
+	// has given it to handles.
+	file    *os.File
+	handles *HandleCache
+	// handle is the file handles holds for the resource, when it does;
+	// guarded by handles.mu.
+	handle *handle
 
 	mu        sync.Mutex
 	avail     RangeSet
@@ -103,6 +114,7 @@ func OpenStreaming(path string, opts StreamingOptions) (*StreamingResource, erro
 		path:     path,
 		onCommit: opts.OnCommit,
 		file:     f,
+		handles:  opts.Handles,
 		changed:  make(chan struct{}),
 	}
 	r.avail.Insert(0, info.Size())
@@ -227,7 +239,13 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 	if have := end - off; have < want {
 		want = max(have, 0)
 	}
-	n, err := r.file.ReadAt(p[:want], off)
+	var (
+		n   int
+		err error
+	)
+	if want > 0 {
+		n, err = r.readFile(p[:want], off)
+	}
 	switch {
 	case err != nil && !errors.Is(err, io.EOF):
 		return n, fmt.Errorf("read %s at %d: %w", r.path, off, err)
@@ -236,12 +254,26 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 		// it behind our back.
 		return n, fmt.Errorf("read %s at %d: file shorter than written ranges: %w", r.path, off, io.ErrUnexpectedEOF)
 	case n < len(p):
-		if short == ErrUnavailable {
-			return n, fmt.Errorf("read %s at %d: %w", r.path, off+int64(n), ErrUnavailable)
-		}
-		return n, io.EOF
+		// Bare: a reader that waits for a byte and reads a chunk meets
+		// this on every read at the front of a download.
+		return n, short
 	}
 	return n, nil
+}
+
+// readFile reads p at off from the file opened for writing or, once a
+// committed resource has handed it over, from the file handles holds. The
+// caller holds ioMu shared.
+func (r *StreamingResource) readFile(p []byte, off int64) (int, error) {
+	if r.file != nil {
+		return r.file.ReadAt(p, off)
+	}
+	h, err := r.handles.acquire(r)
+	if err != nil {
+		return 0, err
+	}
+	defer r.handles.release(h)
+	return h.f.ReadAt(p, off)
 }
 
 // WaitRange blocks until bytes [start, end) can be read. It returns nil when
@@ -319,6 +351,10 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 	r.finalLen = finalLen
 	r.notifyLocked()
 	r.mu.Unlock()
+	if r.handles != nil {
+		r.handles.adopt(r, r.file)
+		r.file = nil
+	}
 	r.ioMu.Unlock()
 
 	if r.onCommit != nil {
@@ -378,7 +414,13 @@ func (r *StreamingResource) Close() error {
 	r.closed = true
 	r.notifyLocked()
 	r.mu.Unlock()
-	if err := r.file.Close(); err != nil {
+	var err error
+	if r.file != nil {
+		err = r.file.Close()
+	} else {
+		err = r.handles.drop(r)
+	}
+	if err != nil {
 		return fmt.Errorf("close %s: %w", r.path, err)
 	}
 	return nil

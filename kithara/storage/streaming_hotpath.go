@@ -55,6 +55,11 @@ type StreamingOptions struct {
 	// the resource's locks, with the final length. A cache uses it to record
 	// that the file is complete.
 	OnCommit func(finalLen int64)
+	// Handles, when set, takes the file over once the resource is
+	// committed and bounds, with the files of the other resources it holds,
+	// how many stay open (see HandleCache). When nil, the file stays open
+	// until Close.
+	Handles *HandleCache
 }
 
 // StreamingResource is a file that one or more writers fill at arbitrary
@@ -70,7 +75,13 @@ type StreamingResource struct {
 	// pwrite — a commit therefore validates exactly the bytes that are on
 	// disk, and no write can land after it.
 	ioMu sync.RWMutex
-	file *os.File
+	// file is the file opened for writing; nil once a committed resource
+	// has given it to handles.
+	file    *os.File
+	handles *HandleCache
+	// handle is the file handles holds for the resource, when it does;
+	// guarded by handles.mu.
+	handle *handle
 
 	mu        sync.Mutex
 	avail     RangeSet
@@ -111,6 +122,7 @@ func OpenStreaming(path string, opts StreamingOptions) (*StreamingResource, erro
 		path:     path,
 		onCommit: opts.OnCommit,
 		file:     f,
+		handles:  opts.Handles,
 		changed:  make(chan struct{}),
 	}
 	r.avail.Insert(0, info.Size())
@@ -169,7 +181,7 @@ func (r *StreamingResource) Len() (n int64, known bool) {
 func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 //line <generated>:1
 	defer _hotpath_fn_StreamingResource_WriteAt.Begin().End()
-//line streaming.go:162:1
+//line streaming.go:174:1
 	if off < 0 || int64(len(p)) > math.MaxInt64-off {
 		return 0, fmt.Errorf("write %s at %d+%d: %w", r.path, off, len(p), ErrInvalidRange)
 	}
@@ -214,7 +226,7 @@ func (r *StreamingResource) writableErr(off int64) error {
 func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 //line <generated>:1
 	defer _hotpath_fn_StreamingResource_ReadAt.Begin().End()
-//line streaming.go:204:1
+//line streaming.go:216:1
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, ErrInvalidRange)
 	}
@@ -241,7 +253,13 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 	if have := end - off; have < want {
 		want = max(have, 0)
 	}
-	n, err := r.file.ReadAt(p[:want], off)
+	var (
+		n   int
+		err error
+	)
+	if want > 0 {
+		n, err = r.readFile(p[:want], off)
+	}
 	switch {
 	case err != nil && !errors.Is(err, io.EOF):
 		return n, fmt.Errorf("read %s at %d: %w", r.path, off, err)
@@ -250,12 +268,26 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 		// it behind our back.
 		return n, fmt.Errorf("read %s at %d: file shorter than written ranges: %w", r.path, off, io.ErrUnexpectedEOF)
 	case n < len(p):
-		if short == ErrUnavailable {
-			return n, fmt.Errorf("read %s at %d: %w", r.path, off+int64(n), ErrUnavailable)
-		}
-		return n, io.EOF
+		// Bare: a reader that waits for a byte and reads a chunk meets
+		// this on every read at the front of a download.
+		return n, short
 	}
 	return n, nil
+}
+
+// readFile reads p at off from the file opened for writing or, once a
+// committed resource has handed it over, from the file handles holds. The
+// caller holds ioMu shared.
+func (r *StreamingResource) readFile(p []byte, off int64) (int, error) {
+	if r.file != nil {
+		return r.file.ReadAt(p, off)
+	}
+	h, err := r.handles.acquire(r)
+	if err != nil {
+		return 0, err
+	}
+	defer r.handles.release(h)
+	return h.f.ReadAt(p, off)
 }
 
 // WaitRange blocks until bytes [start, end) can be read. It returns nil when
@@ -271,7 +303,7 @@ func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) error {
 //line <generated>:1
 	defer _hotpath_fn_StreamingResource_WaitRange.Begin().End()
-//line streaming.go:258:1
+//line streaming.go:290:1
 	if start < 0 || end < start {
 		return fmt.Errorf("wait %s %v: %w", r.path, Range{start, end}, ErrInvalidRange)
 	}
@@ -305,42 +337,42 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 			var _hotpath_ok6 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line streaming.go:283:1
+//line streaming.go:315:1
 			select {
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
-//line streaming.go:285:1
+//line streaming.go:317:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line streaming.go:285:1
+//line streaming.go:317:1
 				_hotpath_case1 = 2
-//line streaming.go:285:1
+//line streaming.go:317:1
 			default:
 			}
-//line streaming.go:285:1
+//line streaming.go:317:1
 			if _hotpath_case1 == 0 {
-//line streaming.go:285:1
+//line streaming.go:317:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line streaming.go:285:1
+//line streaming.go:317:1
 				select {
-//line streaming.go:285:1
+//line streaming.go:317:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line streaming.go:285:1
+//line streaming.go:317:1
 					_hotpath_case1 = 1
-//line streaming.go:285:1
+//line streaming.go:317:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line streaming.go:285:1
+//line streaming.go:317:1
 					_hotpath_case1 = 2
 				}
 			}
-//line streaming.go:285:1
+//line streaming.go:317:1
 			switch _hotpath_case1 {
-//line streaming.go:285:1
+//line streaming.go:317:1
 			case 1:
-//line streaming.go:285:1
+//line streaming.go:317:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line streaming.go:285:1
+//line streaming.go:317:1
 			default:
-//line streaming.go:285:1
+//line streaming.go:317:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
@@ -354,7 +386,7 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 // before the commit is published, so a cache that records the commit can trust
 // the bytes after a crash. Committing again with the same length is a no-op.
 //
-//line streaming.go:296:1
+//line streaming.go:328:1
 func (r *StreamingResource) Commit(finalLen int64) error {
 	if finalLen < 0 {
 		return fmt.Errorf("commit %s at %d: %w", r.path, finalLen, ErrInvalidRange)
@@ -381,6 +413,10 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 	r.finalLen = finalLen
 	r.notifyLocked()
 	r.mu.Unlock()
+	if r.handles != nil {
+		r.handles.adopt(r, r.file)
+		r.file = nil
+	}
 	r.ioMu.Unlock()
 
 	if r.onCommit != nil {
@@ -440,7 +476,13 @@ func (r *StreamingResource) Close() error {
 	r.closed = true
 	r.notifyLocked()
 	r.mu.Unlock()
-	if err := r.file.Close(); err != nil {
+	var err error
+	if r.file != nil {
+		err = r.file.Close()
+	} else {
+		err = r.handles.drop(r)
+	}
+	if err != nil {
 		return fmt.Errorf("close %s: %w", r.path, err)
 	}
 	return nil
@@ -480,11 +522,11 @@ func (f *failure) Unwrap() []error { return []error{ErrFailed, f.cause} }
 
 //line <generated>:1
 var (
-	_hotpath_fn_StreamingResource_WriteAt   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 161}
-	_hotpath_fn_StreamingResource_ReadAt    = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 203}
-	_hotpath_fn_StreamingResource_WaitRange = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 257}
+	_hotpath_fn_StreamingResource_WriteAt   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 173}
+	_hotpath_fn_StreamingResource_ReadAt    = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 215}
+	_hotpath_fn_StreamingResource_WaitRange = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 289}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "567d2859e35f1142014d50603ae2c222")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "75803e95c1171cc980a49c360c2114ee")
 )
 
-// hotpathgen checksum: 6b5a5fc9228d375219f0b2f6b975b2c1
+// hotpathgen checksum: f2a01c472e8f88e6354cee9202100803
