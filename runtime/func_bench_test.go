@@ -15,14 +15,14 @@ import (
 //	go test -run '^$' -bench BenchmarkOverhead -benchmem -count 6 -cpu 1,2 ./runtime/ | tee overhead.txt
 //	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /probe overhead.txt
 //
-// The comparison with Prometheus and OpenTelemetry lives in the nested
-// module bench/, which has the same floor and measured cases:
+// benchstat's -col /probe puts the probes side by side, each against the
+// first, floor. The comparison with Prometheus and OpenTelemetry lives in
+// the nested module bench/, which has the same floor and measured probes:
 //
 //	cd bench && go test -run '^$' -bench . -benchmem -count 6 -cpu 1,2 .
 //
 // The probes, each around the same empty function:
 //
-//	call      the bare call, for reference
 //	floor     two reads of the runtime's monotonic clock around the call
 //	measured  the call instrumented as hotpathgen writes it (the goal is
 //	          at most 1.25x floor serially, 1.5x in parallel, 0 allocs)
@@ -30,11 +30,13 @@ import (
 //	          63 counted-only calls and one timed call
 //	untimed   the same with sampling so sparse that no call is timed: the
 //	          cost of the path that only counts
+//	call      the bare call, for reference
 //
 // Under par=parallel every probe runs in b.RunParallel; -cpu 2 gives two
-// goroutines. measured-own gives each goroutine a Func of its own, so the
-// difference from measured (one Func shared by both) is the cost of two
-// goroutines recording into the same Func, which per-P shards keep small.
+// goroutines. measured-own (parallel only) gives each goroutine a Func of
+// its own, so the difference from measured (one Func shared by both) is
+// the cost of two goroutines recording into the same Func, which per-P
+// shards keep small.
 func BenchmarkOverhead(b *testing.B) {
 	probes := []struct {
 		name   string
@@ -42,12 +44,12 @@ func BenchmarkOverhead(b *testing.B) {
 		run    func(b *testing.B)
 		par    func(b *testing.B)
 	}{
-		{name: "call", run: serialBare, par: parallelBare},
 		{name: "floor", run: serialFloor, par: parallelFloor},
 		{name: "measured", run: serialMeasured, par: parallelMeasured},
-		{name: "measured-own", par: parallelMeasuredOwn},
 		{name: "sample64", sample: 64, run: serialMeasured, par: parallelMeasured},
 		{name: "untimed", sample: 1 << 30, run: serialMeasured, par: parallelMeasured},
+		{name: "measured-own", par: parallelMeasuredOwn},
+		{name: "call", run: serialBare, par: parallelBare},
 	}
 	for _, mode := range []string{"serial", "parallel"} {
 		for _, p := range probes {
@@ -70,8 +72,8 @@ func BenchmarkOverhead(b *testing.B) {
 // The measured function, written as hotpathgen writes it, and an
 // identical second one with a Func of its own.
 var (
-	fnMeasured = hotpath.Func{Name: "benchtest.measured", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measured", File: "func_bench_test.go", Line: 78}
-	fnOther    = hotpath.Func{Name: "benchtest.measuredOther", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measuredOther", File: "func_bench_test.go", Line: 83}
+	fnMeasured = hotpath.Func{Name: "benchtest.measured", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measured", File: "func_bench_test.go", Line: 80}
+	fnOther    = hotpath.Func{Name: "benchtest.measuredOther", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measuredOther", File: "func_bench_test.go", Line: 85}
 )
 
 //go:noinline
