@@ -233,9 +233,7 @@ func TestProfileResamplerFlush(t *testing.T) {
 
 	wantCalls(t, rep, fnProcess, len(streams)*len(chunks))
 	wantCalls(t, rep, fnFlush, len(streams))
-	if f := row(t, rep, fnFlush); f.MaxNS <= 0 {
-		t.Errorf("flush: max %d ns", f.MaxNS)
-	}
+	wantTimed(t, rep, fnFlush)
 	wantNoRow(t, rep, fnDecodeFetchNext)
 }
 

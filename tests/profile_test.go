@@ -212,6 +212,19 @@ func wantCallsAtLeast(t *testing.T, rep *hotpath.Report, name string, n int) {
 	}
 }
 
+// wantTimed checks that a row holds durations: a maximum and percentiles
+// above zero. A row whose calls HOTPATH_SAMPLE left untimed has none.
+func wantTimed(t *testing.T, rep *hotpath.Report, name string) *hotpath.FuncRow {
+	t.Helper()
+	f := row(t, rep, name)
+	lo := f.Percentiles["p"+fmt.Sprint(rep.Percentiles[0])]
+	hi := f.Percentiles["p"+fmt.Sprint(rep.Percentiles[len(rep.Percentiles)-1])]
+	if f.Timed > 0 && (f.MaxNS <= 0 || lo <= 0 || hi < lo) {
+		t.Errorf("%s: max %d ns, percentiles %v; want durations", name, f.MaxNS, f.Percentiles)
+	}
+	return f
+}
+
 // wantNoRow checks that a function did not run in the window.
 func wantNoRow(t *testing.T, rep *hotpath.Report, name string) {
 	t.Helper()
