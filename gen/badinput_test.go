@@ -883,11 +883,15 @@ func runHotpathgen(t testing.TB, dir string, args ...string) (int, string, strin
 	return 0, "", ""
 }
 
-// TestMain removes the hotpathgen binary that tests built.
+// TestMain removes the hotpathgen binary and the benchmark trees that
+// tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
+	}
+	if benchBase != "" {
+		os.RemoveAll(benchBase)
 	}
 	os.Exit(code)
 }
