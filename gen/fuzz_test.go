@@ -230,8 +230,7 @@ func addDirectives(src []byte, mode uint8) []byte {
 		return start, indent, strings.Trim(indent, " \t") == ""
 	}
 	n := 0
-	var visit func(ast.Node) bool
-	visit = func(node ast.Node) bool {
+	visit := func(node ast.Node) bool {
 		switch node := node.(type) {
 		case *ast.FuncDecl:
 			if mode&addMeasure != 0 && node.Body != nil && !hasCompilerDirective(node) {
