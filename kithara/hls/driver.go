@@ -121,6 +121,11 @@ func (d *HlsDriver) run(ctx context.Context) error {
 			}
 			continue
 		}
+		// A command that came while the reader caught up (a ForceVariant
+		// sent before reading, say) belongs to this boundary, not the next.
+		if d.drainCommands() {
+			continue
+		}
 		if d.switchVariant() {
 			continue // the new variant's playlist first
 		}
@@ -242,14 +247,16 @@ func (d *HlsDriver) failRun(segment int, err error) {
 	d.idle = true
 }
 
-// drainCommands applies the commands already queued.
-func (d *HlsDriver) drainCommands() {
+// drainCommands applies the commands already queued and reports whether
+// there were any.
+func (d *HlsDriver) drainCommands() (applied bool) {
 	for {
 		select {
 		case c := <-d.cmds:
 			d.apply(c)
+			applied = true
 		default:
-			return
+			return applied
 		}
 	}
 }

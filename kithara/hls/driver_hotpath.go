@@ -132,6 +132,11 @@ func (d *HlsDriver) run(ctx context.Context) error {
 			}
 			continue
 		}
+		// A command that came while the reader caught up (a ForceVariant
+		// sent before reading, say) belongs to this boundary, not the next.
+		if d.drainCommands() {
+			continue
+		}
 		if d.switchVariant() {
 			continue // the new variant's playlist first
 		}
@@ -219,49 +224,49 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			var _hotpath_ok10 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line driver.go:199:1
+//line driver.go:204:1
 			select {
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:200:1
+//line driver.go:205:1
 				_hotpath_case1 = 1
-//line driver.go:200:1
+//line driver.go:205:1
 			case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:200:1
+//line driver.go:205:1
 				_hotpath_case1 = 2
-//line driver.go:200:1
+//line driver.go:205:1
 			case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:200:1
+//line driver.go:205:1
 				_hotpath_case1 = 3
-//line driver.go:200:1
+//line driver.go:205:1
 			default:
 			}
-//line driver.go:200:1
+//line driver.go:205:1
 			if _hotpath_case1 == 0 {
-//line driver.go:200:1
+//line driver.go:205:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line driver.go:200:1
+//line driver.go:205:1
 				select {
-//line driver.go:200:1
+//line driver.go:205:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:200:1
+//line driver.go:205:1
 					_hotpath_case1 = 1
-//line driver.go:200:1
+//line driver.go:205:1
 				case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:200:1
+//line driver.go:205:1
 					_hotpath_case1 = 2
-//line driver.go:200:1
+//line driver.go:205:1
 				case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:200:1
+//line driver.go:205:1
 					_hotpath_case1 = 3
 				}
 			}
-//line driver.go:200:1
+//line driver.go:205:1
 			switch _hotpath_case1 {
-//line driver.go:200:1
+//line driver.go:205:1
 			case 1:
-//line driver.go:200:1
+//line driver.go:205:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
-//line driver.go:200:1
+//line driver.go:205:1
 				r := _hotpath_v7
 				switch {
 				case seek != nil:
@@ -275,9 +280,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				return r.got, true
 			case 2:
-//line driver.go:212:1
+//line driver.go:217:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
-//line driver.go:212:1
+//line driver.go:217:1
 				c := _hotpath_v9
 				if c.kind == cmdSeek {
 					seek = &c
@@ -286,7 +291,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				d.apply(c)
 			default:
-//line driver.go:219:1
+//line driver.go:224:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
 				cancel(ctx.Err())
 				hotpath.Recv(done)
@@ -298,7 +303,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 
 // publish hands a finished download to the index and reports it.
 //
-//line driver.go:228:1
+//line driver.go:233:1
 func (d *HlsDriver) publish(segment int, r fetched, t0, dur time.Duration) {
 	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur}
 	off, ok := d.index.publish(d.runID, e)
@@ -316,8 +321,9 @@ func (d *HlsDriver) failRun(segment int, err error) {
 	d.idle = true
 }
 
-// drainCommands applies the commands already queued.
-func (d *HlsDriver) drainCommands() {
+// drainCommands applies the commands already queued and reports whether
+// there were any.
+func (d *HlsDriver) drainCommands() (applied bool) {
 	for {
 		{
 //line <generated>:1
@@ -325,25 +331,26 @@ func (d *HlsDriver) drainCommands() {
 			_hotpath_v15 := hotpath.Zero(_hotpath_c13)
 			var _hotpath_ok14 bool
 			var _hotpath_case11 int
-//line driver.go:248:1
+//line driver.go:254:1
 			select {
 			case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c13:
-//line driver.go:249:1
+//line driver.go:255:1
 				_hotpath_case11 = 1
-//line driver.go:249:1
+//line driver.go:255:1
 			default:
 			}
-//line driver.go:249:1
+//line driver.go:255:1
 			switch _hotpath_case11 {
-//line driver.go:249:1
+//line driver.go:255:1
 			case 1:
-//line driver.go:249:1
+//line driver.go:255:1
 				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
-//line driver.go:249:1
+//line driver.go:255:1
 				c := _hotpath_v15
 				d.apply(c)
+				applied = true
 			default:
-				return
+				return applied
 			}
 		}
 	}
@@ -352,7 +359,7 @@ func (d *HlsDriver) drainCommands() {
 // wait blocks until a command arrives (and applies it), wake fires or ctx
 // is done.
 //
-//line driver.go:259:1
+//line driver.go:266:1
 func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 	{
 //line <generated>:1
@@ -365,61 +372,61 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 		var _hotpath_ok24 bool
 		var _hotpath_case16 int
 		var _hotpath_start17 int64
-//line driver.go:260:1
+//line driver.go:267:1
 		select {
 		case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:261:1
+//line driver.go:268:1
 			_hotpath_case16 = 1
-//line driver.go:261:1
+//line driver.go:268:1
 		case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:261:1
+//line driver.go:268:1
 			_hotpath_case16 = 2
-//line driver.go:261:1
+//line driver.go:268:1
 		case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:261:1
+//line driver.go:268:1
 			_hotpath_case16 = 3
-//line driver.go:261:1
+//line driver.go:268:1
 		default:
 		}
-//line driver.go:261:1
+//line driver.go:268:1
 		if _hotpath_case16 == 0 {
-//line driver.go:261:1
+//line driver.go:268:1
 			_hotpath_start17 = hotpath.Nanotime()
-//line driver.go:261:1
+//line driver.go:268:1
 			select {
-//line driver.go:261:1
+//line driver.go:268:1
 			case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:261:1
+//line driver.go:268:1
 				_hotpath_case16 = 1
-//line driver.go:261:1
+//line driver.go:268:1
 			case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:261:1
+//line driver.go:268:1
 				_hotpath_case16 = 2
-//line driver.go:261:1
+//line driver.go:268:1
 			case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:261:1
+//line driver.go:268:1
 				_hotpath_case16 = 3
 			}
 		}
-//line driver.go:261:1
+//line driver.go:268:1
 		switch _hotpath_case16 {
-//line driver.go:261:1
+//line driver.go:268:1
 		case 1:
-//line driver.go:261:1
+//line driver.go:268:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
-//line driver.go:261:1
+//line driver.go:268:1
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
-//line driver.go:264:1
+//line driver.go:271:1
 		default:
-//line driver.go:264:1
+//line driver.go:271:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
 			return ctx.Err()
 		}
 	}
-//line driver.go:267:1
+//line driver.go:274:1
 	return nil
 }
 
@@ -473,7 +480,7 @@ func (s *sampler) flush() {
 var (
 	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 94}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "686ef5513c418bc0d0c76a86fe9ffc9e")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "218cacb164c152f9f46a6262b75a896d")
 )
 
-// hotpathgen checksum: 84be2dd1bff8c461da148492afd83efb
+// hotpathgen checksum: 1a764f49d25aa4cac0f8d9d7f73fac31
