@@ -276,8 +276,10 @@ func (r *run) entryAt(off int64) int {
 
 // WaitRange implements stream.Source.WaitRange over the runs. A wait also
 // tells where the reader is, and a blocked one that it is starving: the
-// driver then fetches past its look-ahead limit, because a reader that wants
-// a whole chunk cannot make progress on the part already there.
+// driver then fetches past its look-ahead limit, because the reader needs
+// bytes the driver has not published, whatever the buffer says (a reader
+// may wait for more than one byte: stream's prefetcher waits for a few KiB
+// at the front of the data rather than take them a packet at a time).
 func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 	if start < 0 || end < start {
 		return fmt.Errorf("hls: wait [%d, %d): invalid range", start, end)

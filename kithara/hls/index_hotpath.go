@@ -284,8 +284,10 @@ func (r *run) entryAt(off int64) int {
 
 // WaitRange implements stream.Source.WaitRange over the runs. A wait also
 // tells where the reader is, and a blocked one that it is starving: the
-// driver then fetches past its look-ahead limit, because a reader that wants
-// a whole chunk cannot make progress on the part already there.
+// driver then fetches past its look-ahead limit, because the reader needs
+// bytes the driver has not published, whatever the buffer says (a reader
+// may wait for more than one byte: stream's prefetcher waits for a few KiB
+// at the front of the data rather than take them a packet at a time).
 func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 	if start < 0 || end < start {
 		return fmt.Errorf("hls: wait [%d, %d): invalid range", start, end)
@@ -318,48 +320,48 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 			var _hotpath_ok6 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line index.go:305:1
+//line index.go:307:1
 			select {
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
-//line index.go:307:1
+//line index.go:309:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line index.go:307:1
+//line index.go:309:1
 				_hotpath_case1 = 2
-//line index.go:307:1
+//line index.go:309:1
 			default:
 			}
-//line index.go:307:1
+//line index.go:309:1
 			if _hotpath_case1 == 0 {
-//line index.go:307:1
+//line index.go:309:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line index.go:307:1
+//line index.go:309:1
 				select {
-//line index.go:307:1
+//line index.go:309:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line index.go:307:1
+//line index.go:309:1
 					_hotpath_case1 = 1
-//line index.go:307:1
+//line index.go:309:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line index.go:307:1
+//line index.go:309:1
 					_hotpath_case1 = 2
 				}
 			}
-//line index.go:307:1
+//line index.go:309:1
 			switch _hotpath_case1 {
-//line index.go:307:1
+//line index.go:309:1
 			case 1:
-//line index.go:307:1
+//line index.go:309:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line index.go:307:1
+//line index.go:309:1
 			default:
-//line index.go:307:1
+//line index.go:309:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				x.mu.Lock()
 				return ctx.Err()
 			}
 		}
-//line index.go:311:1
+//line index.go:313:1
 		x.mu.Lock()
 	}
 }
@@ -371,10 +373,10 @@ func (x *segmentIndex) wakeDriver() {
 		_hotpath_c9 := x.progress
 		_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
 		var _hotpath_case7 int
-//line index.go:317:1
+//line index.go:319:1
 		select {
 		case _hotpath_c9 <- _hotpath_x10:
-//line index.go:318:1
+//line index.go:320:1
 			_hotpath_case7 = 1
 		default:
 		}
@@ -390,7 +392,7 @@ func (x *segmentIndex) wakeDriver() {
 // readerStarving reports whether a reader is blocked on bytes the current
 // run does not hold yet.
 //
-//line index.go:325:1
+//line index.go:327:1
 func (x *segmentIndex) readerStarving() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -536,7 +538,7 @@ func (x *segmentIndex) bufferAhead() time.Duration {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "10a67047cdc498694ab8d264562e85b3")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "a8929385e7df117519d898f3aaf87090")
 )
 
-// hotpathgen checksum: ceec57e609530dbc11a633ee26d9fc1d
+// hotpathgen checksum: 9f3caec3a09a3f509e6ccb5a4d41aa36
