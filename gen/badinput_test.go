@@ -895,3 +895,81 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// TestConstraintErrors: build constraints hotpathgen cannot combine with
+// its own are errors at the constraint's line; a //go:build line that
+// does not parse is the go command's error, at its file.
+func TestConstraintErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeBadModule(t, dir, []badCase{
+		{name: "plusbuild", files: `
+-- p.go --
+// Copyright line.
+
+// +build linux
+
+package plusbuild
+
+//hotpath:measure
+func P() {}
+`},
+		{name: "mentions", files: `
+-- m.go --
+//go:build hotpath || linux
+
+package mentions
+
+//hotpath:measure
+func M() {}
+`},
+		{name: "halfbroken", files: `
+-- a.go --
+package halfbroken
+
+//hotpath:measure
+func A() {}
+-- b.go --
+//go:build linux &&
+
+package halfbroken
+`},
+		{name: "unparsable", files: `
+-- u.go --
+//go:build linux &&
+
+package unparsable
+
+//hotpath:measure
+func U() {}
+`},
+	})
+	before := snapshotTree(t, dir)
+	for _, tc := range []struct{ pattern, want string }{
+		{"./plusbuild", "plusbuild/p.go:3:1: the file has // +build lines but no //go:build line; add one (go fix ./... does) so hotpathgen can combine its constraint with yours\n"},
+		{"./mentions", "mentions/m.go:1:1: the //go:build line already mentions the \"hotpath\" tag, which hotpathgen manages; remove it from the file\n"},
+		{"./halfbroken", "halfbroken/b.go: parsing //go:build line: unexpected end of expression (the package must build before hotpathgen can instrument it)\n"},
+	} {
+		res, err := Run(Config{Dir: dir, Patterns: []string{tc.pattern}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, relErrors(dir, res.Errors)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.pattern, diff)
+		}
+	}
+	// The go command lists no file of the package at all: it cannot be
+	// loaded (exit 2), and the message names the file.
+	_, err := Run(Config{Dir: dir, Patterns: []string{"./unparsable"}})
+	var le *LoadError
+	want := "load packages: " + filepath.Join(dir, "unparsable", "u.go") + ": parsing //go:build line: unexpected end of expression"
+	if !errors.As(err, &le) || err.Error() != want {
+		t.Errorf("Run: %v\nwant %s", err, want)
+	}
+	code, _, stderr := runHotpathgen(t, dir, "./unparsable")
+	if code != 2 || stderr != "hotpathgen: load packages: unparsable/u.go: parsing //go:build line: unexpected end of expression\n" {
+		t.Errorf("hotpathgen: exit %d, stderr %q", code, stderr)
+	}
+	if diff := cmp.Diff(before, snapshotTree(t, dir)); diff != "" {
+		t.Errorf("files changed:\n%s", diff)
+	}
+}

@@ -27,6 +27,9 @@ type headerConstraint struct {
 	start, end int    // byte range of the line, without its line ending
 	text       string // the line
 	plusBuild  bool   // the file has // +build lines
+	// line is the line of the //go:build line, or else of the first
+	// // +build line: where errors about the constraint point.
+	line int
 }
 
 // findConstraint locates the //go:build line in the header of a file (the
@@ -47,8 +50,12 @@ func findConstraint(src []byte, f *ast.File, fset *token.FileSet) headerConstrai
 					h.text = string(src[h.start:h.end])
 					h.text = strings.TrimRight(h.text, "\r")
 					h.end = h.start + len(h.text)
+					h.line = tf.PositionFor(c.Pos(), false).Line
 				}
 			case constraint.IsPlusBuild(c.Text):
+				if !h.plusBuild && h.text == "" {
+					h.line = tf.PositionFor(c.Pos(), false).Line
+				}
 				h.plusBuild = true
 			}
 		}
@@ -77,8 +84,12 @@ func (h headerConstraint) added() bool {
 	return h.text == onlyNotTag || strings.HasSuffix(h.text, notTagSuffix)
 }
 
-// checkConstraint rejects constraints hotpathgen cannot combine with its own.
+// checkConstraint rejects constraints hotpathgen cannot combine with its
+// own. Errors point at the constraint, else at line (the package clause).
 func checkConstraint(h headerConstraint, path string, line int) error {
+	if h.line > 0 {
+		line = h.line
+	}
 	if h.plusBuild && h.text == "" {
 		return errorAt(token.Position{Filename: path, Line: line, Column: 1},
 			"the file has // +build lines but no //go:build line; add one (go fix ./... does) so hotpathgen can combine its constraint with yours")

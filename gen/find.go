@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func (p *planner) planPackage(pkg *loadedPackage) []*FilePlan {
 	if len(pkg.errs) > 0 {
 		if hasDirectives {
 			for _, e := range underlyingErrors(pkg.errs) {
-				p.errs = append(p.errs, packageError(e))
+				p.errs = append(p.errs, inDir(pkg.dir, packageError(e)))
 			}
 		}
 		return nil
@@ -162,6 +163,17 @@ func underlyingErrors(errs []packages.Error) []packages.Error {
 		}
 	}
 	return errs
+}
+
+// inDir gives an error without a position the file its message starts
+// with, when that is a bare file name (the go command's "x.go: parsing
+// //go:build line: ..."), so that it is found in the package directory.
+func inDir(dir string, e *Error) *Error {
+	name, rest, ok := strings.Cut(e.Msg, ": ")
+	if e.Pos.Filename != "" || dir == "" || !ok || !strings.HasSuffix(name, ".go") || strings.ContainsAny(name, "/\\ ") {
+		return e
+	}
+	return &Error{Pos: token.Position{Filename: filepath.Join(dir, name)}, Msg: rest}
 }
 
 // packageError converts a go/packages error, whose position is a string.

@@ -115,7 +115,13 @@ func load(cfg Config) ([]*loadedPackage, error) {
 	for _, p := range pkgs {
 		for _, e := range p.Errors {
 			if e.Kind == packages.ListError && len(p.GoFiles) == 0 && len(p.IgnoredFiles) == 0 {
-				listErrs = append(listErrs, e.Msg)
+				msg := e.Msg
+				// "x.go: parsing //go:build line: ...": name the file by
+				// its path, so that it can be found.
+				if name, rest, ok := strings.Cut(msg, ": "); ok && p.Dir != "" && strings.HasSuffix(name, ".go") && !strings.ContainsAny(name, "/\\ ") {
+					msg = filepath.Join(p.Dir, name) + ": " + rest
+				}
+				listErrs = append(listErrs, msg)
 			}
 		}
 	}

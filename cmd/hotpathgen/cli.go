@@ -140,7 +140,7 @@ func (g *generateCmd) run(cmd *cobra.Command, args []string) error {
 func runPipeline(cfg gen.Config) (*gen.Result, error) {
 	res, err := gen.Run(cfg)
 	if err != nil {
-		return nil, trouble(fmt.Errorf("hotpathgen: %w", err))
+		return nil, trouble(fmt.Errorf("hotpathgen: %s", relMessage(err)))
 	}
 	if len(res.Errors) > 0 {
 		var b strings.Builder
