@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // ChanSite is one //hotpath:channel make site. Generated code declares one
@@ -104,7 +102,7 @@ type blockedCounter struct {
 	count    uint64
 	total    int64
 	min, max int64
-	hist     *hdr.Histogram // allocated by the first blocked operation
+	hist     *histCounts // allocated by the first blocked operation
 }
 
 func (b *blockedCounter) record(d int64) {
@@ -117,10 +115,9 @@ func (b *blockedCounter) record(d int64) {
 	b.count++
 	b.total += d
 	if b.hist == nil {
-		b.hist = newHistogram()
+		b.hist = newHistCounts()
 	}
-	// The value is clamped into range, so RecordValue cannot fail.
-	_ = b.hist.RecordValue(clampHist(d))
+	b.hist.record(d)
 }
 
 // Depth buckets: exact below depthExact, then depthSub buckets per power of

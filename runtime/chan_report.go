@@ -82,7 +82,7 @@ type blockedSnapshot struct {
 	count    uint64
 	total    int64
 	min, max int64
-	hist     *hdr.Histogram // nil when count is 0
+	hist     histWindow
 }
 
 func (st *chanState) snapshot() chanSnapshot {
@@ -115,10 +115,7 @@ func (s *blockedSnapshot) merge(b *blockedCounter) {
 	s.max = max(s.max, b.max)
 	s.count += b.count
 	s.total += b.total
-	if s.hist == nil {
-		s.hist = newHistogram()
-	}
-	s.hist.Merge(b.hist)
+	s.hist.add(b.hist)
 }
 
 // ops returns the number of operations of a kind.
@@ -173,22 +170,10 @@ func (s blockedSnapshot) since(base blockedSnapshot) blockedSnapshot {
 	if d.count == 0 {
 		return d
 	}
-	d.hist = histSince(s.hist, base.hist)
-	d.min, d.max = d.hist.Min(), d.hist.Max()
+	d.hist = s.hist.since(base.hist)
+	h := d.hist.histogram()
+	d.min, d.max = h.Min(), h.Max()
 	return d
-}
-
-// histSince returns the histogram of the values recorded in cur but not in
-// old, an earlier state of the same histogram.
-func histSince(cur, old *hdr.Histogram) *hdr.Histogram {
-	c := cur.Export()
-	o := old.Export()
-	for i := range c.Counts {
-		if i < len(o.Counts) {
-			c.Counts[i] -= o.Counts[i]
-		}
-	}
-	return hdr.Import(c)
 }
 
 // depthAtPercentile returns the depth at or below which p percent of the
@@ -287,12 +272,16 @@ func blockedStats(b blockedSnapshot, percentiles []float64) BlockedStats {
 		MaxNS:       b.max,
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
+	var hist *hdr.Histogram
+	if b.count > 0 {
+		hist = b.hist.histogram()
+	}
 	for _, p := range percentiles {
 		var v int64
-		if b.count > 0 {
+		if hist != nil {
 			// The histogram answers with the highest value equivalent to
 			// the bucket; never report beyond the extremes.
-			v = min(max(b.hist.ValueAtQuantile(p), b.min), b.max)
+			v = min(max(hist.ValueAtQuantile(p), b.min), b.max)
 		}
 		st.Percentiles[percentileKey(p)] = v
 	}

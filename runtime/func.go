@@ -108,7 +108,7 @@ type shardData struct {
 	// itself: hdr's RecordValue validates and counts what a shard does
 	// not need, which cost a third of the recording time. snapshot turns
 	// the counts into an hdr.Histogram.
-	counts *[histCountsLen]int64
+	counts *histCounts   // bucket counts, allocated by the first record
 	ticks  atomic.Uint64 // calls counted at Begin and left untimed by sampling
 }
 
@@ -248,9 +248,9 @@ func (st *funcState) record(d int64, counted bool) {
 	sh.timed++
 	sh.total += d
 	if sh.counts == nil {
-		sh.counts = new([histCountsLen]int64)
+		sh.counts = newHistCounts()
 	}
-	sh.counts[histIndex(clampHist(d))]++
+	sh.counts.record(d)
 	sh.mu.Unlock()
 }
 
@@ -261,12 +261,25 @@ type funcSnapshot struct {
 	total int64
 	min   int64
 	max   int64
-	hist  *hdr.Histogram // nil when nothing was timed
+	hist  histWindow
+}
+
+// callCount returns the calls counted so far: a cheap test of whether a
+// Func ran at all in a guard's window, before its histogram is summed.
+func (st *funcState) callCount() uint64 {
+	var n uint64
+	for i := range st.shards {
+		sh := &st.shards[i]
+		sh.mu.Lock()
+		n += sh.calls
+		sh.mu.Unlock()
+		n += sh.ticks.Load()
+	}
+	return n
 }
 
 func (st *funcState) snapshot() funcSnapshot {
 	var s funcSnapshot
-	var counts []int64 // the shards' histograms, merged
 	for i := range st.shards {
 		sh := &st.shards[i]
 		sh.mu.Lock()
@@ -280,18 +293,10 @@ func (st *funcState) snapshot() funcSnapshot {
 			}
 			s.timed += sh.timed
 			s.total += sh.total
-			if counts == nil {
-				counts = make([]int64, histCountsLen)
-			}
-			for i, c := range sh.counts {
-				counts[i] += c
-			}
+			s.hist.add(sh.counts)
 		}
 		sh.mu.Unlock()
 		s.calls += sh.ticks.Load()
-	}
-	if counts != nil {
-		s.hist = newHistogramOf(counts)
 	}
 	return s
 }
@@ -308,15 +313,8 @@ func (s funcSnapshot) since(base funcSnapshot) funcSnapshot {
 	if d.timed == 0 {
 		return d
 	}
-	cur := s.hist.Export()
-	old := base.hist.Export()
-	for i := range cur.Counts {
-		if i < len(old.Counts) {
-			cur.Counts[i] -= old.Counts[i]
-		}
-	}
-	d.hist = hdr.Import(cur)
-	d.min = d.hist.Min()
-	d.max = d.hist.Max()
+	d.hist = s.hist.since(base.hist)
+	h := d.hist.histogram()
+	d.min, d.max = h.Min(), h.Max()
 	return d
 }

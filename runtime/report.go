@@ -92,8 +92,8 @@ type baseline struct {
 func takeBaseline() baseline {
 	b := baseline{funcs: map[*Func]funcSnapshot{}, chans: chanBaseline()}
 	for _, f := range registry.funcList() {
-		if s := f.state.Load().snapshot(); s.calls > 0 {
-			b.funcs[f] = s
+		if st := f.state.Load(); st.callCount() > 0 {
+			b.funcs[f] = st.snapshot()
 		}
 	}
 	return b
@@ -120,7 +120,11 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		if !opts.focus(f.Name) {
 			continue
 		}
-		s := f.state.Load().snapshot().since(base.funcs[f])
+		st := f.state.Load()
+		if st.callCount() == base.funcs[f].calls {
+			continue // did not run in the window: no histogram to sum
+		}
+		s := st.snapshot().since(base.funcs[f])
 		if s.calls == 0 {
 			continue
 		}
@@ -169,8 +173,9 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.timed)))
 	}
 	row.MinNS, row.MaxNS = s.min, s.max
+	hist := s.hist.histogram()
 	for _, p := range percentiles {
-		v := s.hist.ValueAtQuantile(p)
+		v := hist.ValueAtQuantile(p)
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
 		v = min(max(v, s.min), s.max)
