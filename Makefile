@@ -35,10 +35,13 @@ race:
 demo: generate
 	$(GO) run -tags hotpath ./cmd/kithara-demo
 
-## bench: runtime overhead benchmarks, 6 runs each, summarised by benchstat.
+## bench: the measured-call overhead against its floor (two clock reads), against
+## Prometheus and OpenTelemetry (the bench/ module), and channel operations;
+## 6 runs each, summarised by benchstat. docs/PERFORMANCE.md has the figures.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./runtime/ | tee bench-runtime.txt
-	$(GO) run $(BENCHSTAT) bench-runtime.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkOverhead|BenchmarkChanPair' -benchmem -count 6 -cpu 1,2 ./runtime/ | tee bench-runtime.txt
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 6 -cpu 1,2 . | tee ../bench-compare.txt
+	$(GO) run $(BENCHSTAT) -col /probe bench-runtime.txt bench-compare.txt
 
 ## lint: gofmt, go vet (both builds) and staticcheck (both builds).
 lint:
