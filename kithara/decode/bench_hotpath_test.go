@@ -117,9 +117,10 @@ func BenchmarkPipeline(b *testing.B) {
 					b.Fatal(err)
 				}
 				frames := 0
-//line <generated>:1
 				for _hotpath_rc1 := p.Chunks(); ; {
+//line bench_test.go:112:1
 					f, _hotpath_ok2 := hotpath.Recv2(_hotpath_rc1)
+//line bench_test.go:112:1
 					if !_hotpath_ok2 {
 //line bench_test.go:112:1
 						break
@@ -148,4 +149,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "bench_test.go", "d33d3dffaffeb4e5312570ed045ba101")
 )
 
-// hotpathgen checksum: a31855452d98ba63487f3ebb9ac00f68
+// hotpathgen checksum: 89e2ae7b4f881e19bb582b0c3e90c124

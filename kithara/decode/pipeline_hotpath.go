@@ -175,9 +175,7 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 	}
 	if !cfg.noLive {
 		//hotpath:channel label=decode_live
-//line <generated>:1
 		live := hotpath.Track(&_hotpath_ch_pipeline_0, make(chan worker.Fetch[Block], LiveCapacity))
-//line pipeline.go:171:1
 		p.live = live
 	}
 	if cfg.buffer {
@@ -197,9 +195,10 @@ func (p *Pipeline) pump() {
 	}
 	ended := false // the current epoch's end has been delivered
 	epoch := uint64(0)
-//line <generated>:1
 	for _hotpath_rc9 := p.w.Data(); ; {
+//line pipeline.go:190:1
 		f, _hotpath_ok10 := hotpath.Recv2(_hotpath_rc9)
+//line pipeline.go:190:1
 		if !_hotpath_ok10 {
 //line pipeline.go:190:1
 			break
@@ -234,40 +233,46 @@ func (p *Pipeline) pump() {
 			var _hotpath_start2 int64
 //line pipeline.go:210:1
 			select {
-//line <generated>:1
 			case _hotpath_c3 <- _hotpath_x4:
 				_hotpath_case1 = 1
+//line pipeline.go:212:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
+//line pipeline.go:212:1
 				_hotpath_case1 = 2
-//line pipeline.go:211:1
+//line pipeline.go:212:1
 			default:
 			}
-//line <generated>:1
+//line pipeline.go:212:1
 			if _hotpath_case1 == 0 {
+//line pipeline.go:212:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line pipeline.go:212:1
 				select {
-//line <generated>:1
+//line pipeline.go:212:1
 				case _hotpath_c3 <- _hotpath_x4:
+//line pipeline.go:212:1
 					_hotpath_case1 = 1
+//line pipeline.go:212:1
 				case _, _hotpath_ok6 = <-_hotpath_c5:
+//line pipeline.go:212:1
 					_hotpath_case1 = 2
 				}
 			}
+//line pipeline.go:212:1
 			switch _hotpath_case1 {
 //line pipeline.go:212:1
 			case 1:
-//line <generated>:1
+//line pipeline.go:212:1
 				hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
 //line pipeline.go:212:1
 			default:
-//line <generated>:1
+//line pipeline.go:212:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
-//line pipeline.go:213:1
 				f.Data.Release()
-//line <generated>:1
 				for _hotpath_rc7 := p.w.Data(); ; {
+//line pipeline.go:214:1
 					f, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
+//line pipeline.go:214:1
 					if !_hotpath_ok8 {
 //line pipeline.go:214:1
 						break
@@ -351,37 +356,42 @@ func (p *Pipeline) command(update func(*Command)) error {
 		var _hotpath_start12 int64
 //line pipeline.go:280:1
 		select {
-//line <generated>:1
 		case _hotpath_c13 <- _hotpath_x14:
+//line pipeline.go:281:1
 			_hotpath_case11 = 1
+//line pipeline.go:281:1
 		case _, _hotpath_ok16 = <-_hotpath_c15:
+//line pipeline.go:281:1
 			_hotpath_case11 = 2
 //line pipeline.go:281:1
 		default:
 		}
-//line <generated>:1
+//line pipeline.go:281:1
 		if _hotpath_case11 == 0 {
+//line pipeline.go:281:1
 			_hotpath_start12 = hotpath.Nanotime()
 //line pipeline.go:281:1
 			select {
-//line <generated>:1
+//line pipeline.go:281:1
 			case _hotpath_c13 <- _hotpath_x14:
+//line pipeline.go:281:1
 				_hotpath_case11 = 1
+//line pipeline.go:281:1
 			case _, _hotpath_ok16 = <-_hotpath_c15:
+//line pipeline.go:281:1
 				_hotpath_case11 = 2
 			}
 		}
+//line pipeline.go:281:1
 		switch _hotpath_case11 {
 //line pipeline.go:281:1
 		case 1:
-//line <generated>:1
+//line pipeline.go:281:1
 			hotpath.SelectSent(_hotpath_c13, _hotpath_start12)
-//line pipeline.go:282:1
 			return nil
 		default:
-//line <generated>:1
+//line pipeline.go:283:1
 			hotpath.SelectRecv(_hotpath_c15, _hotpath_ok16, _hotpath_start12)
-//line pipeline.go:284:1
 			return ErrClosed
 		}
 	}
@@ -411,9 +421,9 @@ func (p *Pipeline) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_pipeline_0 = hotpath.ChanSite{Label: "decode_live", Type: "chan github.com/hotpath-go/hotpath/kithara/worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:170"}
+	_hotpath_ch_pipeline_0 = hotpath.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:170"}
 
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "624c621161f7be0caa6ed63ccf989698")
 )
 
-// hotpathgen checksum: 1f375d4b986ba6c7019e00d8d9b8dd78
+// hotpathgen checksum: 992e89a0bf0f94ff4f76726a6f394ae9

@@ -112,33 +112,40 @@ func drain(t *testing.T, p *Pipeline) []Block {
 			var _hotpath_start2 int64
 //line pipeline_test.go:96:1
 			select {
-//line <generated>:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line pipeline_test.go:97:1
 				_hotpath_case1 = 1
+//line pipeline_test.go:97:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
+//line pipeline_test.go:97:1
 				_hotpath_case1 = 2
 //line pipeline_test.go:97:1
 			default:
 			}
-//line <generated>:1
+//line pipeline_test.go:97:1
 			if _hotpath_case1 == 0 {
+//line pipeline_test.go:97:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line pipeline_test.go:97:1
 				select {
-//line <generated>:1
+//line pipeline_test.go:97:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line pipeline_test.go:97:1
 					_hotpath_case1 = 1
+//line pipeline_test.go:97:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
+//line pipeline_test.go:97:1
 					_hotpath_case1 = 2
 				}
 			}
+//line pipeline_test.go:97:1
 			switch _hotpath_case1 {
 //line pipeline_test.go:97:1
 			case 1:
-//line <generated>:1
+//line pipeline_test.go:97:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+//line pipeline_test.go:97:1
 				f, ok := _hotpath_v6, _hotpath_ok5
-//line pipeline_test.go:98:1
 				if !ok {
 					t.Fatal("live channel closed before EOF")
 				}
@@ -151,9 +158,8 @@ func drain(t *testing.T, p *Pipeline) []Block {
 					return blocks
 				}
 			default:
-//line <generated>:1
+//line pipeline_test.go:109:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
-//line pipeline_test.go:110:1
 				t.Fatal("no EOF on the live channel")
 			}
 		}
@@ -309,9 +315,10 @@ func TestPipelineClose(t *testing.T) {
 	}
 	expectClosed := func(t *testing.T, p *Pipeline) {
 		t.Helper()
-//line <generated>:1
 		for _hotpath_rc8 := p.Chunks(); ; {
+//line pipeline_test.go:263:1
 			_, _hotpath_ok9 := hotpath.Recv2(_hotpath_rc8)
+//line pipeline_test.go:263:1
 			if !_hotpath_ok9 {
 //line pipeline_test.go:263:1
 				break
@@ -372,9 +379,10 @@ func TestPipelineClose(t *testing.T) {
 			})
 		}
 		go func() {
-//line <generated>:1
 			for _hotpath_rc10 := p.Chunks(); ; {
+//line pipeline_test.go:319:1
 				f, _hotpath_ok11 := hotpath.Recv2(_hotpath_rc10)
+//line pipeline_test.go:319:1
 				if !_hotpath_ok11 {
 //line pipeline_test.go:319:1
 					break
@@ -396,9 +404,10 @@ func TestPipelineClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		cancel()
-//line <generated>:1
 		for _hotpath_rc12 := p.Chunks(); ; {
+//line pipeline_test.go:336:1
 			_, _hotpath_ok13 := hotpath.Recv2(_hotpath_rc12)
+//line pipeline_test.go:336:1
 			if !_hotpath_ok13 {
 //line pipeline_test.go:336:1
 				break
@@ -479,9 +488,10 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 	// Consume what there is until the decoder waits for bytes that will
 	// not come.
 	go func() {
-//line <generated>:1
 		for _hotpath_rc14 := p.Chunks(); ; {
+//line pipeline_test.go:412:1
 			f, _hotpath_ok15 := hotpath.Recv2(_hotpath_rc14)
+//line pipeline_test.go:412:1
 			if !_hotpath_ok15 {
 //line pipeline_test.go:412:1
 				break
@@ -500,36 +510,41 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 		var _hotpath_start17 int64
 //line pipeline_test.go:416:1
 		select {
-//line <generated>:1
 		case _, _hotpath_ok20 = <-_hotpath_c18:
 			_hotpath_case16 = 1
+//line pipeline_test.go:418:1
 		case _, _hotpath_ok21 = <-_hotpath_c19:
+//line pipeline_test.go:418:1
 			_hotpath_case16 = 2
-//line pipeline_test.go:417:1
+//line pipeline_test.go:418:1
 		default:
 		}
-//line <generated>:1
+//line pipeline_test.go:418:1
 		if _hotpath_case16 == 0 {
+//line pipeline_test.go:418:1
 			_hotpath_start17 = hotpath.Nanotime()
 //line pipeline_test.go:418:1
 			select {
-//line <generated>:1
+//line pipeline_test.go:418:1
 			case _, _hotpath_ok20 = <-_hotpath_c18:
+//line pipeline_test.go:418:1
 				_hotpath_case16 = 1
+//line pipeline_test.go:418:1
 			case _, _hotpath_ok21 = <-_hotpath_c19:
+//line pipeline_test.go:418:1
 				_hotpath_case16 = 2
 			}
 		}
+//line pipeline_test.go:418:1
 		switch _hotpath_case16 {
 //line pipeline_test.go:418:1
 		case 1:
-//line <generated>:1
+//line pipeline_test.go:418:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok20, _hotpath_start17)
 //line pipeline_test.go:418:1
 		default:
-//line <generated>:1
+//line pipeline_test.go:418:1
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok21, _hotpath_start17)
-//line pipeline_test.go:419:1
 			t.Fatal("the reader never waited past the available bytes")
 		}
 	}
@@ -537,50 +552,61 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 	closed := make(chan error)
 	go func() { hotpath.SendTo(closed).Send(p.Close()) }()
 	{
-//line <generated>:1
+//line pipeline_test.go:422:1
 		_hotpath_c24 := closed
+//line pipeline_test.go:422:1
 		_hotpath_c25 := time.After(10 * time.Second)
+//line pipeline_test.go:422:1
 		_hotpath_v27 := hotpath.Zero(_hotpath_c24)
+//line pipeline_test.go:422:1
 		var _hotpath_ok26 bool
+//line pipeline_test.go:422:1
 		var _hotpath_ok28 bool
+//line pipeline_test.go:422:1
 		var _hotpath_case22 int
+//line pipeline_test.go:422:1
 		var _hotpath_start23 int64
-//line pipeline_test.go:423:1
 		select {
-//line <generated>:1
 		case _hotpath_v27, _hotpath_ok26 = <-_hotpath_c24:
+//line pipeline_test.go:424:1
 			_hotpath_case22 = 1
+//line pipeline_test.go:424:1
 		case _, _hotpath_ok28 = <-_hotpath_c25:
+//line pipeline_test.go:424:1
 			_hotpath_case22 = 2
 //line pipeline_test.go:424:1
 		default:
 		}
-//line <generated>:1
+//line pipeline_test.go:424:1
 		if _hotpath_case22 == 0 {
+//line pipeline_test.go:424:1
 			_hotpath_start23 = hotpath.Nanotime()
 //line pipeline_test.go:424:1
 			select {
-//line <generated>:1
+//line pipeline_test.go:424:1
 			case _hotpath_v27, _hotpath_ok26 = <-_hotpath_c24:
+//line pipeline_test.go:424:1
 				_hotpath_case22 = 1
+//line pipeline_test.go:424:1
 			case _, _hotpath_ok28 = <-_hotpath_c25:
+//line pipeline_test.go:424:1
 				_hotpath_case22 = 2
 			}
 		}
+//line pipeline_test.go:424:1
 		switch _hotpath_case22 {
 //line pipeline_test.go:424:1
 		case 1:
-//line <generated>:1
+//line pipeline_test.go:424:1
 			hotpath.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start23)
+//line pipeline_test.go:424:1
 			err := _hotpath_v27
-//line pipeline_test.go:425:1
 			if err != nil {
 				t.Fatal(err)
 			}
 		default:
-//line <generated>:1
+//line pipeline_test.go:428:1
 			hotpath.SelectRecv(_hotpath_c25, _hotpath_ok28, _hotpath_start23)
-//line pipeline_test.go:429:1
 			t.Fatal("Close hangs while the decoder waits for data")
 		}
 	}
@@ -591,4 +617,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline_test.go", "a9638b714f8457b530c50ca02b25f8cb")
 )
 
-// hotpathgen checksum: 6936fe2e261e6055dbf5e04e9176ec42
+// hotpathgen checksum: 8e422a595a0920c6247a2949beba0de2

@@ -253,12 +253,13 @@ func (b blocker) wait(r *http.Request) {
 		var _hotpath_start2 int64
 //line helpers_test.go:239:1
 		select {
-//line <generated>:1
 		case _, _hotpath_ok5 = <-_hotpath_c3:
 			_hotpath_case1 = 1
+//line helpers_test.go:241:1
 		case _, _hotpath_ok6 = <-_hotpath_c4:
+//line helpers_test.go:241:1
 			_hotpath_case1 = 2
-//line helpers_test.go:240:1
+//line helpers_test.go:241:1
 		default:
 		}
 //line <generated>:1
@@ -301,4 +302,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "helpers_test.go", "22f26a3961661daa7090353d162c8b0a")
 )
 
-// hotpathgen checksum: 56b3c2b84dada18ef12f4892ac8ab887
+// hotpathgen checksum: fd8a9173272981ea5cf91577f1047e15

@@ -110,37 +110,42 @@ func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
 		var _hotpath_start2 int64
 //line retry.go:95:1
 		select {
-//line <generated>:1
 		case _, _hotpath_ok5 = <-_hotpath_c3:
+//line retry.go:96:1
 			_hotpath_case1 = 1
+//line retry.go:96:1
 		case _, _hotpath_ok6 = <-_hotpath_c4:
+//line retry.go:96:1
 			_hotpath_case1 = 2
 //line retry.go:96:1
 		default:
 		}
-//line <generated>:1
+//line retry.go:96:1
 		if _hotpath_case1 == 0 {
+//line retry.go:96:1
 			_hotpath_start2 = hotpath.Nanotime()
 //line retry.go:96:1
 			select {
-//line <generated>:1
+//line retry.go:96:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line retry.go:96:1
 				_hotpath_case1 = 1
+//line retry.go:96:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line retry.go:96:1
 				_hotpath_case1 = 2
 			}
 		}
+//line retry.go:96:1
 		switch _hotpath_case1 {
 //line retry.go:96:1
 		case 1:
-//line <generated>:1
+//line retry.go:96:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line retry.go:97:1
 			return ctx.Err()
 		default:
-//line <generated>:1
+//line retry.go:98:1
 			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line retry.go:99:1
 			return nil
 		}
 	}
@@ -230,4 +235,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry.go", "a484f3a5030ac6b3afcfbf92a9b50c9f")
 )
 
-// hotpathgen checksum: 73586328e255a80891b6612599369c44
+// hotpathgen checksum: 7947da6e641c01992d46528effdb7a9f

@@ -170,36 +170,41 @@ func TestWithTimeoutLeavesStreamsOpen(t *testing.T) {
 			var _hotpath_start2 int64
 //line timeout_test.go:155:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line timeout_test.go:157:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line timeout_test.go:157:1
 				_hotpath_case1 = 2
-//line timeout_test.go:156:1
+//line timeout_test.go:157:1
 			default:
 			}
-//line <generated>:1
+//line timeout_test.go:157:1
 			if _hotpath_case1 == 0 {
+//line timeout_test.go:157:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line timeout_test.go:157:1
 				select {
-//line <generated>:1
+//line timeout_test.go:157:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line timeout_test.go:157:1
 					_hotpath_case1 = 1
+//line timeout_test.go:157:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line timeout_test.go:157:1
 					_hotpath_case1 = 2
 				}
 			}
+//line timeout_test.go:157:1
 			switch _hotpath_case1 {
 //line timeout_test.go:157:1
 			case 1:
-//line <generated>:1
+//line timeout_test.go:157:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line timeout_test.go:157:1
 			default:
-//line <generated>:1
+//line timeout_test.go:157:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line timeout_test.go:158:1
 				return
 			}
 		}
@@ -251,4 +256,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "timeout_test.go", "b0b377bda0ff0d24d60bf2c51a267056")
 )
 
-// hotpathgen checksum: 6f9174ada7b332340b4a3b2691e024d7
+// hotpathgen checksum: 735ea00a895492eedb8421da51356595

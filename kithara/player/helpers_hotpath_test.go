@@ -76,36 +76,41 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 			var _hotpath_start2 int64
 //line helpers_test.go:62:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line helpers_test.go:64:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line helpers_test.go:64:1
 				_hotpath_case1 = 2
-//line helpers_test.go:63:1
+//line helpers_test.go:64:1
 			default:
 			}
-//line <generated>:1
+//line helpers_test.go:64:1
 			if _hotpath_case1 == 0 {
+//line helpers_test.go:64:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line helpers_test.go:64:1
 				select {
-//line <generated>:1
+//line helpers_test.go:64:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line helpers_test.go:64:1
 					_hotpath_case1 = 1
+//line helpers_test.go:64:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
+//line helpers_test.go:64:1
 					_hotpath_case1 = 2
 				}
 			}
+//line helpers_test.go:64:1
 			switch _hotpath_case1 {
 //line helpers_test.go:64:1
 			case 1:
-//line <generated>:1
+//line helpers_test.go:64:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line helpers_test.go:64:1
 			default:
-//line <generated>:1
+//line helpers_test.go:64:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
-//line helpers_test.go:65:1
 				return
 			}
 		}
@@ -206,36 +211,41 @@ func (e *events) waitFor(t *testing.T, what string, match func(hls.Event) bool) 
 			var _hotpath_start8 int64
 //line helpers_test.go:153:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok11 = <-_hotpath_c9:
 				_hotpath_case7 = 1
+//line helpers_test.go:155:1
 			case _, _hotpath_ok12 = <-_hotpath_c10:
+//line helpers_test.go:155:1
 				_hotpath_case7 = 2
-//line helpers_test.go:154:1
+//line helpers_test.go:155:1
 			default:
 			}
-//line <generated>:1
+//line helpers_test.go:155:1
 			if _hotpath_case7 == 0 {
+//line helpers_test.go:155:1
 				_hotpath_start8 = hotpath.Nanotime()
 //line helpers_test.go:155:1
 				select {
-//line <generated>:1
+//line helpers_test.go:155:1
 				case _, _hotpath_ok11 = <-_hotpath_c9:
+//line helpers_test.go:155:1
 					_hotpath_case7 = 1
+//line helpers_test.go:155:1
 				case _, _hotpath_ok12 = <-_hotpath_c10:
+//line helpers_test.go:155:1
 					_hotpath_case7 = 2
 				}
 			}
+//line helpers_test.go:155:1
 			switch _hotpath_case7 {
 //line helpers_test.go:155:1
 			case 1:
-//line <generated>:1
+//line helpers_test.go:155:1
 				hotpath.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
 //line helpers_test.go:155:1
 			default:
-//line <generated>:1
+//line helpers_test.go:155:1
 				hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
-//line helpers_test.go:156:1
 				t.Fatalf("timed out waiting for %s", what)
 			}
 		}
@@ -369,4 +379,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "helpers_test.go", "eeee64329ec4fed15dad6a6f4fbba959")
 )
 
-// hotpathgen checksum: 2c4f51ae5b6f25063f90545d23499668
+// hotpathgen checksum: 74c81d0adb8af86e9e660c82c0227917

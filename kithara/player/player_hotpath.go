@@ -248,37 +248,43 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 			var _hotpath_start2 int64
 //line player.go:225:1
 			select {
-//line <generated>:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
+//line player.go:227:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
+//line player.go:227:1
 				_hotpath_case1 = 2
-//line player.go:226:1
+//line player.go:227:1
 			default:
 			}
-//line <generated>:1
+//line player.go:227:1
 			if _hotpath_case1 == 0 {
+//line player.go:227:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line player.go:227:1
 				select {
-//line <generated>:1
+//line player.go:227:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line player.go:227:1
 					_hotpath_case1 = 1
+//line player.go:227:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
+//line player.go:227:1
 					_hotpath_case1 = 2
 				}
 			}
+//line player.go:227:1
 			switch _hotpath_case1 {
 //line player.go:227:1
 			case 1:
-//line <generated>:1
+//line player.go:227:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+//line player.go:227:1
 				f, ok = _hotpath_v6, _hotpath_ok5
 //line player.go:227:1
 			default:
-//line <generated>:1
+//line player.go:227:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
-//line player.go:228:1
 				p.mu.Lock()
 				return decode.Chunk{}, ctx.Err()
 			}
@@ -416,4 +422,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "d0e0d5678b95f597112f326e672fc61b")
 )
 
-// hotpathgen checksum: dc052322cbcc1b0af91f89bcbe163256
+// hotpathgen checksum: 2ede816d0215ce7ea30be8e60d71c08d

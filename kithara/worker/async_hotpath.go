@@ -42,11 +42,9 @@ type AsyncWorker[C, Cmd any] struct {
 func NewAsyncWorker[C, Cmd any](src AsyncSource[C, Cmd], opts ...Option) *AsyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
 	//hotpath:channel label=worker_commands
-//line <generated>:1
 	cmds := hotpath.Track(&_hotpath_ch_async_0, make(chan Cmd, cfg.cmdCap))
 	//hotpath:channel label=worker_data
 	data := hotpath.Track(&_hotpath_ch_async_1, make(chan Fetch[C], cfg.dataCap))
-//line async.go:40:1
 	return &AsyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }
 
@@ -131,44 +129,53 @@ next:
 				var _hotpath_start2 int64
 //line async.go:109:1
 				select {
-//line <generated>:1
 				case _hotpath_c3 <- _hotpath_x4:
+//line async.go:110:1
 					_hotpath_case1 = 1
+//line async.go:110:1
 				case _, _hotpath_ok7 = <-_hotpath_c5:
+//line async.go:110:1
 					_hotpath_case1 = 2
+//line async.go:110:1
 				case _, _hotpath_ok8 = <-_hotpath_c6:
+//line async.go:110:1
 					_hotpath_case1 = 3
 //line async.go:110:1
 				default:
 				}
-//line <generated>:1
+//line async.go:110:1
 				if _hotpath_case1 == 0 {
+//line async.go:110:1
 					_hotpath_start2 = hotpath.Nanotime()
 //line async.go:110:1
 					select {
-//line <generated>:1
+//line async.go:110:1
 					case _hotpath_c3 <- _hotpath_x4:
+//line async.go:110:1
 						_hotpath_case1 = 1
+//line async.go:110:1
 					case _, _hotpath_ok7 = <-_hotpath_c5:
+//line async.go:110:1
 						_hotpath_case1 = 2
+//line async.go:110:1
 					case _, _hotpath_ok8 = <-_hotpath_c6:
+//line async.go:110:1
 						_hotpath_case1 = 3
 					}
 				}
+//line async.go:110:1
 				switch _hotpath_case1 {
 //line async.go:110:1
 				case 1:
-//line <generated>:1
+//line async.go:110:1
 					hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line async.go:111:1
 					sent = true
 				case 2:
-//line <generated>:1
+//line async.go:112:1
 					hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 					// The consumer has moved on while the item waited for room;
 					// unless the command left the epoch alone, the item is for a
 					// position nobody wants any more.
-//line async.go:116:1
 					_, applied, open := w.applyInbox(in)
 					if !open {
 						release(item)
@@ -179,9 +186,8 @@ next:
 						continue next
 					}
 				default:
-//line <generated>:1
+//line async.go:125:1
 					hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
-//line async.go:126:1
 					release(item)
 					return ctx.Err()
 				}
@@ -226,32 +232,38 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 			var _hotpath_start10 int64
 //line async.go:158:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok13 = <-_hotpath_c11:
+//line async.go:159:1
 				_hotpath_case9 = 1
+//line async.go:159:1
 			case _, _hotpath_ok14 = <-_hotpath_c12:
+//line async.go:159:1
 				_hotpath_case9 = 2
 //line async.go:159:1
 			default:
 			}
-//line <generated>:1
+//line async.go:159:1
 			if _hotpath_case9 == 0 {
+//line async.go:159:1
 				_hotpath_start10 = hotpath.Nanotime()
 //line async.go:159:1
 				select {
-//line <generated>:1
+//line async.go:159:1
 				case _, _hotpath_ok13 = <-_hotpath_c11:
+//line async.go:159:1
 					_hotpath_case9 = 1
+//line async.go:159:1
 				case _, _hotpath_ok14 = <-_hotpath_c12:
+//line async.go:159:1
 					_hotpath_case9 = 2
 				}
 			}
+//line async.go:159:1
 			switch _hotpath_case9 {
 //line async.go:159:1
 			case 1:
-//line <generated>:1
+//line async.go:159:1
 				hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
-//line async.go:160:1
 				_, applied, open := w.applyInbox(in)
 				if !open {
 					return false, nil
@@ -260,9 +272,8 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 					return true, nil
 				}
 			default:
-//line <generated>:1
+//line async.go:167:1
 				hotpath.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
-//line async.go:168:1
 				return false, ctx.Err()
 			}
 		}
@@ -278,4 +289,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "2bd55bcf44a6d70d75219da9c8dd7755")
 )
 
-// hotpathgen checksum: 804093c9acca8b9c0bec5dd9909a7d9d
+// hotpathgen checksum: c0432b745f918656c81a8239ab43fe22

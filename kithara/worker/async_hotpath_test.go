@@ -147,9 +147,10 @@ func TestAsyncDropsFetchOfOtherEpoch(t *testing.T) {
 	w := NewAsyncWorker[int, seek](src)
 	errc := runAsync(t.Context(), w.Run)
 	var got []int
-//line <generated>:1
 	for _hotpath_rc1 := w.Data(); ; {
+//line async_test.go:143:1
 		f, _hotpath_ok2 := hotpath.Recv2(_hotpath_rc1)
+//line async_test.go:143:1
 		if !_hotpath_ok2 {
 //line async_test.go:143:1
 			break
@@ -480,4 +481,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async_test.go", "d1c0115d7e42bdb77f78b31194887d20")
 )
 
-// hotpathgen checksum: 3ff63214fd87ad32eb021b533cdcedf0
+// hotpathgen checksum: dc7d9728c1bb5a321fa905a352d39c0b

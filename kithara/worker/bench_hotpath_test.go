@@ -24,9 +24,10 @@ func BenchmarkAsyncWorkerItems(b *testing.B) {
 			w := NewAsyncWorker(&counter{n: b.N}, WithDataCapacity(dataCap))
 			errc := runAsync(b.Context(), w.Run)
 			b.ResetTimer()
-//line <generated>:1
 			for _hotpath_rc1 := w.Data(); ; {
+//line bench_test.go:19:1
 				f, _hotpath_ok2 := hotpath.Recv2(_hotpath_rc1)
+//line bench_test.go:19:1
 				if !_hotpath_ok2 {
 //line bench_test.go:19:1
 					break
@@ -53,9 +54,10 @@ func BenchmarkSyncWorkerItems(b *testing.B) {
 			w := NewSyncWorker(&syncCounter{n: b.N}, WithDataCapacity(dataCap))
 			errc := runAsync(b.Context(), w.Run)
 			b.ResetTimer()
-//line <generated>:1
 			for _hotpath_rc3 := w.Data(); ; {
+//line bench_test.go:41:1
 				f, _hotpath_ok4 := hotpath.Recv2(_hotpath_rc3)
+//line bench_test.go:41:1
 				if !_hotpath_ok4 {
 //line bench_test.go:41:1
 					break
@@ -79,4 +81,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "bench_test.go", "4449468b15c7dd160868c89b39415be5")
 )
 
-// hotpathgen checksum: bc7a8daf32ef8f5140ede9c5c36ac91c
+// hotpathgen checksum: 7048c3cf10cd1595b117f989cbcd9983

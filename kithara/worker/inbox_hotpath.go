@@ -56,37 +56,48 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 			var _hotpath_start2 int64
 //line inbox.go:38:1
 			select {
-//line <generated>:1
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
+//line inbox.go:39:1
 				_hotpath_case1 = 1
+//line inbox.go:39:1
 			case _, _hotpath_ok8 = <-_hotpath_c4:
+//line inbox.go:39:1
 				_hotpath_case1 = 2
+//line inbox.go:39:1
 			case _, _hotpath_ok9 = <-_hotpath_c5:
+//line inbox.go:39:1
 				_hotpath_case1 = 3
 //line inbox.go:39:1
 			default:
 			}
-//line <generated>:1
+//line inbox.go:39:1
 			if _hotpath_case1 == 0 {
+//line inbox.go:39:1
 				_hotpath_start2 = hotpath.Nanotime()
 //line inbox.go:39:1
 				select {
-//line <generated>:1
+//line inbox.go:39:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
+//line inbox.go:39:1
 					_hotpath_case1 = 1
+//line inbox.go:39:1
 				case _, _hotpath_ok8 = <-_hotpath_c4:
+//line inbox.go:39:1
 					_hotpath_case1 = 2
+//line inbox.go:39:1
 				case _, _hotpath_ok9 = <-_hotpath_c5:
+//line inbox.go:39:1
 					_hotpath_case1 = 3
 				}
 			}
+//line inbox.go:39:1
 			switch _hotpath_case1 {
 //line inbox.go:39:1
 			case 1:
-//line <generated>:1
+//line inbox.go:39:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
+//line inbox.go:39:1
 				cmd, ok := _hotpath_v7, _hotpath_ok6
-//line inbox.go:40:1
 				in.mu.Lock()
 				if ok {
 					in.cmd, in.has = cmd, true
@@ -104,10 +115,9 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 					var _hotpath_case10 int
 //line inbox.go:50:1
 					select {
-//line <generated>:1
 					case _hotpath_c12 <- _hotpath_x13:
+//line inbox.go:51:1
 						_hotpath_case10 = 1
-//line inbox.go:52:1
 					default:
 					}
 //line <generated>:1
@@ -122,14 +132,12 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 					return
 				}
 			case 2:
-//line <generated>:1
+//line inbox.go:57:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
-//line inbox.go:58:1
 				return
 			default:
-//line <generated>:1
+//line inbox.go:59:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok9, _hotpath_start2)
-//line inbox.go:60:1
 				return
 			}
 		}
@@ -164,4 +172,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "inbox.go", "3f9890ba07ee1c95b002ddf67709f76c")
 )
 
-// hotpathgen checksum: 8eae25a0d22fd019973d7c56428d0fd4
+// hotpathgen checksum: 47d47ccc9a7232288891518da0623d2c

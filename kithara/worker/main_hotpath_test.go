@@ -86,41 +86,47 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 		var _hotpath_start2 int64
 //line main_test.go:71:1
 		select {
-//line <generated>:1
 		case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line main_test.go:72:1
 			_hotpath_case1 = 1
+//line main_test.go:72:1
 		case _, _hotpath_ok7 = <-_hotpath_c4:
+//line main_test.go:72:1
 			_hotpath_case1 = 2
 //line main_test.go:72:1
 		default:
 		}
-//line <generated>:1
+//line main_test.go:72:1
 		if _hotpath_case1 == 0 {
+//line main_test.go:72:1
 			_hotpath_start2 = hotpath.Nanotime()
 //line main_test.go:72:1
 			select {
-//line <generated>:1
+//line main_test.go:72:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line main_test.go:72:1
 				_hotpath_case1 = 1
+//line main_test.go:72:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
+//line main_test.go:72:1
 				_hotpath_case1 = 2
 			}
 		}
+//line main_test.go:72:1
 		switch _hotpath_case1 {
 //line main_test.go:72:1
 		case 1:
-//line <generated>:1
+//line main_test.go:72:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+//line main_test.go:72:1
 			v, ok := _hotpath_v6, _hotpath_ok5
-//line main_test.go:73:1
 			if !ok {
 				t.Fatal("channel closed")
 			}
 			return v
 		default:
-//line <generated>:1
+//line main_test.go:77:1
 			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
-//line main_test.go:78:1
 			t.Fatal("timed out waiting for an item")
 		}
 	}
@@ -141,36 +147,41 @@ func wait[T any](t testing.TB, ch <-chan T, what string) {
 		var _hotpath_start9 int64
 //line main_test.go:86:1
 		select {
-//line <generated>:1
 		case _, _hotpath_ok12 = <-_hotpath_c10:
 			_hotpath_case8 = 1
+//line main_test.go:88:1
 		case _, _hotpath_ok13 = <-_hotpath_c11:
+//line main_test.go:88:1
 			_hotpath_case8 = 2
-//line main_test.go:87:1
+//line main_test.go:88:1
 		default:
 		}
-//line <generated>:1
+//line main_test.go:88:1
 		if _hotpath_case8 == 0 {
+//line main_test.go:88:1
 			_hotpath_start9 = hotpath.Nanotime()
 //line main_test.go:88:1
 			select {
-//line <generated>:1
+//line main_test.go:88:1
 			case _, _hotpath_ok12 = <-_hotpath_c10:
+//line main_test.go:88:1
 				_hotpath_case8 = 1
+//line main_test.go:88:1
 			case _, _hotpath_ok13 = <-_hotpath_c11:
+//line main_test.go:88:1
 				_hotpath_case8 = 2
 			}
 		}
+//line main_test.go:88:1
 		switch _hotpath_case8 {
 //line main_test.go:88:1
 		case 1:
-//line <generated>:1
+//line main_test.go:88:1
 			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
 //line main_test.go:88:1
 		default:
-//line <generated>:1
+//line main_test.go:88:1
 			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start9)
-//line main_test.go:89:1
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
@@ -199,38 +210,44 @@ func runResult(t testing.TB, errc <-chan error) error {
 		var _hotpath_start15 int64
 //line main_test.go:103:1
 		select {
-//line <generated>:1
 		case _hotpath_v19, _hotpath_ok18 = <-_hotpath_c16:
+//line main_test.go:104:1
 			_hotpath_case14 = 1
+//line main_test.go:104:1
 		case _, _hotpath_ok20 = <-_hotpath_c17:
+//line main_test.go:104:1
 			_hotpath_case14 = 2
 //line main_test.go:104:1
 		default:
 		}
-//line <generated>:1
+//line main_test.go:104:1
 		if _hotpath_case14 == 0 {
+//line main_test.go:104:1
 			_hotpath_start15 = hotpath.Nanotime()
 //line main_test.go:104:1
 			select {
-//line <generated>:1
+//line main_test.go:104:1
 			case _hotpath_v19, _hotpath_ok18 = <-_hotpath_c16:
+//line main_test.go:104:1
 				_hotpath_case14 = 1
+//line main_test.go:104:1
 			case _, _hotpath_ok20 = <-_hotpath_c17:
+//line main_test.go:104:1
 				_hotpath_case14 = 2
 			}
 		}
+//line main_test.go:104:1
 		switch _hotpath_case14 {
 //line main_test.go:104:1
 		case 1:
-//line <generated>:1
+//line main_test.go:104:1
 			hotpath.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
+//line main_test.go:104:1
 			err := _hotpath_v19
-//line main_test.go:105:1
 			return err
 		default:
-//line <generated>:1
+//line main_test.go:106:1
 			hotpath.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
-//line main_test.go:107:1
 			t.Fatal("timed out waiting for Run to return")
 		}
 	}
@@ -253,40 +270,46 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 			var _hotpath_start22 int64
 //line main_test.go:117:1
 			select {
-//line <generated>:1
 			case _, _hotpath_ok25 = <-_hotpath_c23:
+//line main_test.go:118:1
 				_hotpath_case21 = 1
+//line main_test.go:118:1
 			case _, _hotpath_ok26 = <-_hotpath_c24:
+//line main_test.go:118:1
 				_hotpath_case21 = 2
 //line main_test.go:118:1
 			default:
 			}
-//line <generated>:1
+//line main_test.go:118:1
 			if _hotpath_case21 == 0 {
+//line main_test.go:118:1
 				_hotpath_start22 = hotpath.Nanotime()
 //line main_test.go:118:1
 				select {
-//line <generated>:1
+//line main_test.go:118:1
 				case _, _hotpath_ok25 = <-_hotpath_c23:
+//line main_test.go:118:1
 					_hotpath_case21 = 1
+//line main_test.go:118:1
 				case _, _hotpath_ok26 = <-_hotpath_c24:
+//line main_test.go:118:1
 					_hotpath_case21 = 2
 				}
 			}
+//line main_test.go:118:1
 			switch _hotpath_case21 {
 //line main_test.go:118:1
 			case 1:
-//line <generated>:1
+//line main_test.go:118:1
 				hotpath.SelectRecv(_hotpath_c23, _hotpath_ok25, _hotpath_start22)
+//line main_test.go:118:1
 				ok := _hotpath_ok25
-//line main_test.go:119:1
 				if !ok {
 					return
 				}
 			default:
-//line <generated>:1
+//line main_test.go:122:1
 				hotpath.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start22)
-//line main_test.go:123:1
 				t.Fatal("data channel not closed")
 			}
 		}
@@ -298,4 +321,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "main_test.go", "4bf7b653b8bc28d826e88026a2b19be3")
 )
 
-// hotpathgen checksum: 1ad89653464b3b743ad6732096a24b0c
+// hotpathgen checksum: ed53cc961cdf55b5b0de703ec169eda8

@@ -42,11 +42,9 @@ type SyncWorker[C, Cmd any] struct {
 func NewSyncWorker[C, Cmd any](src SyncSource[C, Cmd], opts ...Option) *SyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
 	//hotpath:channel label=sync_worker_commands
-//line <generated>:1
 	cmds := hotpath.Track(&_hotpath_ch_sync_0, make(chan Cmd, cfg.cmdCap))
 	//hotpath:channel label=sync_worker_data
 	data := hotpath.Track(&_hotpath_ch_sync_1, make(chan Fetch[C], cfg.dataCap))
-//line sync.go:40:1
 	return &SyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }
 
@@ -93,20 +91,20 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 			var _hotpath_case1 int
 //line sync.go:75:1
 			select {
-//line <generated>:1
 			case _hotpath_v5, _hotpath_ok4 = <-_hotpath_c3:
+//line sync.go:76:1
 				_hotpath_case1 = 1
 //line sync.go:76:1
 			default:
 			}
-//line <generated>:1
+//line sync.go:76:1
 			switch _hotpath_case1 {
 //line sync.go:76:1
 			case 1:
-//line <generated>:1
+//line sync.go:76:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
+//line sync.go:76:1
 				cmd, ok := _hotpath_v5, _hotpath_ok4
-//line sync.go:77:1
 				if !ok || !w.apply(cmd) {
 					return nil
 				}
@@ -131,42 +129,48 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 				var _hotpath_start7 int64
 //line sync.go:88:1
 				select {
-//line <generated>:1
 				case _hotpath_v11, _hotpath_ok10 = <-_hotpath_c8:
+//line sync.go:89:1
 					_hotpath_case6 = 1
+//line sync.go:89:1
 				case _, _hotpath_ok12 = <-_hotpath_c9:
+//line sync.go:89:1
 					_hotpath_case6 = 2
 //line sync.go:89:1
 				default:
 				}
-//line <generated>:1
+//line sync.go:89:1
 				if _hotpath_case6 == 0 {
+//line sync.go:89:1
 					_hotpath_start7 = hotpath.Nanotime()
 //line sync.go:89:1
 					select {
-//line <generated>:1
+//line sync.go:89:1
 					case _hotpath_v11, _hotpath_ok10 = <-_hotpath_c8:
+//line sync.go:89:1
 						_hotpath_case6 = 1
+//line sync.go:89:1
 					case _, _hotpath_ok12 = <-_hotpath_c9:
+//line sync.go:89:1
 						_hotpath_case6 = 2
 					}
 				}
+//line sync.go:89:1
 				switch _hotpath_case6 {
 //line sync.go:89:1
 				case 1:
-//line <generated>:1
+//line sync.go:89:1
 					hotpath.SelectRecv(_hotpath_c8, _hotpath_ok10, _hotpath_start7)
+//line sync.go:89:1
 					cmd, ok := _hotpath_v11, _hotpath_ok10
-//line sync.go:90:1
 					if !ok || !w.apply(cmd) {
 						return nil
 					}
 					atEOF = false
 					continue
 				default:
-//line <generated>:1
+//line sync.go:95:1
 					hotpath.SelectRecv(_hotpath_c9, _hotpath_ok12, _hotpath_start7)
-//line sync.go:96:1
 					return ctx.Err()
 				}
 			}
@@ -189,43 +193,53 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 				var _hotpath_start14 int64
 //line sync.go:103:1
 				select {
-//line <generated>:1
 				case _hotpath_c15 <- _hotpath_x16:
+//line sync.go:104:1
 					_hotpath_case13 = 1
+//line sync.go:104:1
 				case _hotpath_v20, _hotpath_ok19 = <-_hotpath_c17:
+//line sync.go:104:1
 					_hotpath_case13 = 2
+//line sync.go:104:1
 				case _, _hotpath_ok21 = <-_hotpath_c18:
+//line sync.go:104:1
 					_hotpath_case13 = 3
 //line sync.go:104:1
 				default:
 				}
-//line <generated>:1
+//line sync.go:104:1
 				if _hotpath_case13 == 0 {
+//line sync.go:104:1
 					_hotpath_start14 = hotpath.Nanotime()
 //line sync.go:104:1
 					select {
-//line <generated>:1
+//line sync.go:104:1
 					case _hotpath_c15 <- _hotpath_x16:
+//line sync.go:104:1
 						_hotpath_case13 = 1
+//line sync.go:104:1
 					case _hotpath_v20, _hotpath_ok19 = <-_hotpath_c17:
+//line sync.go:104:1
 						_hotpath_case13 = 2
+//line sync.go:104:1
 					case _, _hotpath_ok21 = <-_hotpath_c18:
+//line sync.go:104:1
 						_hotpath_case13 = 3
 					}
 				}
+//line sync.go:104:1
 				switch _hotpath_case13 {
 //line sync.go:104:1
 				case 1:
-//line <generated>:1
+//line sync.go:104:1
 					hotpath.SelectSent(_hotpath_c15, _hotpath_start14)
-//line sync.go:105:1
 					atEOF = item.EOF
 					break send
 				case 2:
-//line <generated>:1
+//line sync.go:107:1
 					hotpath.SelectRecv(_hotpath_c17, _hotpath_ok19, _hotpath_start14)
+//line sync.go:107:1
 					cmd, ok := _hotpath_v20, _hotpath_ok19
-//line sync.go:108:1
 					if !ok || !w.apply(cmd) {
 						release(item)
 						return nil
@@ -235,9 +249,8 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 						break send
 					}
 				default:
-//line <generated>:1
+//line sync.go:116:1
 					hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start14)
-//line sync.go:117:1
 					release(item)
 					return ctx.Err()
 				}
@@ -271,20 +284,20 @@ func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 			var _hotpath_case22 int
 //line sync.go:139:1
 			select {
-//line <generated>:1
 			case _hotpath_v26, _hotpath_ok25 = <-_hotpath_c24:
+//line sync.go:140:1
 				_hotpath_case22 = 1
 //line sync.go:140:1
 			default:
 			}
-//line <generated>:1
+//line sync.go:140:1
 			switch _hotpath_case22 {
 //line sync.go:140:1
 			case 1:
-//line <generated>:1
+//line sync.go:140:1
 				hotpath.SelectRecv(_hotpath_c24, _hotpath_ok25, 0)
+//line sync.go:140:1
 				next, ok := _hotpath_v26, _hotpath_ok25
-//line sync.go:141:1
 				if !ok {
 					return cmd, false
 				}
@@ -305,4 +318,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
 )
 
-// hotpathgen checksum: 6b989ab597b437d8548d7e6ace370184
+// hotpathgen checksum: 3732c99803d53ebcf039dbf793abb386
