@@ -65,7 +65,7 @@ type chanCounts struct {
 type chanShardData struct {
 	chanCounts
 	mu         sync.Mutex
-	send, recv blockedCounter
+	send, recv durations // the operations of each direction that had to wait
 }
 
 type chanShard struct {
@@ -95,29 +95,6 @@ const (
 // cache lines.
 func (st *chanState) shard(sp uintptr) *chanShard {
 	return &st.shards[uint64(sp>>11)*0x9E3779B97F4A7C15>>(st.shift&63)]
-}
-
-// blockedCounter times the operations of one direction that had to wait.
-type blockedCounter struct {
-	count    uint64
-	total    int64
-	min, max int64
-	hist     *histCounts // allocated by the first blocked operation
-}
-
-func (b *blockedCounter) record(d int64) {
-	if b.count == 0 || d < b.min {
-		b.min = d
-	}
-	if d > b.max {
-		b.max = d
-	}
-	b.count++
-	b.total += d
-	if b.hist == nil {
-		b.hist = newHistCounts()
-	}
-	b.hist.record(d)
 }
 
 // Depth buckets: exact below depthExact, then depthSub buckets per power of

@@ -75,14 +75,7 @@ func (r *Report) Chan(label string) *ChanRow {
 // chanSnapshot is a site's numbers at one instant, merged over its shards.
 type chanSnapshot struct {
 	chanCounts
-	send, recv blockedSnapshot
-}
-
-type blockedSnapshot struct {
-	count    uint64
-	total    int64
-	min, max int64
-	hist     histWindow
+	send, recv durationSummary
 }
 
 func (st *chanState) snapshot() chanSnapshot {
@@ -98,24 +91,11 @@ func (st *chanState) snapshot() chanSnapshot {
 		s.created += atomic.LoadUint64(&sh.created)
 		s.closed += atomic.LoadUint64(&sh.closed)
 		sh.mu.Lock()
-		s.send.merge(&sh.send)
-		s.recv.merge(&sh.recv)
+		s.send.add(&sh.send)
+		s.recv.add(&sh.recv)
 		sh.mu.Unlock()
 	}
 	return s
-}
-
-func (s *blockedSnapshot) merge(b *blockedCounter) {
-	if b.count == 0 {
-		return
-	}
-	if s.count == 0 || b.min < s.min {
-		s.min = b.min
-	}
-	s.max = max(s.max, b.max)
-	s.count += b.count
-	s.total += b.total
-	s.hist.add(b.hist)
 }
 
 // ops returns the number of operations of a kind.
@@ -159,20 +139,6 @@ func (s chanSnapshot) since(base chanSnapshot) chanSnapshot {
 			break
 		}
 	}
-	return d
-}
-
-func (s blockedSnapshot) since(base blockedSnapshot) blockedSnapshot {
-	if base.count == 0 {
-		return s
-	}
-	d := blockedSnapshot{count: s.count - base.count, total: s.total - base.total}
-	if d.count == 0 {
-		return d
-	}
-	d.hist = s.hist.since(base.hist)
-	h := d.hist.histogram()
-	d.min, d.max = h.Min(), h.Max()
 	return d
 }
 
@@ -265,7 +231,7 @@ func chanRow(st *chanState, d chanSnapshot, depth int, percentiles []float64, el
 	return row
 }
 
-func blockedStats(b blockedSnapshot, percentiles []float64) BlockedStats {
+func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
 	st := BlockedStats{
 		Count:       b.count,
 		TotalNS:     b.total,

@@ -99,17 +99,11 @@ type shard struct {
 type shardData struct {
 	mu    sync.Mutex
 	calls uint64 // calls counted at End (every call when not sampling)
-	timed uint64 // calls whose duration was recorded
-	total int64
-	min   int64
-	max   int64
-	// counts are the bucket counts of an HDR histogram (see histIndex),
-	// allocated by the first record. The shard increments a bucket
-	// itself: hdr's RecordValue validates and counts what a shard does
-	// not need, which cost a third of the recording time. snapshot turns
-	// the counts into an hdr.Histogram.
-	counts *histCounts   // bucket counts, allocated by the first record
-	ticks  atomic.Uint64 // calls counted at Begin and left untimed by sampling
+	// durations are the timed calls. The shard increments an HDR bucket
+	// itself: hdr's RecordValue validates and counts what a shard does not
+	// need, which cost a third of the recording time.
+	durations
+	ticks atomic.Uint64 // calls counted at Begin and left untimed by sampling
 }
 
 // The bucket layout of hdr.New(histLowest, histHighest, histDigits), as
@@ -239,29 +233,15 @@ func (st *funcState) record(d int64, counted bool) {
 	if !counted {
 		sh.calls++
 	}
-	if sh.timed == 0 || d < sh.min {
-		sh.min = d
-	}
-	if d > sh.max {
-		sh.max = d
-	}
-	sh.timed++
-	sh.total += d
-	if sh.counts == nil {
-		sh.counts = newHistCounts()
-	}
-	sh.counts.record(d)
+	sh.durations.record(d)
 	sh.mu.Unlock()
 }
 
-// funcSnapshot is a Func's numbers at one instant, merged over its shards.
+// funcSnapshot is a Func's numbers at one instant, merged over its shards:
+// every call, and the timed ones.
 type funcSnapshot struct {
 	calls uint64
-	timed uint64
-	total int64
-	min   int64
-	max   int64
-	hist  histWindow
+	durationSummary
 }
 
 // callCount returns the calls counted so far: a cheap test of whether a
@@ -284,37 +264,14 @@ func (st *funcState) snapshot() funcSnapshot {
 		sh := &st.shards[i]
 		sh.mu.Lock()
 		s.calls += sh.calls
-		if sh.timed > 0 {
-			if s.timed == 0 || sh.min < s.min {
-				s.min = sh.min
-			}
-			if sh.max > s.max {
-				s.max = sh.max
-			}
-			s.timed += sh.timed
-			s.total += sh.total
-			s.hist.add(sh.counts)
-		}
+		s.add(&sh.durations)
 		sh.mu.Unlock()
 		s.calls += sh.ticks.Load()
 	}
 	return s
 }
 
-// since returns what happened between base and s. The exact minimum and
-// maximum of a window are known only when nothing was timed before it;
-// otherwise they come from the window's histogram, within its precision.
+// since returns what happened between base and s.
 func (s funcSnapshot) since(base funcSnapshot) funcSnapshot {
-	if base.timed == 0 {
-		s.calls -= base.calls
-		return s
-	}
-	d := funcSnapshot{calls: s.calls - base.calls, timed: s.timed - base.timed, total: s.total - base.total}
-	if d.timed == 0 {
-		return d
-	}
-	d.hist = s.hist.since(base.hist)
-	h := d.hist.histogram()
-	d.min, d.max = h.Min(), h.Max()
-	return d
+	return funcSnapshot{calls: s.calls - base.calls, durationSummary: s.durationSummary.since(base.durationSummary)}
 }

@@ -82,3 +82,69 @@ func (w histWindow) histogram() *hdr.Histogram {
 	copy(full[w.lo:], w.counts)
 	return newHistogramOf(full)
 }
+
+// durations records durations exactly — count, total, minimum, maximum —
+// and in HDR buckets for percentiles. A function's shard keeps one, and so
+// does each direction of a watched channel, for the operations that
+// blocked.
+type durations struct {
+	count    uint64
+	total    int64
+	min, max int64
+	hist     *histCounts // allocated by the first record
+}
+
+func (d *durations) record(v int64) {
+	if d.count == 0 || v < d.min {
+		d.min = v
+	}
+	if v > d.max {
+		d.max = v
+	}
+	d.count++
+	d.total += v
+	if d.hist == nil {
+		d.hist = newHistCounts()
+	}
+	d.hist.record(v)
+}
+
+// durationSummary is durations merged over shards at one instant.
+type durationSummary struct {
+	count    uint64
+	total    int64
+	min, max int64
+	hist     histWindow
+}
+
+// add merges d into s.
+func (s *durationSummary) add(d *durations) {
+	if d.count == 0 {
+		return
+	}
+	if s.count == 0 || d.min < s.min {
+		s.min = d.min
+	}
+	s.max = max(s.max, d.max)
+	s.count += d.count
+	s.total += d.total
+	s.hist.add(d.hist)
+}
+
+// since returns what was recorded between base and s. The exact minimum
+// and maximum of a window are known only when nothing was recorded before
+// it; otherwise they come from the window's histogram, within its
+// precision.
+func (s durationSummary) since(base durationSummary) durationSummary {
+	if base.count == 0 {
+		return s
+	}
+	d := durationSummary{count: s.count - base.count, total: s.total - base.total}
+	if d.count == 0 {
+		return d
+	}
+	d.hist = s.hist.since(base.hist)
+	h := d.hist.histogram()
+	d.min, d.max = h.Min(), h.Max()
+	return d
+}

@@ -157,20 +157,20 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		Kind:        f.Kind.String(),
 		Parent:      f.Parent,
 		Calls:       s.calls,
-		Timed:       s.timed,
+		Timed:       s.count,
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
-	if s.timed == 0 {
+	if s.count == 0 {
 		for _, p := range percentiles {
 			row.Percentiles[percentileKey(p)] = 0
 		}
 		return row
 	}
-	row.AvgNS = s.total / int64(s.timed)
+	row.AvgNS = s.total / int64(s.count)
 	row.TotalNS = s.total
-	if s.calls > s.timed {
+	if s.calls > s.count {
 		// Sampling: scale the timed total up to every call.
-		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.timed)))
+		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.count)))
 	}
 	row.MinNS, row.MaxNS = s.min, s.max
 	hist := s.hist.histogram()
