@@ -54,47 +54,42 @@ func cleanDir(dir string) ([]*Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read directory %s: %w", dir, err)
 	}
-	// First the twins, then their sources: only a source that has a twin
-	// of hotpathgen's loses its constraint; one a user wrote stays.
-	var changes []*Change
-	twinned := map[string]bool{}
+	texts := map[string][]byte{} // the directory's .go files, by name
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
 		text, err := os.ReadFile(path)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if src := generatedSource(text); src != "" {
-			changes = append(changes, &Change{Kind: DeleteTwin, Path: path, Source: filepath.Join(dir, src), Old: text, Reason: "clean"})
-			twinned[src] = true
-		}
-	}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || !twinned[e.Name()] {
+		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		path := filepath.Join(dir, e.Name())
-		text, err := os.ReadFile(path)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
+		texts[e.Name()] = text
+	}
+	// Only a source that has a twin of hotpathgen's loses its constraint;
+	// one a user wrote stays.
+	var changes []*Change
+	for name, text := range texts {
+		src := generatedSource(text)
+		if src == "" {
+			continue
+		}
+		changes = append(changes, &Change{Kind: DeleteTwin, Path: filepath.Join(dir, name), Source: filepath.Join(dir, src), Old: text, Reason: "clean"})
+		srcText, ok := texts[src]
+		if !ok {
+			continue
+		}
+		path := filepath.Join(dir, src)
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, text, parser.PackageClauseOnly|parser.ParseComments)
+		f, err := parser.ParseFile(fset, path, srcText, parser.PackageClauseOnly|parser.ParseComments)
 		if err != nil {
 			continue // not ours to judge; a header without a package clause has no constraint of ours
 		}
-		h := findConstraint(text, f, fset)
-		if h.added() {
-			changes = append(changes, &Change{Kind: EditSource, Path: path, Source: path, Old: text, New: withoutSourceConstraint(text, h), Reason: "clean"})
+		if h := findConstraint(srcText, f, fset); h.added() {
+			changes = append(changes, &Change{Kind: EditSource, Path: path, Source: path, Old: srcText, New: withoutSourceConstraint(srcText, h), Reason: "clean"})
 		}
 	}
 	return changes, nil
