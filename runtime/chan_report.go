@@ -10,6 +10,7 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
 // ChanRow is one //hotpath:channel make site: every channel made there,
@@ -257,9 +258,9 @@ func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
 // writeChanTable writes the channels section of the text report.
 func (r *Report) writeChanTable(w io.Writer) {
 	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
-	t := table{title: title, header: []string{
+	t := texttable.Table{Title: title, Header: []string{
 		"Channel", "Type", "Cap", "Sent", "Received", "Closed", "Max depth", "Send blocked", "Recv blocked", "Msgs/s",
-	}, textCols: 2}
+	}, TextCols: 2}
 	// The blocked columns show the highest percentile asked for.
 	p := 0.0
 	if len(r.Percentiles) > 0 {
@@ -271,7 +272,7 @@ func (r *Report) writeChanTable(w io.Writer) {
 		if c.MinCapacity != c.Capacity {
 			capacity = strconv.Itoa(c.MinCapacity) + ".." + capacity
 		}
-		t.rows = append(t.rows, []string{
+		t.Rows = append(t.Rows, []string{
 			c.Label,
 			c.Type,
 			capacity,
@@ -284,7 +285,7 @@ func (r *Report) writeChanTable(w io.Writer) {
 			formatRate(c.MsgsPerSec),
 		})
 	}
-	t.write(w)
+	t.Write(w)
 }
 
 // cell renders blocked operations compactly as "count / total / pNN value".

@@ -8,8 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
+
+// noCalls stands in for the rows of an empty table.
+const noCalls = "(no calls recorded)"
 
 func (r *Report) writeTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
@@ -42,7 +46,7 @@ func (r *Report) writeFuncTable(w io.Writer) {
 		header = append(header, percentileTitle(p))
 	}
 	header = append(header, "Total", "% Total")
-	t := table{title: title, header: header}
+	t := texttable.Table{Title: title, Header: header, Empty: noCalls}
 	for i := range r.Functions {
 		f := &r.Functions[i]
 		row := []string{f.displayName(), strconv.FormatUint(f.Calls, 10), FormatDuration(f.AvgNS)}
@@ -50,9 +54,9 @@ func (r *Report) writeFuncTable(w io.Writer) {
 			row = append(row, FormatDuration(f.Percentiles[percentileKey(p)]))
 		}
 		row = append(row, FormatDuration(f.TotalNS), fmt.Sprintf("%.2f%%", f.PercentTotal))
-		t.rows = append(t.rows, row)
+		t.Rows = append(t.Rows, row)
 	}
-	t.write(w)
+	t.Write(w)
 }
 
 // writeAllocTable writes the allocation section: the rows of the timing
@@ -64,7 +68,7 @@ func (r *Report) writeAllocTable(w io.Writer) {
 	tot := r.AllocTotals
 	title := fmt.Sprintf("[hotpath] alloc - Allocation summary from %s (Total time: %s; heap: %s in %d objects, %s of it inside measured code)",
 		r.Name, FormatDuration(r.ElapsedNS), FormatBytes(tot.Bytes), tot.Objects, percentOf(tot.AttributedBytes, tot.Bytes))
-	t := table{title: title, header: []string{"Function", "Calls", "Bytes", "Objects", "Avg/call", "Self bytes", "Self objects", "% Total"}}
+	t := texttable.Table{Title: title, Header: []string{"Function", "Calls", "Bytes", "Objects", "Avg/call", "Self bytes", "Self objects", "% Total"}, Empty: noCalls}
 	rows := make([]*FuncRow, len(r.Functions))
 	for i := range r.Functions {
 		rows[i] = &r.Functions[i]
@@ -80,14 +84,14 @@ func (r *Report) writeAllocTable(w io.Writer) {
 		if f.Calls > 0 {
 			avg = f.AllocBytes / int64(f.Calls)
 		}
-		t.rows = append(t.rows, []string{
+		t.Rows = append(t.Rows, []string{
 			f.displayName(), strconv.FormatUint(f.Calls, 10),
 			FormatBytes(f.AllocBytes), strconv.FormatInt(f.AllocObjects, 10), FormatBytes(avg),
 			FormatBytes(f.SelfAllocBytes), strconv.FormatInt(f.SelfAllocObjects, 10),
 			percentOf(f.AllocBytes, tot.AttributedBytes),
 		})
 	}
-	t.write(w)
+	t.Write(w)
 }
 
 // percentOf formats part/whole as a percentage with two decimals.
@@ -144,59 +148,4 @@ func FormatBytes(n int64) string {
 		}
 	}
 	return fmt.Sprintf("%.2f PiB", v/unit)
-}
-
-// table is a boxed text table: text columns left-aligned, number columns
-// right-aligned, as numbers read best.
-type table struct {
-	title  string
-	header []string
-	rows   [][]string
-	// textCols is how many leading columns hold text, aligned left; the
-	// rest hold numbers, aligned right. Zero means one.
-	textCols int
-}
-
-func (t *table) write(w io.Writer) {
-	widths := make([]int, len(t.header))
-	for i, h := range t.header {
-		widths[i] = utf8.RuneCountInString(h)
-	}
-	for _, row := range t.rows {
-		for i, c := range row {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
-		}
-	}
-	var sep strings.Builder
-	sep.WriteByte('+')
-	for _, wd := range widths {
-		sep.WriteString(strings.Repeat("-", wd+2))
-		sep.WriteByte('+')
-	}
-	line := func(cells []string) {
-		var b strings.Builder
-		b.WriteByte('|')
-		for i, c := range cells {
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
-			b.WriteByte(' ')
-			if i < max(t.textCols, 1) {
-				b.WriteString(c + pad)
-			} else {
-				b.WriteString(pad + c)
-			}
-			b.WriteString(" |")
-		}
-		fmt.Fprintln(w, b.String())
-	}
-	fmt.Fprintln(w, t.title)
-	fmt.Fprintln(w, sep.String())
-	line(t.header)
-	fmt.Fprintln(w, sep.String())
-	for _, row := range t.rows {
-		line(row)
-	}
-	if len(t.rows) == 0 {
-		fmt.Fprintln(w, "| (no calls recorded)")
-	}
-	fmt.Fprintln(w, sep.String())
 }
