@@ -4,33 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
-)
 
-// openFilesUnder counts this process's descriptors of files under dir, from
-// /proc/self/fd; the test is skipped where that does not exist.
-func openFilesUnder(t testing.TB, dir string) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count open files: %v", err)
-	}
-	dir, err = filepath.EvalSymlinks(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
-			n++
-		}
-	}
-	return n
-}
+	"github.com/hotpath-go/hotpath/kithara/internal/fdtest"
+)
 
 // TestCompleteResourcesShareABoundedSetOfFiles stores many segments under
 // one lease, as an HLS presentation does, and reads each: only
@@ -68,7 +45,7 @@ func TestCompleteResourcesShareABoundedSetOfFiles(t *testing.T) {
 					t.Fatalf("segment %d read back as %d bytes, %v", i, n, err)
 				}
 			}
-			if n := openFilesUnder(t, dir); n != tc.want {
+			if n := fdtest.OpenFilesUnder(t, dir); n != tc.want {
 				t.Fatalf("%d files open after 100 segments, want %d", n, tc.want)
 			}
 			if n := s.OpenFiles(); tc.max >= 0 && n != tc.want || tc.max < 0 && n != -1 {
@@ -83,7 +60,7 @@ func TestCompleteResourcesShareABoundedSetOfFiles(t *testing.T) {
 			if _, err := w.WriteAt([]byte("partial"), 0); err != nil {
 				t.Fatal(err)
 			}
-			if n := openFilesUnder(t, dir); n != tc.want+1 {
+			if n := fdtest.OpenFilesUnder(t, dir); n != tc.want+1 {
 				t.Fatalf("%d files open with a segment in progress, want %d", n, tc.want+1)
 			}
 			// The first segment's file was closed long ago (unless nothing
@@ -100,7 +77,7 @@ func TestCompleteResourcesShareABoundedSetOfFiles(t *testing.T) {
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if n := openFilesUnder(t, dir); n != 0 {
+			if n := fdtest.OpenFilesUnder(t, dir); n != 0 {
 				t.Fatalf("%d files open after the last lease was released, want 0", n)
 			}
 		})

@@ -2,36 +2,13 @@ package hls
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/assets"
+	"github.com/hotpath-go/hotpath/kithara/internal/fdtest"
 )
-
-// openFilesUnder counts this process's descriptors of files under dir, from
-// /proc/self/fd; the test is skipped where that does not exist.
-func openFilesUnder(t testing.TB, dir string) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count open files: %v", err)
-	}
-	dir, err = filepath.EvalSymlinks(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
-			n++
-		}
-	}
-	return n
-}
 
 // TestLongPresentationKeepsFewFilesOpen plays 150 segments of a session
 // whose lease stays open throughout: the cache keeps a bounded number of
@@ -61,7 +38,7 @@ func TestLongPresentationKeepsFewFilesOpen(t *testing.T) {
 	if s := trail(got); s != want.String() {
 		t.Fatalf("byte space holds %.80s..., want the %d segments in order", s, segments)
 	}
-	if n := openFilesUnder(t, dir); n > assets.DefaultMaxOpenFiles {
+	if n := fdtest.OpenFilesUnder(t, dir); n > assets.DefaultMaxOpenFiles {
 		t.Fatalf("%d files open after playing %d segments, want at most %d", n, segments, assets.DefaultMaxOpenFiles)
 	}
 	// The first segment's file was closed; reading it again reopens it.
@@ -71,7 +48,7 @@ func TestLongPresentationKeepsFewFilesOpen(t *testing.T) {
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := openFilesUnder(t, dir); n != 0 {
+	if n := fdtest.OpenFilesUnder(t, dir); n != 0 {
 		t.Fatalf("%d files open after Close, want 0", n)
 	}
 }

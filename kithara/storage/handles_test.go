@@ -12,29 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-)
 
-// openFilesUnder counts this process's descriptors of files under dir, from
-// /proc/self/fd; the test is skipped where that does not exist.
-func openFilesUnder(t testing.TB, dir string) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count open files: %v", err)
-	}
-	dir, err = filepath.EvalSymlinks(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
-			n++
-		}
-	}
-	return n
-}
+	"github.com/hotpath-go/hotpath/kithara/internal/fdtest"
+)
 
 // committedResources writes and commits n resources of size bytes each in
 // dir, with handles, and returns them with their contents.
@@ -74,7 +54,7 @@ func TestHandleCacheBoundsOpenFiles(t *testing.T) {
 	dir := t.TempDir()
 	handles := NewHandleCache(4)
 	rs, data := committedResources(t, dir, handles, 40, 1000)
-	if n := openFilesUnder(t, dir); n != 4 || handles.OpenFiles() != 4 {
+	if n := fdtest.OpenFilesUnder(t, dir); n != 4 || handles.OpenFiles() != 4 {
 		t.Fatalf("after 40 commits %d files are open (the cache counts %d), want the 4 most recent", n, handles.OpenFiles())
 	}
 	// Read everything twice, in an order that misses the cache every time:
@@ -84,7 +64,7 @@ func TestHandleCacheBoundsOpenFiles(t *testing.T) {
 			if got := readWhole(t, r); !bytes.Equal(got, data[i]) {
 				t.Fatalf("resource %d reads back differently", i)
 			}
-			if n := openFilesUnder(t, dir); n > 4 {
+			if n := fdtest.OpenFilesUnder(t, dir); n > 4 {
 				t.Fatalf("%d files open after reading resource %d, want at most 4", n, i)
 			}
 		}
@@ -94,7 +74,7 @@ func TestHandleCacheBoundsOpenFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := openFilesUnder(t, dir); n != 0 || handles.OpenFiles() != 0 {
+	if n := fdtest.OpenFilesUnder(t, dir); n != 0 || handles.OpenFiles() != 0 {
 		t.Fatalf("%d files open after Close (the cache counts %d), want 0", n, handles.OpenFiles())
 	}
 }
@@ -102,7 +82,7 @@ func TestHandleCacheBoundsOpenFiles(t *testing.T) {
 func TestWithoutHandleCacheFilesStayOpen(t *testing.T) {
 	dir := t.TempDir()
 	committedResources(t, dir, nil, 5, 100)
-	if n := openFilesUnder(t, dir); n != 5 {
+	if n := fdtest.OpenFilesUnder(t, dir); n != 5 {
 		t.Fatalf("%d files open, want all 5: without a cache a resource keeps its file until Close", n)
 	}
 }
