@@ -152,7 +152,7 @@ func BenchmarkAllocReport(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			funcs := registry.funcList()
+			funcs := registry.list()
 			b.ReportAllocs()
 			for b.Loop() {
 				if res := base.attributeProfile(p, funcs); res.incl[&benchRecFn].objects == 0 {

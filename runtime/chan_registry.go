@@ -8,29 +8,6 @@ import (
 	"weak"
 )
 
-// chanSites lists every ChanSite that has made a channel. Like the list of
-// Funcs it only grows: a make site is a static thing.
-var chanSites siteList
-
-type siteList struct {
-	mu    sync.Mutex
-	sites []*ChanSite
-}
-
-func (l *siteList) add(s *ChanSite) {
-	l.mu.Lock()
-	l.sites = append(l.sites, s)
-	l.mu.Unlock()
-}
-
-// list returns the registered sites; the slice is never mutated after it
-// is returned.
-func (l *siteList) list() []*ChanSite {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.sites[:len(l.sites):len(l.sites)]
-}
-
 // chanIdx finds the site of a tracked channel from the channel itself.
 //
 // A channel value is a pointer to the runtime's channel structure, and

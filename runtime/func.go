@@ -173,7 +173,7 @@ func (f *Func) register() *funcState {
 	if !f.state.CompareAndSwap(nil, st) {
 		return f.state.Load()
 	}
-	registry.addFunc(f)
+	registry.add(f)
 	return st
 }
 

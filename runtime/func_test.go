@@ -298,7 +298,7 @@ func TestFuncNoAllocs(t *testing.T) {
 func TestFuncRegistersOnFirstUse(t *testing.T) {
 	f := ftFunc(t, "lazy")
 	count := func() (n int) {
-		for _, r := range registry.funcList() {
+		for _, r := range registry.list() {
 			if r == f {
 				n++
 			}

@@ -2,26 +2,31 @@ package hotpath
 
 import "sync"
 
-// registry holds every Func (and channel site) that has been used. It only
-// grows: a measured function is a static thing, and the report of a guard is
-// the difference between two snapshots of the registry.
-var registry registryT
+// registry holds every Func that has been called, chanSites every ChanSite
+// that has made a channel. They only grow: a measured function or a make
+// site is a static thing, and the report of a guard is the difference
+// between two snapshots of them.
+var (
+	registry  growingList[*Func]
+	chanSites growingList[*ChanSite]
+)
 
-type registryT struct {
+// growingList is a list that only grows, safe for concurrent use.
+type growingList[T any] struct {
 	mu    sync.Mutex
-	funcs []*Func
+	items []T
 }
 
-func (r *registryT) addFunc(f *Func) {
-	r.mu.Lock()
-	r.funcs = append(r.funcs, f)
-	r.mu.Unlock()
+func (l *growingList[T]) add(v T) {
+	l.mu.Lock()
+	l.items = append(l.items, v)
+	l.mu.Unlock()
 }
 
-// funcList returns the registered funcs; the slice is never mutated after
-// it is returned.
-func (r *registryT) funcList() []*Func {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.funcs[:len(r.funcs):len(r.funcs)]
+// list returns the items so far; the slice is never mutated after it is
+// returned.
+func (l *growingList[T]) list() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.items[:len(l.items):len(l.items)]
 }

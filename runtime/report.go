@@ -91,7 +91,7 @@ type baseline struct {
 
 func takeBaseline() baseline {
 	b := baseline{funcs: map[*Func]funcSnapshot{}, chans: chanBaseline()}
-	for _, f := range registry.funcList() {
+	for _, f := range registry.list() {
 		if st := f.state.Load(); st.callCount() > 0 {
 			b.funcs[f] = st.snapshot()
 		}
@@ -105,7 +105,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 	var allocs *allocResult
 	var allocErr error
 	if base.alloc != nil {
-		allocs, allocErr = base.alloc.attribute(registry.funcList())
+		allocs, allocErr = base.alloc.attribute(registry.list())
 	}
 	r := &Report{
 		Schema:      SchemaVersion,
@@ -116,7 +116,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		Alloc:       opts.Alloc,
 		Functions:   []FuncRow{},
 	}
-	for _, f := range registry.funcList() {
+	for _, f := range registry.list() {
 		if !opts.focus(f.Name) {
 			continue
 		}
