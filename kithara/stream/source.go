@@ -43,6 +43,19 @@ type Source interface {
 	Len() (n int64, known bool)
 }
 
+// Lender is a Source that can lend its bytes instead of copying them: memory,
+// or a mapped file. A SyncReader over a Lender hands the lent bytes from its
+// prefetch worker to Read, which copies them once, into the caller's buffer;
+// over any other Source the worker copies into a pooled chunk first.
+type Lender interface {
+	Source
+	// Lend returns the bytes readable from off on, up to n, without copying,
+	// under ReadAt's rules for a short count and its error. The bytes stay
+	// valid and unchanged for as long as the source is in use; the caller
+	// must not modify them.
+	Lend(off int64, n int) ([]byte, error)
+}
+
 // Errors callers may need to tell apart.
 var (
 	// ErrInvalidRange is returned by a Source for a range with a negative
