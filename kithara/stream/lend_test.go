@@ -174,3 +174,104 @@ func TestLenderContextCancel(t *testing.T) {
 		t.Fatalf("Read = %v, want context.Canceled", err)
 	}
 }
+
+// Both read paths, lent and copied, give the source's bytes whatever the
+// buffer sizes, and io.EOF at the end.
+func TestReadWholeSourceLentAndCopied(t *testing.T) {
+	for _, size := range []int{0, 1, 999, 1000, 1001, DefaultChunkSize*2 + 17} {
+		for _, bufSize := range []int{1, 7, 1000, 65537} {
+			if size > 100_000 && bufSize < 1000 {
+				continue
+			}
+			want := pattern(size)
+			for name, src := range map[string]Source{
+				"lent":   NewMemSource(want),
+				"copied": &hookSource{MemSource: NewMemSource(want)},
+			} {
+				r := newReader(t, src, WithChunkSize(1000))
+				var got []byte
+				buf := make([]byte, bufSize)
+				for {
+					n, err := r.Read(buf)
+					got = append(got, buf[:n]...)
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil || n == 0 {
+						t.Fatalf("%s, size %d, buffer %d: Read = %d, %v", name, size, bufSize, n, err)
+					}
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s, size %d, buffer %d: read %d bytes, want %d equal bytes", name, size, bufSize, len(got), len(want))
+				}
+			}
+		}
+	}
+}
+
+// A lending reader does not start a worker: it holds no goroutine, and Close
+// is immediate; Read and Seek fail after it.
+func TestLendingReaderHasNoWorker(t *testing.T) {
+	r := NewSyncReader(t.Context(), NewMemSource(pattern(1000)))
+	if r.w != nil {
+		t.Fatal("a lending reader started a worker")
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(make([]byte, 1)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Read after Close = %v", err)
+	}
+	if _, err := r.Seek(0, io.SeekStart); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Seek after Close = %v", err)
+	}
+}
+
+// The prefetch worker's lending path: bytes that arrive over time come out
+// whole, in chunks no larger than the chunk size, and a failure after some
+// bytes ends the fetches with it.
+func TestPrefetchLendingPath(t *testing.T) {
+	data := pattern(200_000)
+	src := growingLender{newGrowingSource(data)}
+	s := NewBytePrefetchSource(src, 4096)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for avail := 0; avail < len(data); avail += 301 {
+			src.grow(301)
+			runtime.Gosched()
+		}
+	}()
+	var got []byte
+	for {
+		f := s.FetchNext(t.Context())
+		if f.EOF {
+			if f.Data.Err != nil {
+				t.Fatal(f.Data.Err)
+			}
+			break
+		}
+		if n := len(f.Data.Data); n == 0 || n > 4096 || f.Data.Offset != int64(len(got)) {
+			t.Fatalf("chunk of %d bytes at %d after %d bytes", n, f.Data.Offset, len(got))
+		}
+		got = append(got, f.Data.Data...)
+	}
+	<-done
+	if !bytes.Equal(got, data) {
+		t.Fatalf("fetched %d bytes, want %d equal bytes", len(got), len(data))
+	}
+
+	diskErr := errors.New("input/output error")
+	s = NewBytePrefetchSource(failingLender{NewMemSource(pattern(3000)), 1500, diskErr}, 1000)
+	var n int
+	for {
+		f := s.FetchNext(t.Context())
+		if f.EOF {
+			if !errors.Is(f.Data.Err, diskErr) || n != 1500 {
+				t.Fatalf("ended after %d bytes with %v, want 1500 and the source's error", n, f.Data.Err)
+			}
+			break
+		}
+		n += len(f.Data.Data)
+	}
+}
