@@ -33,6 +33,7 @@ func FuzzSyncReader(f *testing.F) {
 		size := int(binary.LittleEndian.Uint16(prog))
 		chunk := 1 + int(prog[2])%64
 		depth := int(prog[3]&0x7f) % 5
+		lends := prog[3]&0x80 == 0
 		prog = prog[4:]
 
 		data := pattern(size)
@@ -40,7 +41,7 @@ func FuzzSyncReader(f *testing.F) {
 		// Half the programs read a MemSource, which lends its bytes, the
 		// other half a source that does not, which the reader copies from.
 		var src Source = NewMemSource(data)
-		if prog[3]&0x80 != 0 {
+		if !lends {
 			src = &hookSource{MemSource: NewMemSource(data)}
 		}
 		r := NewSyncReader(t.Context(), src, WithChunkSize(chunk), WithPrefetchDepth(depth))
