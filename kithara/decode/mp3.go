@@ -179,6 +179,9 @@ func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
 				d.total = t
 			}
 		}
+		// Another Xing frame before any audio starts another segment: an
+		// empty one came first.
+		d.started = true
 		if h, _, off, err = d.nextFrame(); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("mp3: no audio frame after the Xing header: %w", ErrNotAudio)
@@ -533,7 +536,8 @@ func (d *MP3Decoder) nextFrame() (mpegHeader, []byte, int64, error) {
 
 // segmentHeader reports whether frame is a Xing/Info frame and, if so, records
 // the segment it starts at the next audio frame (once: frames are read again
-// after a seek) and turns segmented mode on.
+// after a seek; a segment with no audio frame is replaced by the next) and
+// turns segmented mode on.
 func (d *MP3Decoder) segmentHeader(h mpegHeader, frame []byte) bool {
 	x, ok := parseXing(h, frame)
 	if !ok || !h.sideInfoZero(frame) {
@@ -543,8 +547,12 @@ func (d *MP3Decoder) segmentHeader(h mpegHeader, frame []byte) bool {
 		// A second Xing frame: the first one described only the start.
 		d.segmented, d.total = true, -1
 	}
-	if n := len(d.segs); n == 0 || d.segs[n-1].first < d.frameNo {
-		d.segs = append(d.segs, mp3Segment{first: d.frameNo, frames: x.frames, padding: x.padding})
+	s := mp3Segment{first: d.frameNo, frames: x.frames, padding: x.padding}
+	switch n := len(d.segs); {
+	case n == 0 || d.segs[n-1].first < s.first:
+		d.segs = append(d.segs, s)
+	case d.segs[n-1].first == s.first:
+		d.segs[n-1] = s // the segment before held no audio frame
 	}
 	return true
 }

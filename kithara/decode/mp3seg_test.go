@@ -229,6 +229,28 @@ func TestMP3SegmentedEndTrim(t *testing.T) {
 	}
 }
 
+// A segment with no audio frame (its ID3 tag and Xing frame only) ahead of
+// the stream adds nothing: its Xing frame is not played as audio either.
+func TestMP3SegmentedEmptySegment(t *testing.T) {
+	_, sourceFrames := lameReference(t)
+	seg := fixture(t, "hls-lame/v_00.mp3")
+	tag := int(id3v2Size(seg))
+	h, ok := parseMPEGHeader(seg[tag:])
+	if !ok {
+		t.Fatal("no frame after the ID3 tag")
+	}
+	empty := seg[:tag+h.frameSize()]
+	for _, segmented := range []bool{true, false} {
+		dec, err := NewMP3DecoderWith(bytes.NewReader(append(empty, lameStream(t, 0)...)), MP3Options{Segmented: segmented})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := decodeAll(t, dec); d.frames() != sourceFrames {
+			t.Errorf("segmented=%v: %d frames, want %d", segmented, d.frames(), sourceFrames)
+		}
+	}
+}
+
 // A progressive file with its Xing frame keeps its behaviour when decoded as
 // segmented, but for the end padding, which only the stream's end bears.
 func TestMP3SegmentedProgressiveFile(t *testing.T) {
