@@ -7,6 +7,10 @@
 // it needs has; a [SyncReader] receives those chunks, a few ahead of the
 // reader, and serves Read and Seek from them. Seeks carry an epoch so that
 // chunks fetched for the old position are recognised and dropped.
+//
+// A Source whose bytes are in memory can say so by being a [Lender]: a
+// SyncReader then needs no worker and no chunk, and copies each byte once,
+// from the source into the caller's buffer.
 package stream
 
 //go:generate go tool hotpathgen
