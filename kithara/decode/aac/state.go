@@ -67,6 +67,17 @@ type channel struct {
 	prevShape int
 }
 
+// toolCounts counts uses of each coding tool: channel frames by window
+// sequence and shape, bands coded with M/S, intensity and noise, TNS
+// filters, pulse sets.
+type toolCounts struct {
+	seq                   [4]int
+	kbd                   int
+	ms, intensity, noise  int
+	sharedNoise           int // noise bands a pair shares (ms_used)
+	tnsFilters, pulseSets int
+}
+
 // state holds what persists between access units, and scratch space.
 type state struct {
 	cfg       Config
@@ -78,6 +89,13 @@ type state struct {
 	msPresent int
 	msUsed    [8][64]bool
 	noise     uint32 // PNS random state
+	// independentNoise draws a pair's noise bands independently even where
+	// ms_used asks for the same noise in both channels, as ffmpeg's decoder
+	// does; the accuracy test sets it to compare with ffmpeg.
+	independentNoise bool
+	// used counts the tools the stream has used, for tests to check that a
+	// fixture exercises what it is meant to.
+	used toolCounts
 	buf       [2048]float32
 	win       [256]float32
 }
@@ -439,6 +457,9 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 	if r.overrun {
 		return invalid("spectral data truncated")
 	}
+	if npulse > 0 {
+		s.used.pulseSets++
+	}
 	for _, p := range pulses[:npulse] {
 		if ch.q[p.k] > 0 {
 			ch.q[p.k] += int32(p.amp)
@@ -589,7 +610,11 @@ func (s *state) reconstruct(c int) {
 				continue
 			}
 			lo, hi := int(info.swb[b]), int(info.swb[b+1])
-			shared := c == 1 && s.ch[0].cb[g][b] == cbNoise && s.msPresent != 0 && (s.msPresent == 2 || s.msUsed[g][b])
+			correlated := c == 1 && s.ch[0].cb[g][b] == cbNoise && s.msPresent != 0 && (s.msPresent == 2 || s.msUsed[g][b])
+			if correlated {
+				s.used.sharedNoise++
+			}
+			shared := correlated && !s.independentNoise
 			for w := win; w < win+info.groupLen[g]; w++ {
 				band := ch.spec[w*128+lo : w*128+hi]
 				if shared {
@@ -600,6 +625,7 @@ func (s *state) reconstruct(c int) {
 						band[i] = float32(int32(s.noise))
 					}
 				}
+				s.used.noise++
 				var e float64
 				for _, v := range band {
 					e += float64(v) * float64(v)
@@ -635,12 +661,14 @@ func (s *state) stereo() {
 				if (cb == cbIntensity2) != (s.msPresent == 1 && s.msUsed[g][b]) {
 					scale = -scale
 				}
+				s.used.intensity++
 				for w := win; w < win+info.groupLen[g]; w++ {
 					for k := w*128 + lo; k < w*128+hi; k++ {
 						r.spec[k] = l.spec[k] * scale
 					}
 				}
 			case ms && cb != cbNoise && l.cb[g][b] != cbNoise && s.msPresent != 0:
+				s.used.ms++
 				for w := win; w < win+info.groupLen[g]; w++ {
 					for k := w*128 + lo; k < w*128+hi; k++ {
 						m, d := l.spec[k], r.spec[k]
@@ -679,6 +707,7 @@ func (s *state) tns(ch *channel) {
 			if end <= start {
 				continue
 			}
+			s.used.tnsFilters++
 			x := ch.spec[w*128+start : w*128+end]
 			var hist [tnsMaxOrder]float32
 			order := flt.order
@@ -751,4 +780,6 @@ func (s *state) synthesize(ch *channel) {
 	}
 	copy(ch.overlap[:], buf[1024:])
 	ch.prevShape = info.shape
+	s.used.seq[info.seq]++
+	s.used.kbd += info.shape
 }
