@@ -41,4 +41,3 @@ func BenchmarkAACDecode(b *testing.B) {
 		})
 	}
 }
-
