@@ -175,17 +175,3 @@ func (p *imdctPlan) transform(x []float32, y []float32) {
 		y[i] = -c[i-3*q]
 	}
 }
-
-// imdctDirect is the synthesis equation itself, O(n²), for tests.
-func imdctDirect(x []float32, n int, scale float64) []float32 {
-	y := make([]float32, n)
-	n0 := float64(n)/4 + 0.5
-	for i := range y {
-		var s float64
-		for k := range n / 2 {
-			s += float64(x[k]) * math.Cos(2*math.Pi/float64(n)*(float64(i)+n0)*(float64(k)+0.5))
-		}
-		y[i] = float32(s * scale)
-	}
-	return y
-}

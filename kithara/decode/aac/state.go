@@ -76,6 +76,7 @@ type toolCounts struct {
 	ms, intensity, noise  int
 	sharedNoise           int // noise bands a pair shares (ms_used)
 	tnsFilters, pulseSets int
+	codebooks             [16]int // bands by codebook
 }
 
 // state holds what persists between access units, and scratch space.
@@ -353,6 +354,7 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 			for b := k; b < k+n; b++ {
 				ch.cb[g][b] = cb
 			}
+			s.used.codebooks[cb] += n
 			k += n
 		}
 	}
