@@ -69,24 +69,38 @@ type AccessUnitSeeker interface {
 // ADTS by scanning frame headers), decodes it for the overlap, and drops the
 // samples before the target.
 //
+// An ADTS stream may change its sample rate or channel count between frames
+// (concatenated HLS segments of variants at different rates): the decoder
+// follows, chunks carry the new format, and media time runs on. Priming and
+// AACOptions.Frames count samples at the first frame's rate.
+//
 // Damage is contained as in [MP3Decoder]: bytes between ADTS frames that are
 // not a frame (junk, ID3v2 tags of concatenated HLS segments) are skipped,
 // and an access unit that fails to decode comes out as silence, so the
 // timeline stays intact; [AACDecoder.Stats] counts both.
 type AACDecoder struct {
-	format Format
-	cfg    aac.Config
+	format Format     // of the first frame
+	cfg    aac.Config // of the access units dec decodes
 	dec    *aac.Decoder
 
-	skip  int64 // leading decoder samples to drop (priming)
-	total int64 // samples to keep after skip; -1 if unknown
+	skip  int64 // leading samples of run 0 to drop (priming)
+	total int64 // samples of run 0 to keep after skip; -1 if unknown
 
 	src auSource
 
-	auNo  int64 // index of the next access unit src returns
-	drop  int64 // decoder sample before which output is dropped (seek target)
-	stats AACStats
-	err   error // sticky; cleared by Seek
+	auNo int64 // index of the next access unit src returns
+	// The seek target: output before sample dropSample of run dropRun is
+	// dropped.
+	dropRun    int
+	dropSample int64
+	stats      AACStats
+	err        error // sticky; cleared by Seek
+}
+
+// aacRun is a stretch of access units with one configuration.
+type aacRun struct {
+	au  int64 // first access unit of the run
+	cfg aac.Config
 }
 
 // AACStats counts the damage an AACDecoder stepped over.
@@ -109,6 +123,10 @@ type auSource interface {
 	// count returns the number of access units, scanning if it must;
 	// ok is false when it cannot be known.
 	count() (n int64, ok bool, err error)
+	// runs returns the runs of access units known so far, in order: at
+	// least the first, and every run up to the last unit next returned or
+	// count or seek scanned.
+	runs() []aacRun
 }
 
 var _ Decoder = (*AACDecoder)(nil)
@@ -123,7 +141,7 @@ func NewADTSDecoder(r io.ReadSeeker, opts AACOptions) (*AACDecoder, error) {
 	if err := src.r.seek(0); err != nil {
 		return nil, fmt.Errorf("aac: %w", err)
 	}
-	h, err := src.findFrame(true)
+	h, err := src.findFrame()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("aac: no ADTS frame found: %w", ErrNotAudio)
@@ -131,7 +149,7 @@ func NewADTSDecoder(r io.ReadSeeker, opts AACOptions) (*AACDecoder, error) {
 		return nil, fmt.Errorf("aac: find first ADTS frame: %w", err)
 	}
 	src.cfg = h.Config
-	src.offsets = append(src.offsets, src.r.pos)
+	src.record(src.r.pos)
 	src.junk = 0 // leading bytes before the first frame are not damage
 	src.synced = true
 	return newAACDecoder(h.Config, src, opts)
@@ -147,7 +165,7 @@ func NewAACDecoder(asc []byte, aus AccessUnits, opts AACOptions) (*AACDecoder, e
 	if err != nil {
 		return nil, fmt.Errorf("aac: AudioSpecificConfig: %w", mapAACError(err))
 	}
-	return newAACDecoder(cfg, &auListSource{aus: aus}, opts)
+	return newAACDecoder(cfg, &auListSource{aus: aus, run: []aacRun{{cfg: cfg}}}, opts)
 }
 
 func newAACDecoder(cfg aac.Config, src auSource, opts AACOptions) (*AACDecoder, error) {
@@ -207,7 +225,30 @@ func (d *AACDecoder) Duration() (time.Duration, bool) {
 	if err != nil || !ok {
 		return 0, false
 	}
-	return framesToDuration(max(n*1024-d.skip, 0), d.format.SampleRate), true
+	runs := d.src.runs()
+	last := len(runs) - 1
+	if last == 0 {
+		return framesToDuration(max(n*1024-d.skip, 0), d.format.SampleRate), true
+	}
+	return max(d.runStart(runs, last)+framesToDuration((n-runs[last].au)*1024, runs[last].cfg.SampleRate), 0), true
+}
+
+// runStart returns the media time of the first sample of run i (i > 0).
+func (d *AACDecoder) runStart(runs []aacRun, i int) time.Duration {
+	t := framesToDuration(runs[1].au*1024-d.skip, runs[0].cfg.SampleRate)
+	for j := 1; j < i; j++ {
+		t += framesToDuration((runs[j+1].au-runs[j].au)*1024, runs[j].cfg.SampleRate)
+	}
+	return t
+}
+
+// runOf returns the index of the run holding access unit k.
+func runOf(runs []aacRun, k int64) int {
+	i := len(runs) - 1
+	for i > 0 && runs[i].au > k {
+		i--
+	}
+	return i
 }
 
 // Next decodes access units until one yields audio to return.
@@ -215,10 +256,9 @@ func (d *AACDecoder) Next() (Chunk, error) {
 	if d.err != nil {
 		return Chunk{}, d.err
 	}
-	nch := d.format.Channels
 	for {
-		start := d.auNo * 1024 // decoder sample of the unit's first frame
-		if d.total >= 0 && start >= d.skip+d.total {
+		k := d.auNo
+		if d.total >= 0 && k*1024 >= d.skip+d.total && runOf(d.src.runs(), k) == 0 {
 			return Chunk{}, io.EOF
 		}
 		au, err := d.src.next()
@@ -226,14 +266,37 @@ func (d *AACDecoder) Next() (Chunk, error) {
 			if errors.Is(err, io.EOF) {
 				return Chunk{}, io.EOF
 			}
-			d.err = fmt.Errorf("aac: access unit %d: %w", d.auNo, err)
+			d.err = fmt.Errorf("aac: access unit %d: %w", k, err)
 			return Chunk{}, d.err
 		}
 		d.auNo++
-		lo := max(d.skip, d.drop) - start
-		hi := int64(1024)
-		if d.total >= 0 {
-			hi = min(hi, d.skip+d.total-start)
+		runs := d.src.runs()
+		ri := runOf(runs, k)
+		run := runs[ri]
+		if run.cfg != d.cfg {
+			dec, err := aac.NewDecoder(run.cfg)
+			if err != nil {
+				d.err = fmt.Errorf("aac: access unit %d: %w", k, mapAACError(err))
+				return Chunk{}, d.err
+			}
+			d.dec, d.cfg = dec, run.cfg
+		}
+		nch := run.cfg.Channels
+		// The unit's samples, as offsets in its run, and the stretch of
+		// them to keep.
+		base := (k - run.au) * 1024
+		lo, hi := int64(0), int64(1024)
+		if ri == 0 {
+			lo = d.skip - base
+			if d.total >= 0 {
+				hi = min(hi, d.skip+d.total-base)
+			}
+		}
+		switch {
+		case ri < d.dropRun:
+			lo = hi
+		case ri == d.dropRun:
+			lo = max(lo, d.dropSample-base)
 		}
 		buf := bufpool.Float32.Get(1024 * nch)[:0]
 		buf, err = d.dec.Decode(au, buf)
@@ -253,10 +316,17 @@ func (d *AACDecoder) Next() (Chunk, error) {
 		if lo > 0 {
 			samples = append(buf[:0], samples...)
 		}
+		rate := run.cfg.SampleRate
+		var at time.Duration
+		if ri == 0 {
+			at = framesToDuration(base+lo-d.skip, rate)
+		} else {
+			at = d.runStart(runs, ri) + framesToDuration(base+lo, rate)
+		}
 		return Chunk{
-			Format:  d.format,
+			Format:  Format{SampleRate: rate, Channels: nch},
 			Samples: samples,
-			Time:    framesToDuration(start+lo-d.skip, d.format.SampleRate),
+			Time:    at,
 		}, nil
 	}
 }
@@ -264,24 +334,41 @@ func (d *AACDecoder) Next() (Chunk, error) {
 // Seek moves so that the next chunk starts at media time t (clamped to the
 // stream) and returns the time it landed on.
 func (d *AACDecoder) Seek(t time.Duration) (time.Duration, error) {
-	rate := d.format.SampleRate
 	t = max(t, 0)
 	if dur, ok := d.Duration(); ok && t > dur {
 		t = dur
 	}
-	n := durationToFrames(t, rate)
-	t = framesToDuration(n, rate)
-	target := n + d.skip // decoder sample
-	k := target / 1024
-	// One unit of preroll: its second half overlaps the target's unit.
-	j := max(k-1, 0)
+	// Runs are all known once Duration has scanned; otherwise (access
+	// units with a declared length) there is one.
+	runs := d.src.runs()
+	ri := len(runs) - 1
+	for ri > 0 && d.runStart(runs, ri) > t {
+		ri--
+	}
+	run := runs[ri]
+	rate := run.cfg.SampleRate
+	var target int64 // sample of the run
+	if ri == 0 {
+		n := durationToFrames(t, rate)
+		t = framesToDuration(n, rate)
+		target = n + d.skip
+	} else {
+		start := d.runStart(runs, ri)
+		n := durationToFrames(t-start, rate)
+		t = start + framesToDuration(n, rate)
+		target = n
+	}
+	k := run.au + target/1024
+	// One unit of preroll, in the same run: its second half overlaps the
+	// target's unit.
+	j := max(k-1, run.au)
 	if err := d.src.seek(j); err != nil {
 		d.err = fmt.Errorf("aac: seek to %v: %w", t, err)
 		return 0, d.err
 	}
 	d.dec.Reset()
 	d.auNo = j
-	d.drop = target
+	d.dropRun, d.dropSample = ri, target
 	d.err = nil
 	return t, nil
 }
@@ -292,6 +379,7 @@ type adtsSource struct {
 	r       *seekReader
 	cfg     aac.Config
 	offsets []int64 // byte offsets of frames 0..len-1, in order
+	runList []aacRun
 	frameNo int64   // index of the frame at r's position
 	junk    int64
 	scanned bool // offsets holds every frame of the stream
@@ -306,10 +394,11 @@ const maxADTSJunk = 1 << 20
 
 // findFrame moves r to the next ADTS frame header, skipping ID3v2 tags and
 // junk, and returns the header. Right after a frame (synced), a header of
-// the same stream is taken as it is; after junk, a header is accepted only
-// when the bytes after its frame are another header of the same stream, an
-// ID3v2 tag, or the end of the stream.
-func (s *adtsSource) findFrame(first bool) (aac.ADTSHeader, error) {
+// the same stream is taken as it is; a header after junk, or one that
+// changes the stream's configuration, is accepted only when the bytes after
+// its frame are another header like it, an ID3v2 tag, or the end of the
+// stream.
+func (s *adtsSource) findFrame() (aac.ADTSHeader, error) {
 	var junk int64
 	for {
 		b, err := s.r.peek(10)
@@ -330,8 +419,9 @@ func (s *adtsSource) findFrame(first bool) (aac.ADTSHeader, error) {
 			}
 			continue
 		}
-		if h, err := aac.ParseADTSHeader(b); err == nil && (first || s.sameStream(h)) && (s.synced || s.confirmed(h)) {
+		if h, err := aac.ParseADTSHeader(b); err == nil && (s.synced && s.sameStream(h) || s.confirmed(h)) {
 			s.junk += junk
+			s.cfg = h.Config
 			return h, nil
 		}
 		s.synced = false
@@ -370,7 +460,7 @@ func (s *adtsSource) next() ([]byte, error) {
 	if s.atEnd {
 		return nil, io.EOF
 	}
-	h, err := s.findFrame(false)
+	h, err := s.findFrame()
 	if err != nil {
 		return nil, err
 	}
@@ -394,12 +484,19 @@ func (s *adtsSource) next() ([]byte, error) {
 	return s.frame, nil
 }
 
-// record notes the offset of frame s.frameNo, found at off.
+// record notes the offset of frame s.frameNo, found at off with the
+// configuration s.cfg.
 func (s *adtsSource) record(off int64) {
-	if s.frameNo == int64(len(s.offsets)) {
-		s.offsets = append(s.offsets, off)
+	if s.frameNo != int64(len(s.offsets)) {
+		return
+	}
+	s.offsets = append(s.offsets, off)
+	if n := len(s.runList); n == 0 || s.runList[n-1].cfg != s.cfg {
+		s.runList = append(s.runList, aacRun{au: s.frameNo, cfg: s.cfg})
 	}
 }
+
+func (s *adtsSource) runs() []aacRun { return s.runList }
 
 func (s *adtsSource) seek(i int64) error {
 	if i >= int64(len(s.offsets)) && !s.scanned {
@@ -416,6 +513,7 @@ func (s *adtsSource) seek(i int64) error {
 	}
 	s.frameNo = i
 	s.synced = true
+	s.cfg = s.runList[runOf(s.runList, i)].cfg
 	return nil
 }
 
@@ -428,9 +526,10 @@ func (s *adtsSource) scanFrom(i int64) error {
 	}
 	s.frameNo = i
 	s.synced = true
+	s.cfg = s.runList[runOf(s.runList, i)].cfg
 	junk := s.junk
 	for {
-		h, err := s.findFrame(false)
+		h, err := s.findFrame()
 		if err != nil {
 			s.junk = junk // counted when the frames are read for real
 			if errors.Is(err, io.EOF) {
@@ -445,6 +544,9 @@ func (s *adtsSource) scanFrom(i int64) error {
 			s.scanned = true
 			if n < h.FrameLen && len(s.offsets) > 0 && s.frameNo == int64(len(s.offsets))-1 {
 				s.offsets = s.offsets[:len(s.offsets)-1] // a truncated last frame plays as nothing
+				if last := len(s.runList) - 1; last > 0 && s.runList[last].au == int64(len(s.offsets)) {
+					s.runList = s.runList[:last]
+				}
 			}
 			return nil
 		}
@@ -455,14 +557,14 @@ func (s *adtsSource) scanFrom(i int64) error {
 
 func (s *adtsSource) count() (int64, bool, error) {
 	if !s.scanned {
-		pos, no := s.r.pos, s.frameNo
+		pos, no, cfg, synced := s.r.pos, s.frameNo, s.cfg, s.synced
 		if err := s.scanFrom(int64(len(s.offsets)) - 1); err != nil {
 			return 0, false, err
 		}
 		if err := s.r.seek(pos); err != nil {
 			return 0, false, err
 		}
-		s.frameNo = no
+		s.frameNo, s.cfg, s.synced = no, cfg, synced
 	}
 	return int64(len(s.offsets)), true, nil
 }
@@ -470,7 +572,10 @@ func (s *adtsSource) count() (int64, bool, error) {
 // auListSource reads access units from an AccessUnits.
 type auListSource struct {
 	aus AccessUnits
+	run []aacRun // the one run
 }
+
+func (s *auListSource) runs() []aacRun { return s.run }
 
 func (s *auListSource) next() ([]byte, error) { return s.aus.Next() }
 

@@ -325,3 +325,74 @@ func TestAACDecoderAccessUnits(t *testing.T) {
 type plainAUs struct{}
 
 func (plainAUs) Next() ([]byte, error) { return nil, io.EOF }
+
+// TestADTSFormatChange decodes ADTS streams at different rates and channel
+// counts joined into one, as concatenated HLS segments of two variants:
+// each part decodes as it does alone, chunk times run on without a gap,
+// and seeking lands in the right part.
+func TestADTSFormatChange(t *testing.T) {
+	mono, _ := aacFixture(t, "lc8m")
+	stereo, _ := aacFixture(t, "lc44s")
+	opts := AACOptions{PrimingKnown: true}
+	alone := func(b []byte) decoded { return decodeAll(t, openADTS(t, b, opts)) }
+	parts := []decoded{alone(mono), alone(stereo), alone(mono)}
+	joined := append(append(append([]byte{}, mono...), stereo...), mono...)
+	dec := openADTS(t, joined, opts)
+	if dec.Format() != (Format{SampleRate: 8000, Channels: 1}) {
+		t.Fatalf("Format = %v", dec.Format())
+	}
+	var want time.Duration
+	for _, p := range parts {
+		want += framesToDuration(int64(p.frames()), p.format.SampleRate)
+	}
+	if d, ok := dec.Duration(); !ok || d != want {
+		t.Errorf("Duration = %v, %v; want %v", d, ok, want)
+	}
+	got := decodeAll(t, dec)
+	var next time.Duration
+	i := 0
+	for pi, p := range parts {
+		n := 0
+		for n < len(p.samples) {
+			c := got.chunks[i]
+			if c.format != p.format {
+				t.Fatalf("chunk %d: %v, want %v (part %d)", i, c.format, p.format, pi)
+			}
+			if d := c.time - next; d < -time.Microsecond || d > time.Microsecond {
+				t.Fatalf("chunk %d at %v, want %v", i, c.time, next)
+			}
+			next = c.time + framesToDuration(int64(c.frames), c.format.SampleRate)
+			n += c.frames * c.format.Channels
+			i++
+		}
+	}
+	var all []float32
+	for _, p := range parts {
+		all = append(all, p.samples...)
+	}
+	if !slicesEqual(got.samples, all) {
+		t.Errorf("joined decode differs from the parts decoded alone")
+	}
+	// Seek into the third part: sample for sample what it decodes alone.
+	third := want - framesToDuration(int64(parts[2].frames()), 8000)
+	at, err := dec.Seek(third + 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := dec.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := int(durationToFrames(at-third, 8000))
+	if c.Format.SampleRate != 8000 || !slicesEqual(c.Samples, parts[2].samples[off:off+len(c.Samples)]) {
+		t.Errorf("after Seek(%v): %v chunk differs from the third part at frame %d", at, c.Format, off)
+	}
+	// And into the second: the right format and time.
+	at, err = dec.Seek(framesToDuration(int64(parts[0].frames())+4410, 8000) + 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = dec.Next(); err != nil || c.Format.SampleRate != 44100 || c.Time != at {
+		t.Errorf("after Seek into the stereo part: %v at %v (landed %v), %v", c.Format, c.Time, at, err)
+	}
+}
