@@ -380,7 +380,7 @@ type adtsSource struct {
 	cfg     aac.Config
 	offsets []int64 // byte offsets of frames 0..len-1, in order
 	runList []aacRun
-	frameNo int64   // index of the frame at r's position
+	frameNo int64 // index of the frame at r's position
 	junk    int64
 	scanned bool // offsets holds every frame of the stream
 	atEnd   bool // a seek went past the last frame
