@@ -201,7 +201,8 @@ func mapAACError(err error) error {
 // Format reports the stream's sample rate and channel count.
 func (d *AACDecoder) Format() Format { return d.format }
 
-// Config reports the AAC configuration of the stream.
+// Config reports the AAC configuration of the access units being decoded:
+// the first frame's until the stream changes it.
 func (d *AACDecoder) Config() aac.Config { return d.cfg }
 
 // Stats reports the damage skipped so far.
