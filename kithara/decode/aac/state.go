@@ -372,6 +372,9 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 					return invalid("bad scalefactor code")
 				}
 				is += int(d) - 60
+				if is < -155 || is > 155 {
+					return invalid("intensity position %d out of range", is)
+				}
 				ch.sf[g][b] = is
 			case cbNoise:
 				if firstNoise {
@@ -383,6 +386,9 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 						return invalid("bad scalefactor code")
 					}
 					noise += int(d) - 60
+				}
+				if noise < -100 || noise > 255 {
+					return invalid("noise energy %d out of range", noise)
 				}
 				ch.sf[g][b] = noise
 			default:
@@ -397,9 +403,6 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 				ch.sf[g][b] = sf
 			}
 		}
-	}
-	if is < -256 || is > 256 || noise < -256 || noise > 512 {
-		return invalid("intensity position %d or noise energy %d out of range", is, noise)
 	}
 	// pulse_data
 	type pulse struct{ k, amp int }
