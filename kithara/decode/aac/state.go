@@ -372,10 +372,8 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 					return invalid("bad scalefactor code")
 				}
 				is += int(d) - 60
-				if is < -155 || is > 155 {
-					return invalid("intensity position %d out of range", is)
-				}
-				ch.sf[g][b] = is
+				// Clipped, as ffmpeg does, so that gains stay finite.
+				ch.sf[g][b] = min(max(is, -155), 100)
 			case cbNoise:
 				if firstNoise {
 					firstNoise = false
@@ -387,10 +385,7 @@ func (s *state) decodeICS(r *bitReader, ch *channel, common bool) error {
 					}
 					noise += int(d) - 60
 				}
-				if noise < -100 || noise > 255 {
-					return invalid("noise energy %d out of range", noise)
-				}
-				ch.sf[g][b] = noise
+				ch.sf[g][b] = min(max(noise, -100), 155)
 			default:
 				d, ok := sfHuf.decode(r)
 				if !ok {
