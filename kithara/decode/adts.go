@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/bufpool"
@@ -31,6 +33,29 @@ type AACOptions struct {
 	// decoder drops the padding after them. 0 means unknown: everything
 	// decoded is played.
 	Frames int64
+}
+
+// AACOptionsFromITunSMPB reads Apple's iTunSMPB gapless tag (the value of
+// an MP4 "----:com.apple.iTunes:iTunSMPB" item or an ID3 COMM frame of that
+// description): space-separated hexadecimal fields, the second the encoder
+// delay, the third the padding, the fourth the number of valid samples.
+func AACOptionsFromITunSMPB(value string) (AACOptions, error) {
+	f := strings.Fields(value)
+	if len(f) < 4 {
+		return AACOptions{}, fmt.Errorf("iTunSMPB %q: %d fields, want at least 4", value, len(f))
+	}
+	var n [3]int64
+	for i := range n {
+		v, err := strconv.ParseInt(f[i+1], 16, 64)
+		if err != nil || v < 0 {
+			return AACOptions{}, fmt.Errorf("iTunSMPB %q: field %d is not a hexadecimal count", value, i+2)
+		}
+		n[i] = v
+	}
+	if n[0] > 1<<20 {
+		return AACOptions{}, fmt.Errorf("iTunSMPB %q: encoder delay %d is implausible", value, n[0])
+	}
+	return AACOptions{Priming: int(n[0]), PrimingKnown: true, Frames: n[2]}, nil
 }
 
 // priming returns the number of leading samples to drop.

@@ -396,3 +396,18 @@ func TestADTSFormatChange(t *testing.T) {
 		t.Errorf("after Seek into the stereo part: %v at %v (landed %v), %v", c.Format, c.Time, at, err)
 	}
 }
+
+func TestAACOptionsFromITunSMPB(t *testing.T) {
+	got, err := AACOptionsFromITunSMPB(" 00000000 00000840 000001C0 0000000000046E00 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (AACOptions{Priming: 2112, PrimingKnown: true, Frames: 0x46e00}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	for _, bad := range []string{"", "00000000 00000840", "00000000 zz 000001C0 0000000000046E00", "0 FFFFFFFF 0 0"} {
+		if _, err := AACOptionsFromITunSMPB(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
