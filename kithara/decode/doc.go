@@ -31,8 +31,8 @@
 //
 // An AAC encoder primes its output with silence, the encoder delay, which
 // gapless playback trims. ADTS cannot say how long it is: [AACOptions]
-// carries what the container knows (an MP4 edit list, an iTunSMPB tag:
-// priming and valid length), and without it the decoder drops
+// carries what the container knows (an MP4 edit list, an iTunSMPB tag read
+// with [AACOptionsFromITunSMPB]: priming and valid length), and without it the decoder drops
 // [DefaultAACPriming] = 2112 samples, the common value, like the LAME delay
 // of an MP3. Media time 0 is the first sample kept. HE-AAC (SBR, PS) is
 // refused with ErrUnsupported when signalled explicitly; with implicit
