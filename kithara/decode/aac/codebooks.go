@@ -1,5 +1,6 @@
-// Code generated from the Huffman codebook tables of ISO/IEC 14496-3 (Tables 4.A.1 to 4.A.12)
-// by a one-off transcription; DO NOT EDIT.
+// Normative data: the Huffman codebooks of ISO/IEC 14496-3 (Tables 4.A.1 to 4.A.12),
+// transcribed once by a script. TestCodebooksComplete checks each is a complete prefix code
+// of the standard's size, and the accuracy tests decode real streams with them.
 
 package aac
 
