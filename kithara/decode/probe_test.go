@@ -54,6 +54,7 @@ func id3Tag(n int) []byte {
 func TestProbeBytes(t *testing.T) {
 	mp3 := fixture(t, "hls/v0/seg000.mp3")[:2048]
 	flac := fixture(t, "tone.flac")[:64]
+	adts := fixture(t, "aac/short22s.aac")[:1024]
 	for _, tc := range []struct {
 		name string
 		b    []byte
@@ -63,6 +64,8 @@ func TestProbeBytes(t *testing.T) {
 		{"mp3 after junk", append([]byte("junk\x00\xff\x00"), mp3...), CodecMP3, nil},
 		{"id3 then flac", append(id3Tag(100), flac...), CodecFLAC, nil},
 		{"id3 longer than the buffer", id3Tag(10000)[:500], CodecMP3, nil},
+		{"id3 then adts (hls packed audio)", append(id3Tag(73), adts...), CodecAAC, nil},
+		{"adts after junk", append([]byte("junk\x00\xff\x00"), adts...), CodecAAC, nil},
 		{"adts aac-lc stereo", []byte{0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc}, CodecAAC, nil},
 		{"adts aac main", []byte{0xff, 0xf1, 0x10, 0x80, 0x02, 0x1f, 0xfc}, CodecUnknown, ErrUnsupported},
 		{"adts aac-lc 5.1", []byte{0xff, 0xf1, 0x51, 0x80, 0x02, 0x1f, 0xfc}, CodecUnknown, ErrUnsupported},
