@@ -242,7 +242,9 @@ func (d *AACDecoder) Stats() AACStats {
 // Duration reports the duration after trimming when it is known: from
 // AACOptions.Frames, or, for an ADTS stream, from a scan of its frame
 // headers (made on the first call, through the reader's Seek; the read
-// position is restored).
+// position is restored). ADTS has no length field, so that scan reads the
+// whole stream: over a reader that downloads, the first call waits for the
+// download.
 func (d *AACDecoder) Duration() (time.Duration, bool) {
 	if d.total >= 0 {
 		return framesToDuration(d.total, d.format.SampleRate), true
