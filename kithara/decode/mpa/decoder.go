@@ -31,6 +31,7 @@ type Decoder struct {
 	sfBits [2][40]uint8 // MPEG-2: bits each scalefactor was coded with
 	iv     [576]int32
 	xr     [2][576]float32
+	nz     [2]int // per channel, xr is zero from here on
 	tmp    [576]float32
 	sub    [18][32]float32
 	// overlap is the second half of the previous granule's IMDCT output.
@@ -102,6 +103,7 @@ func (d *Decoder) DecodeFrame(frame []byte, dst []float32) ([]float32, error) {
 			end := start + g.part23
 			if skip {
 				d.xr[ch] = [576]float32{}
+				d.nz[ch] = 0
 				r.pos = end
 				continue
 			}
@@ -112,6 +114,7 @@ func (d *Decoder) DecodeFrame(frame []byte, dst []float32) ([]float32, error) {
 			}
 			nz := huffman(&r, g, end, &d.iv)
 			d.requantize(&h, g, ch, &d.iv, nz)
+			d.nz[ch] = nz
 			r.pos = end
 		}
 		if !skip && h.Mode == ModeJointStereo && nch == 2 {

@@ -218,7 +218,8 @@ func (d *Decoder) stereo(h *Header, g1 *granule) {
 	l, r := &d.xr[0], &d.xr[1]
 	if h.ModeExt&1 == 0 {
 		if ms {
-			for i := range 576 {
+			// Past both channels' last non-zero value, M/S maps zeros to zeros.
+			for i := range max(d.nz[0], d.nz[1]) {
 				a, b := l[i], r[i]
 				l[i] = (a + b) * math.Sqrt2 / 2
 				r[i] = (a - b) * math.Sqrt2 / 2
@@ -382,13 +383,23 @@ func (d *Decoder) hybrid(g *granule, ch int) {
 		if g.blockType == 2 && !(g.mixed && sb < 2) {
 			out = [36]float32{}
 			for win := range 3 {
-				for i := range 12 {
+				// y[5-i] = -y[i] and y[17-i] = y[i]: six sums give all 12.
+				var y [12]float32
+				for _, i := range [6]int{0, 1, 2, 6, 7, 8} {
 					var s float32
 					c := &cos12[i]
 					for k := range 6 {
 						s += in[3*k+win] * c[k]
 					}
-					out[6+6*win+i] += s * imdctWin[2][i]
+					y[i] = s
+				}
+				for i := range 3 {
+					y[5-i] = -y[i]
+					y[11-i] = y[6+i]
+				}
+				o := out[6+6*win : 18+6*win]
+				for i := range 12 {
+					o[i] += y[i] * imdctWin[2][i]
 				}
 			}
 		} else {
@@ -397,13 +408,24 @@ func (d *Decoder) hybrid(g *granule, ch int) {
 				bt = 0
 			}
 			win := &imdctWin[bt]
-			for i := range 36 {
-				var s float32
+			// x[17-i] = -x[i] and x[53-i] = x[i]: 18 sums give all 36.
+			var x [36]float32
+			in := (*[18]float32)(in)
+			for _, i := range [18]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 18, 19, 20, 21, 22, 23, 24, 25, 26} {
 				c := &cos36[i]
-				for k := range 18 {
-					s += in[k] * c[k]
+				var s0, s1 float32
+				for k := 0; k < 18; k += 2 {
+					s0 += in[k] * c[k]
+					s1 += in[k+1] * c[k+1]
 				}
-				out[i] = s * win[i]
+				x[i] = s0 + s1
+			}
+			for i := range 9 {
+				x[17-i] = -x[i]
+				x[35-i] = x[18+i]
+			}
+			for i := range 36 {
+				out[i] = x[i] * win[i]
 			}
 		}
 		for i := range 18 {

@@ -80,10 +80,11 @@ func (s *synth) run(sub *[32]float32, out []float32, stride int) {
 	for i := range 8 {
 		even := &s.v[(s.base+2*i)&15]
 		odd := &s.v[(s.base+2*i+1)&15]
-		d0 := synthWin[64*i : 64*i+32]
-		d1 := synthWin[64*i+32 : 64*i+64]
+		d0 := (*[32]float32)(synthWin[64*i:])
+		d1 := (*[32]float32)(synthWin[64*i+32:])
+		o := (*[32]float32)(odd[32:])
 		for j := range 32 {
-			acc[j] += even[j]*d0[j] + odd[32+j]*d1[j]
+			acc[j] += even[j]*d0[j] + o[j]*d1[j]
 		}
 	}
 	for j := range 32 {
