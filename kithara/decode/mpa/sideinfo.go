@@ -79,6 +79,9 @@ func readSideInfo(h *Header, b []byte, si *sideInfo) error {
 				g.table[0] = r.read(5)
 				g.table[1] = r.read(5)
 				g.table[2] = 0
+				if g.blockType != 2 && g.mixed {
+					return fmt.Errorf("%w: mixed block of type %d", ErrSideInfo, g.blockType)
+				}
 				for w := range 3 {
 					g.subGain[w] = r.read(3)
 				}
@@ -101,6 +104,15 @@ func readSideInfo(h *Header, b []byte, si *sideInfo) error {
 				g.region1 = sfbLong[h.rateIndex][r0+1]
 				g.region2 = sfbLong[h.rateIndex][min(r0+r1+2, 22)]
 			}
+			bv := 2 * g.bigValues
+			lo := 0
+			for i, hi := range [3]int{min(g.region1, bv), min(g.region2, bv), bv} {
+				if t := g.table[i]; (t == 4 || t == 14) && hi > lo {
+					return fmt.Errorf("%w: Huffman table %d does not exist", ErrSideInfo, t)
+				}
+				lo = max(lo, hi)
+			}
+			g.preflag = false
 			if !h.lsf() {
 				g.preflag = r.bit() == 1
 			}
