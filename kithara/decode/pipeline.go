@@ -31,6 +31,7 @@ type config struct {
 	buffer   bool
 	limit    int64
 	noLive   bool
+	segments bool
 }
 
 // WithOutputRate sets the output sample rate; by default it is the rate of
@@ -52,6 +53,10 @@ func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } 
 func WithBuffer(limit int64) Option {
 	return func(c *config) { c.buffer, c.limit = true, limit }
 }
+
+// WithSegments says the stream is a concatenation of segments (an HLS
+// source): an MP3 stream is then decoded with MP3Options.Segmented.
+func WithSegments() Option { return func(c *config) { c.segments = true } }
 
 // WithoutLive turns the live channel off: output goes only to the buffer,
 // and decoding runs ahead without waiting for a consumer.
@@ -128,7 +133,13 @@ func Open(ctx context.Context, r io.ReadSeeker, opts ...Option) (*Pipeline, erro
 		}
 		codec = c
 	}
-	dec, err := NewDecoderFor(codec, r)
+	var dec Decoder
+	var err error
+	if codec == CodecMP3 && cfg.segments {
+		dec, err = NewMP3DecoderWith(r, MP3Options{Segmented: true})
+	} else {
+		dec, err = NewDecoderFor(codec, r)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -146,6 +146,8 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 			return err
 		}
 		p.hls, src = h, h
+		// Segments may each start with an ID3 tag and a Xing/LAME frame.
+		dopts = append(dopts, decode.WithSegments())
 		variant := h.Master().Variants[opts.ABR.Initial]
 		if c, err := decode.ProbeCodecs(variant.Codecs); err == nil {
 			p.codec = c
@@ -291,7 +293,7 @@ func (p *Player) Seek(t time.Duration) error {
 	if err != nil {
 		return err
 	}
-	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels)}
+	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels), decode.WithSegments()}
 	if p.codec != decode.CodecUnknown {
 		opts = append(opts, decode.WithCodec(p.codec))
 	}

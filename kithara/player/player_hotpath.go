@@ -158,6 +158,8 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 			return err
 		}
 		p.hls, src = h, h
+		// Segments may each start with an ID3 tag and a Xing/LAME frame.
+		dopts = append(dopts, decode.WithSegments())
 		variant := h.Master().Variants[opts.ABR.Initial]
 		if c, err := decode.ProbeCodecs(variant.Codecs); err == nil {
 			p.codec = c
@@ -220,7 +222,7 @@ func (p *Player) Duration() (time.Duration, bool) {
 func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 //line <generated>:1
 	defer _hotpath_fn_Player_Next.Begin().End()
-//line player.go:209:1
+//line player.go:211:1
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
@@ -246,50 +248,50 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 			var _hotpath_ok7 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line player.go:225:1
+//line player.go:227:1
 			select {
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
-//line player.go:227:1
+//line player.go:229:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:227:1
+//line player.go:229:1
 				_hotpath_case1 = 2
-//line player.go:227:1
+//line player.go:229:1
 			default:
 			}
-//line player.go:227:1
+//line player.go:229:1
 			if _hotpath_case1 == 0 {
-//line player.go:227:1
+//line player.go:229:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line player.go:227:1
+//line player.go:229:1
 				select {
-//line player.go:227:1
+//line player.go:229:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line player.go:227:1
+//line player.go:229:1
 					_hotpath_case1 = 1
-//line player.go:227:1
+//line player.go:229:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:227:1
+//line player.go:229:1
 					_hotpath_case1 = 2
 				}
 			}
-//line player.go:227:1
+//line player.go:229:1
 			switch _hotpath_case1 {
-//line player.go:227:1
+//line player.go:229:1
 			case 1:
-//line player.go:227:1
+//line player.go:229:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line player.go:227:1
+//line player.go:229:1
 				f, ok = _hotpath_v6, _hotpath_ok5
-//line player.go:227:1
+//line player.go:229:1
 			default:
-//line player.go:227:1
+//line player.go:229:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				p.mu.Lock()
 				return decode.Chunk{}, ctx.Err()
 			}
 		}
-//line player.go:231:1
+//line player.go:233:1
 		p.mu.Lock()
 		if !ok || pipe != p.pipe || f.Epoch != pipe.Epoch() {
 			f.Data.Release()
@@ -353,7 +355,7 @@ func (p *Player) Seek(t time.Duration) error {
 	if err != nil {
 		return err
 	}
-	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels)}
+	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels), decode.WithSegments()}
 	if p.codec != decode.CodecUnknown {
 		opts = append(opts, decode.WithCodec(p.codec))
 	}
@@ -417,9 +419,9 @@ func (p *Player) Close() error {
 //line <generated>:1
 var (
 	_hotpath_fn_Open        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 97}
-	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 208}
+	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 210}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "d0e0d5678b95f597112f326e672fc61b")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "07de9f9206f59fe34b735e5587c227d9")
 )
 
-// hotpathgen checksum: 2ede816d0215ce7ea30be8e60d71c08d
+// hotpathgen checksum: 79972a92fee514925dc58dfab549e9cf
