@@ -40,7 +40,7 @@ const probeSize = 4096
 // not, a tag alone is taken to mean MP3, as it almost always does.
 //
 // It returns ErrUnsupported (wrapped, naming the format) for audio it
-// recognises but cannot decode — ADTS AAC, MPEG Layer I/II, MPEG-2.5, MP4/M4A,
+// recognises but cannot decode — ADTS AAC, MPEG Layer I/II, MP4/M4A,
 // Ogg, non-PCM WAVE — and ErrNotAudio for anything else.
 func ProbeBytes(b []byte) (Codec, error) {
 	if n := id3v2Size(b); n > 0 {
@@ -62,16 +62,13 @@ func ProbeBytes(b []byte) (Codec, error) {
 		return CodecUnknown, fmt.Errorf("ogg container: %w", ErrUnsupported)
 	}
 	if i, ok := findMPEG(b); ok {
-		if h, ok := parseMPEGHeader(b[i:]); ok {
-			if h.playable() {
-				return CodecMP3, nil
-			}
-			return CodecUnknown, fmt.Errorf("MPEG-2 Layer III at %d Hz (go-mp3 decodes it wrongly): %w", h.sampleRate, ErrUnsupported)
+		if _, ok := parseMPEGHeader(b[i:]); ok {
+			return CodecMP3, nil
 		}
 		if adtsSync(b[i:]) {
 			return CodecUnknown, fmt.Errorf("ADTS AAC: %w", ErrUnsupported)
 		}
-		return CodecUnknown, fmt.Errorf("MPEG audio other than MPEG-1 Layer III: %w", ErrUnsupported)
+		return CodecUnknown, fmt.Errorf("MPEG audio other than Layer III: %w", ErrUnsupported)
 	}
 	return CodecUnknown, ErrNotAudio
 }

@@ -45,6 +45,19 @@ const HeaderSize = 4
 // decodes.
 var ErrHeader = errors.New("mpa: not a Layer III frame header")
 
+// The ways a header fails, made once: framers try ParseHeader at every byte
+// of junk.
+var (
+	errShort      = fmt.Errorf("%w: fewer than 4 bytes", ErrHeader)
+	errSync       = fmt.Errorf("%w: no sync word", ErrHeader)
+	errVersion    = fmt.Errorf("%w: reserved version", ErrHeader)
+	errLayer      = fmt.Errorf("%w: layer I or II", ErrHeader)
+	errLayer4     = fmt.Errorf("%w: reserved layer", ErrHeader)
+	errFreeFormat = fmt.Errorf("%w: free-format bit rate is not supported", ErrHeader)
+	errBitrate    = fmt.Errorf("%w: bad bit rate index", ErrHeader)
+	errRate       = fmt.Errorf("%w: reserved sample rate", ErrHeader)
+)
+
 // Header is a parsed Layer III frame header.
 type Header struct {
 	Version    Version
@@ -71,11 +84,11 @@ var (
 func ParseHeader(b []byte) (Header, error) {
 	var h Header
 	if len(b) < HeaderSize {
-		return h, fmt.Errorf("%w: %d bytes", ErrHeader, len(b))
+		return h, errShort
 	}
 	w := binary.BigEndian.Uint32(b)
 	if w>>21 != 0x7ff {
-		return h, fmt.Errorf("%w: no sync word", ErrHeader)
+		return h, errSync
 	}
 	switch (w >> 19) & 3 {
 	case 3:
@@ -85,22 +98,25 @@ func ParseHeader(b []byte) (Header, error) {
 	case 0:
 		h.Version = MPEG25
 	default:
-		return h, fmt.Errorf("%w: reserved version", ErrHeader)
+		return h, errVersion
 	}
-	if layer := 4 - (w>>17)&3; layer != 3 {
-		return h, fmt.Errorf("%w: layer %d", ErrHeader, layer)
+	switch (w >> 17) & 3 {
+	case 0:
+		return h, errLayer4
+	case 2, 3:
+		return h, errLayer
 	}
 	h.CRC = (w>>16)&1 == 0
 	bi := (w >> 12) & 0xf
 	switch bi {
 	case 0:
-		return h, fmt.Errorf("%w: free-format bit rate is not supported", ErrHeader)
+		return h, errFreeFormat
 	case 15:
-		return h, fmt.Errorf("%w: bad bit rate index", ErrHeader)
+		return h, errBitrate
 	}
 	si := int((w >> 10) & 3)
 	if si == 3 {
-		return h, fmt.Errorf("%w: reserved sample rate", ErrHeader)
+		return h, errRate
 	}
 	switch h.Version {
 	case MPEG1:
