@@ -99,24 +99,6 @@ func (h mpegHeader) sideInfoOffset() int {
 	return 4
 }
 
-// mainDataSize is the number of main-data bytes the frame itself carries.
-func (h mpegHeader) mainDataSize() int {
-	return h.frameSize() - h.sideInfoOffset() - h.sideInfoSize()
-}
-
-// mainDataBegin reads main_data_begin from a whole frame: how many bytes of
-// earlier frames' main data (the bit reservoir) this frame's audio starts in.
-func (h mpegHeader) mainDataBegin(frame []byte) int {
-	o := h.sideInfoOffset()
-	if len(frame) < o+2 {
-		return 0
-	}
-	if h.version == 1 {
-		return int(frame[o])<<1 | int(frame[o+1]>>7) // 9 bits
-	}
-	return int(frame[o]) // 8 bits
-}
-
 // sameStream reports whether two headers can belong to one elementary
 // stream; resynchronisation uses it to reject a false sync word. The sample
 // rate may change (an HLS variant switch), the MPEG version may not.
