@@ -413,3 +413,29 @@ func FuzzMP3Decoder(f *testing.F) {
 		}
 	})
 }
+
+// TestMP3SeekIsExactMPEG2 seeks in an MPEG-2 file with a LAME tag (small
+// frames: the preroll spans many of them): the samples after each seek are
+// those of a straight decode.
+func TestMP3SeekIsExactMPEG2(t *testing.T) {
+	const name = "mpa/mpeg2_16000_lame.mp3"
+	all := decodeAll(t, mustMP3(t, bytes.NewReader(fixture(t, name))))
+	dec := mustMP3(t, bytes.NewReader(fixture(t, name)))
+	for _, at := range []time.Duration{250 * time.Millisecond, 10 * time.Millisecond, 0, 444 * time.Millisecond} {
+		got, err := dec.Seek(at)
+		if err != nil {
+			t.Fatalf("Seek(%v): %v", at, err)
+		}
+		rest := decodeAll(t, dec)
+		frame := durationToFrames(got, 16000)
+		if rest.frames() != 8000-int(frame) {
+			t.Fatalf("after Seek(%v): %d frames to the end, want %d", at, rest.frames(), 8000-frame)
+		}
+		if !slicesEqual(rest.samples, all.samples[frame:]) {
+			t.Errorf("after Seek(%v): samples differ from a straight decode", at)
+		}
+		if s := dec.Stats(); s.SilencedFrames != 0 {
+			t.Errorf("after Seek(%v): %d frames silenced", at, s.SilencedFrames)
+		}
+	}
+}
