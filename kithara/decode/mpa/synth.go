@@ -22,8 +22,8 @@ func initDCT() {
 }
 
 // dct computes out[m] = sum_k in[k] cos(pi(2k+1)m/(2n)) for n = len(in), a
-// power of two up to 32. in is used as scratch.
-func dct(in, out []float32) {
+// power of two from 2 to 32. tmp is scratch of at least 4n floats.
+func dct(in, out, tmp []float32) {
 	n := len(in)
 	if n == 2 {
 		out[0] = in[0] + in[1]
@@ -31,15 +31,17 @@ func dct(in, out []float32) {
 		return
 	}
 	h := n / 2
-	var a, b, ea, eb [16]float32
-	c := dctCoef[n]
+	a, b, ea, eb := tmp[:h], tmp[h:2*h], tmp[2*h:3*h], tmp[3*h:4*h]
+	c := dctCoef[n][:h]
+	in = in[:n]
 	for k := range h {
 		x, y := in[k], in[n-1-k]
 		a[k] = x + y
 		b[k] = (x - y) * c[k]
 	}
-	dct(a[:h], ea[:h])
-	dct(b[:h], eb[:h])
+	dct(a, ea, tmp[4*h:])
+	dct(b, eb, tmp[4*h:])
+	out = out[:n]
 	for m := range h - 1 {
 		out[2*m] = ea[m]
 		out[2*m+1] = eb[m] + eb[m+1]
@@ -52,7 +54,9 @@ func dct(in, out []float32) {
 // each of 64 values, as a ring.
 type synth struct {
 	v    [16][64]float32
-	base int // index in v of ISO's V[0..63], the newest block
+	base int          // index in v of ISO's V[0..63], the newest block
+	x    [32]float32  // the DCT's output
+	tmp  [128]float32 // the DCT's scratch
 }
 
 func (s *synth) reset() { *s = synth{} }
@@ -60,9 +64,8 @@ func (s *synth) reset() { *s = synth{} }
 // run turns 32 subband samples into 32 PCM samples written to
 // out[0], out[stride], ...
 func (s *synth) run(sub *[32]float32, out []float32, stride int) {
-	var x [32]float32
-	tmp := *sub
-	dct(tmp[:], x[:])
+	x := &s.x
+	dct(sub[:], x[:], s.tmp[:])
 	s.base = (s.base - 1) & 15
 	v := &s.v[s.base]
 	for i := range 16 {
