@@ -7,7 +7,7 @@ import "math"
 // rateIndex: long blocks in samples, short blocks in samples per window.
 //
 // At 24 kHz long band 18 ends at 332, as in the standard and in LAME's
-// encoder. FFmpeg before 6.x (5.1, on the machine that made the fixtures)
+// encoder. FFmpeg 5.1 (the build that made the fixtures; newer FFmpeg has 332)
 // has 330 there, so its decode of 24 kHz LAME streams is off in bands 17
 // and 18 (about 34 dB SNR against this decoder on pink noise): the accuracy
 // fixtures use 22.05 kHz for MPEG-2.
