@@ -123,6 +123,38 @@ type MP3Options struct {
 	// describes all of it; a Xing frame met later turns segmented mode on
 	// from there (a concatenation of files).
 	Segmented bool
+	// EncoderDelay, when positive, is the stream's LAME encoder delay in
+	// samples, for a segmented stream read from a later segment: that
+	// segment's tag does not carry the delay of the stream's start (ffmpeg
+	// writes 0), so without it the output starts that many samples before
+	// the segment's start. It replaces the delay of the first tag. Read it
+	// from the stream's first bytes with [MP3EncoderDelay].
+	EncoderDelay int
+}
+
+// MP3EncoderDelay reads the LAME encoder delay from the Xing/LAME frame at
+// the start of b (after any ID3v2 tag), the first bytes of an MP3 stream.
+// ok is false when b does not start so or the delay is not believable.
+func MP3EncoderDelay(b []byte) (delay int, ok bool) {
+	for {
+		n := id3v2Size(b)
+		if n == 0 {
+			break
+		}
+		if n > int64(len(b)) {
+			return 0, false
+		}
+		b = b[n:]
+	}
+	h, ok := parseMPEGHeader(b)
+	if !ok || len(b) < h.frameSize() {
+		return 0, false
+	}
+	x, ok := parseXing(h, b[:h.frameSize()])
+	if !ok || x.delay < 0 || x.delay > maxSegmentDelay {
+		return 0, false
+	}
+	return x.delay, true
 }
 
 // NewMP3Decoder reads the start of the stream in r (from offset 0) and
@@ -135,6 +167,9 @@ func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
 // NewMP3DecoderWith is NewMP3Decoder with options.
 func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
 	d := &MP3Decoder{r: newSeekReader(r), total: -1, dropFrame: -1, segmented: o.Segmented, dec: mpa.NewDecoder()}
+	if o.Segmented && o.EncoderDelay > 0 {
+		d.skip = int64(o.EncoderDelay) + mp3DecoderDelay
+	}
 	if err := d.r.seek(0); err != nil {
 		return nil, fmt.Errorf("mp3: %w", err)
 	}
@@ -151,9 +186,10 @@ func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
 		d.segs = append(d.segs, mp3Segment{first: 0, frames: x.frames, padding: x.padding})
 		switch {
 		case d.segmented:
-			// The first segment's tag: its delay is the stream's, its
-			// frame count and padding are the segment's.
-			if x.delay >= 0 && x.delay <= maxSegmentDelay {
+			// The first segment's tag: its delay is the stream's (unless
+			// the caller knows better), its frame count and padding are
+			// the segment's.
+			if o.EncoderDelay <= 0 && x.delay >= 0 && x.delay <= maxSegmentDelay {
 				d.skip = int64(x.delay) + mp3DecoderDelay
 			}
 		case x.delay >= 0 && x.frames > 0:
@@ -162,6 +198,9 @@ func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
 				d.total = t
 			}
 		}
+		// Another Xing frame before any audio starts another segment: an
+		// empty one came first.
+		d.started = true
 		if h, _, off, err = d.nextFrame(); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("mp3: no audio frame after the Xing header: %w", ErrNotAudio)
@@ -453,7 +492,8 @@ func (d *MP3Decoder) nextFrame() (mpegHeader, []byte, int64, error) {
 
 // segmentHeader reports whether frame is a Xing/Info frame and, if so, records
 // the segment it starts at the next audio frame (once: frames are read again
-// after a seek) and turns segmented mode on.
+// after a seek; a segment with no audio frame is replaced by the next) and
+// turns segmented mode on.
 func (d *MP3Decoder) segmentHeader(h mpegHeader, frame []byte) bool {
 	x, ok := parseXing(h, frame)
 	if !ok || !h.sideInfoZero(frame) {
@@ -463,8 +503,12 @@ func (d *MP3Decoder) segmentHeader(h mpegHeader, frame []byte) bool {
 		// A second Xing frame: the first one described only the start.
 		d.segmented, d.total = true, -1
 	}
-	if n := len(d.segs); n == 0 || d.segs[n-1].first < d.frameNo {
-		d.segs = append(d.segs, mp3Segment{first: d.frameNo, frames: x.frames, padding: x.padding})
+	s := mp3Segment{first: d.frameNo, frames: x.frames, padding: x.padding}
+	switch n := len(d.segs); {
+	case n == 0 || d.segs[n-1].first < s.first:
+		d.segs = append(d.segs, s)
+	case d.segs[n-1].first == s.first:
+		d.segs[n-1] = s // the segment before held no audio frame
 	}
 	return true
 }

@@ -202,6 +202,40 @@ func TestMP3SegmentedFromLaterSegment(t *testing.T) {
 	if rest := sourceFrames - (before*1152 - 576); d.frames() != rest {
 		t.Errorf("from segment 4: %d frames, want the source's last %d", d.frames(), rest)
 	}
+	// Told the stream's encoder delay, as the player tells it after a seek,
+	// the output starts at the segment's start and, once the decoder has
+	// primed itself, is the straight decode's.
+	all := decodeAll(t, mustSegmentedMP3(t, lameStream(t, 0)))
+	delay, ok := MP3EncoderDelay(fixture(t, "hls-lame/v_00.mp3"))
+	if !ok || delay != 576 {
+		t.Fatalf("MP3EncoderDelay of segment 0 = %d, %v; want 576", delay, ok)
+	}
+	for name, want := range map[string]bool{
+		"hls-lame/v_06.mp3": false, // a delay field of 3567: not believable
+		"hls/v0/seg000.mp3": false, // no Xing frame
+		"tone.mp3":          true,
+		"hls-lame/v_03.mp3": true, // 0
+	} {
+		if _, ok := MP3EncoderDelay(fixture(t, name)); ok != want {
+			t.Errorf("MP3EncoderDelay(%s): ok = %v, want %v", name, ok, want)
+		}
+	}
+	dec, err := NewMP3DecoderWith(bytes.NewReader(lameStream(t, 4)), MP3Options{Segmented: true, EncoderDelay: delay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := decodeAll(t, dec)
+	if want := sourceFrames - before*1152; from.frames() != want {
+		t.Errorf("from segment 4 with the delay: %d frames, want the source's last %d", from.frames(), want)
+	}
+	var worst float64
+	for i := 4 * 1152; i < from.frames(); i++ {
+		worst = max(worst, math.Abs(float64(from.samples[i]-all.samples[before*1152+i])))
+	}
+	if worst > 1e-6 {
+		t.Errorf("from segment 4 with the delay: samples differ from a straight decode by up to %g", worst)
+	}
+
 	// The last segment alone: one frame less the padding, and no delay
 	// trimmed (its tag's delay field is 3567, not believable).
 	last := decodeAll(t, mustSegmentedMP3(t, lameStream(t, 6)))
@@ -225,6 +259,28 @@ func TestMP3SegmentedEndTrim(t *testing.T) {
 		d := decodeAll(t, mustSegmentedMP3(t, append(lameStream(t, 0), tc.tail...)))
 		if d.frames() != tc.want {
 			t.Errorf("%s after the last segment: %d frames, want %d", name, d.frames(), tc.want)
+		}
+	}
+}
+
+// A segment with no audio frame (its ID3 tag and Xing frame only) ahead of
+// the stream adds nothing: its Xing frame is not played as audio either.
+func TestMP3SegmentedEmptySegment(t *testing.T) {
+	_, sourceFrames := lameReference(t)
+	seg := fixture(t, "hls-lame/v_00.mp3")
+	tag := int(id3v2Size(seg))
+	h, ok := parseMPEGHeader(seg[tag:])
+	if !ok {
+		t.Fatal("no frame after the ID3 tag")
+	}
+	empty := seg[:tag+h.frameSize()]
+	for _, segmented := range []bool{true, false} {
+		dec, err := NewMP3DecoderWith(bytes.NewReader(append(empty, lameStream(t, 0)...)), MP3Options{Segmented: segmented})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := decodeAll(t, dec); d.frames() != sourceFrames {
+			t.Errorf("segmented=%v: %d frames, want %d", segmented, d.frames(), sourceFrames)
 		}
 	}
 }

@@ -95,12 +95,18 @@ func TestHLSSegmentsWithXingFramesSeek(t *testing.T) {
 			for _, c := range chunks {
 				frames += c.Frames()
 			}
-			// The rest of the stream to the end, within one MP3 frame (the
-			// encoder delay of the stream's start is not known to a decoder
-			// opened at segment 4).
-			want := sourceFrames - int(target.Seconds()*44100)
-			if frames < want-1152 || frames > want+1152 {
-				t.Errorf("played %d frames after the seek, want %d within one MP3 frame", frames, want)
+			// The rest of the stream to the end: the decoder opened at
+			// segment 4 trims the stream's encoder delay, which segment 0
+			// declared, not segment 4's 0.
+			want := sourceFrames - int(math.Round(target.Seconds()*44100))
+			if frames != want {
+				t.Errorf("played %d frames after the seek, want %d", frames, want)
+			}
+			// The audio labelled t is the source's at t: in phase with the
+			// source sine (576 samples early would be 1.6 rad off).
+			ch := p.Format().Channels
+			if ph := phaseAt(samples(chunks), ch, chunks[0].Time, 440, 44100); math.Abs(ph) > 2*math.Pi*440/44100/4 {
+				t.Errorf("tone after the seek %.4f rad out of phase with the source, want within a quarter sample", ph)
 			}
 			if f := frequency(samples(chunks), p.Format().Channels, 0, 44100); math.Abs(f-440) > 0.5 {
 				t.Errorf("tone %.2f Hz, want 440", f)
@@ -112,4 +118,26 @@ func TestHLSSegmentsWithXingFramesSeek(t *testing.T) {
 			}
 		})
 	}
+}
+
+// phaseAt fits a sine of freq Hz to channel 0 of interleaved samples that
+// start at media time t0, over one second from 50 ms in, and returns its
+// phase relative to sin(2π·freq·t): 0 when the samples are the source's.
+func phaseAt(x []float32, channels int, t0 time.Duration, freq float64, rate int) float64 {
+	n0 := math.Round(t0.Seconds() * float64(rate))
+	w := 2 * math.Pi * freq / float64(rate)
+	var ss, sc, cc, ys, yc float64
+	for j := rate / 20; j < rate/20+rate && j*channels < len(x); j++ {
+		s, c := math.Sincos(w * (n0 + float64(j)))
+		y := float64(x[j*channels])
+		ss += s * s
+		sc += s * c
+		cc += c * c
+		ys += y * s
+		yc += y * c
+	}
+	det := ss*cc - sc*sc
+	a := (ys*cc - yc*sc) / det // y ≈ a·sin + b·cos
+	b := (yc*ss - ys*sc) / det
+	return math.Atan2(b, a)
 }
