@@ -162,3 +162,49 @@ func TestIntensityStereo(t *testing.T) {
 		})
 	}
 }
+
+// TestIntensityStereoShort checks intensity stereo in short blocks, where
+// each window finds its own lowest intensity band, and the last band takes
+// the position of the one below.
+func TestIntensityStereoShort(t *testing.T) {
+	h := Header{Version: MPEG1, Mode: ModeJointStereo, ModeExt: 3, Channels: 2, rateIndex: 0}
+	short := &sfbShort[0]
+	last := [3]int{5, 8, 0} // per window, the right channel is non-zero in bands below this
+	d := NewDecoder()
+	pos := func(b, w int) int { return (b + 2*w) % 7 } // 6 is "all left", never illegal
+	for b := range 13 {
+		width := short[b+1] - short[b]
+		for w := range 3 {
+			lo := 3*short[b] + w*width
+			for i := lo; i < lo+width; i++ {
+				d.xr[0][i] = float32(i%9) + 1
+				if b < last[w] {
+					d.xr[1][i] = float32(i%4) - 1.5
+				}
+			}
+			if b < 12 {
+				d.sf[1][3*b+w] = uint8(pos(b, w))
+			}
+		}
+	}
+	l0, r0 := d.xr[0], d.xr[1]
+	d.stereo(&h, &granule{blockType: 2, longEnd: 0, shortStart: 0})
+	for b := range 13 {
+		width := short[b+1] - short[b]
+		for w := range 3 {
+			lo := 3*short[b] + w*width
+			for i := lo; i < lo+width; i++ {
+				var wl, wr float32
+				if b < last[w] {
+					wl, wr = (l0[i]+r0[i])*math.Sqrt2/2, (l0[i]-r0[i])*math.Sqrt2/2
+				} else {
+					f := isRatioV1[pos(min(b, 11), w)]
+					wl, wr = l0[i]*f[0], l0[i]*f[1]
+				}
+				if math.Abs(float64(d.xr[0][i]-wl)) > 1e-5 || math.Abs(float64(d.xr[1][i]-wr)) > 1e-5 {
+					t.Fatalf("band %d window %d sample %d: (%g, %g), want (%g, %g)", b, w, i, d.xr[0][i], d.xr[1][i], wl, wr)
+				}
+			}
+		}
+	}
+}
