@@ -2,6 +2,7 @@ package mpa
 
 import (
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -85,6 +86,15 @@ func TestHuffmanRoundTrip(t *testing.T) {
 		lut := bigValueTables[min(tab, 31)].lut
 		if tab >= 32 {
 			lut = count1LUT[tab-32]
+		}
+		// A complete prefix code: the Kraft sum is exactly 1 (exact in
+		// float64 for lengths this short).
+		var kraft float64
+		for _, n := range c.len {
+			kraft += math.Ldexp(1, -int(n))
+		}
+		if kraft != 1 {
+			t.Errorf("table %d: Kraft sum %v, want 1", tab, kraft)
 		}
 		var w bitWriter
 		for i := range c.code {
