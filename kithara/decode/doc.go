@@ -12,6 +12,12 @@
 //     [MP3Options.Segmented]) decodes an HLS byte space of MP3 segments that
 //     each start with their own ID3 tag and Xing/LAME frame as one gapless
 //     stream.
+//   - Package [github.com/hotpath-go/hotpath/kithara/decode/mpa] is the MP3
+//     decoder proper: a pure-Go Layer III decoder for MPEG-1, MPEG-2 and
+//     MPEG-2.5, checked against ffmpeg's float decoder (over 115 dB SNR on
+//     the fixtures). [MP3Decoder] does the framing, ID3 and Xing/LAME
+//     handling, gapless trimming and seeking around it, and hands it one
+//     frame at a time.
 //   - [Resampler] converts a chunk stream to one output rate with a
 //     windowed-sinc interpolator and applies the playback speed (varispeed:
 //     pitch follows speed). It passes chunks through untouched when the rates

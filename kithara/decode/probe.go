@@ -50,8 +50,8 @@ const probeSize = 4096
 //
 // It returns ErrUnsupported (wrapped, naming the format) for audio it
 // recognises but cannot decode — other AAC profiles and channel counts in
-// ADTS, MPEG Layer I/II, MPEG-2.5, MP4/M4A, Ogg, non-PCM WAVE — and
-// ErrNotAudio for anything else.
+// ADTS, MPEG Layer I/II, MP4/M4A, Ogg, non-PCM WAVE — and ErrNotAudio for
+// anything else.
 func ProbeBytes(b []byte) (Codec, error) {
 	if n := id3v2Size(b); n > 0 {
 		if int64(len(b)) < n+4 {
@@ -72,11 +72,8 @@ func ProbeBytes(b []byte) (Codec, error) {
 		return CodecUnknown, fmt.Errorf("ogg container: %w", ErrUnsupported)
 	}
 	if i, ok := findMPEG(b); ok {
-		if h, ok := parseMPEGHeader(b[i:]); ok {
-			if h.playable() {
-				return CodecMP3, nil
-			}
-			return CodecUnknown, fmt.Errorf("MPEG-2 Layer III at %d Hz (go-mp3 decodes it wrongly): %w", h.sampleRate, ErrUnsupported)
+		if _, ok := parseMPEGHeader(b[i:]); ok {
+			return CodecMP3, nil
 		}
 		if adtsSync(b[i:]) {
 			h, err := aac.ParseADTSHeader(b[i:])
@@ -88,7 +85,7 @@ func ProbeBytes(b []byte) (Codec, error) {
 			}
 			return CodecAAC, nil
 		}
-		return CodecUnknown, fmt.Errorf("MPEG audio other than MPEG-1 Layer III: %w", ErrUnsupported)
+		return CodecUnknown, fmt.Errorf("MPEG audio other than Layer III: %w", ErrUnsupported)
 	}
 	return CodecUnknown, ErrNotAudio
 }
