@@ -92,8 +92,14 @@ type imdctPlan struct {
 	pre, post  []complex64 // exp(-iπ(k+1/4)/m)·scale, exp(-iπk/m)
 	fftTwiddle []complex64 // exp(-2πik/(m/2)), k < m/4
 	rev        []int32     // bit-reversal permutation of m/2 points
-	buf        []complex64
-	dct        []float32
+}
+
+// imdctScratch is the working memory of a transform. Plans are shared by
+// every decoder, so each decoder brings its own scratch, sized for the
+// long transform.
+type imdctScratch struct {
+	fft [512]complex64
+	dct [1024]float32
 }
 
 func newIMDCT(n int, scale float64) imdctPlan {
@@ -101,8 +107,7 @@ func newIMDCT(n int, scale float64) imdctPlan {
 	h := m / 2
 	p := imdctPlan{n: n, m: m,
 		pre: make([]complex64, h), post: make([]complex64, h),
-		fftTwiddle: make([]complex64, h/2), rev: make([]int32, h),
-		buf: make([]complex64, h), dct: make([]float32, m)}
+		fftTwiddle: make([]complex64, h/2), rev: make([]int32, h)}
 	for k := range h {
 		a := -math.Pi * (float64(k) + 0.25) / float64(m)
 		p.pre[k] = complex64(complex(math.Cos(a)*scale, math.Sin(a)*scale))
@@ -130,12 +135,12 @@ func newIMDCT(n int, scale float64) imdctPlan {
 }
 
 // transform writes the n-sample IMDCT of the m coefficients in x to y,
-// scaled as the plan says.
-func (p *imdctPlan) transform(x []float32, y []float32) {
+// scaled as the plan says, working in sc.
+func (p *imdctPlan) transform(x []float32, y []float32, sc *imdctScratch) {
 	m, h := p.m, p.m/2
 	x = x[:m]
 	y = y[:p.n]
-	z := p.buf[:h]
+	z := sc.fft[:h]
 	// Pre-twiddle, into bit-reversed order.
 	for k := range h {
 		c := complex(x[2*k], x[m-1-2*k]) * p.pre[k]
@@ -157,7 +162,7 @@ func (p *imdctPlan) transform(x []float32, y []float32) {
 	}
 	// Post-twiddle: the DCT-IV c, even outputs from the real parts, odd
 	// ones (backwards) from the imaginary parts.
-	c := p.dct[:m]
+	c := sc.dct[:m]
 	for k := range h {
 		u := z[k] * p.post[k]
 		c[2*k] = real(u)

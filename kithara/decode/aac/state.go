@@ -99,6 +99,7 @@ type state struct {
 	used toolCounts
 	buf  [2048]float32
 	win  [256]float32
+	scr  imdctScratch
 }
 
 func newState(cfg Config) *state {
@@ -741,7 +742,7 @@ func (s *state) synthesize(ch *channel) {
 	if info.seq == eightShort {
 		clear(buf)
 		for w := range 8 {
-			short.transform(ch.spec[w*128:w*128+128], s.win[:])
+			short.transform(ch.spec[w*128:w*128+128], s.win[:], &s.scr)
 			rise := curShort
 			if w == 0 {
 				rise = prevShort
@@ -753,7 +754,7 @@ func (s *state) synthesize(ch *channel) {
 			}
 		}
 	} else {
-		long.transform(ch.spec[:], buf)
+		long.transform(ch.spec[:], buf, &s.scr)
 		if info.seq == longStop {
 			clear(buf[:448])
 			for i := range 128 {
