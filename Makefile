@@ -5,7 +5,7 @@ GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-.PHONY: all generate check test test-untagged test-tagged race demo bench lint fmt clean-twins
+.PHONY: all generate check tidy test test-untagged test-tagged race demo bench lint fmt clean-twins
 
 all: lint test
 
@@ -17,8 +17,14 @@ generate:
 check:
 	$(GO) run ./cmd/hotpathgen check ./...
 
-## test: every test, untagged and with -tags hotpath, then the twin check.
-test: test-untagged test-tagged check
+## tidy: fail when go.mod or go.sum (of the root module or of bench/) is not
+## what go mod tidy would write; fix with go mod tidy in that directory.
+tidy:
+	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
+
+## test: go.mod tidiness, every test untagged and with -tags hotpath, then the twin check.
+test: tidy test-untagged test-tagged check
 
 test-untagged:
 	$(GO) test ./...
