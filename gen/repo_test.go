@@ -56,3 +56,50 @@ func TestModulesTidy(t *testing.T) {
 		t.Errorf("%s/go.mod is not tidy (fix: cd %s && go mod tidy):\n%s", dir, dir, out)
 	}
 }
+
+// TestRepositoryTwinLines checks the line mapping of every twin committed in
+// this repository (see statementLineErrors): a panic in a user's statement
+// of an instrumented package points at that statement.
+func TestRepositoryTwinLines(t *testing.T) {
+	root := repoRoot(t)
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); p != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		twin, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		srcBase := generatedSource(twin)
+		if srcBase == "" {
+			return nil
+		}
+		srcPath := filepath.Join(filepath.Dir(p), srcBase)
+		src, err := os.ReadFile(srcPath)
+		if err != nil {
+			return err
+		}
+		n++
+		rel, _ := filepath.Rel(root, p)
+		for _, e := range statementLineErrors(srcPath, src, twin) {
+			t.Errorf("%s: %s", rel, e)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no twins found")
+	}
+}
