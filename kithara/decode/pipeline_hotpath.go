@@ -43,27 +43,41 @@ type config struct {
 
 // WithOutputRate sets the output sample rate; by default it is the rate of
 // the stream's first frame.
-func WithOutputRate(hz int) Option { return func(c *config) { c.rate = hz } }
+func WithOutputRate(hz int) Option {
+	return func(c *config) { c.rate = hz }
+}
 
 // WithChannels sets the output channel count; by default it is the stream's
 // own. Mono is duplicated to more channels and more channels are averaged to
 // mono, so that an ABR switch between stereo and mono variants keeps one
 // output format.
-func WithChannels(n int) Option { return func(c *config) { c.channels = n } }
+//
+//line pipeline.go:44:1
+func WithChannels(n int) Option {
+	return func(c *config) { c.channels = n }
+}
 
 // WithCodec skips probing: the codec is known already, from an HLS CODECS
 // attribute for example.
-func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } }
+//
+//line pipeline.go:48:1
+func WithCodec(codec Codec) Option {
+	return func(c *config) { c.codec = codec }
+}
 
 // WithBuffer makes the pipeline fill a PCMBuffer, for random access by frame,
 // keeping at least the newest limit frames (all of them if limit <= 0).
+//
+//line pipeline.go:52:1
 func WithBuffer(limit int64) Option {
 	return func(c *config) { c.buffer, c.limit = true, limit }
 }
 
 // WithoutLive turns the live channel off: output goes only to the buffer,
 // and decoding runs ahead without waiting for a consumer.
-func WithoutLive() Option { return func(c *config) { c.noLive = true } }
+func WithoutLive() Option {
+	return func(c *config) { c.noLive = true }
+}
 
 // Pipeline decodes a stream on a background worker: decoder → resampler →
 // worker.SyncWorker → a live channel and, optionally, a PCMBuffer.
@@ -77,6 +91,8 @@ func WithoutLive() Option { return func(c *config) { c.noLive = true } }
 //
 // All methods are safe for concurrent use. Close stops the worker and waits
 // for it.
+//
+//line pipeline.go:72:1
 type Pipeline struct {
 	w      *worker.SyncWorker[Block, Command]
 	cmds   chan<- Command
@@ -224,47 +240,52 @@ func (p *Pipeline) pump() {
 		}
 		ended = ended || f.EOF
 		{
-//line <generated>:1
+//line pipeline.go:210:1
 			_hotpath_c3 := p.live
+//line pipeline.go:210:1
 			_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(f)
+//line pipeline.go:210:1
 			_hotpath_c5 := p.ctx.Done()
+//line pipeline.go:210:1
 			var _hotpath_ok6 bool
+//line pipeline.go:210:1
 			var _hotpath_case1 int
+//line pipeline.go:210:1
 			var _hotpath_start2 int64
 //line pipeline.go:210:1
 			select {
+//line pipeline.go:210:1
 			case _hotpath_c3 <- _hotpath_x4:
+//line pipeline.go:210:1
 				_hotpath_case1 = 1
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 				_hotpath_case1 = 2
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 			default:
 			}
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 			if _hotpath_case1 == 0 {
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 				select {
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 					_hotpath_case1 = 1
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 				case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 					_hotpath_case1 = 2
 				}
 			}
-//line pipeline.go:212:1
+//line pipeline.go:210:1
 			switch _hotpath_case1 {
-//line pipeline.go:212:1
 			case 1:
-//line pipeline.go:212:1
+//line pipeline.go:211:1
 				hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line pipeline.go:212:1
 			default:
 //line pipeline.go:212:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
@@ -347,44 +368,49 @@ func (p *Pipeline) command(update func(*Command)) error {
 	cmd := p.state
 	p.mu.Unlock()
 	{
-//line <generated>:1
+//line pipeline.go:280:1
 		_hotpath_c13 := p.cmds
+//line pipeline.go:280:1
 		_hotpath_x14 := hotpath.SendTo(_hotpath_c13).Value(cmd)
+//line pipeline.go:280:1
 		_hotpath_c15 := p.w.Done()
+//line pipeline.go:280:1
 		var _hotpath_ok16 bool
+//line pipeline.go:280:1
 		var _hotpath_case11 int
+//line pipeline.go:280:1
 		var _hotpath_start12 int64
 //line pipeline.go:280:1
 		select {
+//line pipeline.go:280:1
 		case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 			_hotpath_case11 = 1
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 		case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 			_hotpath_case11 = 2
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 		default:
 		}
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 		if _hotpath_case11 == 0 {
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 			_hotpath_start12 = hotpath.Nanotime()
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 			select {
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 			case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 				_hotpath_case11 = 1
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 			case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 				_hotpath_case11 = 2
 			}
 		}
-//line pipeline.go:281:1
+//line pipeline.go:280:1
 		switch _hotpath_case11 {
-//line pipeline.go:281:1
 		case 1:
 //line pipeline.go:281:1
 			hotpath.SelectSent(_hotpath_c13, _hotpath_start12)
@@ -426,4 +452,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "624c621161f7be0caa6ed63ccf989698")
 )
 
-// hotpathgen checksum: 992e89a0bf0f94ff4f76726a6f394ae9
+// hotpathgen checksum: 8eb02654d32309fcfc8d2f78dca807cd

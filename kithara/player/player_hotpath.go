@@ -238,50 +238,56 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 		// Wait without the lock, so that Close can stop the pipeline.
 		p.mu.Unlock()
 		{
-//line <generated>:1
+//line player.go:225:1
 			_hotpath_c3 := pipe.Chunks()
+//line player.go:225:1
 			_hotpath_c4 := ctx.Done()
+//line player.go:225:1
 			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line player.go:225:1
 			var _hotpath_ok5 bool
+//line player.go:225:1
 			var _hotpath_ok7 bool
+//line player.go:225:1
 			var _hotpath_case1 int
+//line player.go:225:1
 			var _hotpath_start2 int64
 //line player.go:225:1
 			select {
+//line player.go:225:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line player.go:225:1
 				_hotpath_case1 = 1
-//line player.go:227:1
+//line player.go:225:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:227:1
+//line player.go:225:1
 				_hotpath_case1 = 2
-//line player.go:227:1
+//line player.go:225:1
 			default:
 			}
-//line player.go:227:1
+//line player.go:225:1
 			if _hotpath_case1 == 0 {
-//line player.go:227:1
+//line player.go:225:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line player.go:227:1
+//line player.go:225:1
 				select {
-//line player.go:227:1
+//line player.go:225:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line player.go:227:1
+//line player.go:225:1
 					_hotpath_case1 = 1
-//line player.go:227:1
+//line player.go:225:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:227:1
+//line player.go:225:1
 					_hotpath_case1 = 2
 				}
 			}
-//line player.go:227:1
+//line player.go:225:1
 			switch _hotpath_case1 {
-//line player.go:227:1
 			case 1:
-//line player.go:227:1
+//line player.go:226:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line player.go:227:1
+//line player.go:226:1
 				f, ok = _hotpath_v6, _hotpath_ok5
-//line player.go:227:1
 			default:
 //line player.go:227:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
@@ -422,4 +428,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "d0e0d5678b95f597112f326e672fc61b")
 )
 
-// hotpathgen checksum: 2ede816d0215ce7ea30be8e60d71c08d
+// hotpathgen checksum: 410671f2155b1b8c7ebfbcc116d41c8a

@@ -105,47 +105,52 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 			return nil
 		}
 		{
-//line <generated>:1
+//line main_test.go:100:1
 			_hotpath_c3 := changed
+//line main_test.go:100:1
 			_hotpath_c4 := ctx.Done()
+//line main_test.go:100:1
 			var _hotpath_ok5 bool
+//line main_test.go:100:1
 			var _hotpath_ok6 bool
+//line main_test.go:100:1
 			var _hotpath_case1 int
+//line main_test.go:100:1
 			var _hotpath_start2 int64
 //line main_test.go:100:1
 			select {
+//line main_test.go:100:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line main_test.go:100:1
 				_hotpath_case1 = 1
-//line main_test.go:102:1
+//line main_test.go:100:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line main_test.go:102:1
+//line main_test.go:100:1
 				_hotpath_case1 = 2
-//line main_test.go:102:1
+//line main_test.go:100:1
 			default:
 			}
-//line main_test.go:102:1
+//line main_test.go:100:1
 			if _hotpath_case1 == 0 {
-//line main_test.go:102:1
+//line main_test.go:100:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line main_test.go:102:1
+//line main_test.go:100:1
 				select {
-//line main_test.go:102:1
+//line main_test.go:100:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line main_test.go:102:1
+//line main_test.go:100:1
 					_hotpath_case1 = 1
-//line main_test.go:102:1
+//line main_test.go:100:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line main_test.go:102:1
+//line main_test.go:100:1
 					_hotpath_case1 = 2
 				}
 			}
-//line main_test.go:102:1
+//line main_test.go:100:1
 			switch _hotpath_case1 {
-//line main_test.go:102:1
 			case 1:
-//line main_test.go:102:1
+//line main_test.go:101:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line main_test.go:102:1
 			default:
 //line main_test.go:102:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -177,4 +182,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "e262d5f3b520ad41f2c7121742805ed7")
 )
 
-// hotpathgen checksum: 4621664134c3062722c7a49664e8bd7a
+// hotpathgen checksum: f6ad8e1a6d9b2213c469254b8d7bca6d

@@ -222,47 +222,52 @@ func (r *SyncReader) seekTo(target int64) {
 	r.pos, r.eof, r.err = target, false, nil
 	cmd := SeekCmd{Pos: target, Epoch: r.epochs.Next()}
 	{
-//line <generated>:1
+//line reader.go:213:1
 		_hotpath_c3 := r.cmds
+//line reader.go:213:1
 		_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(cmd)
+//line reader.go:213:1
 		_hotpath_c5 := r.w.Done()
+//line reader.go:213:1
 		var _hotpath_ok6 bool
+//line reader.go:213:1
 		var _hotpath_case1 int
+//line reader.go:213:1
 		var _hotpath_start2 int64
 //line reader.go:213:1
 		select {
+//line reader.go:213:1
 		case _hotpath_c3 <- _hotpath_x4:
+//line reader.go:213:1
 			_hotpath_case1 = 1
-//line reader.go:215:1
+//line reader.go:213:1
 		case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:215:1
+//line reader.go:213:1
 			_hotpath_case1 = 2
-//line reader.go:215:1
+//line reader.go:213:1
 		default:
 		}
-//line reader.go:215:1
+//line reader.go:213:1
 		if _hotpath_case1 == 0 {
-//line reader.go:215:1
+//line reader.go:213:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line reader.go:215:1
+//line reader.go:213:1
 			select {
-//line reader.go:215:1
+//line reader.go:213:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line reader.go:215:1
+//line reader.go:213:1
 				_hotpath_case1 = 1
-//line reader.go:215:1
+//line reader.go:213:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:215:1
+//line reader.go:213:1
 				_hotpath_case1 = 2
 			}
 		}
-//line reader.go:215:1
+//line reader.go:213:1
 		switch _hotpath_case1 {
-//line reader.go:215:1
 		case 1:
-//line reader.go:215:1
+//line reader.go:214:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line reader.go:215:1
 		default:
 //line reader.go:215:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
@@ -306,4 +311,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "5db16d6d1c6f0e6841250a776104c478")
 )
 
-// hotpathgen checksum: c5fce762ed0ee4a4340038d1af55373d
+// hotpathgen checksum: 7ecfdd7057829a67737cfe6780d69e3a
