@@ -180,4 +180,3 @@ func userIdents(n ast.Node, alias string) map[string]bool {
 	})
 	return ids
 }
-
