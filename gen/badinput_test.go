@@ -906,7 +906,7 @@ func TestConstraintErrors(t *testing.T) {
 -- p.go --
 // Copyright line.
 
-// +build linux
+// +build linux hotpath
 
 package plusbuild
 
@@ -945,7 +945,7 @@ func U() {}
 	})
 	before := snapshotTree(t, dir)
 	for _, tc := range []struct{ pattern, want string }{
-		{"./plusbuild", "plusbuild/p.go:3:1: the file has // +build lines but no //go:build line; add one (go fix ./... does) so hotpathgen can combine its constraint with yours\n"},
+		{"./plusbuild", "plusbuild/p.go:3:1: the // +build lines already mention the \"hotpath\" tag, which hotpathgen manages; remove it from the file\n"},
 		{"./mentions", "mentions/m.go:1:1: the //go:build line already mentions the \"hotpath\" tag, which hotpathgen manages; remove it from the file\n"},
 		{"./halfbroken", "halfbroken/b.go: parsing //go:build line: unexpected end of expression (the package must build before hotpathgen can instrument it)\n"},
 	} {

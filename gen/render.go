@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"go/build/constraint"
 	"go/format"
 	"go/scanner"
 	"go/token"
@@ -67,7 +68,7 @@ func renderTwin(fp *FilePlan, finalSrc []byte, h headerConstraint, shift int) ([
 	var b bytes.Buffer
 	b.WriteString(generatedHeader(name) + "\n\n" + twinConstraint(h) + "\n\n")
 	b.Write(dropLines(body, func(line string, header bool) bool {
-		if header && (strings.HasPrefix(line, "//go:build") || strings.HasPrefix(line, "// +build")) {
+		if header && (constraint.IsGoBuild(line) || constraint.IsPlusBuild(line)) {
 			return true // the twin has its own constraint
 		}
 		return strings.HasPrefix(line, "//line ") // the twin maps lines itself
