@@ -62,9 +62,11 @@ func (cr *chanRewriter) markLines(df *dst.File) {
 		list := stmtList(n)
 		for i, s := range list {
 			// A statement that shares its line with a user's statement
-			// before it needs no marker of its own, and a marker there
-			// would make the printer break the line.
-			if a := cr.rw.dec.Ast.Nodes[s]; a != nil && (i == 0 || s.Decorations().Before != dst.None || cr.rw.dec.Ast.Nodes[list[i-1]] == nil) {
+			// or the brace before it needs no marker of its own, and a
+			// marker there would make the printer break the line; after
+			// a generated statement (a measured function's defer) it
+			// starts a line of its own.
+			if a := cr.rw.dec.Ast.Nodes[s]; a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.dec.Ast.Nodes[list[i-1]] == nil) {
 				setLineMarker(s, cr.lineOfAst(a))
 			}
 		}
