@@ -111,13 +111,9 @@ func (b *PCMBuffer) Frames() int64 {
 	return b.frames()
 }
 
-func (b *PCMBuffer) frames() int64 {
-	return b.start + int64(len(b.data)/b.format.Channels)
-}
+func (b *PCMBuffer) frames() int64 { return b.start + int64(len(b.data)/b.format.Channels) }
 
 // Ended reports whether Finish was called, and with which error.
-//
-//line pcmbuffer.go:109:1
 func (b *PCMBuffer) Ended() (bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -228,4 +224,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer.go", "fc2c3a7e2b3cebd8316a90f928aaca44")
 )
 
-// hotpathgen checksum: 57f319b5f7e74aca6cfd67784a78c28f
+// hotpathgen checksum: c3b0cfb8c65d585ded20f8d0dbf4f734

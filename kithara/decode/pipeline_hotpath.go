@@ -43,41 +43,27 @@ type config struct {
 
 // WithOutputRate sets the output sample rate; by default it is the rate of
 // the stream's first frame.
-func WithOutputRate(hz int) Option {
-	return func(c *config) { c.rate = hz }
-}
+func WithOutputRate(hz int) Option { return func(c *config) { c.rate = hz } }
 
 // WithChannels sets the output channel count; by default it is the stream's
 // own. Mono is duplicated to more channels and more channels are averaged to
 // mono, so that an ABR switch between stereo and mono variants keeps one
 // output format.
-//
-//line pipeline.go:44:1
-func WithChannels(n int) Option {
-	return func(c *config) { c.channels = n }
-}
+func WithChannels(n int) Option { return func(c *config) { c.channels = n } }
 
 // WithCodec skips probing: the codec is known already, from an HLS CODECS
 // attribute for example.
-//
-//line pipeline.go:48:1
-func WithCodec(codec Codec) Option {
-	return func(c *config) { c.codec = codec }
-}
+func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } }
 
 // WithBuffer makes the pipeline fill a PCMBuffer, for random access by frame,
 // keeping at least the newest limit frames (all of them if limit <= 0).
-//
-//line pipeline.go:52:1
 func WithBuffer(limit int64) Option {
 	return func(c *config) { c.buffer, c.limit = true, limit }
 }
 
 // WithoutLive turns the live channel off: output goes only to the buffer,
 // and decoding runs ahead without waiting for a consumer.
-func WithoutLive() Option {
-	return func(c *config) { c.noLive = true }
-}
+func WithoutLive() Option { return func(c *config) { c.noLive = true } }
 
 // Pipeline decodes a stream on a background worker: decoder → resampler →
 // worker.SyncWorker → a live channel and, optionally, a PCMBuffer.
@@ -91,8 +77,6 @@ func WithoutLive() Option {
 //
 // All methods are safe for concurrent use. Close stops the worker and waits
 // for it.
-//
-//line pipeline.go:72:1
 type Pipeline struct {
 	w      *worker.SyncWorker[Block, Command]
 	cmds   chan<- Command
@@ -452,4 +436,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "624c621161f7be0caa6ed63ccf989698")
 )
 
-// hotpathgen checksum: 8eb02654d32309fcfc8d2f78dca807cd
+// hotpathgen checksum: 91674d1a5ffb6f70a7aeb6f44b835540

@@ -46,11 +46,8 @@ func open(t *testing.T, srv *testServer, p string, opts Options) (*HlsSource, *e
 	return src, ev
 }
 
-func manual(variant int) abr.Options {
-	return abr.Options{Mode: abr.Manual, Initial: variant}
-}
+func manual(variant int) abr.Options { return abr.Options{Mode: abr.Manual, Initial: variant} }
 
-//line source_test.go:43:1
 func TestPlaybackEqualsSegments(t *testing.T) {
 	srv := fixtureServer(t)
 	for v := range 3 {
@@ -329,11 +326,7 @@ func TestSeekRestartsFetching(t *testing.T) {
 	if first := readFrom(t, src, back, int(seg0)); !bytes.Equal(first, fixtureSegments(t, "hls", 0, 0)) {
 		t.Fatal("segment 0 read back wrong")
 	}
-	c := ev.waitFor(t, "cached segment 0", func(e Event) bool {
-		c, ok := e.(SegmentComplete)
-		return ok && c.Segment == 0 && c.Cached
-	}).(SegmentComplete)
-//line source_test.go:322:1
+	c := ev.waitFor(t, "cached segment 0", func(e Event) bool { c, ok := e.(SegmentComplete); return ok && c.Segment == 0 && c.Cached }).(SegmentComplete)
 	if c.Offset != back {
 		t.Errorf("cached segment 0 published at %d, want %d", c.Offset, back)
 	}
@@ -597,4 +590,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "ad18ed8f31be418b812b3364eb0e6bcc")
 )
 
-// hotpathgen checksum: d7a84c8fbd241a3f5a120a5a3734fb75
+// hotpathgen checksum: 9aaae90d8d02b2965eb23af467cb5ee0

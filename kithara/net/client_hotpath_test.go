@@ -133,15 +133,8 @@ func TestHTTPErrorBodyIsBounded(t *testing.T) {
 	c := newClient(t, Options{})
 
 	for name, call := range map[string]func(string) error{
-		"GetBytes": func(u string) error {
-			_, err := c.GetBytes(context.Background(), u, nil)
-			return err
-		},
-		"GetStream": func(u string) error {
-			_, err := c.GetStream(context.Background(), u, nil)
-			return err
-		},
-//line client_test.go:131:1
+		"GetBytes":  func(u string) error { _, err := c.GetBytes(context.Background(), u, nil); return err },
+		"GetStream": func(u string) error { _, err := c.GetStream(context.Background(), u, nil); return err },
 		"GetRange": func(u string) error {
 			_, err := c.GetRange(context.Background(), u, Range{Start: 1}, nil)
 			return err
@@ -181,11 +174,8 @@ func TestHTTPErrorMessage(t *testing.T) {
 // roundTripFunc counts requests that reach the transport.
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) {
-	return f(r)
-}
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-//line client_test.go:172:1
 func TestMalformedURLsFailBeforeAnyRequest(t *testing.T) {
 	var sent atomic.Int32
 	c := NewHttpClient(Options{Client: &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
@@ -376,4 +366,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client_test.go", "c94a328d616a84ae74ac0a09784c8221")
 )
 
-// hotpathgen checksum: 4778499fd5732b6776f812d3cfdffb4b
+// hotpathgen checksum: 8a0040f5229fd3444e7b6335d08bb02d

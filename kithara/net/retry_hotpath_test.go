@@ -317,15 +317,8 @@ func TestWithRetryDecoratesEveryMethod(t *testing.T) {
 	p := DefaultRetryPolicy()
 	p.Sleep = rec.sleep
 	calls := map[string]func(Net) error{
-		"GetBytes": func(n Net) error {
-			_, err := n.GetBytes(context.Background(), "u", nil)
-			return err
-		},
-		"GetStream": func(n Net) error {
-			_, err := n.GetStream(context.Background(), "u", nil)
-			return err
-		},
-//line retry_test.go:314:1
+		"GetBytes":  func(n Net) error { _, err := n.GetBytes(context.Background(), "u", nil); return err },
+		"GetStream": func(n Net) error { _, err := n.GetStream(context.Background(), "u", nil); return err },
 		"GetRange": func(n Net) error {
 			s, err := n.GetRange(context.Background(), "u", Range{Start: 5}, nil)
 			if err == nil && s.Offset != 5 {
@@ -380,4 +373,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry_test.go", "0aa43d938a1f3191c9240cac32559404")
 )
 
-// hotpathgen checksum: 92827e2709a30dd5a88ea86c2d58c2c9
+// hotpathgen checksum: 437b352319cfbd03058e95436350ace6

@@ -111,13 +111,8 @@ func (r *relay) forward(cmd seek) {
 type asyncRelay struct{ relay }
 
 func (r *asyncRelay) FetchNext(ctx context.Context) Fetch[int] { return r.next(ctx) }
-func (r *asyncRelay) HandleCommand(cmd seek) uint64 {
-	r.forward(cmd)
-	return r.epoch
-}
-
-//line chain_test.go:54:1
-func (r *asyncRelay) Epoch() uint64 { return r.epoch }
+func (r *asyncRelay) HandleCommand(cmd seek) uint64            { r.forward(cmd); return r.epoch }
+func (r *asyncRelay) Epoch() uint64                            { return r.epoch }
 
 type syncRelay struct{ relay }
 
@@ -188,4 +183,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "chain_test.go", "02f3c78f982d255e12772399bfd563d9")
 )
 
-// hotpathgen checksum: 031a822686deb208b26dd9e45360084e
+// hotpathgen checksum: f7d80e5af9700f34d00908051a80650d
