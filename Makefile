@@ -43,11 +43,14 @@ demo: generate
 
 ## bench: the measured-call overhead against its floor (two clock reads), against
 ## Prometheus and OpenTelemetry (the bench/ module), and channel operations;
-## 6 runs each, summarised by benchstat. docs/PERFORMANCE.md has the figures.
+## 6 runs each, summarised by benchstat; then the measured call under the race
+## detector. docs/PERFORMANCE.md has the figures.
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkOverhead|BenchmarkChanPair' -benchmem -count 6 -cpu 1,2 ./runtime/ | tee bench-runtime.txt
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 6 -cpu 1,2 . | tee ../bench-compare.txt
 	$(GO) run $(BENCHSTAT) -col /probe bench-runtime.txt bench-compare.txt
+	$(GO) test -race -run '^$$' -bench 'BenchmarkOverhead/par=serial' -benchmem -count 6 -cpu 1 ./runtime/ | tee bench-race.txt
+	$(GO) run $(BENCHSTAT) -col /probe bench-race.txt
 
 ## lint: gofmt, go vet (both builds) and staticcheck (both builds).
 lint:
