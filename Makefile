@@ -5,7 +5,7 @@ GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-.PHONY: all generate check test test-untagged test-tagged race demo bench lint fmt clean-twins
+.PHONY: all generate check tidy test test-untagged test-tagged race demo bench lint fmt clean-twins
 
 all: lint test
 
@@ -17,8 +17,14 @@ generate:
 check:
 	$(GO) run ./cmd/hotpathgen check ./...
 
-## test: every test, untagged and with -tags hotpath, then the twin check.
-test: test-untagged test-tagged check
+## tidy: fail when go.mod or go.sum (of the root module or of bench/) is not
+## what go mod tidy would write; fix with go mod tidy in that directory.
+tidy:
+	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
+
+## test: go.mod tidiness, every test untagged and with -tags hotpath, then the twin check.
+test: tidy test-untagged test-tagged check
 
 test-untagged:
 	$(GO) test ./...
@@ -37,11 +43,14 @@ demo: generate
 
 ## bench: the measured-call overhead against its floor (two clock reads), against
 ## Prometheus and OpenTelemetry (the bench/ module), and channel operations;
-## 6 runs each, summarised by benchstat. docs/PERFORMANCE.md has the figures.
+## 6 runs each, summarised by benchstat; then the measured call under the race
+## detector. docs/PERFORMANCE.md has the figures.
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkOverhead|BenchmarkChanPair' -benchmem -count 6 -cpu 1,2 ./runtime/ | tee bench-runtime.txt
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 6 -cpu 1,2 . | tee ../bench-compare.txt
 	$(GO) run $(BENCHSTAT) -col /probe bench-runtime.txt bench-compare.txt
+	$(GO) test -race -run '^$$' -bench 'BenchmarkOverhead/par=serial' -benchmem -count 6 -cpu 1 ./runtime/ | tee bench-race.txt
+	$(GO) run $(BENCHSTAT) -col /probe bench-race.txt
 
 ## lint: gofmt, go vet (both builds) and staticcheck (both builds).
 lint:

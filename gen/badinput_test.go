@@ -437,6 +437,24 @@ func (T) Fine() {}
 
 //go:nosplit
 func (T) Fast() {}
+
+//go:nosplit
+
+// Spaced is nosplit: the compiler reads the pragma across the blank line.
+//
+//hotpath:measure
+func Spaced() {}
+
+// Remote is named by a //go:linkname in another file.
+//
+//hotpath:measure
+func Remote() {}
+-- remote.go --
+package nobody
+
+import _ "unsafe"
+
+//go:linkname Remote
 -- stub.s --
 #include "textflag.h"
 
@@ -449,6 +467,8 @@ nobody/nobody.go:7:1: cannot instrument Stub: it has no body (it is implemented 
 nobody/nobody.go:11:1: cannot instrument Linked: it is the target of //go:linkname, so code elsewhere calls it by its symbol
 nobody/nobody.go:15:1: cannot instrument NoSplit: it is marked //go:nosplit, and a deferred call needs a normal stack frame
 nobody/nobody.go:24:1: cannot instrument Fast (its type is marked //hotpath:measure at nobody.go:18:1): it is marked //go:nosplit, and a deferred call needs a normal stack frame; add //hotpath:skip to leave it out
+nobody/nobody.go:30:1: cannot instrument Spaced: it is marked //go:nosplit, and a deferred call needs a normal stack frame
+nobody/nobody.go:35:1: cannot instrument Remote: it is the target of //go:linkname (in remote.go), so code elsewhere calls it by its symbol
 `,
 	},
 	{
@@ -906,7 +926,7 @@ func TestConstraintErrors(t *testing.T) {
 -- p.go --
 // Copyright line.
 
-// +build linux
+// +build linux hotpath
 
 package plusbuild
 
@@ -945,7 +965,7 @@ func U() {}
 	})
 	before := snapshotTree(t, dir)
 	for _, tc := range []struct{ pattern, want string }{
-		{"./plusbuild", "plusbuild/p.go:3:1: the file has // +build lines but no //go:build line; add one (go fix ./... does) so hotpathgen can combine its constraint with yours\n"},
+		{"./plusbuild", "plusbuild/p.go:3:1: the // +build lines already mention the \"hotpath\" tag, which hotpathgen manages; remove it from the file\n"},
 		{"./mentions", "mentions/m.go:1:1: the //go:build line already mentions the \"hotpath\" tag, which hotpathgen manages; remove it from the file\n"},
 		{"./halfbroken", "halfbroken/b.go: parsing //go:build line: unexpected end of expression (the package must build before hotpathgen can instrument it)\n"},
 	} {

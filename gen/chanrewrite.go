@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"strconv"
+	"strings"
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/dstutil"
@@ -42,7 +43,119 @@ func (rw *rewriter) channels(df *dst.File) {
 		dstutil.Apply(df, nil, cr.trackOnly)
 		return
 	}
+	cr.markLines(df)
 	dstutil.Apply(df, cr.pre, cr.post)
+}
+
+// lineMarkerPrefix starts the comment that the channel rewrite puts before
+// every statement of a file whose operations it rewrites, naming the line of
+// the final source the statement stands for: its own line for a user's
+// statement (rewritten or moved into a new loop or switch), the line of the
+// range or select for the statements that replace one. addLineDirectives
+// reads and removes these markers, so that a rewritten shape maps each user
+// statement to its own line, which a diff of the text cannot always tell.
+const lineMarkerPrefix = "/*hotpath:line "
+
+// markLines marks every statement of the file with its own line.
+func (cr *chanRewriter) markLines(df *dst.File) {
+	dst.Inspect(df, func(n dst.Node) bool {
+		list := stmtList(n)
+		for i, s := range list {
+			// A statement that shares its line with a user's statement
+			// or the brace before it needs no marker of its own, and a
+			// marker there would make the printer break the line; after
+			// a generated statement (a measured function's defer) it
+			// starts a line of its own.
+			if a := cr.rw.dec.Ast.Nodes[s]; a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.dec.Ast.Nodes[list[i-1]] == nil) {
+				setLineMarker(s, cr.lineOfAst(a))
+			}
+		}
+		return true
+	})
+}
+
+// lineOfAst is the line of the final source where a node of the loaded
+// source starts.
+func (cr *chanRewriter) lineOfAst(a ast.Node) int {
+	return cr.rw.fp.file.pkg.fset.PositionFor(a.Pos(), false).Line + cr.rw.shift
+}
+
+// lineOf is the line of the final source of a node of the original tree.
+func (cr *chanRewriter) lineOf(n dst.Node) int {
+	if a := cr.rw.dec.Ast.Nodes[n]; a != nil {
+		return cr.lineOfAst(a)
+	}
+	return 0
+}
+
+// markGenerated marks the statements of a generated subtree that have no
+// marker yet with line: they stand for the statement on that line.
+func markGenerated(n dst.Node, line int) {
+	if line <= 0 || n == nil {
+		return
+	}
+	if s, ok := n.(dst.Stmt); ok && lineMarker(s) == 0 {
+		setLineMarker(s, line)
+	}
+	dst.Inspect(n, func(n dst.Node) bool {
+		for _, s := range stmtList(n) {
+			if lineMarker(s) == 0 {
+				setLineMarker(s, line)
+			}
+		}
+		return true
+	})
+}
+
+// stmtList returns the statement list a node holds, if any.
+func stmtList(n dst.Node) []dst.Stmt {
+	switch n := n.(type) {
+	case *dst.BlockStmt:
+		return n.List
+	case *dst.CaseClause:
+		return n.Body
+	case *dst.CommClause:
+		return n.Body
+	}
+	return nil
+}
+
+// setLineMarker marks a statement with a line: before it, or for a case
+// clause after its case or default keyword (before the clause, the printer
+// would move the marker to the line above).
+func setLineMarker(s dst.Stmt, line int) {
+	d := &s.Decorations().Start
+	switch c := s.(type) {
+	case *dst.CaseClause:
+		d = &c.Decs.Case
+	case *dst.CommClause:
+		d = &c.Decs.Case
+	}
+	marker := lineMarkerPrefix + strconv.Itoa(line) + "*/"
+	for i, c := range *d {
+		if strings.HasPrefix(c, lineMarkerPrefix) {
+			(*d)[i] = marker
+			return
+		}
+	}
+	d.Append(marker)
+}
+
+func lineMarker(s dst.Stmt) int {
+	d := s.Decorations().Start
+	switch c := s.(type) {
+	case *dst.CaseClause:
+		d = c.Decs.Case
+	case *dst.CommClause:
+		d = c.Decs.Case
+	}
+	for _, c := range d {
+		if rest, ok := strings.CutPrefix(c, lineMarkerPrefix); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(rest, "*/"))
+			return n
+		}
+	}
+	return 0
 }
 
 func (cr *chanRewriter) trackOnly(c *dstutil.Cursor) bool {
@@ -194,6 +307,10 @@ func (cr *chanRewriter) rangeStmt(n *dst.RangeStmt) dst.Stmt {
 	for _, s := range first {
 		s.Decorations().Before = dst.NewLine
 		s.Decorations().After = dst.NewLine
+	}
+	line := cr.lineOf(n)
+	for _, s := range first {
+		markGenerated(s, line)
 	}
 	loop := &dst.ForStmt{
 		Init: &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(chanVar)}, Tok: token.DEFINE, Rhs: []dst.Expr{x}},
@@ -349,6 +466,9 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 				}
 			}
 		}
+		for _, s := range body {
+			markGenerated(s, cr.lineOf(k.clause))
+		}
 		cr.applyStmts(k.clause.Body)
 		body = append(body, k.clause.Body...)
 		for _, s := range body {
@@ -357,12 +477,14 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 		}
 		clause := &dst.CaseClause{List: []dst.Expr{&dst.BasicLit{Kind: token.INT, Value: strconv.Itoa(k.index)}}, Body: body}
 		clause.Decs.NodeDecs = k.clause.Decs.NodeDecs
+		setLineMarker(clause, cr.lineOf(k.clause))
 		clauses = append(clauses, clause)
 	}
 	if deflt != nil {
 		cr.applyStmts(deflt.Body)
 		clause := &dst.CaseClause{Body: deflt.Body}
 		clause.Decs.NodeDecs = deflt.Decs.NodeDecs
+		setLineMarker(clause, cr.lineOf(deflt))
 		clauses = append(clauses, clause)
 	} else {
 		// Some case fired: the last one is the switch's default, so that a
@@ -372,6 +494,7 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 	var dispatch dst.Stmt = &dst.SwitchStmt{Tag: dst.NewIdent(caseVar), Body: &dst.BlockStmt{List: clauses}}
 	if label != nil {
 		dispatch = &dst.LabeledStmt{Label: label, Stmt: dispatch}
+		setLineMarker(dispatch, cr.lineOf(c.Node()))
 	}
 	stmts = append(stmts, dispatch)
 	for _, s := range stmts {
@@ -380,5 +503,6 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 	}
 	block := &dst.BlockStmt{List: stmts}
 	block.Decs.NodeDecs = *c.Node().(dst.Stmt).Decorations()
+	markGenerated(block, cr.lineOf(sel))
 	return block
 }

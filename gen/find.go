@@ -540,25 +540,78 @@ func cannotInstrument(f *loadedFile, fd *ast.FuncDecl) string {
 	if fd.Body == nil {
 		return "it has no body (it is implemented in assembly or provided by //go:linkname)"
 	}
-	if fd.Doc != nil {
-		for _, c := range fd.Doc.List {
-			for _, d := range compilerDirectivesForbidden {
-				if c.Text == d || strings.HasPrefix(c.Text, d+" ") {
-					return fmt.Sprintf("it is marked %s, and a deferred call needs a normal stack frame", d)
-				}
+	for _, c := range pragmas(f.ast, fd) {
+		for _, d := range compilerDirectivesForbidden {
+			if c == d || strings.HasPrefix(c, d+" ") {
+				return fmt.Sprintf("it is marked %s, and a deferred call needs a normal stack frame", d)
 			}
 		}
 	}
-	for _, g := range f.ast.Comments {
-		for _, c := range g.List {
-			if rest, ok := strings.CutPrefix(c.Text, "//go:linkname "); ok {
-				if fields := strings.Fields(rest); len(fields) > 0 && fields[0] == fd.Name.Name && fd.Recv == nil {
-					return "it is the target of //go:linkname, so code elsewhere calls it by its symbol"
+	if fd.Recv != nil {
+		return ""
+	}
+	// A //go:linkname in any file of the package can name the function.
+	files := []*ast.File{f.ast}
+	if f.pkg != nil {
+		files = files[:0]
+		for _, pf := range f.pkg.files {
+			files = append(files, pf.ast)
+		}
+	}
+	for _, af := range files {
+		for _, g := range af.Comments {
+			for _, c := range g.List {
+				rest, ok := strings.CutPrefix(c.Text, "//go:linkname ")
+				if !ok {
+					continue
+				}
+				fields := strings.Fields(rest)
+				if len(fields) == 0 {
+					continue
+				}
+				named := fields[0] == fd.Name.Name
+				if len(fields) > 1 && f.pkg != nil && fields[1] == f.pkg.path+"."+fd.Name.Name {
+					named = true // another name of this package pulls it
+				}
+				if named {
+					where := ""
+					if af != f.ast && f.pkg != nil {
+						where = " (in " + filepath.Base(f.pkg.fset.Position(c.Pos()).Filename) + ")"
+					}
+					return "it is the target of //go:linkname" + where + ", so code elsewhere calls it by its symbol"
 				}
 			}
 		}
 	}
 	return ""
+}
+
+// pragmas returns the //go: directives the compiler applies to a function:
+// every //go: line comment between the end of the declaration before it
+// and its func keyword, whether in its doc comment or separated from it by
+// blank lines (the compiler collects them the same way).
+func pragmas(file *ast.File, fd *ast.FuncDecl) []string {
+	from := file.Name.End()
+	for _, d := range file.Decls {
+		if d == ast.Decl(fd) {
+			break
+		}
+		if d.End() > from && d.End() <= fd.Pos() {
+			from = d.End()
+		}
+	}
+	var out []string
+	for _, g := range file.Comments {
+		if g.End() <= from || g.Pos() >= fd.Pos() {
+			continue
+		}
+		for _, c := range g.List {
+			if c.Pos() > from && c.Pos() < fd.Pos() && strings.HasPrefix(c.Text, "//go:") {
+				out = append(out, c.Text)
+			}
+		}
+	}
+	return out
 }
 
 // nameTargets gives every target of a file the names its twin declares.

@@ -308,6 +308,9 @@ func FuzzGenerate(f *testing.F) {
 		if err := typecheckTwin(twin); err != nil {
 			t.Fatalf("twin does not type-check: %v\ntwin:\n%s\nsource:\n%s", err, twin, src)
 		}
+		if errs := statementLineErrors("x.go", final, twin); len(errs) > 0 {
+			t.Fatalf("twin maps statements to the wrong lines:\n%s\ntwin:\n%s\nsource:\n%s", strings.Join(errs, "\n"), twin, final)
+		}
 	})
 }
 
@@ -349,7 +352,7 @@ func TestFuzzHarness(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: mode: %v", path, err)
 		}
-		_, twin, errs, ok, err := generateSource(addDirectives([]byte(src), uint8(mode)))
+		final, twin, errs, ok, err := generateSource(addDirectives([]byte(src), uint8(mode)))
 		switch {
 		case err != nil:
 			t.Errorf("%s: %v", path, err)
@@ -359,6 +362,9 @@ func TestFuzzHarness(t *testing.T) {
 			twins++
 			if err := typecheckTwin(twin); err != nil {
 				t.Errorf("%s: %v", path, err)
+			}
+			for _, e := range statementLineErrors("x.go", final, twin) {
+				t.Errorf("%s: %s", path, e)
 			}
 		case len(errs) > 0:
 			failed++

@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -217,6 +218,7 @@ func runGolden(t *testing.T, path string) {
 			}
 		}
 	}
+	checkTwinLines(t, got, snapshotTree(t, dir))
 	again, err := Run(Config{Dir: dir, Patterns: []string{"./..."}})
 	if err != nil || len(again.Errors) > 0 || len(again.Changes) > 0 {
 		t.Fatalf("second run is not a no-op: err %v, errors %v, changes %d", err, again.Errors, len(again.Changes))
@@ -270,5 +272,21 @@ func rewriteWant(t *testing.T, path string, ar *txtar.Archive, got map[string][]
 	ar.Files = files
 	if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkTwinLines runs statementLineErrors on every twin among files (by
+// slash path), against its source in tree.
+func checkTwinLines(t *testing.T, files, tree map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		srcBase := generatedSource(data)
+		if srcBase == "" {
+			continue
+		}
+		srcName := path.Join(path.Dir(name), srcBase)
+		for _, e := range statementLineErrors(srcName, tree[srcName], data) {
+			t.Errorf("%s: %s", name, e)
+		}
 	}
 }

@@ -21,6 +21,24 @@ type ListItem struct {
 	Line     int    `json:"line"`
 	Column   int    `json:"column"`
 	Position string `json:"position"`
+	// Inlinable, for a measure of a non-test file when asked for (list
+	// --inline), is whether the compiler inlines the function in the
+	// untagged build: measuring it stops that (see docs/PERFORMANCE.md).
+	Inlinable *bool `json:"inlinable,omitempty"`
+
+	measure *Measure
+}
+
+// MarkInlinable sets Inlinable on the measures among items, from a map
+// that Inlinable returned.
+func MarkInlinable(items []ListItem, inl map[*Measure]bool) {
+	for i := range items {
+		if m := items[i].measure; m != nil {
+			if v, ok := inl[m]; ok {
+				items[i].Inlinable = &v
+			}
+		}
+	}
 }
 
 // ListTargets returns every target of the plan with the directive that
@@ -28,16 +46,17 @@ type ListItem struct {
 // method it covers, at the type's directive.
 func ListTargets(p *Plan) []ListItem {
 	var items []ListItem
-	add := func(kind, label, target string, d Directive) {
+	add := func(kind, label, target string, d Directive) *ListItem {
 		items = append(items, ListItem{
 			Kind: kind, Label: label, Target: target,
 			File: d.Pos.Filename, Line: d.Pos.Line, Column: d.Pos.Column,
 			Position: fmt.Sprintf("%s:%d:%d", d.Pos.Filename, d.Pos.Line, d.Pos.Column),
 		})
+		return &items[len(items)-1]
 	}
 	for _, fp := range p.Files {
 		for _, m := range fp.Measures {
-			add(string(VerbMeasure), m.Name, m.Symbol, m.Directive)
+			add(string(VerbMeasure), m.Name, m.Symbol, m.Directive).measure = m
 		}
 		for _, b := range fp.Blocks {
 			add(string(VerbBlock), b.Label, b.Func, b.Directive)

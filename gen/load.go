@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,7 +75,81 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 // go command missing); the CLI exits 2 on it.
 type LoadError struct{ Err error }
 
-func (e *LoadError) Error() string { return "load packages: " + e.Err.Error() }
+func (e *LoadError) Error() string {
+	var h *loadHint
+	if errors.As(e.Err, &h) {
+		return h.Error()
+	}
+	return "load packages: " + e.Err.Error()
+}
+
+// loadHint is a load failure explained: what went wrong, with the pattern
+// or setting at fault, and what to do.
+type loadHint struct{ msg string }
+
+func (h *loadHint) Error() string { return h.msg }
+
+func hintf(format string, args ...any) error { return &loadHint{fmt.Sprintf(format, args...)} }
+
+// explainLoadError turns the go command's message about patterns into one
+// that names the pattern and says what to do; others stay as they are.
+func explainLoadError(cfg Config, patterns []string, err error) error {
+	msg := err.Error()
+	dir := cfg.Dir
+	if dir == "" {
+		dir = "."
+	}
+	if abs, aerr := filepath.Abs(dir); aerr == nil {
+		dir = abs
+	}
+	pattern := strings.Join(patterns, " ")
+	for _, p := range patterns {
+		if strings.Contains(msg, p) {
+			pattern = p
+			break
+		}
+	}
+	switch {
+	case strings.Contains(msg, "go.mod file not found") || strings.Contains(msg, "does not contain main module") ||
+		strings.Contains(msg, "cannot find main module"):
+		return hintf("pattern %s: %s is not inside a Go module (no go.mod there or above it); run hotpathgen in your module, or pass -C <module dir>\n\t(go: %s)",
+			pattern, dir, firstLine(msg))
+	case strings.Contains(msg, "no such file or directory") || strings.Contains(msg, "directory not found") ||
+		strings.Contains(msg, "cannot find the path") || strings.Contains(msg, "cannot find the file"):
+		return hintf("pattern %s: no such directory under %s; give a directory of this module (./pkg, ./pkg/...) or ./... for all of it\n\t(go: %s)",
+			pattern, dir, firstLine(msg))
+	case strings.Contains(msg, "no required module provides package") || strings.Contains(msg, "cannot find module providing package") ||
+		strings.Contains(msg, "is not in std") ||
+		strings.Contains(msg, "malformed import path") || strings.Contains(msg, "cannot find package"):
+		return hintf("pattern %s: not a package of this module; hotpathgen instruments your own packages: give a directory (./pkg) or a package path of the module\n\t(go: %s)",
+			pattern, firstLine(msg))
+	}
+	return err
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	line, _, _ = strings.Cut(line, "; to add it")
+	return strings.TrimSpace(line)
+}
+
+// goflagsTags returns the build tags that GOFLAGS, in env, gives every go
+// command, as it holds them: -tags=a,b or --tags=a (GOFLAGS takes only the
+// flag=value form for flags with values).
+func goflagsTags(env []string) (goflags string, tags []string) {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			goflags = v
+		}
+	}
+	for _, f := range strings.Fields(goflags) {
+		f = strings.TrimLeft(f, "-")
+		if v, ok := strings.CutPrefix(f, "tags="); ok {
+			tags = append(tags, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })...)
+		}
+	}
+	return goflags, tags
+}
 func (e *LoadError) Unwrap() error { return e.Err }
 
 func load(cfg Config) ([]*loadedPackage, error) {
@@ -86,6 +161,15 @@ func load(cfg Config) ([]*loadedPackage, error) {
 		if t == buildTag {
 			return nil, &LoadError{fmt.Errorf("-tags must not include %q: hotpathgen reads the untagged build", buildTag)}
 		}
+	}
+	env := cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	if goflags, tags := goflagsTags(env); slices.Contains(tags, buildTag) {
+		return nil, &LoadError{hintf("GOFLAGS=%q sets the %q build tag, so the go command would load the twins in place of their sources; "+
+			"hotpathgen reads the untagged build: run it without the tag (GOFLAGS= go generate ./...), and give -tags %s to go build, test and run only",
+			goflags, buildTag, buildTag)}
 	}
 	var flags []string
 	if len(cfg.Tags) > 0 {
@@ -102,13 +186,13 @@ func load(cfg Config) ([]*loadedPackage, error) {
 	}
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
-		return nil, &LoadError{err}
+		return nil, &LoadError{explainLoadError(cfg, patterns, err)}
 	}
 	if len(pkgs) == 0 {
 		// go/packages returns nothing, without an error, when the go
 		// command itself fails (a go.mod that needs updating, say): ask it
 		// directly for the reason.
-		return nil, &LoadError{goListError(cfg, flags, patterns)}
+		return nil, &LoadError{explainLoadError(cfg, patterns, goListError(cfg, flags, patterns))}
 	}
 	// A pattern that matches nothing is a usage error, as for go build.
 	var listErrs []string
@@ -126,7 +210,7 @@ func load(cfg Config) ([]*loadedPackage, error) {
 		}
 	}
 	if len(listErrs) > 0 {
-		return nil, &LoadError{fmt.Errorf("%s", strings.Join(listErrs, "\n"))}
+		return nil, &LoadError{explainLoadError(cfg, patterns, fmt.Errorf("%s", strings.Join(listErrs, "\n")))}
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"go/build/constraint"
 	"go/format"
 	"go/scanner"
 	"go/token"
@@ -67,7 +68,7 @@ func renderTwin(fp *FilePlan, finalSrc []byte, h headerConstraint, shift int) ([
 	var b bytes.Buffer
 	b.WriteString(generatedHeader(name) + "\n\n" + twinConstraint(h) + "\n\n")
 	b.Write(dropLines(body, func(line string, header bool) bool {
-		if header && (strings.HasPrefix(line, "//go:build") || strings.HasPrefix(line, "// +build")) {
+		if header && (constraint.IsGoBuild(line) || constraint.IsPlusBuild(line)) {
 			return true // the twin has its own constraint
 		}
 		return strings.HasPrefix(line, "//line ") // the twin maps lines itself
@@ -127,8 +128,34 @@ const generatedFile = "<generated>"
 // block comment.
 func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 	srcLines := strings.Split(strings.ReplaceAll(string(finalSrc), "\r\n", "\n"), "\n")
+	twin, marks := takeLineMarkers(twin)
 	twinLines := strings.Split(string(twin), "\n")
 	match := lineMatch(srcLines, twinLines, isGeneratedLine)
+	if marks != nil {
+		// The statements carry their lines: trust those, and the diff only
+		// where it paired a line with the same text (a comment, say);
+		// other lines follow the last line known, as a statement's next
+		// line does, or, after instrumentation, continue from the line
+		// above.
+		known, knownAt := 0, 0
+		for j, line := range twinLines {
+			switch {
+			case isGeneratedLine(line):
+				match[j] = 0
+				known = 0
+			case marks[j] > 0:
+				match[j] = marks[j]
+			case match[j] > 0 && squash(srcLines[match[j]-1]) == squash(line):
+			case known > 0:
+				match[j] = known + j - knownAt
+			default:
+				match[j] = -1
+			}
+			if match[j] > 0 {
+				known, knownAt = match[j], j
+			}
+		}
+	}
 	// The declarations rewriteFile appends close the file: all generated.
 	for j := len(twinLines) - 1; j >= 0; j-- {
 		match[j] = 0
@@ -148,7 +175,7 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 		// Positions matter from the package clause on, and not on lines
 		// with nothing that can fail or be stepped through.
 		careless := j < pkgLine || inside[j] || strings.Trim(code, "{}()[], \t") == "" || strings.HasPrefix(code, "//")
-		if !careless {
+		if !careless && match[j] >= 0 {
 			if src := match[j]; src > 0 {
 				want := target(src)
 				if want.file != curFile || want.line != curLine {
@@ -176,6 +203,54 @@ func addLineDirectives(twin, finalSrc []byte, fp *FilePlan, shift int) []byte {
 		out.WriteString(line + "\n")
 	}
 	return []byte(out.String())
+}
+
+// lineMarker matches the marker the channel rewrite puts before a statement
+// (see lineMarkerPrefix), with the space the printer writes after it.
+var lineMarkerRE = regexp.MustCompile(`/\*hotpath:line (\d+)\*/ ?`)
+
+// takeLineMarkers removes the line markers from a formatted twin and returns
+// the text, formatted again (a marker's width may have changed an
+// alignment), and for every line the source line its marker named, or nil
+// when the twin has no markers. A marker at the start of a line names that
+// line's; a marker alone on its line (the printer puts one there after a
+// comment) names the next line's, and its line goes; a marker after other
+// code on its line (a one-line function) is only removed.
+func takeLineMarkers(twin []byte) ([]byte, []int) {
+	if !bytes.Contains(twin, []byte(lineMarkerPrefix)) {
+		return twin, nil
+	}
+	inside := multiLineTokens(twin)
+	var lines []string
+	var marks []int
+	pending := 0
+	for j, l := range strings.Split(string(twin), "\n") {
+		mark := 0
+		for !inside[j] {
+			m := lineMarkerRE.FindStringSubmatchIndex(l)
+			if m == nil {
+				break
+			}
+			if before := strings.TrimSpace(l[:m[0]]); before == "" || before == "case" || before == "default" {
+				mark, _ = strconv.Atoi(l[m[2]:m[3]])
+			}
+			l = l[:m[0]] + l[m[1]:]
+		}
+		if mark > 0 && strings.TrimSpace(l) == "" {
+			pending = mark
+			continue
+		}
+		if mark == 0 {
+			mark, pending = pending, 0
+		}
+		lines = append(lines, strings.TrimRight(strings.Replace(l, " :", ":", 1), " \t"))
+		marks = append(marks, mark)
+	}
+	out := []byte(strings.Join(lines, "\n"))
+	if f, err := format.Source(out); err == nil && bytes.Count(f, []byte("\n")) == bytes.Count(out, []byte("\n")) {
+		out = f
+	}
+	return out, marks
 }
 
 // gofmtForm returns a //line directive to write before line j of a twin

@@ -26,7 +26,7 @@ func rewriteFile(fp *FilePlan, srcHash string, shift int) ([]byte, error) {
 		return nil, fmt.Errorf("%s: decorate: %w", fp.Source, err)
 	}
 	alias := importName(f)
-	rw := &rewriter{fp: fp, dec: dec, alias: alias}
+	rw := &rewriter{fp: fp, dec: dec, alias: alias, shift: shift}
 	rw.measures()
 	if err := rw.blocks(); err != nil {
 		return nil, err
@@ -51,6 +51,7 @@ type rewriter struct {
 	fp    *FilePlan
 	dec   *decorator.Decorator
 	alias runtimeImport
+	shift int // lines generate adds above the loaded source
 }
 
 func (rw *rewriter) dstNode(n ast.Node) dst.Node { return rw.dec.Dst.Nodes[n] }

@@ -28,7 +28,9 @@ type Guard struct {
 
 // Start begins a report. Bad option values (from Options or the
 // environment) do not stop measuring: they fall back to defaults, are
-// printed once on standard error, and are returned again by Stop.
+// printed once on standard error, and are returned again by Stop. In a
+// build without -tags hotpath (Enabled is false) a guard given no Format,
+// Output or Writer, in code or by the environment, writes no report.
 func Start(opts Options) *Guard {
 	r, err := resolveOptions(opts, osGetenv)
 	if err != nil {
@@ -59,8 +61,9 @@ func Start(opts Options) *Guard {
 }
 
 // Stop ends the report, writes it as the options say and returns any error
-// met on the way. Calling Stop again does nothing and returns the same
-// error.
+// met on the way. An error writing the report is also printed on standard
+// error, so that "defer g.Stop()" does not lose it. Calling Stop again does
+// nothing and returns the same error.
 func (g *Guard) Stop() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -74,8 +77,23 @@ func (g *Guard) Stop() error {
 		stopAllocMode()
 	}
 	g.report = rep
-	g.err = errors.Join(g.optErr, err, g.write(g.report))
+	werr := g.write(g.report)
+	if werr != nil {
+		// Printed as option errors are: "defer g.Stop()" drops the
+		// returned error, and a report that was not written must not pass
+		// unnoticed.
+		fmt.Fprintln(os.Stderr, werr)
+	}
+	g.err = errors.Join(g.optErr, err, werr)
 	return g.err
+}
+
+// silent reports a guard that writes nothing: one in a build without
+// -tags hotpath (nothing is measured, so its table would only say "no
+// calls recorded") that was not told how or where to write, by Options or
+// the environment.
+func (g *Guard) silent() bool {
+	return !Enabled && !g.opts.formatSet && g.opts.Output == "" && g.opts.Writer == nil
 }
 
 // Report returns the report made by Stop, or nil before Stop.
@@ -102,7 +120,7 @@ func (g *Guard) Snapshot() *Report {
 }
 
 func (g *Guard) write(r *Report) error {
-	if g.opts.Format == FormatNone {
+	if g.opts.Format == FormatNone || g.silent() {
 		return nil
 	}
 	if g.opts.Output != "" {

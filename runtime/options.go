@@ -32,7 +32,7 @@ var DefaultPercentiles = []float64{50, 95, 99}
 //	HOTPATH_OUTPUT       file path for the report (default: standard output)
 //	HOTPATH_PERCENTILES  comma-separated, e.g. 50,95,99.9
 //	HOTPATH_LIMIT        rows per section, 0 for all
-//	HOTPATH_FOCUS        keep rows whose name contains this text, or matches /regexp/
+//	HOTPATH_FOCUS        keep rows whose label, as the table prints it, contains this text, or matches /regexp/
 //	HOTPATH_SAMPLE       time one call in N (every call is still counted)
 //	HOTPATH_ALLOC        1 to attribute heap allocations to measured functions
 type Options struct {
@@ -49,8 +49,9 @@ type Options struct {
 	Writer io.Writer
 	// Limit caps the rows of each section; 0 means no limit.
 	Limit int
-	// Focus keeps only rows whose name contains it; a value written as
-	// /re/ is a regular expression instead.
+	// Focus keeps only rows whose label, as the table prints it (a block
+	// as "label @ pkg.Func"), contains it; a value written as /re/ is a
+	// regular expression matched against that label instead.
 	Focus string
 	// SampleEvery times one call in N when N > 1. Every call is counted
 	// exactly; durations, totals and percentiles come from the sample.
@@ -73,9 +74,13 @@ var sampleEvery struct {
 // resolved is Options after defaults and environment overrides.
 type resolved struct {
 	Options
-	focus func(string) bool
+	focus     func(string) bool
+	formatSet bool // a format was asked for, in code or by HOTPATH_FORMAT
 }
 
+// resolveOptions applies the environment and the defaults to o. Each bad
+// value is reported by the name the user set it under: the variable when it
+// came from the environment, the Options field when it came from code.
 func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 	r := resolved{Options: o}
 	r.Percentiles = append([]float64(nil), o.Percentiles...)
@@ -83,15 +88,24 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 	bad := func(name, val string, err error) {
 		errs = append(errs, fmt.Sprintf("%s=%q: %v", name, val, err))
 	}
-	if v := getenv("HOTPATH_FORMAT"); v != "" {
-		r.Format = Format(v)
+	// from names an option by where its value came from.
+	from := func(env, field string, fromEnv bool) string {
+		if fromEnv {
+			return env
+		}
+		return "Options." + field
 	}
+	formatEnv := getenv("HOTPATH_FORMAT") != ""
+	if formatEnv {
+		r.Format = Format(getenv("HOTPATH_FORMAT"))
+	}
+	r.formatSet = r.Format != ""
 	switch r.Format {
 	case "":
 		r.Format = FormatTable
 	case FormatTable, FormatJSON, FormatJSONPretty, FormatNone:
 	default:
-		bad("format", string(r.Format), fmt.Errorf("want table, json, json-pretty or none"))
+		bad(from("HOTPATH_FORMAT", "Format", formatEnv), string(r.Format), fmt.Errorf("want table, json, json-pretty or none"))
 		r.Format = FormatTable
 	}
 	if v := getenv("HOTPATH_OUTPUT"); v != "" {
@@ -101,16 +115,13 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 		ps, err := parsePercentiles(v)
 		if err != nil {
 			bad("HOTPATH_PERCENTILES", v, err)
+			r.Percentiles = nil
 		} else {
 			r.Percentiles = ps
 		}
-	}
-	for _, p := range r.Percentiles {
-		if !(p > 0 && p <= 100) {
-			bad("percentile", strconv.FormatFloat(p, 'g', -1, 64), fmt.Errorf("want a value in (0, 100]"))
-			r.Percentiles = nil
-			break
-		}
+	} else if err := checkPercentiles(r.Percentiles); err != nil {
+		bad("Options.Percentiles", formatPercentiles(r.Percentiles), err)
+		r.Percentiles = nil
 	}
 	if len(r.Percentiles) == 0 {
 		r.Percentiles = append([]float64(nil), DefaultPercentiles...)
@@ -122,12 +133,16 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 		} else {
 			r.Limit = n
 		}
+	} else if r.Limit < 0 {
+		bad("Options.Limit", strconv.Itoa(r.Limit), fmt.Errorf("want a count >= 0"))
+		r.Limit = 0
 	}
-	if v := getenv("HOTPATH_FOCUS"); v != "" {
-		r.Focus = v
+	focusEnv := getenv("HOTPATH_FOCUS") != ""
+	if focusEnv {
+		r.Focus = getenv("HOTPATH_FOCUS")
 	}
 	if f, err := focusFilter(r.Focus); err != nil {
-		bad("focus", r.Focus, err)
+		bad(from("HOTPATH_FOCUS", "Focus", focusEnv), r.Focus, err)
 		r.focus = func(string) bool { return true } // keep every row, as with no focus
 	} else {
 		r.focus = f
@@ -139,11 +154,14 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 		} else {
 			r.SampleEvery = n
 		}
+	} else if r.SampleEvery < 0 {
+		bad("Options.SampleEvery", strconv.Itoa(r.SampleEvery), fmt.Errorf("want N >= 1 (or 0 for every call)"))
+		r.SampleEvery = 0
 	}
 	if v := getenv("HOTPATH_ALLOC"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			bad("HOTPATH_ALLOC", v, err)
+			bad("HOTPATH_ALLOC", v, fmt.Errorf("want 1, 0, true or false"))
 		} else {
 			r.Alloc = b
 		}
@@ -154,17 +172,49 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 	return r, nil
 }
 
+// parsePercentiles reads a comma-separated list and reports every item that
+// is not a number or not in (0, 100], not only the first.
 func parsePercentiles(s string) ([]float64, error) {
 	var ps []float64
+	var probs []string
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f), "p"))
 		p, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return nil, fmt.Errorf("percentile %q is not a number", f)
+		switch {
+		case err != nil:
+			probs = append(probs, fmt.Sprintf("%q is not a number", f))
+		case !(p > 0 && p <= 100):
+			probs = append(probs, fmt.Sprintf("%s is not in (0, 100]", f))
+		default:
+			ps = append(ps, p)
 		}
-		ps = append(ps, p)
+	}
+	if len(probs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(probs, ", "))
 	}
 	return ps, nil
+}
+
+// checkPercentiles reports every percentile set in code outside (0, 100].
+func checkPercentiles(ps []float64) error {
+	var probs []string
+	for _, p := range ps {
+		if !(p > 0 && p <= 100) {
+			probs = append(probs, strconv.FormatFloat(p, 'g', -1, 64)+" is not in (0, 100]")
+		}
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%s", strings.Join(probs, ", "))
+	}
+	return nil
+}
+
+func formatPercentiles(ps []float64) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = strconv.FormatFloat(p, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
 }
 
 func focusFilter(focus string) (func(string) bool, error) {

@@ -116,7 +116,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		Functions:   []FuncRow{},
 	}
 	for _, f := range registry.list() {
-		if !opts.focus(f.Name) {
+		if !opts.focus(rowLabel(f.Name, f.Kind == KindBlock, f.Parent)) {
 			continue
 		}
 		st := f.state.Load()

@@ -105,10 +105,16 @@ func percentOf(part, whole int64) string {
 // displayName is the row label in tables: a block shows its enclosing
 // function after an @, without the import path's directories.
 func (f *FuncRow) displayName() string {
-	if f.Kind == KindBlock.String() && f.Parent != "" {
-		return f.Name + " @ " + shortName(f.Parent)
+	return rowLabel(f.Name, f.Kind == KindBlock.String(), f.Parent)
+}
+
+// rowLabel is a row's label as the table prints it, which is also what
+// Options.Focus matches.
+func rowLabel(name string, block bool, parent string) string {
+	if block && parent != "" {
+		return name + " @ " + shortName(parent)
 	}
-	return f.Name
+	return name
 }
 
 // shortName drops the directories of an import path from a symbol name:

@@ -28,45 +28,51 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 //line helpers.go:21:1
 func recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 	{
-//line <generated>:1
+//line helpers.go:22:1
 		_hotpath_c3 := ch
+//line helpers.go:22:1
 		_hotpath_c4 := ctx.Done()
+//line helpers.go:22:1
 		_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line helpers.go:22:1
 		var _hotpath_ok5 bool
+//line helpers.go:22:1
 		var _hotpath_ok7 bool
+//line helpers.go:22:1
 		var _hotpath_case1 int
+//line helpers.go:22:1
 		var _hotpath_start2 int64
 //line helpers.go:22:1
 		select {
+//line helpers.go:22:1
 		case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line helpers.go:23:1
+//line helpers.go:22:1
 			_hotpath_case1 = 1
-//line helpers.go:23:1
+//line helpers.go:22:1
 		case _, _hotpath_ok7 = <-_hotpath_c4:
-//line helpers.go:23:1
+//line helpers.go:22:1
 			_hotpath_case1 = 2
-//line helpers.go:23:1
+//line helpers.go:22:1
 		default:
 		}
-//line helpers.go:23:1
+//line helpers.go:22:1
 		if _hotpath_case1 == 0 {
-//line helpers.go:23:1
+//line helpers.go:22:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line helpers.go:23:1
+//line helpers.go:22:1
 			select {
-//line helpers.go:23:1
+//line helpers.go:22:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line helpers.go:23:1
+//line helpers.go:22:1
 				_hotpath_case1 = 1
-//line helpers.go:23:1
+//line helpers.go:22:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line helpers.go:23:1
+//line helpers.go:22:1
 				_hotpath_case1 = 2
 			}
 		}
-//line helpers.go:23:1
+//line helpers.go:22:1
 		switch _hotpath_case1 {
-//line helpers.go:23:1
 		case 1:
 //line helpers.go:23:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
@@ -86,44 +92,49 @@ func recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 //line helpers.go:31:1
 func send[T any](ctx context.Context, ch chan<- T, v T) error {
 	{
-//line <generated>:1
+//line helpers.go:32:1
 		_hotpath_c10 := ch
+//line helpers.go:32:1
 		_hotpath_x11 := hotpath.SendTo(_hotpath_c10).Value(v)
+//line helpers.go:32:1
 		_hotpath_c12 := ctx.Done()
+//line helpers.go:32:1
 		var _hotpath_ok13 bool
+//line helpers.go:32:1
 		var _hotpath_case8 int
+//line helpers.go:32:1
 		var _hotpath_start9 int64
 //line helpers.go:32:1
 		select {
+//line helpers.go:32:1
 		case _hotpath_c10 <- _hotpath_x11:
-//line helpers.go:33:1
+//line helpers.go:32:1
 			_hotpath_case8 = 1
-//line helpers.go:33:1
+//line helpers.go:32:1
 		case _, _hotpath_ok13 = <-_hotpath_c12:
-//line helpers.go:33:1
+//line helpers.go:32:1
 			_hotpath_case8 = 2
-//line helpers.go:33:1
+//line helpers.go:32:1
 		default:
 		}
-//line helpers.go:33:1
+//line helpers.go:32:1
 		if _hotpath_case8 == 0 {
-//line helpers.go:33:1
+//line helpers.go:32:1
 			_hotpath_start9 = hotpath.Nanotime()
-//line helpers.go:33:1
+//line helpers.go:32:1
 			select {
-//line helpers.go:33:1
+//line helpers.go:32:1
 			case _hotpath_c10 <- _hotpath_x11:
-//line helpers.go:33:1
+//line helpers.go:32:1
 				_hotpath_case8 = 1
-//line helpers.go:33:1
+//line helpers.go:32:1
 			case _, _hotpath_ok13 = <-_hotpath_c12:
-//line helpers.go:33:1
+//line helpers.go:32:1
 				_hotpath_case8 = 2
 			}
 		}
-//line helpers.go:33:1
+//line helpers.go:32:1
 		switch _hotpath_case8 {
-//line helpers.go:33:1
 		case 1:
 //line helpers.go:33:1
 			hotpath.SelectSent(_hotpath_c10, _hotpath_start9)
@@ -153,45 +164,51 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 	n := 0
 	for {
 		{
-//line <generated>:1
+//line helpers.go:51:1
 			_hotpath_c16 := ch
+//line helpers.go:51:1
 			_hotpath_c17 := ctx.Done()
+//line helpers.go:51:1
 			_hotpath_v19 := hotpath.Zero(_hotpath_c16)
+//line helpers.go:51:1
 			var _hotpath_ok18 bool
+//line helpers.go:51:1
 			var _hotpath_ok20 bool
+//line helpers.go:51:1
 			var _hotpath_case14 int
+//line helpers.go:51:1
 			var _hotpath_start15 int64
 //line helpers.go:51:1
 			select {
+//line helpers.go:51:1
 			case _hotpath_v19, _hotpath_ok18 = <-_hotpath_c16:
-//line helpers.go:52:1
+//line helpers.go:51:1
 				_hotpath_case14 = 1
-//line helpers.go:52:1
+//line helpers.go:51:1
 			case _, _hotpath_ok20 = <-_hotpath_c17:
-//line helpers.go:52:1
+//line helpers.go:51:1
 				_hotpath_case14 = 2
-//line helpers.go:52:1
+//line helpers.go:51:1
 			default:
 			}
-//line helpers.go:52:1
+//line helpers.go:51:1
 			if _hotpath_case14 == 0 {
-//line helpers.go:52:1
+//line helpers.go:51:1
 				_hotpath_start15 = hotpath.Nanotime()
-//line helpers.go:52:1
+//line helpers.go:51:1
 				select {
-//line helpers.go:52:1
+//line helpers.go:51:1
 				case _hotpath_v19, _hotpath_ok18 = <-_hotpath_c16:
-//line helpers.go:52:1
+//line helpers.go:51:1
 					_hotpath_case14 = 1
-//line helpers.go:52:1
+//line helpers.go:51:1
 				case _, _hotpath_ok20 = <-_hotpath_c17:
-//line helpers.go:52:1
+//line helpers.go:51:1
 					_hotpath_case14 = 2
 				}
 			}
-//line helpers.go:52:1
+//line helpers.go:51:1
 			switch _hotpath_case14 {
-//line helpers.go:52:1
 			case 1:
 //line helpers.go:52:1
 				hotpath.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
@@ -280,4 +297,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers.go", "0e4d33b31670d88d20dbfb4d1a0d085b")
 )
 
-// hotpathgen checksum: 5810137e2143fa3b3acf98626b3d0f2f
+// hotpathgen checksum: 82b0cd1749e2bea64cbba78055297a87

@@ -11,7 +11,8 @@ import (
 
 type listCmd struct {
 	common
-	json bool
+	json   bool
+	inline bool
 }
 
 func newListCmd() *cobra.Command {
@@ -24,6 +25,7 @@ func newListCmd() *cobra.Command {
 	}
 	l.register(cmd)
 	cmd.Flags().BoolVar(&l.json, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&l.inline, "inline", false, "say which measured functions the compiler inlines in the untagged build (compiles the packages with -gcflags=-m); measuring one stops that")
 	return cmd
 }
 
@@ -33,6 +35,13 @@ func (l *listCmd) run(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	items := gen.ListTargets(res.Plan)
+	if l.inline {
+		inl, err := gen.Inlinable(l.config(args), res.Plan)
+		if err != nil {
+			return trouble(fmt.Errorf("hotpathgen: list --inline: %s", relMessage(err)))
+		}
+		gen.MarkInlinable(items, inl)
+	}
 	for i := range items {
 		items[i].Position = relPath(items[i].File) + items[i].Position[len(items[i].File):]
 		items[i].File = relPath(items[i].File)
@@ -47,9 +56,24 @@ func (l *listCmd) run(cmd *cobra.Command, args []string) error {
 		return enc.Encode(items)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tLABEL\tTARGET\tPOSITION")
+	if l.inline {
+		fmt.Fprintln(tw, "KIND\tLABEL\tTARGET\tPOSITION\tINLINED UNTAGGED")
+	} else {
+		fmt.Fprintln(tw, "KIND\tLABEL\tTARGET\tPOSITION")
+	}
 	for _, it := range items {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Kind, it.Label, it.Target, it.Position)
+		if !l.inline {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Kind, it.Label, it.Target, it.Position)
+			continue
+		}
+		inl := "-" // not a measure, or in a test file
+		if it.Inlinable != nil {
+			inl = "no"
+			if *it.Inlinable {
+				inl = "yes"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.Kind, it.Label, it.Target, it.Position, inl)
 	}
 	return tw.Flush()
 }

@@ -59,10 +59,6 @@ const (
 	defaultWait = 60 * time.Second
 )
 
-// instrumented reports a build with -tags hotpath, in which the guard has
-// measured functions to report; tagged.go sets it.
-var instrumented bool
-
 // noProfile replaces the report of a build without instrumentation.
 const noProfile = "built without -tags hotpath: no profile"
 
@@ -177,7 +173,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		summaryTo = stderr
 	}
 	opts := hotpath.Options{Name: "kithara-demo", Format: cfg.format, Output: cfg.output, Writer: stdout}
-	if !instrumented && format == hotpath.FormatTable {
+	if !hotpath.Enabled && format == hotpath.FormatTable {
 		// An empty table says less than one line saying why it is empty.
 		opts.Writer, opts.Output = io.Discard, ""
 	}
@@ -193,9 +189,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	sum.write(summaryTo)
 	switch {
-	case !instrumented && format == hotpath.FormatTable:
+	case !hotpath.Enabled && format == hotpath.FormatTable:
 		fmt.Fprintf(summaryTo, "\n%s\n", noProfile)
-	case !instrumented:
+	case !hotpath.Enabled:
 		// A JSON report is still written, empty, for the tools that read it.
 		fmt.Fprintln(stderr, noProfile)
 	case format == hotpath.FormatTable && output == "":

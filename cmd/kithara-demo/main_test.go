@@ -74,7 +74,7 @@ func checkReport(t *testing.T, rep *hotpath.Report, seeks int, stderr string) {
 	if rep.Name != "kithara-demo" {
 		t.Errorf("report name %q, want kithara-demo", rep.Name)
 	}
-	if !instrumented {
+	if !hotpath.Enabled {
 		if len(rep.Functions) != 0 || len(rep.Channels) != 0 {
 			t.Errorf("untagged report has %d functions and %d channels, want none", len(rep.Functions), len(rep.Channels))
 		}
@@ -216,7 +216,7 @@ func TestNoSeekNoSpeed(t *testing.T) {
 	}
 	// The table goes to stdout after the summary, or the note that there
 	// is none.
-	if !instrumented {
+	if !hotpath.Enabled {
 		if !strings.HasSuffix(stdout, "\n"+noProfile+"\n") {
 			t.Errorf("untagged stdout does not end with %q:\n%s", noProfile, stdout)
 		}

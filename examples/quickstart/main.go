@@ -71,4 +71,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if !hotpath.Enabled {
+		// Untagged, the guard measured nothing and wrote nothing.
+		fmt.Println("built without -tags hotpath: no profile (go run -tags hotpath ./examples/quickstart)")
+	}
 }

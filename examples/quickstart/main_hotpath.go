@@ -92,6 +92,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if !hotpath.Enabled {
+		// Untagged, the guard measured nothing and wrote nothing.
+		fmt.Println("built without -tags hotpath: no profile (go run -tags hotpath ./examples/quickstart)")
+	}
 }
 
 //line <generated>:1
@@ -101,7 +105,7 @@ var (
 	_hotpath_fn_process     = hotpath.Func{Name: "main.process", Symbol: "main.process", File: "main.go", Line: 50}
 	_hotpath_blk_batch_wait = hotpath.Func{Name: "batch_wait", Kind: hotpath.KindBlock, Parent: "main.process", Symbol: "main.process", File: "main.go", Line: 57, EndLine: 57}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/examples/quickstart", "main.go", "92c2c54313ec436640236fe7ea9803cc")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/examples/quickstart", "main.go", "7118cb12c7d44b7d341e1df0767e2362")
 )
 
-// hotpathgen checksum: a59bf4a85bcf483ebad2943ff833ab32
+// hotpathgen checksum: 50e6c4fee9077f3036ddda4a09c74705

@@ -156,47 +156,52 @@ func (b *PCMBuffer) WaitFrames(ctx context.Context, end int64) error {
 			return nil
 		}
 		{
-//line <generated>:1
+//line pcmbuffer.go:150:1
 			_hotpath_c3 := changed
+//line pcmbuffer.go:150:1
 			_hotpath_c4 := ctx.Done()
+//line pcmbuffer.go:150:1
 			var _hotpath_ok5 bool
+//line pcmbuffer.go:150:1
 			var _hotpath_ok6 bool
+//line pcmbuffer.go:150:1
 			var _hotpath_case1 int
+//line pcmbuffer.go:150:1
 			var _hotpath_start2 int64
 //line pcmbuffer.go:150:1
 			select {
+//line pcmbuffer.go:150:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line pcmbuffer.go:150:1
 				_hotpath_case1 = 1
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 				_hotpath_case1 = 2
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 			default:
 			}
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 			if _hotpath_case1 == 0 {
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 				select {
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 					_hotpath_case1 = 1
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 					_hotpath_case1 = 2
 				}
 			}
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:150:1
 			switch _hotpath_case1 {
-//line pcmbuffer.go:152:1
 			case 1:
-//line pcmbuffer.go:152:1
+//line pcmbuffer.go:151:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line pcmbuffer.go:152:1
 			default:
 //line pcmbuffer.go:152:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -219,4 +224,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer.go", "fc2c3a7e2b3cebd8316a90f928aaca44")
 )
 
-// hotpathgen checksum: 338306be195b753533c4e9fbfd000599
+// hotpathgen checksum: c3b0cfb8c65d585ded20f8d0dbf4f734

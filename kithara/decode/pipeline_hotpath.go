@@ -243,47 +243,52 @@ func (p *Pipeline) pump() {
 		}
 		ended = ended || f.EOF
 		{
-//line <generated>:1
+//line pipeline.go:229:1
 			_hotpath_c3 := p.live
+//line pipeline.go:229:1
 			_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(f)
+//line pipeline.go:229:1
 			_hotpath_c5 := p.ctx.Done()
+//line pipeline.go:229:1
 			var _hotpath_ok6 bool
+//line pipeline.go:229:1
 			var _hotpath_case1 int
+//line pipeline.go:229:1
 			var _hotpath_start2 int64
 //line pipeline.go:229:1
 			select {
+//line pipeline.go:229:1
 			case _hotpath_c3 <- _hotpath_x4:
+//line pipeline.go:229:1
 				_hotpath_case1 = 1
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 				_hotpath_case1 = 2
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 			default:
 			}
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 			if _hotpath_case1 == 0 {
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 				select {
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 					_hotpath_case1 = 1
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 				case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 					_hotpath_case1 = 2
 				}
 			}
-//line pipeline.go:231:1
+//line pipeline.go:229:1
 			switch _hotpath_case1 {
-//line pipeline.go:231:1
 			case 1:
-//line pipeline.go:231:1
+//line pipeline.go:230:1
 				hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line pipeline.go:231:1
 			default:
 //line pipeline.go:231:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
@@ -366,44 +371,49 @@ func (p *Pipeline) command(update func(*Command)) error {
 	cmd := p.state
 	p.mu.Unlock()
 	{
-//line <generated>:1
+//line pipeline.go:299:1
 		_hotpath_c13 := p.cmds
+//line pipeline.go:299:1
 		_hotpath_x14 := hotpath.SendTo(_hotpath_c13).Value(cmd)
+//line pipeline.go:299:1
 		_hotpath_c15 := p.w.Done()
+//line pipeline.go:299:1
 		var _hotpath_ok16 bool
+//line pipeline.go:299:1
 		var _hotpath_case11 int
+//line pipeline.go:299:1
 		var _hotpath_start12 int64
 //line pipeline.go:299:1
 		select {
+//line pipeline.go:299:1
 		case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 			_hotpath_case11 = 1
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 		case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 			_hotpath_case11 = 2
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 		default:
 		}
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 		if _hotpath_case11 == 0 {
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 			_hotpath_start12 = hotpath.Nanotime()
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 			select {
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 			case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 				_hotpath_case11 = 1
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 			case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 				_hotpath_case11 = 2
 			}
 		}
-//line pipeline.go:300:1
+//line pipeline.go:299:1
 		switch _hotpath_case11 {
-//line pipeline.go:300:1
 		case 1:
 //line pipeline.go:300:1
 			hotpath.SelectSent(_hotpath_c13, _hotpath_start12)
@@ -445,4 +455,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "e58635e3757b7af7e7cdb830bb649a37")
 )
 
-// hotpathgen checksum: 6e8abaa54c69d183d8b7d9ab0e2ae275
+// hotpathgen checksum: 485fd84a91a243701b5296a4efcc74f9

@@ -102,45 +102,51 @@ func drain(t *testing.T, p *Pipeline) []Block {
 	timeout := time.After(20 * time.Second)
 	for {
 		{
-//line <generated>:1
+//line pipeline_test.go:96:1
 			_hotpath_c3 := p.Chunks()
+//line pipeline_test.go:96:1
 			_hotpath_c4 := timeout
+//line pipeline_test.go:96:1
 			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line pipeline_test.go:96:1
 			var _hotpath_ok5 bool
+//line pipeline_test.go:96:1
 			var _hotpath_ok7 bool
+//line pipeline_test.go:96:1
 			var _hotpath_case1 int
+//line pipeline_test.go:96:1
 			var _hotpath_start2 int64
 //line pipeline_test.go:96:1
 			select {
+//line pipeline_test.go:96:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 				_hotpath_case1 = 1
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 				_hotpath_case1 = 2
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 			default:
 			}
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 			if _hotpath_case1 == 0 {
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 				select {
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 					_hotpath_case1 = 1
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 					_hotpath_case1 = 2
 				}
 			}
-//line pipeline_test.go:97:1
+//line pipeline_test.go:96:1
 			switch _hotpath_case1 {
-//line pipeline_test.go:97:1
 			case 1:
 //line pipeline_test.go:97:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
@@ -501,47 +507,52 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 		}
 	}()
 	{
-//line <generated>:1
+//line pipeline_test.go:416:1
 		_hotpath_c18 := src.waiting
+//line pipeline_test.go:416:1
 		_hotpath_c19 := time.After(10 * time.Second)
+//line pipeline_test.go:416:1
 		var _hotpath_ok20 bool
+//line pipeline_test.go:416:1
 		var _hotpath_ok21 bool
+//line pipeline_test.go:416:1
 		var _hotpath_case16 int
+//line pipeline_test.go:416:1
 		var _hotpath_start17 int64
 //line pipeline_test.go:416:1
 		select {
+//line pipeline_test.go:416:1
 		case _, _hotpath_ok20 = <-_hotpath_c18:
+//line pipeline_test.go:416:1
 			_hotpath_case16 = 1
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 		case _, _hotpath_ok21 = <-_hotpath_c19:
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 			_hotpath_case16 = 2
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 		default:
 		}
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 		if _hotpath_case16 == 0 {
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 			_hotpath_start17 = hotpath.Nanotime()
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 			select {
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 			case _, _hotpath_ok20 = <-_hotpath_c18:
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 				_hotpath_case16 = 1
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 			case _, _hotpath_ok21 = <-_hotpath_c19:
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 				_hotpath_case16 = 2
 			}
 		}
-//line pipeline_test.go:418:1
+//line pipeline_test.go:416:1
 		switch _hotpath_case16 {
-//line pipeline_test.go:418:1
 		case 1:
-//line pipeline_test.go:418:1
+//line pipeline_test.go:417:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok20, _hotpath_start17)
-//line pipeline_test.go:418:1
 		default:
 //line pipeline_test.go:418:1
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok21, _hotpath_start17)
@@ -552,50 +563,51 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 	closed := make(chan error)
 	go func() { hotpath.SendTo(closed).Send(p.Close()) }()
 	{
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		_hotpath_c24 := closed
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		_hotpath_c25 := time.After(10 * time.Second)
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		_hotpath_v27 := hotpath.Zero(_hotpath_c24)
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		var _hotpath_ok26 bool
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		var _hotpath_ok28 bool
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		var _hotpath_case22 int
-//line pipeline_test.go:422:1
+//line pipeline_test.go:423:1
 		var _hotpath_start23 int64
+//line pipeline_test.go:423:1
 		select {
+//line pipeline_test.go:423:1
 		case _hotpath_v27, _hotpath_ok26 = <-_hotpath_c24:
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 			_hotpath_case22 = 1
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 		case _, _hotpath_ok28 = <-_hotpath_c25:
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 			_hotpath_case22 = 2
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 		default:
 		}
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 		if _hotpath_case22 == 0 {
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 			_hotpath_start23 = hotpath.Nanotime()
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 			select {
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 			case _hotpath_v27, _hotpath_ok26 = <-_hotpath_c24:
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 				_hotpath_case22 = 1
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 			case _, _hotpath_ok28 = <-_hotpath_c25:
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 				_hotpath_case22 = 2
 			}
 		}
-//line pipeline_test.go:424:1
+//line pipeline_test.go:423:1
 		switch _hotpath_case22 {
-//line pipeline_test.go:424:1
 		case 1:
 //line pipeline_test.go:424:1
 			hotpath.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start23)
@@ -617,4 +629,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline_test.go", "a9638b714f8457b530c50ca02b25f8cb")
 )
 
-// hotpathgen checksum: 8e422a595a0920c6247a2949beba0de2
+// hotpathgen checksum: f7ef595ea8e2f99f7456b42ad4255849

@@ -213,56 +213,65 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 	var seek *command
 	for {
 		{
-//line <generated>:1
+//line driver.go:204:1
 			_hotpath_c3 := done
+//line driver.go:204:1
 			_hotpath_c4 := d.cmds
+//line driver.go:204:1
 			_hotpath_c5 := ctx.Done()
+//line driver.go:204:1
 			_hotpath_v7 := hotpath.Zero(_hotpath_c3)
+//line driver.go:204:1
 			var _hotpath_ok6 bool
+//line driver.go:204:1
 			_hotpath_v9 := hotpath.Zero(_hotpath_c4)
+//line driver.go:204:1
 			var _hotpath_ok8 bool
+//line driver.go:204:1
 			var _hotpath_ok10 bool
+//line driver.go:204:1
 			var _hotpath_case1 int
+//line driver.go:204:1
 			var _hotpath_start2 int64
 //line driver.go:204:1
 			select {
+//line driver.go:204:1
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:205:1
+//line driver.go:204:1
 				_hotpath_case1 = 1
-//line driver.go:205:1
+//line driver.go:204:1
 			case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:205:1
+//line driver.go:204:1
 				_hotpath_case1 = 2
-//line driver.go:205:1
+//line driver.go:204:1
 			case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:205:1
+//line driver.go:204:1
 				_hotpath_case1 = 3
-//line driver.go:205:1
+//line driver.go:204:1
 			default:
 			}
-//line driver.go:205:1
+//line driver.go:204:1
 			if _hotpath_case1 == 0 {
-//line driver.go:205:1
+//line driver.go:204:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line driver.go:205:1
+//line driver.go:204:1
 				select {
-//line driver.go:205:1
+//line driver.go:204:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:205:1
+//line driver.go:204:1
 					_hotpath_case1 = 1
-//line driver.go:205:1
+//line driver.go:204:1
 				case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:205:1
+//line driver.go:204:1
 					_hotpath_case1 = 2
-//line driver.go:205:1
+//line driver.go:204:1
 				case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:205:1
+//line driver.go:204:1
 					_hotpath_case1 = 3
 				}
 			}
-//line driver.go:205:1
+//line driver.go:204:1
 			switch _hotpath_case1 {
-//line driver.go:205:1
 			case 1:
 //line driver.go:205:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
@@ -326,22 +335,25 @@ func (d *HlsDriver) failRun(segment int, err error) {
 func (d *HlsDriver) drainCommands() (applied bool) {
 	for {
 		{
-//line <generated>:1
+//line driver.go:254:1
 			_hotpath_c13 := d.cmds
+//line driver.go:254:1
 			_hotpath_v15 := hotpath.Zero(_hotpath_c13)
+//line driver.go:254:1
 			var _hotpath_ok14 bool
+//line driver.go:254:1
 			var _hotpath_case11 int
 //line driver.go:254:1
 			select {
+//line driver.go:254:1
 			case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c13:
-//line driver.go:255:1
+//line driver.go:254:1
 				_hotpath_case11 = 1
-//line driver.go:255:1
+//line driver.go:254:1
 			default:
 			}
-//line driver.go:255:1
+//line driver.go:254:1
 			switch _hotpath_case11 {
-//line driver.go:255:1
 			case 1:
 //line driver.go:255:1
 				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
@@ -362,55 +374,63 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 //line driver.go:266:1
 func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 	{
-//line <generated>:1
+//line driver.go:267:1
 		_hotpath_c18 := d.cmds
+//line driver.go:267:1
 		_hotpath_c19 := wake
+//line driver.go:267:1
 		_hotpath_c20 := ctx.Done()
+//line driver.go:267:1
 		_hotpath_v22 := hotpath.Zero(_hotpath_c18)
+//line driver.go:267:1
 		var _hotpath_ok21 bool
+//line driver.go:267:1
 		var _hotpath_ok23 bool
+//line driver.go:267:1
 		var _hotpath_ok24 bool
+//line driver.go:267:1
 		var _hotpath_case16 int
+//line driver.go:267:1
 		var _hotpath_start17 int64
 //line driver.go:267:1
 		select {
+//line driver.go:267:1
 		case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:268:1
+//line driver.go:267:1
 			_hotpath_case16 = 1
-//line driver.go:268:1
+//line driver.go:267:1
 		case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:268:1
+//line driver.go:267:1
 			_hotpath_case16 = 2
-//line driver.go:268:1
+//line driver.go:267:1
 		case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:268:1
+//line driver.go:267:1
 			_hotpath_case16 = 3
-//line driver.go:268:1
+//line driver.go:267:1
 		default:
 		}
-//line driver.go:268:1
+//line driver.go:267:1
 		if _hotpath_case16 == 0 {
-//line driver.go:268:1
+//line driver.go:267:1
 			_hotpath_start17 = hotpath.Nanotime()
-//line driver.go:268:1
+//line driver.go:267:1
 			select {
-//line driver.go:268:1
+//line driver.go:267:1
 			case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:268:1
+//line driver.go:267:1
 				_hotpath_case16 = 1
-//line driver.go:268:1
+//line driver.go:267:1
 			case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:268:1
+//line driver.go:267:1
 				_hotpath_case16 = 2
-//line driver.go:268:1
+//line driver.go:267:1
 			case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:268:1
+//line driver.go:267:1
 				_hotpath_case16 = 3
 			}
 		}
-//line driver.go:268:1
+//line driver.go:267:1
 		switch _hotpath_case16 {
-//line driver.go:268:1
 		case 1:
 //line driver.go:268:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
@@ -418,8 +438,8 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
+//line driver.go:270:1
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
-//line driver.go:271:1
 		default:
 //line driver.go:271:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
@@ -483,4 +503,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "218cacb164c152f9f46a6262b75a896d")
 )
 
-// hotpathgen checksum: 1a764f49d25aa4cac0f8d9d7f73fac31
+// hotpathgen checksum: 089c80e49a68af9f8ade6c412ceffdb2

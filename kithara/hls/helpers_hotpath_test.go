@@ -95,47 +95,52 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 		w.(http.Flusher).Flush()
 		body = body[n:]
 		{
-//line <generated>:1
+//line helpers_test.go:90:1
 			_hotpath_c3 := time.After(pause)
+//line helpers_test.go:90:1
 			_hotpath_c4 := r.Context().Done()
+//line helpers_test.go:90:1
 			var _hotpath_ok5 bool
+//line helpers_test.go:90:1
 			var _hotpath_ok6 bool
+//line helpers_test.go:90:1
 			var _hotpath_case1 int
+//line helpers_test.go:90:1
 			var _hotpath_start2 int64
 //line helpers_test.go:90:1
 			select {
+//line helpers_test.go:90:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line helpers_test.go:90:1
 				_hotpath_case1 = 1
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 				_hotpath_case1 = 2
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 			default:
 			}
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 			if _hotpath_case1 == 0 {
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 				select {
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 					_hotpath_case1 = 1
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 					_hotpath_case1 = 2
 				}
 			}
-//line helpers_test.go:92:1
+//line helpers_test.go:90:1
 			switch _hotpath_case1 {
-//line helpers_test.go:92:1
 			case 1:
-//line helpers_test.go:92:1
+//line helpers_test.go:91:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line helpers_test.go:92:1
 			default:
 //line helpers_test.go:92:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -238,47 +243,52 @@ func (e *events) waitFor(t *testing.T, what string, match func(Event) bool) Even
 		wake := e.wake
 		e.mu.Unlock()
 		{
-//line <generated>:1
+//line helpers_test.go:189:1
 			_hotpath_c9 := wake
+//line helpers_test.go:189:1
 			_hotpath_c10 := timeout
+//line helpers_test.go:189:1
 			var _hotpath_ok11 bool
+//line helpers_test.go:189:1
 			var _hotpath_ok12 bool
+//line helpers_test.go:189:1
 			var _hotpath_case7 int
+//line helpers_test.go:189:1
 			var _hotpath_start8 int64
 //line helpers_test.go:189:1
 			select {
+//line helpers_test.go:189:1
 			case _, _hotpath_ok11 = <-_hotpath_c9:
+//line helpers_test.go:189:1
 				_hotpath_case7 = 1
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 			case _, _hotpath_ok12 = <-_hotpath_c10:
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 				_hotpath_case7 = 2
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 			default:
 			}
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 			if _hotpath_case7 == 0 {
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 				_hotpath_start8 = hotpath.Nanotime()
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 				select {
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 				case _, _hotpath_ok11 = <-_hotpath_c9:
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 					_hotpath_case7 = 1
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 				case _, _hotpath_ok12 = <-_hotpath_c10:
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 					_hotpath_case7 = 2
 				}
 			}
-//line helpers_test.go:191:1
+//line helpers_test.go:189:1
 			switch _hotpath_case7 {
-//line helpers_test.go:191:1
 			case 1:
-//line helpers_test.go:191:1
+//line helpers_test.go:190:1
 				hotpath.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
-//line helpers_test.go:191:1
 			default:
 //line helpers_test.go:191:1
 				hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
@@ -431,4 +441,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "helpers_test.go", "a23ecc91e6db7050a8bb753640560a2d")
 )
 
-// hotpathgen checksum: 0480e655c7397348a6fdfcaffb3d4d24
+// hotpathgen checksum: 830bf578dd732716ede8cf6153a3656a

@@ -313,47 +313,52 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 		ch := x.changed
 		x.mu.Unlock()
 		{
-//line <generated>:1
+//line index.go:307:1
 			_hotpath_c3 := ch
+//line index.go:307:1
 			_hotpath_c4 := ctx.Done()
+//line index.go:307:1
 			var _hotpath_ok5 bool
+//line index.go:307:1
 			var _hotpath_ok6 bool
+//line index.go:307:1
 			var _hotpath_case1 int
+//line index.go:307:1
 			var _hotpath_start2 int64
 //line index.go:307:1
 			select {
+//line index.go:307:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line index.go:307:1
 				_hotpath_case1 = 1
-//line index.go:309:1
+//line index.go:307:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line index.go:309:1
+//line index.go:307:1
 				_hotpath_case1 = 2
-//line index.go:309:1
+//line index.go:307:1
 			default:
 			}
-//line index.go:309:1
+//line index.go:307:1
 			if _hotpath_case1 == 0 {
-//line index.go:309:1
+//line index.go:307:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line index.go:309:1
+//line index.go:307:1
 				select {
-//line index.go:309:1
+//line index.go:307:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line index.go:309:1
+//line index.go:307:1
 					_hotpath_case1 = 1
-//line index.go:309:1
+//line index.go:307:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line index.go:309:1
+//line index.go:307:1
 					_hotpath_case1 = 2
 				}
 			}
-//line index.go:309:1
+//line index.go:307:1
 			switch _hotpath_case1 {
-//line index.go:309:1
 			case 1:
-//line index.go:309:1
+//line index.go:308:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line index.go:309:1
 			default:
 //line index.go:309:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -369,20 +374,25 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 // wakeDriver wakes a driver waiting for the reader, if there is one.
 func (x *segmentIndex) wakeDriver() {
 	{
-//line <generated>:1
+//line index.go:319:1
 		_hotpath_c9 := x.progress
+//line index.go:319:1
 		_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
+//line index.go:319:1
 		var _hotpath_case7 int
 //line index.go:319:1
 		select {
+//line index.go:319:1
 		case _hotpath_c9 <- _hotpath_x10:
-//line index.go:320:1
+//line index.go:319:1
 			_hotpath_case7 = 1
+//line index.go:319:1
 		default:
 		}
-//line <generated>:1
+//line index.go:319:1
 		switch _hotpath_case7 {
 		case 1:
+//line index.go:320:1
 			hotpath.SelectSent(_hotpath_c9, 0)
 		default:
 		}
@@ -541,4 +551,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "a8929385e7df117519d898f3aaf87090")
 )
 
-// hotpathgen checksum: 9f3caec3a09a3f509e6ccb5a4d41aa36
+// hotpathgen checksum: 518519efe1b51cc9d26d2133ef633623

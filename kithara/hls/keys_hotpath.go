@@ -61,44 +61,49 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 	m.mu.Unlock()
 	if ok {
 		{
-//line <generated>:1
+//line keys.go:55:1
 			_hotpath_c3 := e.done
+//line keys.go:55:1
 			_hotpath_c4 := ctx.Done()
+//line keys.go:55:1
 			var _hotpath_ok5 bool
+//line keys.go:55:1
 			var _hotpath_ok6 bool
+//line keys.go:55:1
 			var _hotpath_case1 int
+//line keys.go:55:1
 			var _hotpath_start2 int64
 //line keys.go:55:1
 			select {
+//line keys.go:55:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
-//line keys.go:56:1
+//line keys.go:55:1
 				_hotpath_case1 = 1
-//line keys.go:56:1
+//line keys.go:55:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line keys.go:56:1
+//line keys.go:55:1
 				_hotpath_case1 = 2
-//line keys.go:56:1
+//line keys.go:55:1
 			default:
 			}
-//line keys.go:56:1
+//line keys.go:55:1
 			if _hotpath_case1 == 0 {
-//line keys.go:56:1
+//line keys.go:55:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line keys.go:56:1
+//line keys.go:55:1
 				select {
-//line keys.go:56:1
+//line keys.go:55:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line keys.go:56:1
+//line keys.go:55:1
 					_hotpath_case1 = 1
-//line keys.go:56:1
+//line keys.go:55:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line keys.go:56:1
+//line keys.go:55:1
 					_hotpath_case1 = 2
 				}
 			}
-//line keys.go:56:1
+//line keys.go:55:1
 			switch _hotpath_case1 {
-//line keys.go:56:1
 			case 1:
 //line keys.go:56:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
@@ -171,4 +176,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
 )
 
-// hotpathgen checksum: 3d2d5869fab4185f7f0ed049bba58acb
+// hotpathgen checksum: 2d3269f81fca909d5a57bab8464c6d53

@@ -295,54 +295,61 @@ func (s *HlsSource) AutoVariant(ctx context.Context) error {
 // send queues a command for the driver.
 func (s *HlsSource) send(ctx context.Context, c command) error {
 	{
-//line <generated>:1
+//line source.go:289:1
 		_hotpath_c3 := s.driver.cmds
+//line source.go:289:1
 		_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(c)
+//line source.go:289:1
 		_hotpath_c5 := s.done
+//line source.go:289:1
 		_hotpath_c6 := ctx.Done()
+//line source.go:289:1
 		var _hotpath_ok7 bool
+//line source.go:289:1
 		var _hotpath_ok8 bool
+//line source.go:289:1
 		var _hotpath_case1 int
+//line source.go:289:1
 		var _hotpath_start2 int64
 //line source.go:289:1
 		select {
+//line source.go:289:1
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:290:1
+//line source.go:289:1
 			_hotpath_case1 = 1
-//line source.go:290:1
+//line source.go:289:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:290:1
+//line source.go:289:1
 			_hotpath_case1 = 2
-//line source.go:290:1
+//line source.go:289:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:290:1
+//line source.go:289:1
 			_hotpath_case1 = 3
-//line source.go:290:1
+//line source.go:289:1
 		default:
 		}
-//line source.go:290:1
+//line source.go:289:1
 		if _hotpath_case1 == 0 {
-//line source.go:290:1
+//line source.go:289:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line source.go:290:1
+//line source.go:289:1
 			select {
-//line source.go:290:1
+//line source.go:289:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:290:1
+//line source.go:289:1
 				_hotpath_case1 = 1
-//line source.go:290:1
+//line source.go:289:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:290:1
+//line source.go:289:1
 				_hotpath_case1 = 2
-//line source.go:290:1
+//line source.go:289:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:290:1
+//line source.go:289:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:290:1
+//line source.go:289:1
 		switch _hotpath_case1 {
-//line source.go:290:1
 		case 1:
 //line source.go:290:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
@@ -381,4 +388,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "1d3fda4c000464f615da8fa2ba37c071")
 )
 
-// hotpathgen checksum: f1f284613e87627703825593ec983b1f
+// hotpathgen checksum: ea3cf60f4b0b87d82743625c3d37af23

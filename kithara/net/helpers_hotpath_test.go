@@ -244,38 +244,54 @@ func newBlocker(t testing.TB) blocker {
 // wait blocks until the test ends or the request is gone.
 func (b blocker) wait(r *http.Request) {
 	{
-//line <generated>:1
+//line helpers_test.go:239:1
 		_hotpath_c3 := b
+//line helpers_test.go:239:1
 		_hotpath_c4 := r.Context().Done()
+//line helpers_test.go:239:1
 		var _hotpath_ok5 bool
+//line helpers_test.go:239:1
 		var _hotpath_ok6 bool
+//line helpers_test.go:239:1
 		var _hotpath_case1 int
+//line helpers_test.go:239:1
 		var _hotpath_start2 int64
 //line helpers_test.go:239:1
 		select {
+//line helpers_test.go:239:1
 		case _, _hotpath_ok5 = <-_hotpath_c3:
+//line helpers_test.go:239:1
 			_hotpath_case1 = 1
-//line helpers_test.go:241:1
+//line helpers_test.go:239:1
 		case _, _hotpath_ok6 = <-_hotpath_c4:
-//line helpers_test.go:241:1
+//line helpers_test.go:239:1
 			_hotpath_case1 = 2
-//line helpers_test.go:241:1
+//line helpers_test.go:239:1
 		default:
 		}
-//line <generated>:1
+//line helpers_test.go:239:1
 		if _hotpath_case1 == 0 {
+//line helpers_test.go:239:1
 			_hotpath_start2 = hotpath.Nanotime()
+//line helpers_test.go:239:1
 			select {
+//line helpers_test.go:239:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line helpers_test.go:239:1
 				_hotpath_case1 = 1
+//line helpers_test.go:239:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line helpers_test.go:239:1
 				_hotpath_case1 = 2
 			}
 		}
+//line helpers_test.go:239:1
 		switch _hotpath_case1 {
 		case 1:
+//line helpers_test.go:240:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 		default:
+//line helpers_test.go:241:1
 			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 		}
 	}
@@ -302,4 +318,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "helpers_test.go", "22f26a3961661daa7090353d162c8b0a")
 )
 
-// hotpathgen checksum: fd8a9173272981ea5cf91577f1047e15
+// hotpathgen checksum: e5491d8a76441e188d3284b94a25b9b7

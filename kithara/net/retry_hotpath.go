@@ -101,44 +101,49 @@ func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	{
-//line <generated>:1
+//line retry.go:95:1
 		_hotpath_c3 := ctx.Done()
+//line retry.go:95:1
 		_hotpath_c4 := t.C
+//line retry.go:95:1
 		var _hotpath_ok5 bool
+//line retry.go:95:1
 		var _hotpath_ok6 bool
+//line retry.go:95:1
 		var _hotpath_case1 int
+//line retry.go:95:1
 		var _hotpath_start2 int64
 //line retry.go:95:1
 		select {
+//line retry.go:95:1
 		case _, _hotpath_ok5 = <-_hotpath_c3:
-//line retry.go:96:1
+//line retry.go:95:1
 			_hotpath_case1 = 1
-//line retry.go:96:1
+//line retry.go:95:1
 		case _, _hotpath_ok6 = <-_hotpath_c4:
-//line retry.go:96:1
+//line retry.go:95:1
 			_hotpath_case1 = 2
-//line retry.go:96:1
+//line retry.go:95:1
 		default:
 		}
-//line retry.go:96:1
+//line retry.go:95:1
 		if _hotpath_case1 == 0 {
-//line retry.go:96:1
+//line retry.go:95:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line retry.go:96:1
+//line retry.go:95:1
 			select {
-//line retry.go:96:1
+//line retry.go:95:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
-//line retry.go:96:1
+//line retry.go:95:1
 				_hotpath_case1 = 1
-//line retry.go:96:1
+//line retry.go:95:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line retry.go:96:1
+//line retry.go:95:1
 				_hotpath_case1 = 2
 			}
 		}
-//line retry.go:96:1
+//line retry.go:95:1
 		switch _hotpath_case1 {
-//line retry.go:96:1
 		case 1:
 //line retry.go:96:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
@@ -235,4 +240,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry.go", "a484f3a5030ac6b3afcfbf92a9b50c9f")
 )
 
-// hotpathgen checksum: 7947da6e641c01992d46528effdb7a9f
+// hotpathgen checksum: 0c4dc4a0f28ebd71df0c0a32f897120b

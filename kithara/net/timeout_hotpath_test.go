@@ -161,47 +161,52 @@ func TestWithTimeoutLeavesStreamsOpen(t *testing.T) {
 		w.Write(data[:500])
 		w.(http.Flusher).Flush()
 		{
-//line <generated>:1
+//line timeout_test.go:155:1
 			_hotpath_c3 := release
+//line timeout_test.go:155:1
 			_hotpath_c4 := r.Context().Done()
+//line timeout_test.go:155:1
 			var _hotpath_ok5 bool
+//line timeout_test.go:155:1
 			var _hotpath_ok6 bool
+//line timeout_test.go:155:1
 			var _hotpath_case1 int
+//line timeout_test.go:155:1
 			var _hotpath_start2 int64
 //line timeout_test.go:155:1
 			select {
+//line timeout_test.go:155:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line timeout_test.go:155:1
 				_hotpath_case1 = 1
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 				_hotpath_case1 = 2
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 			default:
 			}
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 			if _hotpath_case1 == 0 {
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 				select {
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 					_hotpath_case1 = 1
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 					_hotpath_case1 = 2
 				}
 			}
-//line timeout_test.go:157:1
+//line timeout_test.go:155:1
 			switch _hotpath_case1 {
-//line timeout_test.go:157:1
 			case 1:
-//line timeout_test.go:157:1
+//line timeout_test.go:156:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line timeout_test.go:157:1
 			default:
 //line timeout_test.go:157:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -256,4 +261,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "timeout_test.go", "b0b377bda0ff0d24d60bf2c51a267056")
 )
 
-// hotpathgen checksum: 735ea00a895492eedb8421da51356595
+// hotpathgen checksum: 3ad2e90aa772c66d940d6eeef6382ca2

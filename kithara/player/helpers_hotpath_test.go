@@ -67,47 +67,52 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if gate != nil {
 		{
-//line <generated>:1
+//line helpers_test.go:62:1
 			_hotpath_c3 := gate
+//line helpers_test.go:62:1
 			_hotpath_c4 := r.Context().Done()
+//line helpers_test.go:62:1
 			var _hotpath_ok5 bool
+//line helpers_test.go:62:1
 			var _hotpath_ok6 bool
+//line helpers_test.go:62:1
 			var _hotpath_case1 int
+//line helpers_test.go:62:1
 			var _hotpath_start2 int64
 //line helpers_test.go:62:1
 			select {
+//line helpers_test.go:62:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line helpers_test.go:62:1
 				_hotpath_case1 = 1
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 				_hotpath_case1 = 2
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 			default:
 			}
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 			if _hotpath_case1 == 0 {
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 				select {
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 					_hotpath_case1 = 1
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 					_hotpath_case1 = 2
 				}
 			}
-//line helpers_test.go:64:1
+//line helpers_test.go:62:1
 			switch _hotpath_case1 {
-//line helpers_test.go:64:1
 			case 1:
-//line helpers_test.go:64:1
+//line helpers_test.go:63:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line helpers_test.go:64:1
 			default:
 //line helpers_test.go:64:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -202,47 +207,52 @@ func (e *events) waitFor(t *testing.T, what string, match func(hls.Event) bool) 
 		wake := e.wake
 		e.mu.Unlock()
 		{
-//line <generated>:1
+//line helpers_test.go:153:1
 			_hotpath_c9 := wake
+//line helpers_test.go:153:1
 			_hotpath_c10 := timeout
+//line helpers_test.go:153:1
 			var _hotpath_ok11 bool
+//line helpers_test.go:153:1
 			var _hotpath_ok12 bool
+//line helpers_test.go:153:1
 			var _hotpath_case7 int
+//line helpers_test.go:153:1
 			var _hotpath_start8 int64
 //line helpers_test.go:153:1
 			select {
+//line helpers_test.go:153:1
 			case _, _hotpath_ok11 = <-_hotpath_c9:
+//line helpers_test.go:153:1
 				_hotpath_case7 = 1
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 			case _, _hotpath_ok12 = <-_hotpath_c10:
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 				_hotpath_case7 = 2
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 			default:
 			}
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 			if _hotpath_case7 == 0 {
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 				_hotpath_start8 = hotpath.Nanotime()
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 				select {
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 				case _, _hotpath_ok11 = <-_hotpath_c9:
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 					_hotpath_case7 = 1
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 				case _, _hotpath_ok12 = <-_hotpath_c10:
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 					_hotpath_case7 = 2
 				}
 			}
-//line helpers_test.go:155:1
+//line helpers_test.go:153:1
 			switch _hotpath_case7 {
-//line helpers_test.go:155:1
 			case 1:
-//line helpers_test.go:155:1
+//line helpers_test.go:154:1
 				hotpath.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
-//line helpers_test.go:155:1
 			default:
 //line helpers_test.go:155:1
 				hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
@@ -379,4 +389,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "helpers_test.go", "eeee64329ec4fed15dad6a6f4fbba959")
 )
 
-// hotpathgen checksum: 74c81d0adb8af86e9e660c82c0227917
+// hotpathgen checksum: 4234113127a5462f501c2ec61504e4dc

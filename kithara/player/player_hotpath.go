@@ -249,50 +249,56 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 		// Wait without the lock, so that Close can stop the pipeline.
 		p.mu.Unlock()
 		{
-//line <generated>:1
+//line player.go:236:1
 			_hotpath_c3 := pipe.Chunks()
+//line player.go:236:1
 			_hotpath_c4 := ctx.Done()
+//line player.go:236:1
 			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line player.go:236:1
 			var _hotpath_ok5 bool
+//line player.go:236:1
 			var _hotpath_ok7 bool
+//line player.go:236:1
 			var _hotpath_case1 int
+//line player.go:236:1
 			var _hotpath_start2 int64
 //line player.go:236:1
 			select {
+//line player.go:236:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line player.go:236:1
 				_hotpath_case1 = 1
-//line player.go:238:1
+//line player.go:236:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:238:1
+//line player.go:236:1
 				_hotpath_case1 = 2
-//line player.go:238:1
+//line player.go:236:1
 			default:
 			}
-//line player.go:238:1
+//line player.go:236:1
 			if _hotpath_case1 == 0 {
-//line player.go:238:1
+//line player.go:236:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line player.go:238:1
+//line player.go:236:1
 				select {
-//line player.go:238:1
+//line player.go:236:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line player.go:238:1
+//line player.go:236:1
 					_hotpath_case1 = 1
-//line player.go:238:1
+//line player.go:236:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:238:1
+//line player.go:236:1
 					_hotpath_case1 = 2
 				}
 			}
-//line player.go:238:1
+//line player.go:236:1
 			switch _hotpath_case1 {
-//line player.go:238:1
 			case 1:
-//line player.go:238:1
+//line player.go:237:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line player.go:238:1
+//line player.go:237:1
 				f, ok = _hotpath_v6, _hotpath_ok5
-//line player.go:238:1
 			default:
 //line player.go:238:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
@@ -433,4 +439,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "a8f2c128c9eaf86fd19d51078220273b")
 )
 
-// hotpathgen checksum: 9640d806a33626233b82025ed3346f8a
+// hotpathgen checksum: 283d5d1cad933fe31242c90c1427b52c

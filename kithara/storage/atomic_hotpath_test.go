@@ -96,21 +96,23 @@ func TestAtomicReadersNeverSeePartialContent(t *testing.T) {
 		readers.Go(func() {
 			for {
 				{
-//line <generated>:1
+//line atomic_test.go:91:1
 					_hotpath_c3 := stop
+//line atomic_test.go:91:1
 					var _hotpath_ok4 bool
+//line atomic_test.go:91:1
 					var _hotpath_case1 int
 //line atomic_test.go:91:1
 					select {
+//line atomic_test.go:91:1
 					case _, _hotpath_ok4 = <-_hotpath_c3:
-//line atomic_test.go:92:1
+//line atomic_test.go:91:1
 						_hotpath_case1 = 1
-//line atomic_test.go:92:1
+//line atomic_test.go:91:1
 					default:
 					}
-//line atomic_test.go:92:1
+//line atomic_test.go:91:1
 					switch _hotpath_case1 {
-//line atomic_test.go:92:1
 					case 1:
 //line atomic_test.go:92:1
 						hotpath.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
@@ -141,4 +143,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "atomic_test.go", "348188664f458320ce546831942eb55a")
 )
 
-// hotpathgen checksum: c8fc622097c902aca6f6917e9fe86c7b
+// hotpathgen checksum: 34390556a2579d7c653b025a3a650143

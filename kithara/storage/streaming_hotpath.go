@@ -330,47 +330,52 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 		r.mu.Unlock()
 
 		{
-//line <generated>:1
+//line streaming.go:315:1
 			_hotpath_c3 := changed
+//line streaming.go:315:1
 			_hotpath_c4 := ctx.Done()
+//line streaming.go:315:1
 			var _hotpath_ok5 bool
+//line streaming.go:315:1
 			var _hotpath_ok6 bool
+//line streaming.go:315:1
 			var _hotpath_case1 int
+//line streaming.go:315:1
 			var _hotpath_start2 int64
 //line streaming.go:315:1
 			select {
+//line streaming.go:315:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line streaming.go:315:1
 				_hotpath_case1 = 1
-//line streaming.go:317:1
+//line streaming.go:315:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line streaming.go:317:1
+//line streaming.go:315:1
 				_hotpath_case1 = 2
-//line streaming.go:317:1
+//line streaming.go:315:1
 			default:
 			}
-//line streaming.go:317:1
+//line streaming.go:315:1
 			if _hotpath_case1 == 0 {
-//line streaming.go:317:1
+//line streaming.go:315:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line streaming.go:317:1
+//line streaming.go:315:1
 				select {
-//line streaming.go:317:1
+//line streaming.go:315:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line streaming.go:317:1
+//line streaming.go:315:1
 					_hotpath_case1 = 1
-//line streaming.go:317:1
+//line streaming.go:315:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line streaming.go:317:1
+//line streaming.go:315:1
 					_hotpath_case1 = 2
 				}
 			}
-//line streaming.go:317:1
+//line streaming.go:315:1
 			switch _hotpath_case1 {
-//line streaming.go:317:1
 			case 1:
-//line streaming.go:317:1
+//line streaming.go:316:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line streaming.go:317:1
 			default:
 //line streaming.go:317:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -529,4 +534,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "75803e95c1171cc980a49c360c2114ee")
 )
 
-// hotpathgen checksum: f2a01c472e8f88e6354cee9202100803
+// hotpathgen checksum: 325eae3eba6d4af58f3e2321a3d7533e

@@ -66,45 +66,51 @@ func waitAsync(ctx context.Context, r *StreamingResource, start, end int64) <-ch
 func recv(t *testing.T, ch <-chan error) error {
 	t.Helper()
 	{
-//line <generated>:1
+//line streaming_test.go:60:1
 		_hotpath_c3 := ch
+//line streaming_test.go:60:1
 		_hotpath_c4 := time.After(guard)
+//line streaming_test.go:60:1
 		_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line streaming_test.go:60:1
 		var _hotpath_ok5 bool
+//line streaming_test.go:60:1
 		var _hotpath_ok7 bool
+//line streaming_test.go:60:1
 		var _hotpath_case1 int
+//line streaming_test.go:60:1
 		var _hotpath_start2 int64
 //line streaming_test.go:60:1
 		select {
+//line streaming_test.go:60:1
 		case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 			_hotpath_case1 = 1
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 		case _, _hotpath_ok7 = <-_hotpath_c4:
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 			_hotpath_case1 = 2
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 		default:
 		}
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 		if _hotpath_case1 == 0 {
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 			select {
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 				_hotpath_case1 = 1
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 				_hotpath_case1 = 2
 			}
 		}
-//line streaming_test.go:61:1
+//line streaming_test.go:60:1
 		switch _hotpath_case1 {
-//line streaming_test.go:61:1
 		case 1:
 //line streaming_test.go:61:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
@@ -191,29 +197,35 @@ func TestWaitRangeBlocksUntilCommitPastWrittenEnd(t *testing.T) {
 	past := waitAsync(context.Background(), r, 50, 60)
 	straddle := waitAsync(context.Background(), r, 40, 60)
 	{
-//line <generated>:1
+//line streaming_test.go:138:1
 		_hotpath_c10 := past
+//line streaming_test.go:138:1
 		_hotpath_c11 := straddle
+//line streaming_test.go:138:1
 		_hotpath_v13 := hotpath.Zero(_hotpath_c10)
+//line streaming_test.go:138:1
 		var _hotpath_ok12 bool
+//line streaming_test.go:138:1
 		_hotpath_v15 := hotpath.Zero(_hotpath_c11)
+//line streaming_test.go:138:1
 		var _hotpath_ok14 bool
+//line streaming_test.go:138:1
 		var _hotpath_case8 int
 //line streaming_test.go:138:1
 		select {
+//line streaming_test.go:138:1
 		case _hotpath_v13, _hotpath_ok12 = <-_hotpath_c10:
-//line streaming_test.go:139:1
+//line streaming_test.go:138:1
 			_hotpath_case8 = 1
-//line streaming_test.go:139:1
+//line streaming_test.go:138:1
 		case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c11:
-//line streaming_test.go:139:1
+//line streaming_test.go:138:1
 			_hotpath_case8 = 2
-//line streaming_test.go:139:1
+//line streaming_test.go:138:1
 		default:
 		}
-//line streaming_test.go:139:1
+//line streaming_test.go:138:1
 		switch _hotpath_case8 {
-//line streaming_test.go:139:1
 		case 1:
 //line streaming_test.go:139:1
 			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, 0)
@@ -307,22 +319,25 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 				continue
 			}
 			{
-//line <generated>:1
+//line streaming_test.go:221:1
 				_hotpath_c18 := w.done
+//line streaming_test.go:221:1
 				_hotpath_v20 := hotpath.Zero(_hotpath_c18)
+//line streaming_test.go:221:1
 				var _hotpath_ok19 bool
+//line streaming_test.go:221:1
 				var _hotpath_case16 int
 //line streaming_test.go:221:1
 				select {
+//line streaming_test.go:221:1
 				case _hotpath_v20, _hotpath_ok19 = <-_hotpath_c18:
-//line streaming_test.go:222:1
+//line streaming_test.go:221:1
 					_hotpath_case16 = 1
-//line streaming_test.go:222:1
+//line streaming_test.go:221:1
 				default:
 				}
-//line streaming_test.go:222:1
+//line streaming_test.go:221:1
 				switch _hotpath_case16 {
-//line streaming_test.go:222:1
 				case 1:
 //line streaming_test.go:222:1
 					hotpath.SelectRecv(_hotpath_c18, _hotpath_ok19, 0)
@@ -652,4 +667,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "c50c588a1ca811a361d1e19766d43551")
 )
 
-// hotpathgen checksum: 5265a50568e52f85221dff72aa785ebf
+// hotpathgen checksum: aef66d34206fa9345ddd0b5e287c5dec

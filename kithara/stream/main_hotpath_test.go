@@ -106,47 +106,52 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 			return nil
 		}
 		{
-//line <generated>:1
+//line main_test.go:101:1
 			_hotpath_c3 := changed
+//line main_test.go:101:1
 			_hotpath_c4 := ctx.Done()
+//line main_test.go:101:1
 			var _hotpath_ok5 bool
+//line main_test.go:101:1
 			var _hotpath_ok6 bool
+//line main_test.go:101:1
 			var _hotpath_case1 int
+//line main_test.go:101:1
 			var _hotpath_start2 int64
 //line main_test.go:101:1
 			select {
+//line main_test.go:101:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line main_test.go:101:1
 				_hotpath_case1 = 1
-//line main_test.go:103:1
+//line main_test.go:101:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line main_test.go:103:1
+//line main_test.go:101:1
 				_hotpath_case1 = 2
-//line main_test.go:103:1
+//line main_test.go:101:1
 			default:
 			}
-//line main_test.go:103:1
+//line main_test.go:101:1
 			if _hotpath_case1 == 0 {
-//line main_test.go:103:1
+//line main_test.go:101:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line main_test.go:103:1
+//line main_test.go:101:1
 				select {
-//line main_test.go:103:1
+//line main_test.go:101:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line main_test.go:103:1
+//line main_test.go:101:1
 					_hotpath_case1 = 1
-//line main_test.go:103:1
+//line main_test.go:101:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line main_test.go:103:1
+//line main_test.go:101:1
 					_hotpath_case1 = 2
 				}
 			}
-//line main_test.go:103:1
+//line main_test.go:101:1
 			switch _hotpath_case1 {
-//line main_test.go:103:1
 			case 1:
-//line main_test.go:103:1
+//line main_test.go:102:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line main_test.go:103:1
 			default:
 //line main_test.go:103:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -178,4 +183,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "565046ab1735659a118462451dcbc680")
 )
 
-// hotpathgen checksum: fdc8b7829f2df6633aea7b8bb3508dad
+// hotpathgen checksum: 46c30e433cc65d32a2f281cb540084d8

@@ -277,47 +277,52 @@ func (r *SyncReader) seekTo(target int64) {
 	r.pos, r.eof, r.err = target, false, nil
 	cmd := SeekCmd{Pos: target, Epoch: r.epochs.Next()}
 	{
-//line <generated>:1
+//line reader.go:268:1
 		_hotpath_c3 := r.cmds
+//line reader.go:268:1
 		_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(cmd)
+//line reader.go:268:1
 		_hotpath_c5 := r.w.Done()
+//line reader.go:268:1
 		var _hotpath_ok6 bool
+//line reader.go:268:1
 		var _hotpath_case1 int
+//line reader.go:268:1
 		var _hotpath_start2 int64
 //line reader.go:268:1
 		select {
+//line reader.go:268:1
 		case _hotpath_c3 <- _hotpath_x4:
+//line reader.go:268:1
 			_hotpath_case1 = 1
-//line reader.go:270:1
+//line reader.go:268:1
 		case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:270:1
+//line reader.go:268:1
 			_hotpath_case1 = 2
-//line reader.go:270:1
+//line reader.go:268:1
 		default:
 		}
-//line reader.go:270:1
+//line reader.go:268:1
 		if _hotpath_case1 == 0 {
-//line reader.go:270:1
+//line reader.go:268:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line reader.go:270:1
+//line reader.go:268:1
 			select {
-//line reader.go:270:1
+//line reader.go:268:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line reader.go:270:1
+//line reader.go:268:1
 				_hotpath_case1 = 1
-//line reader.go:270:1
+//line reader.go:268:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:270:1
+//line reader.go:268:1
 				_hotpath_case1 = 2
 			}
 		}
-//line reader.go:270:1
+//line reader.go:268:1
 		switch _hotpath_case1 {
-//line reader.go:270:1
 		case 1:
-//line reader.go:270:1
+//line reader.go:269:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line reader.go:270:1
 		default:
 //line reader.go:270:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
@@ -364,4 +369,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "67e423dbd730c29fb6b5c868747182f1")
 )
 
-// hotpathgen checksum: 1fed34ed9010bbab942561b697e67477
+// hotpathgen checksum: 7761b1d25bd25d1c22b4b5ef37d6c8a5

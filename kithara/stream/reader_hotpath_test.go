@@ -210,47 +210,52 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 		mu.Unlock()
 		if start >= 50_000 {
 			{
-//line <generated>:1
+//line reader_test.go:204:1
 				_hotpath_c3 := release
+//line reader_test.go:204:1
 				_hotpath_c4 := ctx.Done()
+//line reader_test.go:204:1
 				var _hotpath_ok5 bool
+//line reader_test.go:204:1
 				var _hotpath_ok6 bool
+//line reader_test.go:204:1
 				var _hotpath_case1 int
+//line reader_test.go:204:1
 				var _hotpath_start2 int64
 //line reader_test.go:204:1
 				select {
+//line reader_test.go:204:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
+//line reader_test.go:204:1
 					_hotpath_case1 = 1
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 					_hotpath_case1 = 2
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 				default:
 				}
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 				if _hotpath_case1 == 0 {
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 					_hotpath_start2 = hotpath.Nanotime()
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 					select {
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 					case _, _hotpath_ok5 = <-_hotpath_c3:
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 						_hotpath_case1 = 1
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 					case _, _hotpath_ok6 = <-_hotpath_c4:
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 						_hotpath_case1 = 2
 					}
 				}
-//line reader_test.go:206:1
+//line reader_test.go:204:1
 				switch _hotpath_case1 {
-//line reader_test.go:206:1
 				case 1:
-//line reader_test.go:206:1
+//line reader_test.go:205:1
 					hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line reader_test.go:206:1
 				default:
 //line reader_test.go:206:1
 					hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
@@ -259,20 +264,25 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 			}
 		}
 		{
-//line <generated>:1
+//line reader_test.go:210:1
 			_hotpath_c9 := queued
+//line reader_test.go:210:1
 			_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
+//line reader_test.go:210:1
 			var _hotpath_case7 int
 //line reader_test.go:210:1
 			select {
+//line reader_test.go:210:1
 			case _hotpath_c9 <- _hotpath_x10:
-//line reader_test.go:211:1
+//line reader_test.go:210:1
 				_hotpath_case7 = 1
+//line reader_test.go:210:1
 			default:
 			}
-//line <generated>:1
+//line reader_test.go:210:1
 			switch _hotpath_case7 {
 			case 1:
+//line reader_test.go:211:1
 				hotpath.SelectSent(_hotpath_c9, 0)
 			default:
 			}
@@ -446,45 +456,51 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 		hotpath.SendTo(done).Send(result{buf[:n], err})
 	}()
 	{
-//line <generated>:1
+//line reader_test.go:381:1
 		_hotpath_c13 := done
+//line reader_test.go:381:1
 		_hotpath_c14 := time.After(guard)
+//line reader_test.go:381:1
 		_hotpath_v16 := hotpath.Zero(_hotpath_c13)
+//line reader_test.go:381:1
 		var _hotpath_ok15 bool
+//line reader_test.go:381:1
 		var _hotpath_ok17 bool
+//line reader_test.go:381:1
 		var _hotpath_case11 int
+//line reader_test.go:381:1
 		var _hotpath_start12 int64
 //line reader_test.go:381:1
 		select {
+//line reader_test.go:381:1
 		case _hotpath_v16, _hotpath_ok15 = <-_hotpath_c13:
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 			_hotpath_case11 = 1
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 		case _, _hotpath_ok17 = <-_hotpath_c14:
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 			_hotpath_case11 = 2
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 		default:
 		}
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 		if _hotpath_case11 == 0 {
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 			_hotpath_start12 = hotpath.Nanotime()
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 			select {
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 			case _hotpath_v16, _hotpath_ok15 = <-_hotpath_c13:
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 				_hotpath_case11 = 1
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 			case _, _hotpath_ok17 = <-_hotpath_c14:
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 				_hotpath_case11 = 2
 			}
 		}
-//line reader_test.go:382:1
+//line reader_test.go:381:1
 		switch _hotpath_case11 {
-//line reader_test.go:382:1
 		case 1:
 //line reader_test.go:382:1
 			hotpath.SelectRecv(_hotpath_c13, _hotpath_ok15, _hotpath_start12)
@@ -519,45 +535,51 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 	}()
 	cancel()
 	{
-//line <generated>:1
+//line reader_test.go:407:1
 		_hotpath_c20 := errc
+//line reader_test.go:407:1
 		_hotpath_c21 := time.After(guard)
+//line reader_test.go:407:1
 		_hotpath_v23 := hotpath.Zero(_hotpath_c20)
+//line reader_test.go:407:1
 		var _hotpath_ok22 bool
+//line reader_test.go:407:1
 		var _hotpath_ok24 bool
+//line reader_test.go:407:1
 		var _hotpath_case18 int
+//line reader_test.go:407:1
 		var _hotpath_start19 int64
 //line reader_test.go:407:1
 		select {
+//line reader_test.go:407:1
 		case _hotpath_v23, _hotpath_ok22 = <-_hotpath_c20:
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 			_hotpath_case18 = 1
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 		case _, _hotpath_ok24 = <-_hotpath_c21:
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 			_hotpath_case18 = 2
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 		default:
 		}
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 		if _hotpath_case18 == 0 {
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 			_hotpath_start19 = hotpath.Nanotime()
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 			select {
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 			case _hotpath_v23, _hotpath_ok22 = <-_hotpath_c20:
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 				_hotpath_case18 = 1
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 			case _, _hotpath_ok24 = <-_hotpath_c21:
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 				_hotpath_case18 = 2
 			}
 		}
-//line reader_test.go:408:1
+//line reader_test.go:407:1
 		switch _hotpath_case18 {
-//line reader_test.go:408:1
 		case 1:
 //line reader_test.go:408:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok22, _hotpath_start19)
@@ -610,4 +632,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader_test.go", "099457ec6047f3793eef662cc6a65e5e")
 )
 
-// hotpathgen checksum: 7b42910406f1699be92976297aef4be0
+// hotpathgen checksum: 0e1b8fddc44b56fb6de5985d9f80a1c1

@@ -118,54 +118,61 @@ next:
 
 		for sent := false; !sent; {
 			{
-//line <generated>:1
+//line async.go:109:1
 				_hotpath_c3 := w.data
+//line async.go:109:1
 				_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(item)
+//line async.go:109:1
 				_hotpath_c5 := in.notify
+//line async.go:109:1
 				_hotpath_c6 := ctx.Done()
+//line async.go:109:1
 				var _hotpath_ok7 bool
+//line async.go:109:1
 				var _hotpath_ok8 bool
+//line async.go:109:1
 				var _hotpath_case1 int
+//line async.go:109:1
 				var _hotpath_start2 int64
 //line async.go:109:1
 				select {
+//line async.go:109:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line async.go:110:1
+//line async.go:109:1
 					_hotpath_case1 = 1
-//line async.go:110:1
+//line async.go:109:1
 				case _, _hotpath_ok7 = <-_hotpath_c5:
-//line async.go:110:1
+//line async.go:109:1
 					_hotpath_case1 = 2
-//line async.go:110:1
+//line async.go:109:1
 				case _, _hotpath_ok8 = <-_hotpath_c6:
-//line async.go:110:1
+//line async.go:109:1
 					_hotpath_case1 = 3
-//line async.go:110:1
+//line async.go:109:1
 				default:
 				}
-//line async.go:110:1
+//line async.go:109:1
 				if _hotpath_case1 == 0 {
-//line async.go:110:1
+//line async.go:109:1
 					_hotpath_start2 = hotpath.Nanotime()
-//line async.go:110:1
+//line async.go:109:1
 					select {
-//line async.go:110:1
+//line async.go:109:1
 					case _hotpath_c3 <- _hotpath_x4:
-//line async.go:110:1
+//line async.go:109:1
 						_hotpath_case1 = 1
-//line async.go:110:1
+//line async.go:109:1
 					case _, _hotpath_ok7 = <-_hotpath_c5:
-//line async.go:110:1
+//line async.go:109:1
 						_hotpath_case1 = 2
-//line async.go:110:1
+//line async.go:109:1
 					case _, _hotpath_ok8 = <-_hotpath_c6:
-//line async.go:110:1
+//line async.go:109:1
 						_hotpath_case1 = 3
 					}
 				}
-//line async.go:110:1
+//line async.go:109:1
 				switch _hotpath_case1 {
-//line async.go:110:1
 				case 1:
 //line async.go:110:1
 					hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
@@ -223,44 +230,49 @@ func (w *AsyncWorker[C, Cmd]) applyInbox(in *inbox[Cmd]) (fetch context.Context,
 func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) (bool, error) {
 	for {
 		{
-//line <generated>:1
+//line async.go:158:1
 			_hotpath_c11 := in.notify
+//line async.go:158:1
 			_hotpath_c12 := ctx.Done()
+//line async.go:158:1
 			var _hotpath_ok13 bool
+//line async.go:158:1
 			var _hotpath_ok14 bool
+//line async.go:158:1
 			var _hotpath_case9 int
+//line async.go:158:1
 			var _hotpath_start10 int64
 //line async.go:158:1
 			select {
+//line async.go:158:1
 			case _, _hotpath_ok13 = <-_hotpath_c11:
-//line async.go:159:1
+//line async.go:158:1
 				_hotpath_case9 = 1
-//line async.go:159:1
+//line async.go:158:1
 			case _, _hotpath_ok14 = <-_hotpath_c12:
-//line async.go:159:1
+//line async.go:158:1
 				_hotpath_case9 = 2
-//line async.go:159:1
+//line async.go:158:1
 			default:
 			}
-//line async.go:159:1
+//line async.go:158:1
 			if _hotpath_case9 == 0 {
-//line async.go:159:1
+//line async.go:158:1
 				_hotpath_start10 = hotpath.Nanotime()
-//line async.go:159:1
+//line async.go:158:1
 				select {
-//line async.go:159:1
+//line async.go:158:1
 				case _, _hotpath_ok13 = <-_hotpath_c11:
-//line async.go:159:1
+//line async.go:158:1
 					_hotpath_case9 = 1
-//line async.go:159:1
+//line async.go:158:1
 				case _, _hotpath_ok14 = <-_hotpath_c12:
-//line async.go:159:1
+//line async.go:158:1
 					_hotpath_case9 = 2
 				}
 			}
-//line async.go:159:1
+//line async.go:158:1
 			switch _hotpath_case9 {
-//line async.go:159:1
 			case 1:
 //line async.go:159:1
 				hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
@@ -289,4 +301,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "2bd55bcf44a6d70d75219da9c8dd7755")
 )
 
-// hotpathgen checksum: c0432b745f918656c81a8239ab43fe22
+// hotpathgen checksum: d76efe95352179e54642521dd3dc9da3

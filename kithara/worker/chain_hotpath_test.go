@@ -30,50 +30,56 @@ func (r *relay) next(ctx context.Context) Fetch[int] {
 		var f Fetch[int]
 		var ok bool
 		{
-//line <generated>:1
+//line chain_test.go:24:1
 			_hotpath_c3 := r.up
+//line chain_test.go:24:1
 			_hotpath_c4 := ctx.Done()
+//line chain_test.go:24:1
 			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line chain_test.go:24:1
 			var _hotpath_ok5 bool
+//line chain_test.go:24:1
 			var _hotpath_ok7 bool
+//line chain_test.go:24:1
 			var _hotpath_case1 int
+//line chain_test.go:24:1
 			var _hotpath_start2 int64
 //line chain_test.go:24:1
 			select {
+//line chain_test.go:24:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
+//line chain_test.go:24:1
 				_hotpath_case1 = 1
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 				_hotpath_case1 = 2
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 			default:
 			}
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 			if _hotpath_case1 == 0 {
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 				select {
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 					_hotpath_case1 = 1
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 					_hotpath_case1 = 2
 				}
 			}
-//line chain_test.go:26:1
+//line chain_test.go:24:1
 			switch _hotpath_case1 {
-//line chain_test.go:26:1
 			case 1:
-//line chain_test.go:26:1
+//line chain_test.go:25:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line chain_test.go:26:1
+//line chain_test.go:25:1
 				f, ok = _hotpath_v6, _hotpath_ok5
-//line chain_test.go:26:1
 			default:
 //line chain_test.go:26:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
@@ -177,4 +183,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "chain_test.go", "02f3c78f982d255e12772399bfd563d9")
 )
 
-// hotpathgen checksum: 4707838132705975bcf5fa98015165f1
+// hotpathgen checksum: f7d80e5af9700f34d00908051a80650d

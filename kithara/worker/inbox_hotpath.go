@@ -44,55 +44,63 @@ func newInbox[Cmd any](parent context.Context) *inbox[Cmd] {
 func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan struct{}) {
 	for {
 		{
-//line <generated>:1
+//line inbox.go:38:1
 			_hotpath_c3 := cmds
+//line inbox.go:38:1
 			_hotpath_c4 := ctx.Done()
+//line inbox.go:38:1
 			_hotpath_c5 := quit
+//line inbox.go:38:1
 			_hotpath_v7 := hotpath.Zero(_hotpath_c3)
+//line inbox.go:38:1
 			var _hotpath_ok6 bool
+//line inbox.go:38:1
 			var _hotpath_ok8 bool
+//line inbox.go:38:1
 			var _hotpath_ok9 bool
+//line inbox.go:38:1
 			var _hotpath_case1 int
+//line inbox.go:38:1
 			var _hotpath_start2 int64
 //line inbox.go:38:1
 			select {
+//line inbox.go:38:1
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line inbox.go:39:1
+//line inbox.go:38:1
 				_hotpath_case1 = 1
-//line inbox.go:39:1
+//line inbox.go:38:1
 			case _, _hotpath_ok8 = <-_hotpath_c4:
-//line inbox.go:39:1
+//line inbox.go:38:1
 				_hotpath_case1 = 2
-//line inbox.go:39:1
+//line inbox.go:38:1
 			case _, _hotpath_ok9 = <-_hotpath_c5:
-//line inbox.go:39:1
+//line inbox.go:38:1
 				_hotpath_case1 = 3
-//line inbox.go:39:1
+//line inbox.go:38:1
 			default:
 			}
-//line inbox.go:39:1
+//line inbox.go:38:1
 			if _hotpath_case1 == 0 {
-//line inbox.go:39:1
+//line inbox.go:38:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line inbox.go:39:1
+//line inbox.go:38:1
 				select {
-//line inbox.go:39:1
+//line inbox.go:38:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line inbox.go:39:1
+//line inbox.go:38:1
 					_hotpath_case1 = 1
-//line inbox.go:39:1
+//line inbox.go:38:1
 				case _, _hotpath_ok8 = <-_hotpath_c4:
-//line inbox.go:39:1
+//line inbox.go:38:1
 					_hotpath_case1 = 2
-//line inbox.go:39:1
+//line inbox.go:38:1
 				case _, _hotpath_ok9 = <-_hotpath_c5:
-//line inbox.go:39:1
+//line inbox.go:38:1
 					_hotpath_case1 = 3
 				}
 			}
-//line inbox.go:39:1
+//line inbox.go:38:1
 			switch _hotpath_case1 {
-//line inbox.go:39:1
 			case 1:
 //line inbox.go:39:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
@@ -109,20 +117,25 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 				in.cancel()
 				in.mu.Unlock()
 				{
-//line <generated>:1
+//line inbox.go:50:1
 					_hotpath_c12 := in.notify
+//line inbox.go:50:1
 					_hotpath_x13 := hotpath.SendTo(_hotpath_c12).Value(struct{}{})
+//line inbox.go:50:1
 					var _hotpath_case10 int
 //line inbox.go:50:1
 					select {
+//line inbox.go:50:1
 					case _hotpath_c12 <- _hotpath_x13:
-//line inbox.go:51:1
+//line inbox.go:50:1
 						_hotpath_case10 = 1
+//line inbox.go:50:1
 					default:
 					}
-//line <generated>:1
+//line inbox.go:50:1
 					switch _hotpath_case10 {
 					case 1:
+//line inbox.go:51:1
 						hotpath.SelectSent(_hotpath_c12, 0)
 					default:
 					}
@@ -172,4 +185,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "inbox.go", "3f9890ba07ee1c95b002ddf67709f76c")
 )
 
-// hotpathgen checksum: 47d47ccc9a7232288891518da0623d2c
+// hotpathgen checksum: 707f5be926cfdef32e72e86c158403f7

@@ -76,45 +76,51 @@ func (c *counter) Epoch() uint64 { return c.epoch }
 func recv[T any](t testing.TB, ch <-chan T) T {
 	t.Helper()
 	{
-//line <generated>:1
+//line main_test.go:71:1
 		_hotpath_c3 := ch
+//line main_test.go:71:1
 		_hotpath_c4 := time.After(guard)
+//line main_test.go:71:1
 		_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+//line main_test.go:71:1
 		var _hotpath_ok5 bool
+//line main_test.go:71:1
 		var _hotpath_ok7 bool
+//line main_test.go:71:1
 		var _hotpath_case1 int
+//line main_test.go:71:1
 		var _hotpath_start2 int64
 //line main_test.go:71:1
 		select {
+//line main_test.go:71:1
 		case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line main_test.go:72:1
+//line main_test.go:71:1
 			_hotpath_case1 = 1
-//line main_test.go:72:1
+//line main_test.go:71:1
 		case _, _hotpath_ok7 = <-_hotpath_c4:
-//line main_test.go:72:1
+//line main_test.go:71:1
 			_hotpath_case1 = 2
-//line main_test.go:72:1
+//line main_test.go:71:1
 		default:
 		}
-//line main_test.go:72:1
+//line main_test.go:71:1
 		if _hotpath_case1 == 0 {
-//line main_test.go:72:1
+//line main_test.go:71:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line main_test.go:72:1
+//line main_test.go:71:1
 			select {
-//line main_test.go:72:1
+//line main_test.go:71:1
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line main_test.go:72:1
+//line main_test.go:71:1
 				_hotpath_case1 = 1
-//line main_test.go:72:1
+//line main_test.go:71:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line main_test.go:72:1
+//line main_test.go:71:1
 				_hotpath_case1 = 2
 			}
 		}
-//line main_test.go:72:1
+//line main_test.go:71:1
 		switch _hotpath_case1 {
-//line main_test.go:72:1
 		case 1:
 //line main_test.go:72:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
@@ -138,47 +144,52 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 func wait[T any](t testing.TB, ch <-chan T, what string) {
 	t.Helper()
 	{
-//line <generated>:1
+//line main_test.go:86:1
 		_hotpath_c10 := ch
+//line main_test.go:86:1
 		_hotpath_c11 := time.After(guard)
+//line main_test.go:86:1
 		var _hotpath_ok12 bool
+//line main_test.go:86:1
 		var _hotpath_ok13 bool
+//line main_test.go:86:1
 		var _hotpath_case8 int
+//line main_test.go:86:1
 		var _hotpath_start9 int64
 //line main_test.go:86:1
 		select {
+//line main_test.go:86:1
 		case _, _hotpath_ok12 = <-_hotpath_c10:
+//line main_test.go:86:1
 			_hotpath_case8 = 1
-//line main_test.go:88:1
+//line main_test.go:86:1
 		case _, _hotpath_ok13 = <-_hotpath_c11:
-//line main_test.go:88:1
+//line main_test.go:86:1
 			_hotpath_case8 = 2
-//line main_test.go:88:1
+//line main_test.go:86:1
 		default:
 		}
-//line main_test.go:88:1
+//line main_test.go:86:1
 		if _hotpath_case8 == 0 {
-//line main_test.go:88:1
+//line main_test.go:86:1
 			_hotpath_start9 = hotpath.Nanotime()
-//line main_test.go:88:1
+//line main_test.go:86:1
 			select {
-//line main_test.go:88:1
+//line main_test.go:86:1
 			case _, _hotpath_ok12 = <-_hotpath_c10:
-//line main_test.go:88:1
+//line main_test.go:86:1
 				_hotpath_case8 = 1
-//line main_test.go:88:1
+//line main_test.go:86:1
 			case _, _hotpath_ok13 = <-_hotpath_c11:
-//line main_test.go:88:1
+//line main_test.go:86:1
 				_hotpath_case8 = 2
 			}
 		}
-//line main_test.go:88:1
+//line main_test.go:86:1
 		switch _hotpath_case8 {
-//line main_test.go:88:1
 		case 1:
-//line main_test.go:88:1
+//line main_test.go:87:1
 			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
-//line main_test.go:88:1
 		default:
 //line main_test.go:88:1
 			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start9)
@@ -200,45 +211,51 @@ func runAsync(ctx context.Context, run func(context.Context) error) <-chan error
 func runResult(t testing.TB, errc <-chan error) error {
 	t.Helper()
 	{
-//line <generated>:1
+//line main_test.go:103:1
 		_hotpath_c16 := errc
+//line main_test.go:103:1
 		_hotpath_c17 := time.After(guard)
+//line main_test.go:103:1
 		_hotpath_v19 := hotpath.Zero(_hotpath_c16)
+//line main_test.go:103:1
 		var _hotpath_ok18 bool
+//line main_test.go:103:1
 		var _hotpath_ok20 bool
+//line main_test.go:103:1
 		var _hotpath_case14 int
+//line main_test.go:103:1
 		var _hotpath_start15 int64
 //line main_test.go:103:1
 		select {
+//line main_test.go:103:1
 		case _hotpath_v19, _hotpath_ok18 = <-_hotpath_c16:
-//line main_test.go:104:1
+//line main_test.go:103:1
 			_hotpath_case14 = 1
-//line main_test.go:104:1
+//line main_test.go:103:1
 		case _, _hotpath_ok20 = <-_hotpath_c17:
-//line main_test.go:104:1
+//line main_test.go:103:1
 			_hotpath_case14 = 2
-//line main_test.go:104:1
+//line main_test.go:103:1
 		default:
 		}
-//line main_test.go:104:1
+//line main_test.go:103:1
 		if _hotpath_case14 == 0 {
-//line main_test.go:104:1
+//line main_test.go:103:1
 			_hotpath_start15 = hotpath.Nanotime()
-//line main_test.go:104:1
+//line main_test.go:103:1
 			select {
-//line main_test.go:104:1
+//line main_test.go:103:1
 			case _hotpath_v19, _hotpath_ok18 = <-_hotpath_c16:
-//line main_test.go:104:1
+//line main_test.go:103:1
 				_hotpath_case14 = 1
-//line main_test.go:104:1
+//line main_test.go:103:1
 			case _, _hotpath_ok20 = <-_hotpath_c17:
-//line main_test.go:104:1
+//line main_test.go:103:1
 				_hotpath_case14 = 2
 			}
 		}
-//line main_test.go:104:1
+//line main_test.go:103:1
 		switch _hotpath_case14 {
-//line main_test.go:104:1
 		case 1:
 //line main_test.go:104:1
 			hotpath.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
@@ -261,44 +278,49 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 	t.Helper()
 	for {
 		{
-//line <generated>:1
+//line main_test.go:117:1
 			_hotpath_c23 := ch
+//line main_test.go:117:1
 			_hotpath_c24 := time.After(guard)
+//line main_test.go:117:1
 			var _hotpath_ok25 bool
+//line main_test.go:117:1
 			var _hotpath_ok26 bool
+//line main_test.go:117:1
 			var _hotpath_case21 int
+//line main_test.go:117:1
 			var _hotpath_start22 int64
 //line main_test.go:117:1
 			select {
+//line main_test.go:117:1
 			case _, _hotpath_ok25 = <-_hotpath_c23:
-//line main_test.go:118:1
+//line main_test.go:117:1
 				_hotpath_case21 = 1
-//line main_test.go:118:1
+//line main_test.go:117:1
 			case _, _hotpath_ok26 = <-_hotpath_c24:
-//line main_test.go:118:1
+//line main_test.go:117:1
 				_hotpath_case21 = 2
-//line main_test.go:118:1
+//line main_test.go:117:1
 			default:
 			}
-//line main_test.go:118:1
+//line main_test.go:117:1
 			if _hotpath_case21 == 0 {
-//line main_test.go:118:1
+//line main_test.go:117:1
 				_hotpath_start22 = hotpath.Nanotime()
-//line main_test.go:118:1
+//line main_test.go:117:1
 				select {
-//line main_test.go:118:1
+//line main_test.go:117:1
 				case _, _hotpath_ok25 = <-_hotpath_c23:
-//line main_test.go:118:1
+//line main_test.go:117:1
 					_hotpath_case21 = 1
-//line main_test.go:118:1
+//line main_test.go:117:1
 				case _, _hotpath_ok26 = <-_hotpath_c24:
-//line main_test.go:118:1
+//line main_test.go:117:1
 					_hotpath_case21 = 2
 				}
 			}
-//line main_test.go:118:1
+//line main_test.go:117:1
 			switch _hotpath_case21 {
-//line main_test.go:118:1
 			case 1:
 //line main_test.go:118:1
 				hotpath.SelectRecv(_hotpath_c23, _hotpath_ok25, _hotpath_start22)
@@ -321,4 +343,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "main_test.go", "4bf7b653b8bc28d826e88026a2b19be3")
 )
 
-// hotpathgen checksum: ed53cc961cdf55b5b0de703ec169eda8
+// hotpathgen checksum: 956f5ce979880e3ee23e29f1a1529352

@@ -84,22 +84,25 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	atEOF := false
 	for {
 		{
-//line <generated>:1
+//line sync.go:75:1
 			_hotpath_c3 := w.cmds
+//line sync.go:75:1
 			_hotpath_v5 := hotpath.Zero(_hotpath_c3)
+//line sync.go:75:1
 			var _hotpath_ok4 bool
+//line sync.go:75:1
 			var _hotpath_case1 int
 //line sync.go:75:1
 			select {
+//line sync.go:75:1
 			case _hotpath_v5, _hotpath_ok4 = <-_hotpath_c3:
-//line sync.go:76:1
+//line sync.go:75:1
 				_hotpath_case1 = 1
-//line sync.go:76:1
+//line sync.go:75:1
 			default:
 			}
-//line sync.go:76:1
+//line sync.go:75:1
 			switch _hotpath_case1 {
-//line sync.go:76:1
 			case 1:
 //line sync.go:76:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
@@ -119,45 +122,51 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 
 		if atEOF {
 			{
-//line <generated>:1
+//line sync.go:88:1
 				_hotpath_c8 := w.cmds
+//line sync.go:88:1
 				_hotpath_c9 := ctx.Done()
+//line sync.go:88:1
 				_hotpath_v11 := hotpath.Zero(_hotpath_c8)
+//line sync.go:88:1
 				var _hotpath_ok10 bool
+//line sync.go:88:1
 				var _hotpath_ok12 bool
+//line sync.go:88:1
 				var _hotpath_case6 int
+//line sync.go:88:1
 				var _hotpath_start7 int64
 //line sync.go:88:1
 				select {
+//line sync.go:88:1
 				case _hotpath_v11, _hotpath_ok10 = <-_hotpath_c8:
-//line sync.go:89:1
+//line sync.go:88:1
 					_hotpath_case6 = 1
-//line sync.go:89:1
+//line sync.go:88:1
 				case _, _hotpath_ok12 = <-_hotpath_c9:
-//line sync.go:89:1
+//line sync.go:88:1
 					_hotpath_case6 = 2
-//line sync.go:89:1
+//line sync.go:88:1
 				default:
 				}
-//line sync.go:89:1
+//line sync.go:88:1
 				if _hotpath_case6 == 0 {
-//line sync.go:89:1
+//line sync.go:88:1
 					_hotpath_start7 = hotpath.Nanotime()
-//line sync.go:89:1
+//line sync.go:88:1
 					select {
-//line sync.go:89:1
+//line sync.go:88:1
 					case _hotpath_v11, _hotpath_ok10 = <-_hotpath_c8:
-//line sync.go:89:1
+//line sync.go:88:1
 						_hotpath_case6 = 1
-//line sync.go:89:1
+//line sync.go:88:1
 					case _, _hotpath_ok12 = <-_hotpath_c9:
-//line sync.go:89:1
+//line sync.go:88:1
 						_hotpath_case6 = 2
 					}
 				}
-//line sync.go:89:1
+//line sync.go:88:1
 				switch _hotpath_case6 {
-//line sync.go:89:1
 				case 1:
 //line sync.go:89:1
 					hotpath.SelectRecv(_hotpath_c8, _hotpath_ok10, _hotpath_start7)
@@ -181,55 +190,63 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	send:
 		for {
 			{
-//line <generated>:1
+//line sync.go:103:1
 				_hotpath_c15 := w.data
+//line sync.go:103:1
 				_hotpath_x16 := hotpath.SendTo(_hotpath_c15).Value(item)
+//line sync.go:103:1
 				_hotpath_c17 := w.cmds
+//line sync.go:103:1
 				_hotpath_c18 := ctx.Done()
+//line sync.go:103:1
 				_hotpath_v20 := hotpath.Zero(_hotpath_c17)
+//line sync.go:103:1
 				var _hotpath_ok19 bool
+//line sync.go:103:1
 				var _hotpath_ok21 bool
+//line sync.go:103:1
 				var _hotpath_case13 int
+//line sync.go:103:1
 				var _hotpath_start14 int64
 //line sync.go:103:1
 				select {
+//line sync.go:103:1
 				case _hotpath_c15 <- _hotpath_x16:
-//line sync.go:104:1
+//line sync.go:103:1
 					_hotpath_case13 = 1
-//line sync.go:104:1
+//line sync.go:103:1
 				case _hotpath_v20, _hotpath_ok19 = <-_hotpath_c17:
-//line sync.go:104:1
+//line sync.go:103:1
 					_hotpath_case13 = 2
-//line sync.go:104:1
+//line sync.go:103:1
 				case _, _hotpath_ok21 = <-_hotpath_c18:
-//line sync.go:104:1
+//line sync.go:103:1
 					_hotpath_case13 = 3
-//line sync.go:104:1
+//line sync.go:103:1
 				default:
 				}
-//line sync.go:104:1
+//line sync.go:103:1
 				if _hotpath_case13 == 0 {
-//line sync.go:104:1
+//line sync.go:103:1
 					_hotpath_start14 = hotpath.Nanotime()
-//line sync.go:104:1
+//line sync.go:103:1
 					select {
-//line sync.go:104:1
+//line sync.go:103:1
 					case _hotpath_c15 <- _hotpath_x16:
-//line sync.go:104:1
+//line sync.go:103:1
 						_hotpath_case13 = 1
-//line sync.go:104:1
+//line sync.go:103:1
 					case _hotpath_v20, _hotpath_ok19 = <-_hotpath_c17:
-//line sync.go:104:1
+//line sync.go:103:1
 						_hotpath_case13 = 2
-//line sync.go:104:1
+//line sync.go:103:1
 					case _, _hotpath_ok21 = <-_hotpath_c18:
-//line sync.go:104:1
+//line sync.go:103:1
 						_hotpath_case13 = 3
 					}
 				}
-//line sync.go:104:1
+//line sync.go:103:1
 				switch _hotpath_case13 {
-//line sync.go:104:1
 				case 1:
 //line sync.go:104:1
 					hotpath.SelectSent(_hotpath_c15, _hotpath_start14)
@@ -277,22 +294,25 @@ func (w *SyncWorker[C, Cmd]) apply(cmd Cmd) bool {
 func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 	for {
 		{
-//line <generated>:1
+//line sync.go:139:1
 			_hotpath_c24 := cmds
+//line sync.go:139:1
 			_hotpath_v26 := hotpath.Zero(_hotpath_c24)
+//line sync.go:139:1
 			var _hotpath_ok25 bool
+//line sync.go:139:1
 			var _hotpath_case22 int
 //line sync.go:139:1
 			select {
+//line sync.go:139:1
 			case _hotpath_v26, _hotpath_ok25 = <-_hotpath_c24:
-//line sync.go:140:1
+//line sync.go:139:1
 				_hotpath_case22 = 1
-//line sync.go:140:1
+//line sync.go:139:1
 			default:
 			}
-//line sync.go:140:1
+//line sync.go:139:1
 			switch _hotpath_case22 {
-//line sync.go:140:1
 			case 1:
 //line sync.go:140:1
 				hotpath.SelectRecv(_hotpath_c24, _hotpath_ok25, 0)
@@ -318,4 +338,4 @@ var (
 	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
 )
 
-// hotpathgen checksum: 3732c99803d53ebcf039dbf793abb386
+// hotpathgen checksum: 6aecbf59102a4616d72276d64614aad5

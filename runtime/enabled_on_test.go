@@ -1,0 +1,6 @@
+//go:build hotpath
+
+package hotpath
+
+// tagged is what Enabled must be in this build.
+const tagged = true
