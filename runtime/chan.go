@@ -40,6 +40,12 @@ type chanState struct {
 	// minCap and maxCap are the smallest and largest capacity made at the
 	// site; -1 until the first channel.
 	minCap, maxCap atomic.Int64
+	// blockMu guards send and recv, the operations of each direction that
+	// had to wait: they have just waited for another goroutine, so a lock
+	// costs nothing in comparison, and one histogram per direction for the
+	// site, rather than per shard, keeps the site's memory small.
+	blockMu    sync.Mutex
+	send, recv durations
 }
 
 // The two kinds of message operation, as indexes of chanCounts.depth.
@@ -59,13 +65,9 @@ type chanCounts struct {
 }
 
 // chanShardData is one shard of a site's numbers. Every field of
-// chanCounts is accessed atomically. Blocked operations are timed into HDR
-// histograms under mu: they have just waited for another goroutine, so a
-// lock costs nothing in comparison.
+// chanCounts is accessed atomically.
 type chanShardData struct {
 	chanCounts
-	mu         sync.Mutex
-	send, recv durations // the operations of each direction that had to wait
 }
 
 type chanShard struct {
@@ -207,15 +209,13 @@ func (st *chanState) closed() {
 
 // blocked records how long a send (send == true) or receive waited.
 func (st *chanState) blocked(send bool, d int64) {
-	var anchor byte
-	sh := st.shard(uintptr(unsafe.Pointer(&anchor)))
-	sh.mu.Lock()
+	st.blockMu.Lock()
 	if send {
-		sh.send.record(d)
+		st.send.record(d)
 	} else {
-		sh.recv.record(d)
+		st.recv.record(d)
 	}
-	sh.mu.Unlock()
+	st.blockMu.Unlock()
 }
 
 // Track registers ch as made at site s and returns it unchanged: same

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -91,11 +90,10 @@ func (st *chanState) snapshot() chanSnapshot {
 		s.maxDepth = max(s.maxDepth, atomic.LoadUint64(&sh.maxDepth))
 		s.created += atomic.LoadUint64(&sh.created)
 		s.closed += atomic.LoadUint64(&sh.closed)
-		sh.mu.Lock()
-		s.send.add(&sh.send)
-		s.recv.add(&sh.recv)
-		sh.mu.Unlock()
 	}
+	st.blockMu.Lock()
+	s.send, s.recv = st.send.summary(), st.recv.summary()
+	st.blockMu.Unlock()
 	return s
 }
 
@@ -239,16 +237,12 @@ func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
 		MaxNS:       b.max,
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
-	var hist *hdr.Histogram
-	if b.count > 0 {
-		hist = b.hist.histogram()
-	}
 	for _, p := range percentiles {
 		var v int64
-		if hist != nil {
+		if b.count > 0 {
 			// The histogram answers with the highest value equivalent to
 			// the bucket; never report beyond the extremes.
-			v = min(max(hist.ValueAtQuantile(p), b.min), b.max)
+			v = min(max(b.hist.valueAtPercentile(p), b.min), b.max)
 		}
 		st.Percentiles[percentileKey(p)] = v
 	}

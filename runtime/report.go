@@ -173,9 +173,8 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.count)))
 	}
 	row.MinNS, row.MaxNS = s.min, s.max
-	hist := s.hist.histogram()
 	for _, p := range percentiles {
-		v := hist.ValueAtQuantile(p)
+		v := s.hist.valueAtPercentile(p)
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
 		v = min(max(v, s.min), s.max)
