@@ -2,6 +2,7 @@ package hotpath
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -81,9 +82,10 @@ type funcState struct {
 	// shards[id] belongs to the P with that id; nil until a goroutine on
 	// that P records.
 	shards [maxShards]atomic.Pointer[shard]
-	// mu guards hist, the durations that the shards have flushed. It is
-	// held only by goroutines pinned to their P (see spinLock).
-	mu   spinLock
+	// mu guards hist, the durations that the shards have flushed. A
+	// goroutine pinned to its P must not park, so it only tries to take
+	// mu, and unpins first when it has to wait for it.
+	mu   sync.Mutex
 	hist histWindow
 	// over records the calls of goroutines on Ps beyond maxShards.
 	over overflowShard
@@ -131,7 +133,7 @@ type shardView struct {
 
 // read copies sh, consistently, into v.
 func (sh *shard) read(v *shardView) {
-	for {
+	for spins := 0; ; waitShard(&spins) {
 		s1 := atomic.LoadUint64(&sh.seq)
 		if s1&1 == 0 {
 			v.calls = atomic.LoadUint64(&sh.calls)
@@ -167,21 +169,14 @@ type overflowShard struct {
 	min, max int64
 }
 
-// spinLock guards a Func's histogram. Its holders are pinned to their P
-// and so cannot be descheduled by the Go scheduler while they hold it;
-// a waiter, pinned as well, spins instead of parking (a pinned goroutine
-// must not park). Holders never wait for anything else while they hold
-// it but for a shard's owner to finish an update, which takes no lock.
-type spinLock struct{ v atomic.Uint32 }
-
-func (l *spinLock) lock() {
-	for !l.v.CompareAndSwap(0, 1) {
-		for l.v.Load() != 0 {
-		}
+// waitShard waits, for read, until a shard's owner is between updates:
+// the owner is pinned to its P and runs, but its thread may be
+// descheduled, so the reader yields once it has spun a while.
+func waitShard(spins *int) {
+	if *spins++; *spins%64 == 0 {
+		runtime.Gosched()
 	}
 }
-
-func (l *spinLock) unlock() { l.v.Store(0) }
 
 // The bucket layout of hdr.New(histLowest, histHighest, histDigits), as
 // hdrhistogram-go computes it: three significant digits need 2048
@@ -343,7 +338,13 @@ func (st *funcState) record(d int64, counted bool) {
 		if sh := st.shards[id].Load(); sh != nil {
 			n := loadU64(&sh.n)
 			if n >= shardBufLen {
+				if !st.mu.TryLock() {
+					procUnpin()
+					st.recordContended(d, counted)
+					return
+				}
 				st.flush(sh)
+				st.mu.Unlock()
 				n = 0
 			}
 			seq := loadU64(&sh.seq)
@@ -372,11 +373,10 @@ func (st *funcState) record(d int64, counted bool) {
 }
 
 // flush moves the durations buffered in sh, the shard of the P the
-// caller is pinned to, into the Func's histogram.
+// caller is pinned to, into the Func's histogram. The caller holds st.mu.
 //
 //go:noinline
 func (st *funcState) flush(sh *shard) {
-	st.mu.lock()
 	seq := loadU64(&sh.seq)
 	storeU64(&sh.seq, seq+1)
 	n := min(loadU64(&sh.n), shardBufLen)
@@ -385,7 +385,24 @@ func (st *funcState) flush(sh *shard) {
 	}
 	storeU64(&sh.n, 0)
 	storeU64(&sh.seq, seq+2)
-	st.mu.unlock()
+}
+
+// recordContended is record when the shard's buffer is full and a reader
+// or another shard holds the histogram: it waits for the lock unpinned,
+// then flushes the shard of the P it runs on and records.
+//
+//go:noinline
+func (st *funcState) recordContended(d int64, counted bool) {
+	st.mu.Lock()
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			st.flush(sh)
+		}
+	}
+	procUnpin()
+	st.mu.Unlock()
+	st.record(d, counted)
 }
 
 // recordSlow is record for a P without a shard yet, or beyond maxShards.
@@ -410,11 +427,9 @@ func (st *funcState) recordSlow(id int, d int64, counted bool) {
 	o.max = max(o.max, d)
 	o.count++
 	o.total += d
-	procPin()
-	st.mu.lock()
+	st.mu.Lock()
 	st.hist.record(d)
-	st.mu.unlock()
-	procUnpin()
+	st.mu.Unlock()
 	o.mu.Unlock()
 }
 
@@ -439,7 +454,7 @@ func (st *funcState) callCount() uint64 {
 
 // snapshot merges the shards and the histogram. Recording goes on
 // meanwhile: the reader holds the histogram's lock, which delays a shard
-// that must flush, and waits for no shard but the one its owner is
+// that must flush, and waits for no shard but one that its owner is
 // updating at that moment.
 func (st *funcState) snapshot() funcSnapshot {
 	var s funcSnapshot
@@ -449,8 +464,8 @@ func (st *funcState) snapshot() funcSnapshot {
 	s.calls = o.calls.Load()
 	s.addExact(o.count, o.total, o.min, o.max)
 	var v shardView
-	procPin()
-	st.mu.lock()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	s.hist = st.hist.clone()
 	for i := range st.shards {
 		sh := st.shards[i].Load()
@@ -464,8 +479,6 @@ func (st *funcState) snapshot() funcSnapshot {
 			s.hist.add(v.entry(j), 1)
 		}
 	}
-	st.mu.unlock()
-	procUnpin()
 	return s
 }
 
