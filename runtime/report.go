@@ -2,6 +2,7 @@ package hotpath
 
 import (
 	"math"
+	"os"
 	"sort"
 	"time"
 )
@@ -33,6 +34,9 @@ type Report struct {
 	// Channels has one row per //hotpath:channel make site whose channels
 	// were used while the guard was alive, sorted by label.
 	Channels []ChanRow `json:"channels"`
+	// Clock is the TSC clock's check when HOTPATH_CLOCK=tsc or the
+	// hotpath_tsc build tag asked for it, and absent otherwise.
+	Clock *ClockCheck `json:"clock,omitempty"`
 }
 
 // FuncRow is one measured function or block.
@@ -115,6 +119,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		SampleEvery: max(opts.SampleEvery, 1),
 		Alloc:       opts.Alloc,
 		Functions:   []FuncRow{},
+		Clock:       checkClock(os.Stderr),
 	}
 	for _, f := range registry.list() {
 		if !opts.focus(f.Name) {
