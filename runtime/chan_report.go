@@ -263,12 +263,13 @@ func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
 		MaxNS:       b.max,
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
-	for _, p := range percentiles {
+	vals := b.histogram().valuesAtPercentiles(percentiles)
+	for k, p := range percentiles {
 		var v int64
 		if b.count > 0 {
 			// The histogram answers with the highest value equivalent to
 			// the bucket; never report beyond the extremes.
-			v = min(max(b.hist.valueAtPercentile(p), b.min), b.max)
+			v = min(max(vals[k], b.min), b.max)
 		}
 		st.Percentiles[percentileKey(p)] = v
 	}

@@ -97,7 +97,8 @@ func TestTSCFallback(t *testing.T) {
 	counter := func(hz func(ns int64) float64) func() uint64 {
 		return func() uint64 { ns := monoNow(); return uint64(float64(ns) * hz(ns) / 1e9) }
 	}
-	var start int64
+	var reads int
+	var switchNS int64
 	for _, c := range []struct {
 		name string
 		read func() uint64
@@ -105,14 +106,19 @@ func TestTSCFallback(t *testing.T) {
 	}{
 		{"stopped", func() uint64 { return 12345 }, "did not advance"},
 		{"too slow", counter(func(int64) float64 { return 1e3 }), "Hz"},
-		{"rate changes", counter(func(ns int64) float64 {
-			if ns-start > int64(15*time.Millisecond) {
-				return 3.03e9 // 1% faster during the second wait
+		{"rate changes", func() uint64 {
+			// Steady at 3 GHz for the two calibration readings (five reads
+			// each), then 1% faster for the check.
+			reads++
+			ns := monoNow()
+			if reads <= 10 {
+				switchNS = ns
+				return uint64(float64(ns) * 3)
 			}
-			return 3e9
-		}), "rate changed"},
+			return uint64(float64(switchNS)*3 + float64(ns-switchNS)*3.03)
+		}, "rate changed"},
 	} {
-		start = monoNow()
+		reads = 0
 		if _, err := calibrateTSC(c.read, monoNow, 10*time.Millisecond); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: calibration error %v, want one saying %q", c.name, err, c.want)
 		}

@@ -466,7 +466,7 @@ func (st *funcState) snapshot() funcSnapshot {
 	var v shardView
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s.hist = st.hist.clone()
+	s.merged = st.hist.clone()
 	for i := range st.shards {
 		sh := st.shards[i].Load()
 		if sh == nil {
@@ -476,7 +476,7 @@ func (st *funcState) snapshot() funcSnapshot {
 		s.calls += v.calls
 		s.addExact(v.count, v.total, v.min, v.max)
 		for j := range v.n {
-			s.hist.add(v.entry(j), 1)
+			s.pending = append(s.pending, uint16(v.entry(j)))
 		}
 	}
 	return s

@@ -24,7 +24,17 @@ import (
 // merged into it, and each snapshot is a copy. A histWindow value shares
 // its pages: only the code that built it changes it.
 type histWindow struct {
-	pages *[histPages]*histPage // nil while empty
+	t *histTable // nil while empty
+	// shared is set when t may be shared with a copy: the next write
+	// copies the table first.
+	shared bool
+}
+
+// histTable is a histogram's page table. owned has bit pi set when page
+// pi belongs to this table alone.
+type histTable struct {
+	page  [histPages]*histPage
+	owned uint64
 }
 
 const (
@@ -38,9 +48,18 @@ const (
 
 // histPage is one page: each chunk is nil or an array of histChunkLen
 // counters of width[c] bytes (1, 2 or 8).
+//
+// Copies share everything: a copy is the table's pointer, and the table, a
+// page or a chunk is copied when one of the histograms that share it first
+// writes to it (copy on write). owned has bit c set when chunk c belongs
+// to this page alone. A reader (a report, the live view polling) thus
+// copies nothing, whatever the histogram holds, and the recording side
+// pays, after each read, for one copy of the table and of each page and
+// chunk it then touches.
 type histPage struct {
 	chunk [histChunks]unsafe.Pointer
 	width [histChunks]uint8
+	owned uint16
 }
 
 // get returns the count of bucket j of chunk c.
@@ -59,6 +78,9 @@ func (p *histPage) get(c, j int) uint64 {
 // set stores v as the count of bucket j of chunk c, widening the chunk
 // when v does not fit.
 func (p *histPage) set(c, j int, v uint64) {
+	if p.owned&(1<<c) == 0 && p.width[c] != 0 {
+		p.own(c)
+	}
 	switch w := p.width[c]; {
 	case w == 1 && v <= 0xff:
 		(*[histChunkLen]uint8)(p.chunk[c])[j] = uint8(v)
@@ -72,6 +94,15 @@ func (p *histPage) set(c, j int, v uint64) {
 	}
 	p.widen(c, v)
 	p.set(c, j, v)
+}
+
+// own replaces chunk c, shared with another histogram, by a copy.
+func (p *histPage) own(c int) {
+	n := int(p.width[c]) * histChunkLen / 8
+	cp := make([]uint64, n)
+	copy(cp, unsafe.Slice((*uint64)(p.chunk[c]), n))
+	p.chunk[c] = unsafe.Pointer(&cp[0])
+	p.owned |= 1 << c
 }
 
 // widen gives chunk c counters wide enough for v, keeping its counts.
@@ -96,17 +127,33 @@ func (p *histPage) widen(c int, v uint64) {
 		*n = old
 		p.chunk[c], p.width[c] = unsafe.Pointer(n), 8
 	}
+	p.owned |= 1 << c
 }
 
 // add counts n more in bucket i.
 func (w *histWindow) add(i int, n uint64) {
-	if w.pages == nil {
-		w.pages = new([histPages]*histPage)
+	switch {
+	case w.t == nil:
+		w.t = new(histTable)
+	case w.shared:
+		t := *w.t
+		t.owned = 0
+		w.t, w.shared = &t, false
 	}
-	p := w.pages[i>>histPageBits]
-	if p == nil {
+	pi := i >> histPageBits
+	p := w.t.page[pi]
+	switch {
+	case p == nil:
 		p = new(histPage)
-		w.pages[i>>histPageBits] = p
+		p.owned = 0xffff
+		w.t.page[pi] = p
+		w.t.owned |= 1 << pi
+	case w.t.owned&(1<<pi) == 0:
+		np := *p
+		np.owned = 0
+		p = &np
+		w.t.page[pi] = p
+		w.t.owned |= 1 << pi
 	}
 	c, j := i>>histChunkBits&(histChunks-1), i&(histChunkLen-1)
 	p.set(c, j, p.get(c, j)+n)
@@ -117,61 +164,75 @@ func (w *histWindow) record(d int64) { w.add(histIndex(clampHist(d)), 1) }
 
 // each calls fn for every bucket with a nonzero count, in bucket order.
 func (w histWindow) each(fn func(i int, n uint64)) {
-	if w.pages == nil {
+	if w.t == nil {
 		return
 	}
-	for pi, p := range w.pages {
+	for pi, p := range w.t.page {
 		if p == nil {
 			continue
 		}
 		for c := range histChunks {
-			if p.width[c] == 0 {
-				continue
-			}
 			base := pi<<histPageBits + c<<histChunkBits
-			for j := range histChunkLen {
-				if n := p.get(c, j); n != 0 {
-					fn(base+j, n)
+			switch p.width[c] {
+			case 1:
+				for j, n := range (*[histChunkLen]uint8)(p.chunk[c]) {
+					if n != 0 {
+						fn(base+j, uint64(n))
+					}
+				}
+			case 2:
+				for j, n := range (*[histChunkLen]uint16)(p.chunk[c]) {
+					if n != 0 {
+						fn(base+j, uint64(n))
+					}
+				}
+			case 8:
+				for j, n := range (*[histChunkLen]uint64)(p.chunk[c]) {
+					if n != 0 {
+						fn(base+j, n)
+					}
 				}
 			}
 		}
 	}
 }
 
-// clone returns a copy of w that shares nothing with it.
-func (w histWindow) clone() histWindow {
-	if w.pages == nil {
-		return w
+// clone returns a copy of w; both share w's memory until they write.
+func (w *histWindow) clone() histWindow {
+	if w.t == nil {
+		return histWindow{}
 	}
-	var d histWindow
-	d.pages = new([histPages]*histPage)
-	for pi, p := range w.pages {
-		if p == nil {
-			continue
-		}
-		np := &histPage{width: p.width}
-		for c := range histChunks {
-			switch p.width[c] {
-			case 1:
-				a := *(*[histChunkLen]uint8)(p.chunk[c])
-				np.chunk[c] = unsafe.Pointer(&a)
-			case 2:
-				a := *(*[histChunkLen]uint16)(p.chunk[c])
-				np.chunk[c] = unsafe.Pointer(&a)
-			case 8:
-				a := *(*[histChunkLen]uint64)(p.chunk[c])
-				np.chunk[c] = unsafe.Pointer(&a)
-			}
-		}
-		d.pages[pi] = np
-	}
-	return d
+	w.shared = true
+	return histWindow{t: w.t, shared: true}
 }
 
 // total returns the number of counts in w.
 func (w histWindow) total() uint64 {
 	var t uint64
-	w.each(func(_ int, n uint64) { t += n })
+	if w.t == nil {
+		return 0
+	}
+	for _, p := range w.t.page {
+		if p == nil {
+			continue
+		}
+		for c := range histChunks {
+			switch p.width[c] {
+			case 1:
+				for _, n := range (*[histChunkLen]uint8)(p.chunk[c]) {
+					t += uint64(n)
+				}
+			case 2:
+				for _, n := range (*[histChunkLen]uint16)(p.chunk[c]) {
+					t += uint64(n)
+				}
+			case 8:
+				for _, n := range (*[histChunkLen]uint64)(p.chunk[c]) {
+					t += n
+				}
+			}
+		}
+	}
 	return t
 }
 
@@ -221,30 +282,41 @@ func percentileRank(p float64, total uint64) uint64 {
 // in which the count of that rank falls (the lowest for p = 0), 0 when
 // empty.
 func (w histWindow) valueAtPercentile(p float64) int64 {
+	return w.valuesAtPercentiles([]float64{p})[0]
+}
+
+// valuesAtPercentiles returns valueAtPercentile for each of ps, in two
+// passes over w whatever the number of percentiles.
+func (w histWindow) valuesAtPercentiles(ps []float64) []int64 {
+	vals := make([]int64, len(ps))
 	total := w.total()
 	if total == 0 {
-		return 0
+		return vals
 	}
-	p = max(p, 0)
-	rank := percentileRank(p, total)
+	ranks := make([]uint64, len(ps))
+	for k, p := range ps {
+		ranks[k] = percentileRank(max(p, 0), total)
+	}
+	left := len(ps)
 	var cum uint64
-	var v int64
-	found := false
 	w.each(func(i int, n uint64) {
-		if found {
+		if left == 0 {
 			return
 		}
+		prev := cum
 		cum += n
-		if cum >= rank {
-			found = true
-			lo, hi := histBucketRange(i)
-			v = hi
-			if p == 0 {
-				v = lo
+		for k, r := range ranks {
+			if r > prev && r <= cum {
+				lo, hi := histBucketRange(i)
+				vals[k] = hi
+				if ps[k] <= 0 {
+					vals[k] = lo
+				}
+				left--
 			}
 		}
 	})
-	return v
+	return vals
 }
 
 // minMax returns the lowest value of the first bucket with a count and the
@@ -271,11 +343,11 @@ func (w histWindow) histogram() *hdr.Histogram {
 
 // bytes returns the heap that w's pages and chunks take.
 func (w histWindow) bytes() int {
-	if w.pages == nil {
+	if w.t == nil {
 		return 0
 	}
-	n := int(unsafe.Sizeof(*w.pages))
-	for _, p := range w.pages {
+	n := int(unsafe.Sizeof(*w.t))
+	for _, p := range w.t.page {
 		if p == nil {
 			continue
 		}
@@ -314,12 +386,31 @@ type durationSummary struct {
 	count    uint64
 	total    int64
 	min, max int64
-	hist     histWindow
+	// merged is the histogram of the durations, but for pending: bucket
+	// indexes still buffered in shards when the summary was taken, which
+	// histogram applies. Taking a summary thus copies nothing but a few
+	// indexes; only a summary whose percentiles are asked for pays for
+	// applying them.
+	merged  histWindow
+	pending []uint16
+}
+
+// histogram returns the summary's histogram, every duration counted.
+func (s *durationSummary) histogram() histWindow {
+	if len(s.pending) == 0 {
+		return s.merged
+	}
+	h := s.merged.clone()
+	for _, i := range s.pending {
+		h.add(int(i), 1)
+	}
+	s.merged, s.pending = h, nil
+	return h
 }
 
 // summary returns a copy of d.
 func (d *durations) summary() durationSummary {
-	return durationSummary{count: d.count, total: d.total, min: d.min, max: d.max, hist: d.hist.clone()}
+	return durationSummary{count: d.count, total: d.total, min: d.min, max: d.max, merged: d.hist.clone()}
 }
 
 // addExact merges exact numbers into s (the histogram apart).
@@ -347,7 +438,7 @@ func (s durationSummary) since(base durationSummary) durationSummary {
 	if d.count == 0 {
 		return d
 	}
-	d.hist = s.hist.since(base.hist)
-	d.min, d.max = d.hist.minMax()
+	d.merged = s.histogram().since(base.histogram())
+	d.min, d.max = d.merged.minMax()
 	return d
 }

@@ -155,7 +155,7 @@ func TestFuncPercentilesMatchLibrary(t *testing.T) {
 			if s.count != uint64(len(vals)) || s.calls != uint64(len(vals)) {
 				t.Fatalf("count %d calls %d, want %d", s.count, s.calls, len(vals))
 			}
-			compareWithLibrary(t, "func", lib, s.hist)
+			compareWithLibrary(t, "func", lib, s.histogram())
 		})
 	}
 }
@@ -227,11 +227,11 @@ func TestRecordingStress(t *testing.T) {
 		bg.Go(func() {
 			for !stop.Load() {
 				s := ones.load().snapshot()
-				if s.count != s.calls || s.total != int64(s.count) || s.hist.total() != s.count ||
+				if s.count != s.calls || s.total != int64(s.count) || s.histogram().total() != s.count ||
 					(s.count > 0 && (s.min != 1 || s.max != 1)) {
 					if bad.Add(1) == 1 {
 						t.Errorf("inconsistent snapshot: calls %d count %d total %d hist %d min %d max %d",
-							s.calls, s.count, s.total, s.hist.total(), s.min, s.max)
+							s.calls, s.count, s.total, s.histogram().total(), s.min, s.max)
 					}
 				}
 				varied.load().snapshot()
@@ -269,15 +269,15 @@ func TestRecordingStress(t *testing.T) {
 	stop.Store(true)
 	bg.Wait()
 	n := uint64(wantCalls.Load())
-	if s := ones.load().snapshot(); s.calls != n || s.count != n || s.total != int64(n) || s.hist.total() != n {
-		t.Errorf("ones: calls %d count %d total %d hist %d, want %d", s.calls, s.count, s.total, s.hist.total(), n)
+	if s := ones.load().snapshot(); s.calls != n || s.count != n || s.total != int64(n) || s.histogram().total() != n {
+		t.Errorf("ones: calls %d count %d total %d hist %d, want %d", s.calls, s.count, s.total, s.histogram().total(), n)
 	}
 	s := varied.load().snapshot()
-	if s.calls != n || s.count != n || s.total != wantTotal.Load() || s.min != wantMin.Load() || s.max != wantMax.Load() || s.hist.total() != n {
+	if s.calls != n || s.count != n || s.total != wantTotal.Load() || s.min != wantMin.Load() || s.max != wantMax.Load() || s.histogram().total() != n {
 		t.Errorf("varied: calls %d count %d total %d min %d max %d hist %d; want %d calls, total %d, min %d, max %d",
-			s.calls, s.count, s.total, s.min, s.max, s.hist.total(), n, wantTotal.Load(), wantMin.Load(), wantMax.Load())
+			s.calls, s.count, s.total, s.min, s.max, s.histogram().total(), n, wantTotal.Load(), wantMin.Load(), wantMax.Load())
 	}
-	if s := real.load().snapshot(); s.calls != n || s.count != n || s.hist.total() != n {
-		t.Errorf("real: calls %d count %d hist %d, want %d", s.calls, s.count, s.hist.total(), n)
+	if s := real.load().snapshot(); s.calls != n || s.count != n || s.histogram().total() != n {
+		t.Errorf("real: calls %d count %d hist %d, want %d", s.calls, s.count, s.histogram().total(), n)
 	}
 }

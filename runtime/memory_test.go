@@ -119,8 +119,8 @@ func TestFuncMemory(t *testing.T) {
 // at GOMAXPROCS 64 and checks issue 18's bound: at most 400 MB of heap
 // growth, the report's rows included.
 func TestManyFuncsMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
+	if testing.Short() || raceEnabled {
+		t.Skip("slow in -short mode and under the race detector")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
 	const n, workers = 10000, 64

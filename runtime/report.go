@@ -178,8 +178,9 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.count)))
 	}
 	row.MinNS, row.MaxNS = s.min, s.max
-	for _, p := range percentiles {
-		v := s.hist.valueAtPercentile(p)
+	vals := s.histogram().valuesAtPercentiles(percentiles)
+	for k, p := range percentiles {
+		v := vals[k]
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
 		v = min(max(v, s.min), s.max)
