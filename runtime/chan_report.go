@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -212,12 +211,7 @@ func buildChannels(opts resolved, base baseline, elapsed time.Duration) []ChanRo
 		}
 		rows = append(rows, chanRow(st, d, depths[st], opts.Percentiles, elapsed))
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Label != rows[j].Label {
-			return rows[i].Label < rows[j].Label
-		}
-		return rows[i].Site < rows[j].Site
-	})
+	sortChanRows(rows)
 	if opts.Limit > 0 && len(rows) > opts.Limit {
 		rows = rows[:opts.Limit]
 	}

@@ -3,7 +3,6 @@ package hotpath
 import (
 	"math"
 	"os"
-	"sort"
 	"time"
 )
 
@@ -142,13 +141,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 	if allocs != nil {
 		r.AllocTotals = &allocs.totals
 	}
-	sort.SliceStable(r.Functions, func(i, j int) bool {
-		a, b := &r.Functions[i], &r.Functions[j]
-		if a.TotalNS != b.TotalNS {
-			return a.TotalNS > b.TotalNS
-		}
-		return a.Name < b.Name
-	})
+	sortFuncRows(r.Functions)
 	if opts.Limit > 0 && len(r.Functions) > opts.Limit {
 		r.Functions = r.Functions[:opts.Limit]
 	}

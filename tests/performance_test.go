@@ -77,7 +77,7 @@ func TestProfileDecodePipeline(t *testing.T) {
 	ctx := testContext(t)
 	g := profileGuard(t)
 
-	p, err := decode.OpenSource(ctx, stream.NewMemSource(data), decode.WithOutputRate(48000))
+	p, err := decode.OpenSource(ctx, noLend{stream.NewMemSource(data)}, decode.WithOutputRate(48000))
 	if err != nil {
 		t.Fatal(err)
 	}

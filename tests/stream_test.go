@@ -152,7 +152,7 @@ func TestProfileSyncReaderSeeks(t *testing.T) {
 	ctx := testContext(t)
 	g := profileGuard(t)
 
-	r := stream.NewSyncReader(ctx, stream.NewMemSource(data))
+	r := stream.NewSyncReader(ctx, noLend{stream.NewMemSource(data)})
 	buf := make([]byte, read)
 	pos := int64(-chunk) // no chunk yet
 	for i := range far {
@@ -284,7 +284,7 @@ func TestProfileLargeFileStreaming(t *testing.T) {
 func TestProfileChunkSizeImpact(t *testing.T) {
 	const size = 2 << 20
 	data := randomBytes(size)
-	src := stream.NewMemSource(data)
+	src := noLend{stream.NewMemSource(data)}
 	sizes := []int{4 << 10, 16 << 10, 64 << 10, 256 << 10}
 	ctx := testContext(t)
 	g := profileGuard(t)

@@ -8,7 +8,9 @@
 //     the right [Decoder] for an io.ReadSeeker.
 //   - [MP3Decoder], [FLACDecoder] and [WAVDecoder] implement [Decoder]: each
 //     call to Next returns one [Chunk] of PCM with its format and media time,
-//     and Seek moves to a time.
+//     and Seek moves to a time. [WithSegments] (or [MP3Options.Segmented])
+//     decodes an HLS byte space of MP3 segments that each start with their
+//     own ID3 tag and Xing/LAME frame as one gapless stream.
 //   - [Resampler] converts a chunk stream to one output rate with a
 //     windowed-sinc interpolator and applies the playback speed (varispeed:
 //     pitch follows speed). It passes chunks through untouched when the rates

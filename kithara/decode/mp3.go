@@ -30,6 +30,9 @@ import (
 //     while reading (and extended by scanning headers when seeking ahead).
 //   - A Xing/Info frame is not played as silence, and when it carries a LAME
 //     tag the encoder delay and padding are trimmed (gapless playback).
+//   - A segmented stream (HLS: segments cut from one encode, each file
+//     starting with its own ID3 tag and Xing/LAME frame) plays whole and
+//     gapless; see [MP3Options.Segmented].
 //
 // Channel count and sample rate come from each frame header; a mono stream
 // decodes to one channel although go-mp3 always renders two.
@@ -43,6 +46,13 @@ type MP3Decoder struct {
 	total int64 // samples to keep after skip; -1 if unknown
 	// xingFrames is the audio frame count the Xing header declares, or 0.
 	xingFrames int64
+
+	// segmented: the stream is a concatenation of segments whose Xing/LAME
+	// frames describe each segment (MP3Options.Segmented, or a Xing frame
+	// met after the first audio frame). segs lists those frames in order.
+	segmented bool
+	segs      []mp3Segment
+	started   bool // the first audio frame is found: Xing frames from here on are skipped
 
 	offsets []int64  // byte offset of audio frames 0..n-1, in stream order
 	runs    []mp3Run // stretches of frames at one sample rate, in order
@@ -111,12 +121,72 @@ const mp3DecoderDelay = 529
 
 var _ Decoder = (*MP3Decoder)(nil)
 
+// MP3Options configures an MP3Decoder.
+type MP3Options struct {
+	// Segmented says the stream is a concatenation of segments cut from one
+	// encode, as an HLS source delivers them, each of which may start with an
+	// ID3 tag and a Xing/Info frame of its own (ffmpeg's segment muxer writes
+	// both). Such a frame describes its segment, not the stream: it is
+	// skipped as a frame (it carries no audio, and the next segment's first
+	// frame takes its bit reservoir from the previous segment's frames), and
+	// its frame count does not bound the stream. The LAME encoder delay is
+	// trimmed once, at the start, from the first segment's tag; the LAME end
+	// padding only at the very end, from the tag of the segment the stream
+	// ends with (the decoder looks ahead to the end of the stream when it
+	// reaches a segment's declared padding). Duration reports nothing.
+	//
+	// Without it a stream is taken as one file, whose first Xing frame
+	// describes all of it; a Xing frame met later turns segmented mode on
+	// from there (a concatenation of files).
+	Segmented bool
+	// EncoderDelay, when positive, is the stream's LAME encoder delay in
+	// samples, for a segmented stream read from a later segment: that
+	// segment's tag does not carry the delay of the stream's start (ffmpeg
+	// writes 0), so without it the output starts that many samples before
+	// the segment's start. It replaces the delay of the first tag. Read it
+	// from the stream's first bytes with [MP3EncoderDelay].
+	EncoderDelay int
+}
+
+// MP3EncoderDelay reads the LAME encoder delay from the Xing/LAME frame at
+// the start of b (after any ID3v2 tag), the first bytes of an MP3 stream.
+// ok is false when b does not start so or the delay is not believable.
+func MP3EncoderDelay(b []byte) (delay int, ok bool) {
+	for {
+		n := id3v2Size(b)
+		if n == 0 {
+			break
+		}
+		if n > int64(len(b)) {
+			return 0, false
+		}
+		b = b[n:]
+	}
+	h, ok := parseMPEGHeader(b)
+	if !ok || len(b) < h.frameSize() {
+		return 0, false
+	}
+	x, ok := parseXing(h, b[:h.frameSize()])
+	if !ok || x.delay < 0 || x.delay > maxSegmentDelay {
+		return 0, false
+	}
+	return x.delay, true
+}
+
 // NewMP3Decoder reads the start of the stream in r (from offset 0) and
 // returns a decoder positioned at its first audio frame. It fails with
 // ErrNotAudio when no MP3 frame can be found and with ErrUnsupported for MPEG
 // audio go-mp3 cannot play.
 func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
-	d := &MP3Decoder{r: newSeekReader(r), total: -1, prevMain: -1, dropFrame: -1}
+	return NewMP3DecoderWith(r, MP3Options{})
+}
+
+// NewMP3DecoderWith is NewMP3Decoder with options.
+func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
+	d := &MP3Decoder{r: newSeekReader(r), total: -1, prevMain: -1, dropFrame: -1, segmented: o.Segmented}
+	if o.Segmented && o.EncoderDelay > 0 {
+		d.skip = int64(o.EncoderDelay) + mp3DecoderDelay
+	}
 	if err := d.r.seek(0); err != nil {
 		return nil, fmt.Errorf("mp3: %w", err)
 	}
@@ -130,12 +200,24 @@ func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
 	if x, ok := parseXing(h, frame); ok {
 		d.xingFrames = x.frames
 		spf := int64(h.samplesPerFrame())
-		if x.delay >= 0 && x.frames > 0 {
+		d.segs = append(d.segs, mp3Segment{first: 0, frames: x.frames, padding: x.padding})
+		switch {
+		case d.segmented:
+			// The first segment's tag: its delay is the stream's (unless
+			// the caller knows better), its frame count and padding are
+			// the segment's.
+			if o.EncoderDelay <= 0 && x.delay >= 0 && x.delay <= maxSegmentDelay {
+				d.skip = int64(x.delay) + mp3DecoderDelay
+			}
+		case x.delay >= 0 && x.frames > 0:
 			d.skip = int64(x.delay) + mp3DecoderDelay
 			if t := x.frames*spf - int64(x.delay) - int64(x.padding); t > 0 {
 				d.total = t
 			}
 		}
+		// Another Xing frame before any audio starts another segment: an
+		// empty one came first.
+		d.started = true
 		if h, _, off, err = d.nextFrame(); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("mp3: no audio frame after the Xing header: %w", ErrNotAudio)
@@ -154,6 +236,7 @@ func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
 		return nil, fmt.Errorf("mp3: %w", err)
 	}
 	d.synced = true
+	d.started = true
 	return d, nil
 }
 
@@ -161,9 +244,11 @@ func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
 func (d *MP3Decoder) Format() Format { return d.format }
 
 // Duration reports the duration declared by a Xing header, net of encoder
-// delay and padding when a LAME tag gives them.
+// delay and padding when a LAME tag gives them. A segmented stream has none.
 func (d *MP3Decoder) Duration() (time.Duration, bool) {
 	switch {
+	case d.segmented:
+		return 0, false
 	case d.total >= 0:
 		return framesToDuration(d.total, d.format.SampleRate), true
 	case d.xingFrames > 0:
@@ -211,8 +296,9 @@ func (d *MP3Decoder) Next() (Chunk, error) {
 }
 
 // keep returns the range [lo, hi) of frame k's samples to output: gapless
-// trimming (in the first run, which is where a Xing header applies) and the
-// target of a seek cut it.
+// trimming (in the first run, which is where a Xing header applies; at the
+// end of the last segment of a segmented stream) and the target of a seek cut
+// it. The read position must be right after frame k.
 func (d *MP3Decoder) keep(k int, run mp3Run) (lo, hi int) {
 	spf := run.spf
 	lo, hi = 0, spf
@@ -227,6 +313,11 @@ func (d *MP3Decoder) keep(k int, run mp3Run) (lo, hi int) {
 			}
 		}
 	}
+	if d.segmented {
+		if cut, ok := d.segmentTail(k, spf); ok {
+			hi = min(hi, cut)
+		}
+	}
 	switch {
 	case k < d.dropFrame:
 		lo = spf
@@ -234,6 +325,66 @@ func (d *MP3Decoder) keep(k int, run mp3Run) (lo, hi int) {
 		lo = max(lo, d.dropSample)
 	}
 	return lo, hi
+}
+
+// segmentTail returns how many samples of frame k to keep when the end
+// padding declared by the tag of k's segment reaches into frame k and that
+// segment is the last of the stream. The padding of any other segment is
+// not trimmed: the segments were cut from one encode, so only the stream's
+// end is padded.
+func (d *MP3Decoder) segmentTail(k, spf int) (int, bool) {
+	i := segmentAt(d.segs, k)
+	if i < 0 {
+		return 0, false
+	}
+	s := &d.segs[i]
+	cut, ok := s.tailCut(k, spf)
+	if !ok {
+		return 0, false
+	}
+	if s.last == 0 {
+		end := int64(s.first) + s.frames
+		last, known := d.endsAfter(int(end - 1 - int64(k)))
+		if !known {
+			return 0, false
+		}
+		s.last = -1
+		if last {
+			s.last = 1
+		}
+	}
+	return cut, s.last == 1
+}
+
+// endsAfter reports whether the stream ends (an ID3v1 tag aside) right after
+// the next n frames from the read position; known is false when a read
+// failed. It looks ahead without moving.
+func (d *MP3Decoder) endsAfter(n int) (last, known bool) {
+	off := 0
+	for range n {
+		b, err := d.r.peek(off + 4)
+		if len(b) < off+4 {
+			return false, err == nil || errors.Is(err, io.EOF)
+		}
+		h, ok := parseMPEGHeader(b[off:])
+		if !ok {
+			return false, true // not the frames the tag counts
+		}
+		off += h.frameSize()
+	}
+	b, err := d.r.peek(off + 129)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, false
+	}
+	switch rest := b[min(off, len(b)):]; {
+	case len(b) < off:
+		return false, true // the stream ends inside the counted frames
+	case len(rest) == 0:
+		return true, true
+	case len(rest) == 128 && string(rest[:3]) == "TAG":
+		return true, true
+	}
+	return false, true
 }
 
 // chunkTime is the media time of sample lo of frame k.
@@ -393,6 +544,14 @@ func (d *MP3Decoder) nextFrame() (mpegHeader, []byte, int64, error) {
 			frame, err := d.r.peek(size + 4)
 			switch {
 			case len(frame) >= size && d.confirm(h, frame, size, err):
+				if d.started && d.segmentHeader(h, frame[:size]) {
+					// A Xing/Info frame after the first audio frame starts
+					// a segment and carries no audio. Skipping it keeps the
+					// sync and the bit reservoir of the frames around it.
+					_, _ = d.r.discard(size)
+					d.synced = true
+					continue
+				}
 				off := d.r.pos
 				d.scratch = append(d.scratch[:0], frame[:size]...)
 				_, _ = d.r.discard(size)
@@ -409,6 +568,29 @@ func (d *MP3Decoder) nextFrame() (mpegHeader, []byte, int64, error) {
 			return mpegHeader{}, nil, 0, fmt.Errorf("no frame in the first %d bytes: %w", maxLeadingJunk, ErrNotAudio)
 		}
 	}
+}
+
+// segmentHeader reports whether frame is a Xing/Info frame and, if so, records
+// the segment it starts at the next audio frame (once: frames are read again
+// after a seek; a segment with no audio frame is replaced by the next) and
+// turns segmented mode on.
+func (d *MP3Decoder) segmentHeader(h mpegHeader, frame []byte) bool {
+	x, ok := parseXing(h, frame)
+	if !ok || !h.sideInfoZero(frame) {
+		return false
+	}
+	if !d.segmented {
+		// A second Xing frame: the first one described only the start.
+		d.segmented, d.total = true, -1
+	}
+	s := mp3Segment{first: d.frameNo, frames: x.frames, padding: x.padding}
+	switch n := len(d.segs); {
+	case n == 0 || d.segs[n-1].first < s.first:
+		d.segs = append(d.segs, s)
+	case d.segs[n-1].first == s.first:
+		d.segs[n-1] = s // the segment before held no audio frame
+	}
+	return true
 }
 
 // confirm decides whether a valid-looking header really starts a frame. Right

@@ -1,6 +1,9 @@
 package decode
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"sort"
+)
 
 // mpegHeader is a parsed MPEG audio frame header, limited to what framing,
 // probing and gapless trimming need.
@@ -300,3 +303,60 @@ func (r *bitReader) read(n int) int {
 }
 
 func (r *bitReader) skip(n int) { r.pos += n }
+
+// sideInfoZero reports whether the side information of a whole frame is all
+// zeros, as in a Xing/Info frame: no granule holds audio.
+func (h mpegHeader) sideInfoZero(frame []byte) bool {
+	o := h.sideInfoOffset()
+	if len(frame) < o+h.sideInfoSize() {
+		return false
+	}
+	for _, c := range frame[o : o+h.sideInfoSize()] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// maxSegmentDelay bounds the LAME encoder delay a segment's tag may declare
+// to be believed in a segmented stream. LAME itself writes 576; ffmpeg's
+// segment muxer writes 0 in the middle segments and, in the last one, a delay
+// field that does not describe the audio (3567 for a one-frame segment).
+const maxSegmentDelay = 2 * 1152
+
+// mp3Segment is what the Xing/LAME frame at the start of one segment of a
+// segmented stream (HLS) declares. It describes that segment, not the stream.
+type mp3Segment struct {
+	first   int   // index of the segment's first audio frame
+	frames  int64 // audio frames in the segment; 0 if not declared
+	padding int   // LAME end padding in samples; -1 if there is no LAME tag
+	// last caches whether the stream ends with this segment: 0 not known
+	// yet, 1 it does, -1 it does not.
+	last int8
+}
+
+// tailCut returns how many samples of frame k, of spf samples, come before
+// the segment's end padding (as the decoder outputs them, delayed by the
+// synthesis filter), when that padding reaches into frame k. ok is false when
+// the segment declares no padding that falls in frame k.
+func (s mp3Segment) tailCut(k, spf int) (cut int, ok bool) {
+	if s.frames <= 0 || s.padding <= mp3DecoderDelay {
+		return 0, false
+	}
+	end := int64(s.first) + s.frames // index of the frame after the segment
+	if int64(k) >= end {
+		return 0, false // more frames than the tag declares: trust neither
+	}
+	c := (end-int64(k))*int64(spf) - int64(s.padding-mp3DecoderDelay)
+	if c >= int64(spf) {
+		return 0, false
+	}
+	return int(max(c, 0)), true
+}
+
+// segmentAt returns the index in segs of the segment holding audio frame k,
+// or -1.
+func segmentAt(segs []mp3Segment, k int) int {
+	return sort.Search(len(segs), func(i int) bool { return segs[i].first > k }) - 1
+}

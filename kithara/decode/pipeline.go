@@ -31,6 +31,8 @@ type config struct {
 	buffer   bool
 	limit    int64
 	noLive   bool
+	segments bool
+	delay    int
 }
 
 // WithOutputRate sets the output sample rate; by default it is the rate of
@@ -51,6 +53,17 @@ func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } 
 // keeping at least the newest limit frames (all of them if limit <= 0).
 func WithBuffer(limit int64) Option {
 	return func(c *config) { c.buffer, c.limit = true, limit }
+}
+
+// WithSegments says the stream is a concatenation of segments (an HLS
+// source): an MP3 stream is then decoded with MP3Options.Segmented.
+func WithSegments() Option { return func(c *config) { c.segments = true } }
+
+// WithSegmentsFrom is WithSegments for a stream read from a later segment:
+// encoderDelay is the stream's LAME encoder delay (MP3Options.EncoderDelay),
+// as MP3EncoderDelay reads it from the stream's first bytes.
+func WithSegmentsFrom(encoderDelay int) Option {
+	return func(c *config) { c.segments, c.delay = true, encoderDelay }
 }
 
 // WithoutLive turns the live channel off: output goes only to the buffer,
@@ -128,7 +141,13 @@ func Open(ctx context.Context, r io.ReadSeeker, opts ...Option) (*Pipeline, erro
 		}
 		codec = c
 	}
-	dec, err := NewDecoderFor(codec, r)
+	var dec Decoder
+	var err error
+	if codec == CodecMP3 && cfg.segments {
+		dec, err = NewMP3DecoderWith(r, MP3Options{Segmented: true, EncoderDelay: cfg.delay})
+	} else {
+		dec, err = NewDecoderFor(codec, r)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,8 @@ type config struct {
 	buffer   bool
 	limit    int64
 	noLive   bool
+	segments bool
+	delay    int
 }
 
 // WithOutputRate sets the output sample rate; by default it is the rate of
@@ -59,6 +61,17 @@ func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } 
 // keeping at least the newest limit frames (all of them if limit <= 0).
 func WithBuffer(limit int64) Option {
 	return func(c *config) { c.buffer, c.limit = true, limit }
+}
+
+// WithSegments says the stream is a concatenation of segments (an HLS
+// source): an MP3 stream is then decoded with MP3Options.Segmented.
+func WithSegments() Option { return func(c *config) { c.segments = true } }
+
+// WithSegmentsFrom is WithSegments for a stream read from a later segment:
+// encoderDelay is the stream's LAME encoder delay (MP3Options.EncoderDelay),
+// as MP3EncoderDelay reads it from the stream's first bytes.
+func WithSegmentsFrom(encoderDelay int) Option {
+	return func(c *config) { c.segments, c.delay = true, encoderDelay }
 }
 
 // WithoutLive turns the live channel off: output goes only to the buffer,
@@ -136,7 +149,13 @@ func Open(ctx context.Context, r io.ReadSeeker, opts ...Option) (*Pipeline, erro
 		}
 		codec = c
 	}
-	dec, err := NewDecoderFor(codec, r)
+	var dec Decoder
+	var err error
+	if codec == CodecMP3 && cfg.segments {
+		dec, err = NewMP3DecoderWith(r, MP3Options{Segmented: true, EncoderDelay: cfg.delay})
+	} else {
+		dec, err = NewDecoderFor(codec, r)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -196,14 +215,14 @@ func (p *Pipeline) pump() {
 	ended := false // the current epoch's end has been delivered
 	epoch := uint64(0)
 	for _hotpath_rc9 := p.w.Data(); ; {
-//line pipeline.go:190:1
+//line pipeline.go:209:1
 		f, _hotpath_ok10 := hotpath.Recv2(_hotpath_rc9)
-//line pipeline.go:190:1
+//line pipeline.go:209:1
 		if !_hotpath_ok10 {
-//line pipeline.go:190:1
+//line pipeline.go:209:1
 			break
 		}
-//line pipeline.go:191:1
+//line pipeline.go:210:1
 		p.mu.Lock()
 		current := p.epochs.Valid(f.Epoch)
 		if current && p.buf != nil {
@@ -231,53 +250,53 @@ func (p *Pipeline) pump() {
 			var _hotpath_ok6 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line pipeline.go:210:1
+//line pipeline.go:229:1
 			select {
 			case _hotpath_c3 <- _hotpath_x4:
 				_hotpath_case1 = 1
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				_hotpath_case1 = 2
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 			default:
 			}
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 			if _hotpath_case1 == 0 {
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				select {
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 					_hotpath_case1 = 1
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 					_hotpath_case1 = 2
 				}
 			}
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 			switch _hotpath_case1 {
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 			case 1:
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 			default:
-//line pipeline.go:212:1
+//line pipeline.go:231:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 				f.Data.Release()
 				for _hotpath_rc7 := p.w.Data(); ; {
-//line pipeline.go:214:1
+//line pipeline.go:233:1
 					f, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
-//line pipeline.go:214:1
+//line pipeline.go:233:1
 					if !_hotpath_ok8 {
-//line pipeline.go:214:1
+//line pipeline.go:233:1
 						break
 					}
-//line pipeline.go:215:1
+//line pipeline.go:234:1
 					f.Data.Release()
 				}
 				return
@@ -289,7 +308,7 @@ func (p *Pipeline) pump() {
 // Chunks returns the live channel, or nil under WithoutLive. It is closed
 // after Close.
 //
-//line pipeline.go:224:1
+//line pipeline.go:243:1
 func (p *Pipeline) Chunks() <-chan worker.Fetch[Block] { return p.live }
 
 // Buffer returns the PCM buffer, or nil without WithBuffer. It holds the
@@ -354,43 +373,43 @@ func (p *Pipeline) command(update func(*Command)) error {
 		var _hotpath_ok16 bool
 		var _hotpath_case11 int
 		var _hotpath_start12 int64
-//line pipeline.go:280:1
+//line pipeline.go:299:1
 		select {
 		case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			_hotpath_case11 = 1
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 		case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			_hotpath_case11 = 2
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 		default:
 		}
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 		if _hotpath_case11 == 0 {
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			_hotpath_start12 = hotpath.Nanotime()
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			select {
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 				_hotpath_case11 = 1
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 				_hotpath_case11 = 2
 			}
 		}
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 		switch _hotpath_case11 {
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 		case 1:
-//line pipeline.go:281:1
+//line pipeline.go:300:1
 			hotpath.SelectSent(_hotpath_c13, _hotpath_start12)
 			return nil
 		default:
-//line pipeline.go:283:1
+//line pipeline.go:302:1
 			hotpath.SelectRecv(_hotpath_c15, _hotpath_ok16, _hotpath_start12)
 			return ErrClosed
 		}
@@ -401,7 +420,7 @@ func (p *Pipeline) command(update func(*Command)) error {
 // channel and, for OpenSource, the reader. Later calls return the first
 // call's result.
 //
-//line pipeline.go:291:1
+//line pipeline.go:310:1
 func (p *Pipeline) Close() error {
 	p.closeOnce.Do(func() {
 		p.cancel()
@@ -421,9 +440,9 @@ func (p *Pipeline) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_pipeline_0 = hotpath.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:170"}
+	_hotpath_ch_pipeline_0 = hotpath.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:189"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "624c621161f7be0caa6ed63ccf989698")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "e58635e3757b7af7e7cdb830bb649a37")
 )
 
-// hotpathgen checksum: 992e89a0bf0f94ff4f76726a6f394ae9
+// hotpathgen checksum: 6e8abaa54c69d183d8b7d9ab0e2ae275

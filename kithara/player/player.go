@@ -71,6 +71,9 @@ type Player struct {
 	codec    decode.Codec
 	format   decode.Format
 	duration time.Duration
+	// mp3Delay is the LAME encoder delay the first segment of an MP3 HLS
+	// declares, for decoders opened at later segments; 0 if none.
+	mp3Delay int
 
 	mu   sync.Mutex // guards the fields below; Next waits without it
 	pipe *decode.Pipeline
@@ -146,6 +149,8 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 			return err
 		}
 		p.hls, src = h, h
+		// Segments may each start with an ID3 tag and a Xing/LAME frame.
+		dopts = append(dopts, decode.WithSegments())
 		variant := h.Master().Variants[opts.ABR.Initial]
 		if c, err := decode.ProbeCodecs(variant.Codecs); err == nil {
 			p.codec = c
@@ -181,6 +186,12 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 		return err
 	}
 	p.pipe, p.format = pipe, pipe.Format()
+	if p.hls != nil {
+		// The decoder has read the stream's first bytes: they are there.
+		head := make([]byte, 4<<10)
+		n, _ := p.hls.ReadAt(head, 0)
+		p.mp3Delay, _ = decode.MP3EncoderDelay(head[:n])
+	}
 	return nil
 }
 
@@ -291,7 +302,7 @@ func (p *Player) Seek(t time.Duration) error {
 	if err != nil {
 		return err
 	}
-	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels)}
+	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels), decode.WithSegmentsFrom(p.mp3Delay)}
 	if p.codec != decode.CodecUnknown {
 		opts = append(opts, decode.WithCodec(p.codec))
 	}

@@ -80,6 +80,9 @@ type Player struct {
 	codec    decode.Codec
 	format   decode.Format
 	duration time.Duration
+	// mp3Delay is the LAME encoder delay the first segment of an MP3 HLS
+	// declares, for decoders opened at later segments; 0 if none.
+	mp3Delay int
 
 	mu   sync.Mutex // guards the fields below; Next waits without it
 	pipe *decode.Pipeline
@@ -106,7 +109,7 @@ var ErrClosed = errors.New("player: closed")
 func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 //line <generated>:1
 	defer _hotpath_fn_Open.Begin().End()
-//line player.go:98:1
+//line player.go:101:1
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("player: open %s: %w", rawURL, err)
@@ -158,6 +161,8 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 			return err
 		}
 		p.hls, src = h, h
+		// Segments may each start with an ID3 tag and a Xing/LAME frame.
+		dopts = append(dopts, decode.WithSegments())
 		variant := h.Master().Variants[opts.ABR.Initial]
 		if c, err := decode.ProbeCodecs(variant.Codecs); err == nil {
 			p.codec = c
@@ -193,6 +198,12 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 		return err
 	}
 	p.pipe, p.format = pipe, pipe.Format()
+	if p.hls != nil {
+		// The decoder has read the stream's first bytes: they are there.
+		head := make([]byte, 4<<10)
+		n, _ := p.hls.ReadAt(head, 0)
+		p.mp3Delay, _ = decode.MP3EncoderDelay(head[:n])
+	}
 	return nil
 }
 
@@ -220,7 +231,7 @@ func (p *Player) Duration() (time.Duration, bool) {
 func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 //line <generated>:1
 	defer _hotpath_fn_Player_Next.Begin().End()
-//line player.go:209:1
+//line player.go:220:1
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
@@ -246,50 +257,50 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 			var _hotpath_ok7 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line player.go:225:1
+//line player.go:236:1
 			select {
 			case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
-//line player.go:227:1
+//line player.go:238:1
 			case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:227:1
+//line player.go:238:1
 				_hotpath_case1 = 2
-//line player.go:227:1
+//line player.go:238:1
 			default:
 			}
-//line player.go:227:1
+//line player.go:238:1
 			if _hotpath_case1 == 0 {
-//line player.go:227:1
+//line player.go:238:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line player.go:227:1
+//line player.go:238:1
 				select {
-//line player.go:227:1
+//line player.go:238:1
 				case _hotpath_v6, _hotpath_ok5 = <-_hotpath_c3:
-//line player.go:227:1
+//line player.go:238:1
 					_hotpath_case1 = 1
-//line player.go:227:1
+//line player.go:238:1
 				case _, _hotpath_ok7 = <-_hotpath_c4:
-//line player.go:227:1
+//line player.go:238:1
 					_hotpath_case1 = 2
 				}
 			}
-//line player.go:227:1
+//line player.go:238:1
 			switch _hotpath_case1 {
-//line player.go:227:1
+//line player.go:238:1
 			case 1:
-//line player.go:227:1
+//line player.go:238:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line player.go:227:1
+//line player.go:238:1
 				f, ok = _hotpath_v6, _hotpath_ok5
-//line player.go:227:1
+//line player.go:238:1
 			default:
-//line player.go:227:1
+//line player.go:238:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				p.mu.Lock()
 				return decode.Chunk{}, ctx.Err()
 			}
 		}
-//line player.go:231:1
+//line player.go:242:1
 		p.mu.Lock()
 		if !ok || pipe != p.pipe || f.Epoch != pipe.Epoch() {
 			f.Data.Release()
@@ -353,7 +364,7 @@ func (p *Player) Seek(t time.Duration) error {
 	if err != nil {
 		return err
 	}
-	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels)}
+	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels), decode.WithSegmentsFrom(p.mp3Delay)}
 	if p.codec != decode.CodecUnknown {
 		opts = append(opts, decode.WithCodec(p.codec))
 	}
@@ -416,10 +427,10 @@ func (p *Player) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_fn_Open        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 97}
-	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 208}
+	_hotpath_fn_Open        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 100}
+	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 219}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "d0e0d5678b95f597112f326e672fc61b")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "a8f2c128c9eaf86fd19d51078220273b")
 )
 
-// hotpathgen checksum: 2ede816d0215ce7ea30be8e60d71c08d
+// hotpathgen checksum: 9640d806a33626233b82025ed3346f8a

@@ -11,10 +11,11 @@ import (
 // FuzzSyncReader runs a random program of reads and seeks against a SyncReader
 // and against bytes.Reader over the same bytes; every result must agree.
 //
-// The program's first bytes choose the data size, chunk size and prefetch
-// depth; then each operation takes 4 bytes: an opcode and a 16-bit argument.
+// The program's first bytes choose the data size, chunk size, prefetch depth
+// and whether the source lends its bytes (the top bit of the fourth); then each operation takes 4 bytes: an opcode and a 16-bit argument.
 func FuzzSyncReader(f *testing.F) {
 	f.Add([]byte{0x10, 0x00, 7, 2, 0, 0, 5, 0, 1, 0, 0, 3})
+	f.Add([]byte{0x10, 0x00, 7, 0x82, 0, 0, 5, 0, 1, 0, 0, 3})
 	f.Add([]byte{0xff, 0x0f, 0, 4, 3, 0, 0xff, 0xff, 0, 1, 0, 0, 2, 0, 100, 0, 1, 2, 0})
 	f.Add([]byte{0x00, 0x00, 3, 0, 0, 0, 1, 0, 4, 1, 2, 0})
 	f.Add([]byte{0x40, 0x01, 16, 1,
@@ -31,12 +32,19 @@ func FuzzSyncReader(f *testing.F) {
 		}
 		size := int(binary.LittleEndian.Uint16(prog))
 		chunk := 1 + int(prog[2])%64
-		depth := int(prog[3]) % 5
+		depth := int(prog[3]&0x7f) % 5
+		lends := prog[3]&0x80 == 0
 		prog = prog[4:]
 
 		data := pattern(size)
 		model := bytes.NewReader(data)
-		r := NewSyncReader(t.Context(), NewMemSource(data), WithChunkSize(chunk), WithPrefetchDepth(depth))
+		// Half the programs read a MemSource, which lends its bytes, the
+		// other half a source that does not, which the reader copies from.
+		var src Source = NewMemSource(data)
+		if !lends {
+			src = &hookSource{MemSource: NewMemSource(data)}
+		}
+		r := NewSyncReader(t.Context(), src, WithChunkSize(chunk), WithPrefetchDepth(depth))
 		defer r.Close()
 
 		for step := 0; len(prog) >= 4 && step < 64; step, prog = step+1, prog[4:] {

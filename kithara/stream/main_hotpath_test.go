@@ -35,9 +35,10 @@ func pattern(n int) []byte {
 }
 
 // hookSource is a MemSource whose WaitRange can be intercepted and whose length
-// can be hidden.
+// can be hidden. It does not lend its bytes (it is no Lender): readers copy
+// from it.
 type hookSource struct {
-	*MemSource
+	MemSource *MemSource
 	// wait, if set, runs before the MemSource's WaitRange; an error replaces
 	// its answer.
 	wait func(ctx context.Context, start, end int64) error
@@ -112,42 +113,42 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 			var _hotpath_ok6 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line main_test.go:100:1
+//line main_test.go:101:1
 			select {
 			case _, _hotpath_ok5 = <-_hotpath_c3:
 				_hotpath_case1 = 1
-//line main_test.go:102:1
+//line main_test.go:103:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line main_test.go:102:1
+//line main_test.go:103:1
 				_hotpath_case1 = 2
-//line main_test.go:102:1
+//line main_test.go:103:1
 			default:
 			}
-//line main_test.go:102:1
+//line main_test.go:103:1
 			if _hotpath_case1 == 0 {
-//line main_test.go:102:1
+//line main_test.go:103:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line main_test.go:102:1
+//line main_test.go:103:1
 				select {
-//line main_test.go:102:1
+//line main_test.go:103:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line main_test.go:102:1
+//line main_test.go:103:1
 					_hotpath_case1 = 1
-//line main_test.go:102:1
+//line main_test.go:103:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line main_test.go:102:1
+//line main_test.go:103:1
 					_hotpath_case1 = 2
 				}
 			}
-//line main_test.go:102:1
+//line main_test.go:103:1
 			switch _hotpath_case1 {
-//line main_test.go:102:1
+//line main_test.go:103:1
 			case 1:
-//line main_test.go:102:1
+//line main_test.go:103:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
-//line main_test.go:102:1
+//line main_test.go:103:1
 			default:
-//line main_test.go:102:1
+//line main_test.go:103:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
@@ -155,7 +156,7 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 	}
 }
 
-//line main_test.go:108:1
+//line main_test.go:109:1
 func (g *growingSource) ReadAt(p []byte, off int64) (int, error) {
 	g.mu.Lock()
 	avail := g.avail
@@ -174,7 +175,7 @@ func (g *growingSource) Len() (int64, bool) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "e262d5f3b520ad41f2c7121742805ed7")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "565046ab1735659a118462451dcbc680")
 )
 
-// hotpathgen checksum: 4621664134c3062722c7a49664e8bd7a
+// hotpathgen checksum: fdc8b7829f2df6633aea7b8bb3508dad

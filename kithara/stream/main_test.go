@@ -28,9 +28,10 @@ func pattern(n int) []byte {
 }
 
 // hookSource is a MemSource whose WaitRange can be intercepted and whose length
-// can be hidden.
+// can be hidden. It does not lend its bytes (it is no Lender): readers copy
+// from it.
 type hookSource struct {
-	*MemSource
+	MemSource *MemSource
 	// wait, if set, runs before the MemSource's WaitRange; an error replaces
 	// its answer.
 	wait func(ctx context.Context, start, end int64) error

@@ -47,5 +47,23 @@ func (m *MemSource) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// Lend implements Lender: it returns b[off:off+n], shorter with io.EOF at
+// the end.
+func (m *MemSource) Lend(off int64, n int) ([]byte, error) {
+	if off < 0 || n < 0 {
+		return nil, fmt.Errorf("lend %d bytes at %d: %w", n, off, ErrInvalidRange)
+	}
+	if off >= int64(len(m.b)) {
+		return nil, io.EOF
+	}
+	rest := m.b[off:]
+	if len(rest) <= n {
+		return rest[:len(rest):len(rest)], io.EOF
+	}
+	return rest[:n:n], nil
+}
+
+var _ Lender = (*MemSource)(nil)
+
 // Len reports the length of the bytes; it is always known.
 func (m *MemSource) Len() (int64, bool) { return int64(len(m.b)), true }

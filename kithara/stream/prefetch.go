@@ -25,7 +25,8 @@ const fillDivisor = 16
 type Chunk struct {
 	// Offset is the position of Data[0] in the source.
 	Offset int64
-	// Data holds the bytes; it comes from a buffer pool, see Release.
+	// Data holds the bytes; it comes from a buffer pool, see Release, or is
+	// lent by a Lender (then Release does nothing). Data is read-only.
 	Data []byte
 	// Err is the source's error, set on a final (EOF) item instead of Data.
 	Err error
@@ -110,6 +111,9 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 		return s.final(start, fmt.Errorf("stream: wait at %d: %w", start, err))
 	}
 
+	if l, ok := s.src.(Lender); ok {
+		return s.lend(ctx, l, start)
+	}
 	buf := s.pool.Get(s.chunkSize)
 	n, err := s.readAt(buf, start)
 	if n > 0 && n < s.fillSize && s.started && !errors.Is(err, io.EOF) {
@@ -133,6 +137,33 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 		return s.final(start, nil)
 	}
 	return s.final(start, fmt.Errorf("stream: read at %d: %w", start, err))
+}
+
+// lend is fetchNext for a Lender, after the first byte at start is there:
+// the chunk is the lent bytes themselves, with no pool to return them to. The
+// same rules hold for a short chunk and for errors.
+func (s *BytePrefetchSource) lend(ctx context.Context, l Lender, start int64) worker.Fetch[Chunk] {
+	b, err := l.Lend(start, s.chunkSize)
+	b = b[:min(len(b), s.chunkSize)]
+	if len(b) > 0 && len(b) < s.fillSize && s.started && !errors.Is(err, io.EOF) {
+		if s.src.WaitRange(ctx, start+int64(len(b)), addClamped(start, int64(s.fillSize))) == nil {
+			if more, _ := l.Lend(start, s.chunkSize); len(more) > len(b) {
+				b = more[:min(len(more), s.chunkSize)]
+			}
+		}
+	}
+	if len(b) > 0 {
+		s.pos = start + int64(len(b))
+		s.started = true
+		return worker.Fetch[Chunk]{Data: Chunk{Offset: start, Data: b}, Epoch: s.epoch}
+	}
+	switch {
+	case err == nil:
+		err = ErrNoProgress
+	case errors.Is(err, io.EOF):
+		return s.final(start, nil)
+	}
+	return s.final(start, fmt.Errorf("stream: lend at %d: %w", start, err))
 }
 
 // readAt reads into buf at off, with the count clamped to buf whatever the

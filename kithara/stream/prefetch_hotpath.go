@@ -33,7 +33,8 @@ const fillDivisor = 16
 type Chunk struct {
 	// Offset is the position of Data[0] in the source.
 	Offset int64
-	// Data holds the bytes; it comes from a buffer pool, see Release.
+	// Data holds the bytes; it comes from a buffer pool, see Release, or is
+	// lent by a Lender (then Release does nothing). Data is read-only.
 	Data []byte
 	// Err is the source's error, set on a final (EOF) item instead of Data.
 	Err error
@@ -112,16 +113,16 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 	var _hotpath_span_0 hotpath.Span
 	defer _hotpath_span_0.Close()
 	defer _hotpath_fn_BytePrefetchSource_fetchNext.Begin().End()
-//line prefetch.go:103:1
+//line prefetch.go:104:1
 	start := s.pos
 	//hotpath:block wait_range
 //line <generated>:1
 	_hotpath_span_0 = _hotpath_blk_wait_range.Begin()
-//line prefetch.go:105:1
+//line prefetch.go:106:1
 	err := s.src.WaitRange(ctx, start, addClamped(start, 1))
 //line <generated>:1
 	_hotpath_span_0.Close()
-//line prefetch.go:106:1
+//line prefetch.go:107:1
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return s.final(start, nil)
@@ -129,6 +130,9 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 		return s.final(start, fmt.Errorf("stream: wait at %d: %w", start, err))
 	}
 
+	if l, ok := s.src.(Lender); ok {
+		return s.lend(ctx, l, start)
+	}
 	buf := s.pool.Get(s.chunkSize)
 	n, err := s.readAt(buf, start)
 	if n > 0 && n < s.fillSize && s.started && !errors.Is(err, io.EOF) {
@@ -152,6 +156,33 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 		return s.final(start, nil)
 	}
 	return s.final(start, fmt.Errorf("stream: read at %d: %w", start, err))
+}
+
+// lend is fetchNext for a Lender, after the first byte at start is there:
+// the chunk is the lent bytes themselves, with no pool to return them to. The
+// same rules hold for a short chunk and for errors.
+func (s *BytePrefetchSource) lend(ctx context.Context, l Lender, start int64) worker.Fetch[Chunk] {
+	b, err := l.Lend(start, s.chunkSize)
+	b = b[:min(len(b), s.chunkSize)]
+	if len(b) > 0 && len(b) < s.fillSize && s.started && !errors.Is(err, io.EOF) {
+		if s.src.WaitRange(ctx, start+int64(len(b)), addClamped(start, int64(s.fillSize))) == nil {
+			if more, _ := l.Lend(start, s.chunkSize); len(more) > len(b) {
+				b = more[:min(len(more), s.chunkSize)]
+			}
+		}
+	}
+	if len(b) > 0 {
+		s.pos = start + int64(len(b))
+		s.started = true
+		return worker.Fetch[Chunk]{Data: Chunk{Offset: start, Data: b}, Epoch: s.epoch}
+	}
+	switch {
+	case err == nil:
+		err = ErrNoProgress
+	case errors.Is(err, io.EOF):
+		return s.final(start, nil)
+	}
+	return s.final(start, fmt.Errorf("stream: lend at %d: %w", start, err))
 }
 
 // readAt reads into buf at off, with the count clamped to buf whatever the
@@ -202,10 +233,10 @@ func (s *BytePrefetchSource) Epoch() uint64 { return s.epoch }
 
 //line <generated>:1
 var (
-	_hotpath_fn_BytePrefetchSource_fetchNext = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 102}
-	_hotpath_blk_wait_range                  = hotpath.Func{Name: "wait_range", Kind: hotpath.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 105, EndLine: 105}
+	_hotpath_fn_BytePrefetchSource_fetchNext = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 103}
+	_hotpath_blk_wait_range                  = hotpath.Func{Name: "wait_range", Kind: hotpath.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 106, EndLine: 106}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "c82f1185dc50ff1cee3281119ae19e39")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "8cdcef20efea7d6628dde46ee2d31604")
 )
 
-// hotpathgen checksum: 0eded0b67d4c71b6de07255788b60c9f
+// hotpathgen checksum: d06c399ab830173189bd34aceac7e61a

@@ -4,6 +4,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -53,9 +54,16 @@ func WithPrefetchDepth(n int) ReaderOption {
 // seek restarts the worker at the new position in a new epoch. An error from
 // the source is returned by every Read until a Seek, which retries.
 //
+// Over a [Lender] there is no worker and no chunk: Read waits for the bytes
+// at the read position itself and copies what the source lends straight into
+// the caller's buffer, one copy in all, as a bytes.Reader does. The chunk size
+// and prefetch depth do not apply; errors, seeks and the context behave the
+// same.
+//
 // A SyncReader is not safe for concurrent use. Close it to stop its worker.
 type SyncReader struct {
 	src    Source
+	lender Lender // src, when it lends its bytes: then there is no worker
 	w      *worker.AsyncWorker[Chunk, SeekCmd]
 	cmds   chan<- SeekCmd
 	data   <-chan worker.Fetch[Chunk]
@@ -82,8 +90,11 @@ func NewSyncReader(ctx context.Context, src Source, opts ...ReaderOption) *SyncR
 			o(&cfg)
 		}
 	}
-	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
 	ctx, cancel := context.WithCancel(ctx)
+	if l, ok := src.(Lender); ok {
+		return &SyncReader{src: src, lender: l, ctx: ctx, cancel: cancel}
+	}
+	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
 	r := &SyncReader{src: src, w: w, cmds: w.Commands(), data: w.Data(), ctx: ctx, cancel: cancel}
 	go func() { _ = w.Run(ctx) }() // its result is seen through the data channel
 	return r
@@ -97,6 +108,9 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if r.lender != nil {
+		return r.readLent(p)
+	}
 	for r.off >= len(r.cur.Data) {
 		if err := r.recvChunk(); err != nil {
 			return 0, err
@@ -108,6 +122,43 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 	// A chunk read to its end stays until the next one arrives, so a seek
 	// back into it stays free.
 	return n, nil
+}
+
+// readLent is Read over a Lender: it waits for the first byte at the read
+// position, then copies what the source lends from there. The errors are the
+// worker's: a failure sticks until a Seek.
+func (r *SyncReader) readLent(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	start := r.pos
+	if err := r.src.WaitRange(r.ctx, start, addClamped(start, 1)); err != nil {
+		switch {
+		case errors.Is(err, io.EOF):
+			return 0, io.EOF
+		case r.ctx.Err() != nil:
+			return 0, r.ctx.Err()
+		}
+		r.err = fmt.Errorf("stream: wait at %d: %w", start, err)
+		return 0, r.err
+	}
+	b, err := r.lender.Lend(start, len(p))
+	n := copy(p, b)
+	r.pos += int64(n)
+	switch {
+	case n > 0:
+		// A failure after some bytes is met again by the next Read.
+		return n, nil
+	case err == nil:
+		err = ErrNoProgress
+	case errors.Is(err, io.EOF):
+		return 0, io.EOF
+	}
+	r.err = fmt.Errorf("stream: read at %d: %w", start, err)
+	return 0, r.err
 }
 
 // recvChunk makes the next chunk of the current epoch the current chunk, or
@@ -195,6 +246,10 @@ func (r *SyncReader) Seek(offset int64, whence int) (int64, error) {
 }
 
 func (r *SyncReader) seekTo(target int64) {
+	if r.lender != nil {
+		r.pos, r.err = target, nil
+		return
+	}
 	if r.err == nil {
 		if target == r.pos {
 			return
@@ -225,6 +280,9 @@ func (r *SyncReader) Close() error {
 	}
 	r.closed = true
 	r.cancel()
+	if r.lender != nil {
+		return nil
+	}
 	close(r.cmds)
 	<-r.w.Done()
 	r.dropChunk()

@@ -7,6 +7,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -20,7 +21,7 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 // DefaultPrefetchDepth is how many chunks a SyncReader lets its worker fetch
 // ahead of the reader.
 //
-//line reader.go:16:1
+//line reader.go:17:1
 const DefaultPrefetchDepth = 4
 
 // ReaderOption configures a SyncReader.
@@ -61,9 +62,16 @@ func WithPrefetchDepth(n int) ReaderOption {
 // seek restarts the worker at the new position in a new epoch. An error from
 // the source is returned by every Read until a Seek, which retries.
 //
+// Over a [Lender] there is no worker and no chunk: Read waits for the bytes
+// at the read position itself and copies what the source lends straight into
+// the caller's buffer, one copy in all, as a bytes.Reader does. The chunk size
+// and prefetch depth do not apply; errors, seeks and the context behave the
+// same.
+//
 // A SyncReader is not safe for concurrent use. Close it to stop its worker.
 type SyncReader struct {
 	src    Source
+	lender Lender // src, when it lends its bytes: then there is no worker
 	w      *worker.AsyncWorker[Chunk, SeekCmd]
 	cmds   chan<- SeekCmd
 	data   <-chan worker.Fetch[Chunk]
@@ -90,8 +98,11 @@ func NewSyncReader(ctx context.Context, src Source, opts ...ReaderOption) *SyncR
 			o(&cfg)
 		}
 	}
-	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
 	ctx, cancel := context.WithCancel(ctx)
+	if l, ok := src.(Lender); ok {
+		return &SyncReader{src: src, lender: l, ctx: ctx, cancel: cancel}
+	}
+	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
 	r := &SyncReader{src: src, w: w, cmds: w.Commands(), data: w.Data(), ctx: ctx, cancel: cancel}
 	go func() { _ = w.Run(ctx) }() // its result is seen through the data channel
 	return r
@@ -104,6 +115,9 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 	}
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if r.lender != nil {
+		return r.readLent(p)
 	}
 	for r.off >= len(r.cur.Data) {
 		if err := r.recvChunk(); err != nil {
@@ -118,6 +132,43 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readLent is Read over a Lender: it waits for the first byte at the read
+// position, then copies what the source lends from there. The errors are the
+// worker's: a failure sticks until a Seek.
+func (r *SyncReader) readLent(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	start := r.pos
+	if err := r.src.WaitRange(r.ctx, start, addClamped(start, 1)); err != nil {
+		switch {
+		case errors.Is(err, io.EOF):
+			return 0, io.EOF
+		case r.ctx.Err() != nil:
+			return 0, r.ctx.Err()
+		}
+		r.err = fmt.Errorf("stream: wait at %d: %w", start, err)
+		return 0, r.err
+	}
+	b, err := r.lender.Lend(start, len(p))
+	n := copy(p, b)
+	r.pos += int64(n)
+	switch {
+	case n > 0:
+		// A failure after some bytes is met again by the next Read.
+		return n, nil
+	case err == nil:
+		err = ErrNoProgress
+	case errors.Is(err, io.EOF):
+		return 0, io.EOF
+	}
+	r.err = fmt.Errorf("stream: read at %d: %w", start, err)
+	return 0, r.err
+}
+
 // recvChunk makes the next chunk of the current epoch the current chunk, or
 // returns why there is none.
 //
@@ -125,7 +176,7 @@ func (r *SyncReader) Read(p []byte) (int, error) {
 func (r *SyncReader) recvChunk() error {
 //line <generated>:1
 	defer _hotpath_fn_SyncReader_recvChunk.Begin().End()
-//line reader.go:118:1
+//line reader.go:169:1
 	r.dropChunk()
 	for {
 		if r.err != nil {
@@ -206,6 +257,10 @@ func (r *SyncReader) Seek(offset int64, whence int) (int64, error) {
 }
 
 func (r *SyncReader) seekTo(target int64) {
+	if r.lender != nil {
+		r.pos, r.err = target, nil
+		return
+	}
 	if r.err == nil {
 		if target == r.pos {
 			return
@@ -229,42 +284,42 @@ func (r *SyncReader) seekTo(target int64) {
 		var _hotpath_ok6 bool
 		var _hotpath_case1 int
 		var _hotpath_start2 int64
-//line reader.go:213:1
+//line reader.go:268:1
 		select {
 		case _hotpath_c3 <- _hotpath_x4:
 			_hotpath_case1 = 1
-//line reader.go:215:1
+//line reader.go:270:1
 		case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:215:1
+//line reader.go:270:1
 			_hotpath_case1 = 2
-//line reader.go:215:1
+//line reader.go:270:1
 		default:
 		}
-//line reader.go:215:1
+//line reader.go:270:1
 		if _hotpath_case1 == 0 {
-//line reader.go:215:1
+//line reader.go:270:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line reader.go:215:1
+//line reader.go:270:1
 			select {
-//line reader.go:215:1
+//line reader.go:270:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line reader.go:215:1
+//line reader.go:270:1
 				_hotpath_case1 = 1
-//line reader.go:215:1
+//line reader.go:270:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:215:1
+//line reader.go:270:1
 				_hotpath_case1 = 2
 			}
 		}
-//line reader.go:215:1
+//line reader.go:270:1
 		switch _hotpath_case1 {
-//line reader.go:215:1
+//line reader.go:270:1
 		case 1:
-//line reader.go:215:1
+//line reader.go:270:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
-//line reader.go:215:1
+//line reader.go:270:1
 		default:
-//line reader.go:215:1
+//line reader.go:270:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 
 			// The worker is gone; the next Read reports why.
@@ -275,25 +330,28 @@ func (r *SyncReader) seekTo(target int64) {
 // Close stops the prefetch worker, waits for it to end and returns the
 // buffers it holds. Later calls return nil; Read and Seek return ErrClosed.
 //
-//line reader.go:222:1
+//line reader.go:277:1
 func (r *SyncReader) Close() error {
 	if r.closed {
 		return nil
 	}
 	r.closed = true
 	r.cancel()
+	if r.lender != nil {
+		return nil
+	}
 	hotpath.Close(r.cmds)
 	hotpath.Recv(r.w.Done())
 	r.dropChunk()
 	for _hotpath_rc7 := r.data; ; {
-//line reader.go:231:1
+//line reader.go:289:1
 		f, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
-//line reader.go:231:1
+//line reader.go:289:1
 		if !_hotpath_ok8 {
-//line reader.go:231:1
+//line reader.go:289:1
 			break
 		}
-//line reader.go:232:1
+//line reader.go:290:1
 		f.Data.Release()
 	}
 	return nil
@@ -301,9 +359,9 @@ func (r *SyncReader) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_fn_SyncReader_recvChunk = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 117}
+	_hotpath_fn_SyncReader_recvChunk = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 168}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "5db16d6d1c6f0e6841250a776104c478")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "67e423dbd730c29fb6b5c868747182f1")
 )
 
-// hotpathgen checksum: c5fce762ed0ee4a4340038d1af55373d
+// hotpathgen checksum: 1fed34ed9010bbab942561b697e67477

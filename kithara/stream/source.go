@@ -7,6 +7,10 @@
 // it needs has; a [SyncReader] receives those chunks, a few ahead of the
 // reader, and serves Read and Seek from them. Seeks carry an epoch so that
 // chunks fetched for the old position are recognised and dropped.
+//
+// A Source whose bytes are in memory can say so by being a [Lender]: a
+// SyncReader then needs no worker and no chunk, and copies each byte once,
+// from the source into the caller's buffer.
 package stream
 
 //go:generate go tool hotpathgen
@@ -41,6 +45,19 @@ type Source interface {
 	ReadAt(p []byte, off int64) (int, error)
 	// Len reports the total length when it is known.
 	Len() (n int64, known bool)
+}
+
+// Lender is a Source that can lend its bytes instead of copying them: memory,
+// or a mapped file. A SyncReader over a Lender hands the lent bytes from its
+// prefetch worker to Read, which copies them once, into the caller's buffer;
+// over any other Source the worker copies into a pooled chunk first.
+type Lender interface {
+	Source
+	// Lend returns the bytes readable from off on, up to n, without copying,
+	// under ReadAt's rules for a short count and its error. The bytes stay
+	// valid and unchanged for as long as the source is in use; the caller
+	// must not modify them.
+	Lend(off int64, n int) ([]byte, error)
 }
 
 // Errors callers may need to tell apart.

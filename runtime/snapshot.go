@@ -1,0 +1,255 @@
+package hotpath
+
+import (
+	"iter"
+	"sort"
+	"time"
+)
+
+// Snapshot holds the cumulative numbers of every measured function, block
+// and channel site at one instant. Two snapshots give the numbers of the
+// interval between them: the live view and the exporters read the runtime
+// this way, and never slow the recording path beyond the brief read of
+// each shard.
+//
+// A Snapshot is immutable and safe for concurrent use.
+type Snapshot struct {
+	at    time.Time
+	funcs map[*Func]funcSnapshot
+	chans map[*ChanSite]chanSnapshot
+}
+
+// processStart is the instant the runtime was initialised; a nil base
+// snapshot stands for it.
+var processStart = time.Now()
+
+// TakeSnapshot reads every function, block and channel site that has been
+// used since the process started.
+func TakeSnapshot() *Snapshot {
+	b := takeBaseline()
+	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans}
+}
+
+// Time returns the instant the snapshot was taken.
+func (s *Snapshot) Time() time.Time { return s.at }
+
+// since returns the window's start and the base's maps (empty when base is
+// nil: the process start).
+func (s *Snapshot) since(base *Snapshot) (time.Time, map[*Func]funcSnapshot, map[*ChanSite]chanSnapshot) {
+	if base == nil {
+		return processStart, nil, nil
+	}
+	return base.at, base.funcs, base.chans
+}
+
+// Report returns what happened between base and s as a report, as a guard
+// alive over that window would have made it (without allocation numbers).
+// A nil base means the process start. Of opts, Name, Percentiles, Limit and
+// Focus apply; the environment is not read, and formats and outputs do not
+// apply (write the report with [Report.Write]). Invalid options fall back
+// to their defaults, as they do for a guard.
+func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
+	r, _ := resolveOptions(opts, func(string) string { return "" })
+	from, bf, bc := s.since(base)
+	elapsed := s.at.Sub(from)
+	rep := &Report{
+		Schema:      SchemaVersion,
+		Name:        r.Name,
+		ElapsedNS:   int64(elapsed),
+		Percentiles: r.Percentiles,
+		SampleEvery: max(int(sampleEvery.Load()), 1),
+		Functions:   []FuncRow{},
+	}
+	for f, cur := range s.funcs {
+		if !r.focus(f.Name) {
+			continue
+		}
+		d := cur.since(bf[f])
+		if d.calls == 0 {
+			continue
+		}
+		rep.Functions = append(rep.Functions, funcRow(f, d, r.Percentiles, elapsed))
+	}
+	sortFuncRows(rep.Functions)
+	if r.Limit > 0 && len(rep.Functions) > r.Limit {
+		rep.Functions = rep.Functions[:r.Limit]
+	}
+	rep.Channels = []ChanRow{}
+	var depths map[*chanState]int
+	for site, cur := range s.chans {
+		if !r.focus(site.Label) {
+			continue
+		}
+		d := cur.since(bc[site])
+		if !d.used() {
+			continue
+		}
+		if depths == nil {
+			depths = liveDepths()
+		}
+		st := site.state.Load()
+		rep.Channels = append(rep.Channels, chanRow(st, d, depths[st], r.Percentiles, elapsed))
+	}
+	sortChanRows(rep.Channels)
+	if r.Limit > 0 && len(rep.Channels) > r.Limit {
+		rep.Channels = rep.Channels[:r.Limit]
+	}
+	return rep
+}
+
+// FuncStats are one measured function's or block's numbers over the window
+// between two snapshots, with its duration histogram.
+type FuncStats struct {
+	// Name, Kind ("func" or "block") and Parent as in [FuncRow].
+	Name, Kind, Parent string
+	// File and Line locate the function or block in its source file.
+	File string
+	Line int
+	// Calls counts every call; Timed the calls whose duration was recorded.
+	Calls, Timed uint64
+	// TotalNS, MinNS and MaxNS are exact over the timed calls (MinNS and
+	// MaxNS within the histogram's precision for a window that does not
+	// start at the process start). TotalNS is not scaled up by sampling.
+	TotalNS, MinNS, MaxNS int64
+	// Durations holds the timed calls' durations in nanoseconds.
+	Durations Histogram
+}
+
+// Funcs returns every measured function and block that ran between base
+// and s (nil base: the process start), sorted by name, then parent.
+func (s *Snapshot) Funcs(base *Snapshot) []FuncStats {
+	_, bf, _ := s.since(base)
+	out := []FuncStats{}
+	for f, cur := range s.funcs {
+		d := cur.since(bf[f])
+		if d.calls == 0 {
+			continue
+		}
+		out = append(out, FuncStats{
+			Name: f.Name, Kind: f.Kind.String(), Parent: f.Parent, File: f.File, Line: f.Line,
+			Calls: d.calls, Timed: d.count, TotalNS: d.total, MinNS: d.min, MaxNS: d.max,
+			Durations: Histogram{w: d.histogram()},
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Parent < out[j].Parent
+	})
+	return out
+}
+
+// ChanStats are one channel make site's numbers over the window between
+// two snapshots, with the histograms of its blocked operations.
+type ChanStats struct {
+	// Label, Type and Site as in [ChanRow].
+	Label, Type, Site string
+	// Capacity is the largest capacity made at the site.
+	Capacity int
+	// Created, Sent, Received and Closed count as in [ChanRow].
+	Created, Sent, Received, Closed uint64
+	// MaxDepth is the largest queue depth seen in the window.
+	MaxDepth int
+	// SendBlocked and RecvBlocked time the operations that waited.
+	SendBlocked, RecvBlocked Blocked
+}
+
+// Blocked describes the channel operations of one direction that had to
+// wait for another goroutine.
+type Blocked struct {
+	Count          uint64
+	TotalNS, MaxNS int64
+	// Durations holds the waits in nanoseconds.
+	Durations Histogram
+}
+
+// Chans returns every channel site used between base and s (nil base: the
+// process start), sorted by label, then site.
+func (s *Snapshot) Chans(base *Snapshot) []ChanStats {
+	_, _, bc := s.since(base)
+	out := []ChanStats{}
+	for site, cur := range s.chans {
+		d := cur.since(bc[site])
+		if !d.used() {
+			continue
+		}
+		st := site.state.Load()
+		out = append(out, ChanStats{
+			Label: site.Label, Type: site.Type, Site: site.Site,
+			Capacity: int(max(st.maxCap.Load(), 0)),
+			Created:  d.created, Sent: d.ops(kindSend), Received: d.ops(kindRecv), Closed: d.closed,
+			MaxDepth:    int(d.maxDepth),
+			SendBlocked: blocked(d.send),
+			RecvBlocked: blocked(d.recv),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Label != out[j].Label {
+			return out[i].Label < out[j].Label
+		}
+		return out[i].Site < out[j].Site
+	})
+	return out
+}
+
+func blocked(d durationSummary) Blocked {
+	return Blocked{Count: d.count, TotalNS: d.total, MaxNS: d.max, Durations: Histogram{w: d.histogram()}}
+}
+
+// Histogram is a distribution of durations in nanoseconds, with buckets of
+// three significant digits from 1 ns to 1 h (values outside are clamped
+// into that range). The zero value is empty.
+type Histogram struct {
+	w histWindow
+}
+
+// Bucket is one non-empty bucket of a [Histogram]: Count values v with
+// Low <= v <= High.
+type Bucket struct {
+	Low, High int64
+	Count     uint64
+}
+
+// Buckets yields the non-empty buckets in increasing order of value.
+func (h Histogram) Buckets() iter.Seq[Bucket] {
+	return func(yield func(Bucket) bool) {
+		more := true
+		h.w.each(func(i int, n uint64) {
+			if !more {
+				return
+			}
+			lo, hi := histBucketRange(i)
+			more = yield(Bucket{Low: lo, High: hi, Count: n})
+		})
+	}
+}
+
+// Count returns the number of values in the histogram.
+func (h Histogram) Count() uint64 { return h.w.total() }
+
+// ValueAtQuantile returns the value at percentile q (0..100): the highest
+// value equivalent to the bucket that holds it, as HDR histograms answer.
+// It returns 0 for an empty histogram.
+func (h Histogram) ValueAtQuantile(q float64) int64 { return h.w.valueAtPercentile(q) }
+
+// sortFuncRows orders rows by total time, largest first, then by name.
+func sortFuncRows(rows []FuncRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := &rows[i], &rows[j]
+		if a.TotalNS != b.TotalNS {
+			return a.TotalNS > b.TotalNS
+		}
+		return a.Name < b.Name
+	})
+}
+
+// sortChanRows orders rows by label, then site.
+func sortChanRows(rows []ChanRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Label != rows[j].Label {
+			return rows[i].Label < rows[j].Label
+		}
+		return rows[i].Site < rows[j].Site
+	})
+}
