@@ -43,13 +43,13 @@ func memFuncs(t *testing.T, n int) []*Func {
 // bounds hold with a wide margin rather than to the byte.
 func TestFuncMemory(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	const funcs = 100
 	for _, c := range []struct {
-		procs, values int
-	}{{1, 3000}, {2, 3000}, {64, 3000}, {64, 30000}} {
+		procs, values, funcs int
+	}{{1, 3000, 100}, {2, 3000, 100}, {64, 3000, 100}, {64, 30000, 100}, {2, 3000000, 4}} {
+		funcs := c.funcs
 		t.Run(fmt.Sprintf("procs=%d/values=%d", c.procs, c.values), func(t *testing.T) {
-			if raceEnabled && c.values > 3000 {
-				t.Skip("slow under the race detector")
+			if (raceEnabled || testing.Short()) && c.values > 3000 {
+				t.Skip("slow in -short mode and under the race detector")
 			}
 			runtime.GOMAXPROCS(c.procs)
 			fs := memFuncs(t, funcs)
@@ -74,7 +74,7 @@ func TestFuncMemory(t *testing.T) {
 			}
 			wg.Wait()
 			after := heapInUse()
-			per := int64(after-before) / funcs
+			per := int64(after-before) / int64(funcs)
 			shards, histBytes := 0, 0
 			for _, f := range fs {
 				st := f.load()
@@ -89,7 +89,7 @@ func TestFuncMemory(t *testing.T) {
 			// recording: the bound must hold for that too.
 			worst := int(unsafe.Sizeof(funcState{})) + maxShards*int(unsafe.Sizeof(shard{})) + histBytes/funcs
 			t.Logf("GOMAXPROCS %d, %d durations per function: %d B of heap per function (%.1f shards, histogram %d B); with %d shards %d B",
-				c.procs, c.values, per, float64(shards)/funcs, histBytes/funcs, maxShards, worst)
+				c.procs, c.values, per, float64(shards)/float64(funcs), histBytes/funcs, maxShards, worst)
 			if per > 32<<10 {
 				t.Errorf("a function that ran takes %d B of heap, want at most 32 KiB", per)
 			}
@@ -113,6 +113,42 @@ func TestFuncMemory(t *testing.T) {
 		}
 		runtime.KeepAlive(fs)
 	})
+}
+
+// TestChanSiteMemory checks the same bound for a watched channel site,
+// per direction: goroutines on every P count sends and receives of many
+// queue depths, and blocked operations whose waits span three decades.
+func TestChanSiteMemory(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
+	const sites, ops = 50, 3000
+	ss := make([]*ChanSite, sites)
+	for i := range ss {
+		ss[i] = &ChanSite{Label: fmt.Sprintf("memtest.%s.%d", t.Name(), i)}
+	}
+	before := heapInUse()
+	var wg sync.WaitGroup
+	for w := range 128 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 9))
+			for i := range ops / 128 {
+				for _, s := range ss {
+					st := s.load()
+					st.count(i%2, r.IntN(1<<20))
+					st.blocked(i%2 == 0, logUniform(r, 1e3, 1e6))
+				}
+				if i%8 == 0 {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	per := int64(heapInUse()-before) / sites
+	t.Logf("a channel site that ran at GOMAXPROCS 64: %d B of heap (%d B per direction)", per, per/2)
+	if per > 2*32<<10 {
+		t.Errorf("a channel site takes %d B, want at most 32 KiB per direction", per)
+	}
+	runtime.KeepAlive(ss)
 }
 
 // TestManyFuncsMemory calls 10,000 measured functions from 64 goroutines
