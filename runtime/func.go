@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -245,9 +246,18 @@ type Span struct {
 // increment and End does nothing for them.
 func (f *Func) Begin() Span {
 	st := f.state.Load()
-	if st == nil {
-		st = f.register()
+	if st == nil || sampleEvery.Load() > 1 {
+		return f.beginSlow()
 	}
+	if tscClock.Load() != nil {
+		return Span{st: st, start: tscNanotime()}
+	}
+	return Span{st: st, start: int64(time.Since(clockBase))}
+}
+
+// beginSlow is Begin on first use, or when sampling.
+func (f *Func) beginSlow() Span {
+	st := f.load()
 	if sampleEvery.Load() > 1 {
 		return st.beginSampled()
 	}
@@ -313,7 +323,48 @@ func (s Span) End() {
 	if s.st == nil {
 		return
 	}
-	s.st.record(nanotime()-s.start, s.counted)
+	var now int64
+	if tscClock.Load() != nil {
+		now = tscNanotime()
+	} else {
+		now = int64(time.Since(clockBase))
+	}
+	// st.record, written out: a call less on every measured call.
+	st, d, counted := s.st, now-s.start, s.counted
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			if n := loadU64(&sh.n); n < shardBufLen {
+				sh.put(d, n, counted)
+				procUnpin()
+				return
+			}
+		}
+	}
+	procUnpin()
+	st.record(d, counted)
+}
+
+// put records d into sh, whose buffer has room at n; the caller is pinned
+// to the shard's P.
+func (sh *shard) put(d int64, n uint64, counted bool) {
+	seq := loadU64(&sh.seq)
+	storeU64(&sh.seq, seq+1)
+	if !counted {
+		storeU64(&sh.calls, loadU64(&sh.calls)+1)
+	}
+	c := loadU64(&sh.count)
+	if c == 0 || d < loadI64(&sh.min) {
+		storeI64(&sh.min, d)
+	}
+	if d > loadI64(&sh.max) {
+		storeI64(&sh.max, d)
+	}
+	storeU64(&sh.count, c+1)
+	storeI64(&sh.total, loadI64(&sh.total)+d)
+	storeBuf(&sh.buf, n, uint16(histIndex(clampHist(d))))
+	storeU64(&sh.n, n+1)
+	storeU64(&sh.seq, seq+2)
 }
 
 // Close records a span that is still open and marks it closed, so it
@@ -327,7 +378,13 @@ func (s *Span) Close() {
 	}
 	st := s.st
 	s.st = nil
-	st.record(nanotime()-s.start, s.counted)
+	var now int64
+	if tscClock.Load() != nil {
+		now = tscNanotime()
+	} else {
+		now = int64(time.Since(clockBase))
+	}
+	st.record(now-s.start, s.counted)
 }
 
 // record records one call that took d, into the shard of the P the
@@ -347,23 +404,7 @@ func (st *funcState) record(d int64, counted bool) {
 				st.mu.Unlock()
 				n = 0
 			}
-			seq := loadU64(&sh.seq)
-			storeU64(&sh.seq, seq+1)
-			if !counted {
-				storeU64(&sh.calls, loadU64(&sh.calls)+1)
-			}
-			c := loadU64(&sh.count)
-			if c == 0 || d < loadI64(&sh.min) {
-				storeI64(&sh.min, d)
-			}
-			if d > loadI64(&sh.max) {
-				storeI64(&sh.max, d)
-			}
-			storeU64(&sh.count, c+1)
-			storeI64(&sh.total, loadI64(&sh.total)+d)
-			storeBuf(&sh.buf, n, uint16(histIndex(clampHist(d))))
-			storeU64(&sh.n, n+1)
-			storeU64(&sh.seq, seq+2)
+			sh.put(d, n, counted)
 			procUnpin()
 			return
 		}
