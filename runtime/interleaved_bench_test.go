@@ -103,3 +103,51 @@ func runBatch(par, n int, f func()) time.Duration {
 	wg.Wait()
 	return time.Since(start)
 }
+
+var ilSite = hotpath.ChanSite{Label: "interleaved", Type: "chan int", Site: "interleaved_bench_test.go:1"}
+
+// BenchmarkChanInterleaved is BenchmarkChanPair run as
+// BenchmarkOverheadInterleaved runs its probes: a buffered send and
+// receive that never block, raw, watched, and through the rewritten
+// operations on a channel no directive made (with watched channels alive,
+// so that the index is not empty). Run it once:
+//
+//	go test -run '^$' -bench BenchmarkChanInterleaved -benchtime 1x ./runtime/
+func BenchmarkChanInterleaved(b *testing.B) {
+	raw := make(chan int, 8)
+	watched := hotpath.Track(&ilSite, make(chan int, 8))
+	plain := make(chan int, 8)
+	keep := make([]chan int, 100)
+	for i := range keep {
+		keep[i] = hotpath.Track(&ilSite, make(chan int, 1))
+	}
+	var sink int
+	probes := []struct {
+		name string
+		call func()
+	}{
+		{"raw", func() { raw <- 1; sink += <-raw }},
+		{"watched", func() { hotpath.Send(watched, 1); sink += hotpath.Recv(watched) }},
+		{"unwatched", func() { hotpath.Send(plain, 1); sink += hotpath.Recv(plain) }},
+	}
+	const batch, rounds = 2000, 300
+	best := make([]time.Duration, len(probes))
+	for range b.N {
+		for range rounds {
+			for i, p := range probes {
+				d := runBatch(1, batch, p.call)
+				if best[i] == 0 || d < best[i] {
+					best[i] = d
+				}
+			}
+		}
+	}
+	for i, p := range probes {
+		b.ReportMetric(float64(best[i])/batch, p.name+"-ns")
+		if i > 0 {
+			b.ReportMetric(float64(best[i])/float64(best[0]), p.name+"-x")
+		}
+	}
+	floorSum += int64(sink)
+	_ = keep
+}
