@@ -246,8 +246,11 @@ type Span struct {
 // increment and End does nothing for them.
 func (f *Func) Begin() Span {
 	st := f.state.Load()
-	if st == nil || sampleEvery.Load() > 1 {
+	if st == nil {
 		return f.beginSlow()
+	}
+	if sampleEvery.Load() > 1 {
+		return st.beginSampled()
 	}
 	if tscClock.Load() != nil {
 		return Span{st: st, start: tscNanotime()}
@@ -255,7 +258,7 @@ func (f *Func) Begin() Span {
 	return Span{st: st, start: int64(time.Since(clockBase))}
 }
 
-// beginSlow is Begin on first use, or when sampling.
+// beginSlow is Begin on first use.
 func (f *Func) beginSlow() Span {
 	st := f.load()
 	if sampleEvery.Load() > 1 {
