@@ -22,8 +22,6 @@ func storeBuf(buf *[shardBufWords]uint32, i uint64, v uint16) {
 	}
 }
 
-const plainShardStores = false
-
 // The owner loads atomically too: the race detector orders an atomic
 // store of one goroutine before an atomic load of the next goroutine to
 // own the shard, not before a plain load.

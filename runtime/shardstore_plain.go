@@ -25,9 +25,6 @@ func storeBuf(buf *[shardBufWords]uint32, i uint64, v uint16) {
 	(*[2 * shardBufWords]uint16)(unsafe.Pointer(buf))[i%(2*shardBufWords)] = v
 }
 
-// plainShardStores says which of the two implementations is built.
-const plainShardStores = true
-
 func loadU64(p *uint64) uint64 { return *p }
 func loadI64(p *int64) int64   { return *p }
 
