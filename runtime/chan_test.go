@@ -1079,6 +1079,9 @@ func TestChanUntracked(t *testing.T) {
 }
 
 func TestChanReport(t *testing.T) {
+	if tscClock.Load() != nil {
+		t.Skip("the TSC clock (HOTPATH_CLOCK=tsc, -tags hotpath_tsc) does not follow synctest's fake clock")
+	}
 	for _, env := range []string{"HOTPATH_FOCUS", "HOTPATH_LIMIT", "HOTPATH_PERCENTILES", "HOTPATH_FORMAT", "HOTPATH_OUTPUT"} {
 		t.Setenv(env, "")
 	}
