@@ -29,8 +29,8 @@ type Decoder interface {
 // Errors callers branch on. Decoders wrap them with context; test with
 // errors.Is.
 var (
-	// ErrUnsupported reports a codec or container this package cannot decode,
-	// AAC among them (no pure-Go AAC decoder is available).
+	// ErrUnsupported reports a codec or container this package cannot decode
+	// (HE-AAC and AAC other than mono or stereo AAC-LC among them).
 	ErrUnsupported = errors.New("decode: unsupported format")
 	// ErrTruncated reports a stream that ends before its container says it
 	// should, or in the middle of a frame.

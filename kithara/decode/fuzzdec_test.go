@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // fuzzDecoder opens and drains a decoder over b: whatever the bytes, it must
@@ -48,5 +49,32 @@ func FuzzWAVDecoder(f *testing.F) {
 	f.Add(makeWAV(wavFormatFloat, 32, 2, 8000, make([]byte, 64)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzDecoder(t, func(r *bytes.Reader) (Decoder, error) { return NewWAVDecoder(r) }, b)
+	})
+}
+
+func FuzzADTSDecoder(f *testing.F) {
+	for _, name := range []string{"aac/lc8m.aac", "aac/short22s.aac"} {
+		b, err := fixtureBytes(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), 1500)])
+	}
+	f.Add([]byte("ID3\x04\x00\x00\x00\x00\x00\x01x\xff\xf1\x50\x80\x02\x1f\xfc"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fuzzDecoder(t, func(r *bytes.Reader) (Decoder, error) { return NewADTSDecoder(r, AACOptions{}) }, b)
+		// And seeking around in it must not break anything either.
+		d, err := NewADTSDecoder(bytes.NewReader(b), AACOptions{PrimingKnown: true})
+		if err != nil {
+			return
+		}
+		for _, ms := range []int{50, 0, 10000, 20} {
+			if _, err := d.Seek(time.Duration(ms) * time.Millisecond); err != nil {
+				return
+			}
+			if c, err := d.Next(); err == nil {
+				c.Release()
+			}
+		}
 	})
 }

@@ -1,30 +1,30 @@
 package decode
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
-	"github.com/hajimehoshi/go-mp3"
-
 	"github.com/hotpath-go/hotpath/kithara/bufpool"
+	"github.com/hotpath-go/hotpath/kithara/decode/mpa"
 )
 
-// MP3Decoder decodes an MPEG-1 Layer III elementary stream (32, 44.1 and
-// 48 kHz) with github.com/hajimehoshi/go-mp3. MPEG-2 Layer III, the lower
-// rates, is rejected: go-mp3 decodes it to noise without reporting an error.
+// MP3Decoder decodes a Layer III elementary stream of any MPEG version:
+// MPEG-1 (32, 44.1 and 48 kHz), MPEG-2 (16, 22.05 and 24 kHz) and MPEG-2.5
+// (8, 11.025 and 12 kHz), with the decoder of package
+// [github.com/hotpath-go/hotpath/kithara/decode/mpa].
 //
-// The decoder does its own framing and hands go-mp3 one whole frame at a time,
-// which buys three things go-mp3 lacks:
+// MP3Decoder does the framing and hands mpa one whole frame at a time, which
+// buys these:
 //
 //   - Damage is contained. Bytes that are not part of a frame are skipped
-//     (ID3v2 tags anywhere, junk between frames); a frame that go-mp3 rejects,
-//     panics on, or cannot decode for want of its bit reservoir comes out as
-//     one frame of silence, so the timeline stays intact. [MP3Decoder.Stats]
-//     counts both.
+//     (ID3v2 tags anywhere, junk between frames); a frame whose side
+//     information is impossible comes out as one frame of silence, and one
+//     whose bit reservoir lies in frames not read (after junk) as silence
+//     where its data is missing, so the timeline stays intact.
+//     [MP3Decoder.Stats] counts both.
 //   - Streams are read front to back with no upfront scan, so decoding starts
 //     before a download ends. Seeking uses an index of frame offsets built
 //     while reading (and extended by scanning headers when seeking ahead).
@@ -34,8 +34,7 @@ import (
 //     starting with its own ID3 tag and Xing/LAME frame) plays whole and
 //     gapless; see [MP3Options.Segmented].
 //
-// Channel count and sample rate come from each frame header; a mono stream
-// decodes to one channel although go-mp3 always renders two.
+// Channel count and sample rate come from each frame header.
 type MP3Decoder struct {
 	r      *seekReader
 	format Format // of the first audio frame
@@ -65,10 +64,8 @@ type MP3Decoder struct {
 	// starts at sample dropSample of frame dropFrame.
 	dropFrame, dropSample int
 
-	dec      *mp3.Decoder // nil until the first frame, and after a panic
-	feed     frameFeed
-	pcm      []byte // one frame of go-mp3 output
-	prevMain int    // main-data bytes go-mp3 holds for the next frame; -1: none
+	dec *mpa.Decoder
+	pcm []float32 // one frame of decoded audio, interleaved
 
 	stats MP3Stats
 	err   error // sticky read error; cleared by Seek
@@ -96,19 +93,6 @@ type mp3Run struct {
 // at returns the decoder time of sample i of frame k, a frame of the run.
 func (r mp3Run) at(k, i int) time.Duration {
 	return r.start + framesToDuration(int64(k-r.frame)*int64(r.spf)+int64(i), r.rate)
-}
-
-// frameFeed is the reader go-mp3 decodes from: it holds exactly the frame
-// being decoded, so go-mp3 can never read past it.
-type frameFeed struct{ b []byte }
-
-func (f *frameFeed) Read(p []byte) (int, error) {
-	if len(f.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, f.b)
-	f.b = f.b[n:]
-	return n, nil
 }
 
 // maxLeadingJunk bounds the search for the first frame: a stream with no
@@ -175,15 +159,14 @@ func MP3EncoderDelay(b []byte) (delay int, ok bool) {
 
 // NewMP3Decoder reads the start of the stream in r (from offset 0) and
 // returns a decoder positioned at its first audio frame. It fails with
-// ErrNotAudio when no MP3 frame can be found and with ErrUnsupported for MPEG
-// audio go-mp3 cannot play.
+// ErrNotAudio when no Layer III frame can be found.
 func NewMP3Decoder(r io.ReadSeeker) (*MP3Decoder, error) {
 	return NewMP3DecoderWith(r, MP3Options{})
 }
 
 // NewMP3DecoderWith is NewMP3Decoder with options.
 func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
-	d := &MP3Decoder{r: newSeekReader(r), total: -1, prevMain: -1, dropFrame: -1, segmented: o.Segmented}
+	d := &MP3Decoder{r: newSeekReader(r), total: -1, dropFrame: -1, segmented: o.Segmented, dec: mpa.NewDecoder()}
 	if o.Segmented && o.EncoderDelay > 0 {
 		d.skip = int64(o.EncoderDelay) + mp3DecoderDelay
 	}
@@ -224,9 +207,6 @@ func NewMP3DecoderWith(r io.ReadSeeker, o MP3Options) (*MP3Decoder, error) {
 			}
 			return nil, fmt.Errorf("mp3: find first audio frame: %w", err)
 		}
-	}
-	if !h.playable() {
-		return nil, fmt.Errorf("mp3: MPEG-2 Layer III at %d Hz (go-mp3 decodes it wrongly): %w", h.sampleRate, ErrUnsupported)
 	}
 	d.format = Format{SampleRate: h.sampleRate, Channels: h.channels}
 	d.spf = h.samplesPerFrame()
@@ -276,22 +256,22 @@ func (d *MP3Decoder) Next() (Chunk, error) {
 		}
 		k, run := d.accept(h, off)
 		if d.gap {
-			// Frames were lost with the junk: the reservoir go-mp3 holds is
-			// not what the next frames refer to.
+			// Frames were lost with the junk: the reservoir the decoder
+			// holds is not what the next frames refer to.
 			d.gap = false
-			d.dec, d.prevMain = nil, -1
+			d.dec.Reset()
 		}
 		lo, hi := d.keep(k, run)
 		// Frames whose audio is dropped are decoded all the same: they prime
-		// go-mp3's reservoir and filter state for the frames that follow.
-		audible := d.decodeFrame(h, frame)
+		// the reservoir and filter state for the frames that follow.
+		decoded, whole := d.decodeFrame(frame)
 		if hi <= lo {
 			continue
 		}
-		if !audible {
+		if !whole {
 			d.stats.SilencedFrames++
 		}
-		return d.chunk(h, audible, lo, hi, d.chunkTime(k, run, lo)), nil
+		return d.chunk(h, decoded, lo, hi, d.chunkTime(k, run, lo)), nil
 	}
 }
 
@@ -396,24 +376,15 @@ func (d *MP3Decoder) chunkTime(k int, run mp3Run, lo int) time.Duration {
 	return run.at(k, lo) - framesToDuration(d.skip, d.format.SampleRate)
 }
 
-// chunk converts samples [lo, hi) of the decoded frame (or silence) to float.
-func (d *MP3Decoder) chunk(h mpegHeader, audible bool, lo, hi int, t time.Duration) Chunk {
+// chunk copies samples [lo, hi) of the decoded frame, or silence, into a
+// pooled buffer.
+func (d *MP3Decoder) chunk(h mpegHeader, decoded bool, lo, hi int, t time.Duration) Chunk {
 	ch := h.channels
-	n := hi - lo
-	out := bufpool.Float32.Get(n * ch)
-	switch {
-	case !audible:
+	out := bufpool.Float32.Get((hi - lo) * ch)
+	if decoded {
+		copy(out, d.pcm[lo*ch:hi*ch])
+	} else {
 		clear(out)
-	case ch == 2:
-		src := d.pcm[lo*4 : hi*4]
-		for i := range out {
-			out[i] = float32(int16(binary.LittleEndian.Uint16(src[2*i:]))) / 32768
-		}
-	default: // mono: go-mp3 writes the same samples to both channels
-		src := d.pcm[lo*4 : hi*4]
-		for i := range out {
-			out[i] = float32(int16(binary.LittleEndian.Uint16(src[4*i:]))) / 32768
-		}
 	}
 	return Chunk{Format: Format{SampleRate: h.sampleRate, Channels: ch}, Samples: out, Time: t}
 }
@@ -445,71 +416,20 @@ func (d *MP3Decoder) runOf(k int) mp3Run {
 // frameTime is the decoder time of indexed frame k.
 func (d *MP3Decoder) frameTime(k int) time.Duration { return d.runOf(k).at(k, 0) }
 
-// decodeFrame runs one frame through go-mp3 into d.pcm. It reports whether the
-// output is the frame's audio; false means the frame was undecodable or its
-// bit reservoir was missing, and the caller plays silence instead.
-func (d *MP3Decoder) decodeFrame(h mpegHeader, frame []byte) bool {
-	if !h.playable() || !h.sideInfoPlausible(frame) {
-		// Damaged, or MPEG-2 in mid-stream: keep it away from go-mp3,
-		// whose reservoir now misses this frame's bytes.
-		d.dec, d.prevMain = nil, -1
-		return false
-	}
-	begin := h.mainDataBegin(frame)
-	size := h.mainDataSize()
-	// go-mp3 ignores main_data_begin when it has no previous frame, and
-	// decodes from the wrong bytes when the reservoir it holds is too short;
-	// either way the audio is garbage unless the frame needs no reservoir.
-	whole := begin == 0 || (d.prevMain >= 0 && begin <= d.prevMain)
-	need := h.samplesPerFrame() * 4
-	if cap(d.pcm) < need {
-		d.pcm = make([]byte, need)
-	}
-	d.pcm = d.pcm[:need]
-	if err := d.runMP3(frame); err != nil {
-		d.prevMain = -1
-		return false
-	}
-	// Mirror what go-mp3 keeps as the previous frame's main data.
+// decodeFrame decodes one frame into d.pcm. decoded reports whether d.pcm
+// holds the frame's samples (false: the frame was rejected, play silence);
+// whole whether all of them are its audio (false also when part of its bit
+// reservoir was missing and decodes as silence).
+func (d *MP3Decoder) decodeFrame(frame []byte) (decoded, whole bool) {
+	pcm, err := d.dec.DecodeFrame(frame, d.pcm[:0])
+	d.pcm = pcm
 	switch {
-	case d.prevMain < 0:
-		d.prevMain = size
-	case begin > d.prevMain:
-		d.prevMain += size
-	default:
-		d.prevMain = begin + size
+	case err == nil:
+		return true, true
+	case errors.Is(err, mpa.ErrReservoir):
+		return true, false
 	}
-	return whole
-}
-
-// runMP3 feeds one frame to go-mp3 and reads its PCM into d.pcm, turning a
-// panic inside go-mp3 into an error.
-func (d *MP3Decoder) runMP3(frame []byte) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			// go-mp3's state is unknown after a panic: start a new one.
-			d.dec = nil
-			err = fmt.Errorf("mp3: go-mp3 panicked: %v", p)
-		}
-		d.feed.b = nil
-	}()
-	d.feed.b = frame
-	if d.dec == nil {
-		// NewDecoder decodes the frame it is given; its PCM is read below.
-		dec, err := mp3.NewDecoder(&d.feed)
-		if err != nil {
-			return err
-		}
-		d.dec = dec
-	}
-	for got := 0; got < len(d.pcm); {
-		n, err := d.dec.Read(d.pcm[got:])
-		if err != nil {
-			return err
-		}
-		got += n
-	}
-	return nil
+	return false, false
 }
 
 // nextFrame finds the next audio frame at or after the read position,
@@ -646,16 +566,16 @@ func (d *MP3Decoder) Seek(t time.Duration) (time.Duration, error) {
 	}
 	d.frameNo = j
 	d.dropFrame, d.dropSample = k, drop
-	d.dec, d.prevMain = nil, -1
+	d.dec.Reset()
 	d.synced, d.gap = true, false
 	d.err = nil
 	return t, nil
 }
 
 // prerollStart returns the frame to restart decoding from so that frame k
-// decodes cleanly: at least two frames early (the first restarts go-mp3's
-// filter state, the second flushes it) and enough frames to cover the
-// largest bit reservoir a frame can reference twice over.
+// decodes cleanly: at least two frames early (the first restarts the IMDCT
+// overlap and the synthesis filterbank, the second flushes them) and enough
+// frames to cover the largest bit reservoir a frame can reference twice over.
 func (d *MP3Decoder) prerollStart(k int) int {
 	const reservoir = 2 * 511
 	j, acc := k, 0

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -98,31 +99,78 @@ func TestMP3Mono(t *testing.T) {
 }
 
 // mpeg2Stream is n frames of MPEG-2 Layer III, 22.05 kHz, 32 kb/s, mono,
-// with empty bodies: what go-mp3 cannot decode properly.
+// with empty bodies: valid frames of silence.
 func mpeg2Stream(n int) []byte {
 	frame := make([]byte, 72*32000/22050)
 	copy(frame, []byte{0xff, 0xf3, 0x40, 0xc0})
 	return bytes.Repeat(frame, n)
 }
 
-func TestMP3RejectsMPEG2(t *testing.T) {
-	b := mpeg2Stream(20)
-	if _, err := NewMP3Decoder(bytes.NewReader(b)); !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("NewMP3Decoder: %v, want ErrUnsupported", err)
+// referencePCM reads ffmpeg's float decode of an mpa fixture.
+func referencePCM(t testing.TB, name string) []float32 {
+	b := fixture(t, name)
+	pcm := make([]float32, len(b)/4)
+	for i := range pcm {
+		pcm[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
-	if _, err := ProbeBytes(b); !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("ProbeBytes: %v, want ErrUnsupported", err)
+	return pcm
+}
+
+// TestMP3PlaysEveryVersion decodes MPEG-1, MPEG-2 and MPEG-2.5 streams and
+// compares them with ffmpeg's decode: the same length (after gapless
+// trimming where a LAME tag asks for it) and at least 90 dB SNR.
+func TestMP3PlaysEveryVersion(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		format Format
+	}{
+		{"mpeg1_44100_js", Format{44100, 2}},
+		{"mpeg2_22050_mono", Format{22050, 1}},
+		{"mpeg2_22050_js", Format{22050, 2}},
+		{"mpeg25_8000_js", Format{8000, 2}},
+		{"mpeg2_16000_lame", Format{16000, 1}}, // ID3 tag, Info frame, LAME delay and padding
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := fixture(t, "mpa/"+tc.name+".mp3")
+			if c, err := ProbeBytes(b); c != CodecMP3 || err != nil {
+				t.Fatalf("ProbeBytes: %v, %v", c, err)
+			}
+			dec := mustMP3(t, bytes.NewReader(b))
+			if dec.Format() != tc.format {
+				t.Fatalf("format %v, want %v", dec.Format(), tc.format)
+			}
+			d := decodeAll(t, dec)
+			want := referencePCM(t, "mpa/"+tc.name+".f32")
+			if len(d.samples) != len(want) {
+				t.Fatalf("%d samples, ffmpeg %d", len(d.samples), len(want))
+			}
+			if db := snrDB(want, d.samples); db < 90 {
+				t.Fatalf("SNR %.1f dB against ffmpeg, want >= 90", db)
+			}
+			if s := dec.Stats(); s != (MP3Stats{}) {
+				t.Errorf("stats %+v on an intact stream", s)
+			}
+		})
 	}
-	// MPEG-2 frames in the middle of an MPEG-1 stream keep their time as
-	// silence.
+}
+
+// TestMP3VersionSwitch plays MPEG-2 frames after MPEG-1 ones, as an HLS
+// variant switch does: they decode at their own rate, in the timeline.
+func TestMP3VersionSwitch(t *testing.T) {
 	seg, _ := segment(t, "v0", 0)
 	dec := mustMP3(t, bytes.NewReader(append(bytes.Clone(seg), mpeg2Stream(10)...)))
 	d := decodeAll(t, dec)
-	if s := dec.Stats(); s.SilencedFrames != 10 {
-		t.Fatalf("stats %+v, want the 10 MPEG-2 frames silenced", s)
+	if s := dec.Stats(); s.SilencedFrames != 0 {
+		t.Fatalf("stats %+v, want no frame silenced", s)
 	}
-	if last := d.chunks[len(d.chunks)-1]; last.format != (Format{22050, 1}) || last.frames != 576 {
-		t.Fatalf("last chunk %+v, want 576 frames of 22.05 kHz mono silence", last)
+	var n int
+	for _, c := range d.chunks {
+		if c.format == (Format{22050, 1}) {
+			n += c.frames
+		}
+	}
+	if n != 10*576 {
+		t.Fatalf("%d frames at 22.05 kHz mono, want %d", n, 10*576)
 	}
 }
 
@@ -309,7 +357,7 @@ func TestMP3NotAudio(t *testing.T) {
 }
 
 // FuzzMP3Decoder feeds damaged streams to the decoder: it must neither panic
-// nor loop, whatever go-mp3 does with the bytes.
+// nor loop, whatever the bytes are.
 func FuzzMP3Decoder(f *testing.F) {
 	tone, err := fixtureBytes("tone.mp3")
 	if err != nil {
@@ -322,6 +370,13 @@ func FuzzMP3Decoder(f *testing.F) {
 	f.Add(tone[:4096])
 	f.Add(seg[:3000])
 	f.Add(tone[:20])
+	for _, name := range []string{"mpa/mpeg2_22050_js.mp3", "mpa/mpeg25_8000_js.mp3", "mpa/mpeg2_16000_lame.mp3"} {
+		b, err := fixtureBytes(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), 1500)])
+	}
 	f.Add([]byte{0xff, 0xfb, 0x90, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		dec, err := NewMP3Decoder(bytes.NewReader(b))
@@ -346,4 +401,30 @@ func FuzzMP3Decoder(f *testing.F) {
 			panic(fmt.Sprintf("%d frames from %d bytes", frames, len(b)))
 		}
 	})
+}
+
+// TestMP3SeekIsExactMPEG2 seeks in an MPEG-2 file with a LAME tag (small
+// frames: the preroll spans many of them): the samples after each seek are
+// those of a straight decode.
+func TestMP3SeekIsExactMPEG2(t *testing.T) {
+	const name = "mpa/mpeg2_16000_lame.mp3"
+	all := decodeAll(t, mustMP3(t, bytes.NewReader(fixture(t, name))))
+	dec := mustMP3(t, bytes.NewReader(fixture(t, name)))
+	for _, at := range []time.Duration{250 * time.Millisecond, 10 * time.Millisecond, 0, 444 * time.Millisecond} {
+		got, err := dec.Seek(at)
+		if err != nil {
+			t.Fatalf("Seek(%v): %v", at, err)
+		}
+		rest := decodeAll(t, dec)
+		frame := durationToFrames(got, 16000)
+		if rest.frames() != 8000-int(frame) {
+			t.Fatalf("after Seek(%v): %d frames to the end, want %d", at, rest.frames(), 8000-frame)
+		}
+		if !slicesEqual(rest.samples, all.samples[frame:]) {
+			t.Errorf("after Seek(%v): samples differ from a straight decode", at)
+		}
+		if s := dec.Stats(); s.SilencedFrames != 0 {
+			t.Errorf("after Seek(%v): %d frames silenced", at, s.SilencedFrames)
+		}
+	}
 }

@@ -3,12 +3,14 @@ package decode
 import (
 	"encoding/binary"
 	"sort"
+
+	"github.com/hotpath-go/hotpath/kithara/decode/mpa"
 )
 
 // mpegHeader is a parsed MPEG audio frame header, limited to what framing,
 // probing and gapless trimming need.
 type mpegHeader struct {
-	version    int // 1 for MPEG-1, 2 for MPEG-2, 25 for MPEG-2.5
+	version    int // 1 for MPEG-1, 2 for MPEG-2, 25 for MPEG-2.5 (as mpa.Version)
 	layer      int // 1, 2 or 3
 	crc        bool
 	bitrate    int // bits per second
@@ -17,64 +19,24 @@ type mpegHeader struct {
 	channels   int
 }
 
-// mpeg1L3Bitrates and mpeg2L3Bitrates are the Layer III bit rates in kb/s by
-// index; index 0 (free format) and 15 (invalid) are rejected before lookup.
-var (
-	mpeg1L3Bitrates = [15]int{0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320}
-	mpeg2L3Bitrates = [15]int{0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160}
-	mpegRates       = [3]int{44100, 48000, 32000}
-)
-
 // parseMPEGHeader parses the 4 bytes of b as a Layer III frame header of
-// MPEG-1 or MPEG-2 with a bit rate from the table (free format is not
-// supported). Other valid MPEG audio headers (Layers I and II, MPEG-2.5) are
-// reported through ok=false as well; mpegSync tells them apart for probing.
-// Of what it accepts, only MPEG-1 is playable.
+// any MPEG version (1, 2 or 2.5) with a bit rate from the table (free format
+// is not supported). Other valid MPEG audio headers (Layers I and II) are
+// reported through ok=false; mpegSync tells them apart for probing.
 func parseMPEGHeader(b []byte) (h mpegHeader, ok bool) {
-	if len(b) < 4 {
+	x, err := mpa.ParseHeader(b)
+	if err != nil || b[3]&3 == 2 { // reserved emphasis
 		return h, false
 	}
-	w := binary.BigEndian.Uint32(b)
-	if w>>21 != 0x7ff {
-		return h, false
-	}
-	switch (w >> 19) & 3 {
-	case 3:
-		h.version = 1
-	case 2:
-		h.version = 2
-	default: // 0 is MPEG-2.5, 1 is reserved
-		return h, false
-	}
-	if (w>>17)&3 != 1 { // 1 is Layer III
-		return h, false
-	}
-	h.layer = 3
-	h.crc = (w>>16)&1 == 0
-	bi := (w >> 12) & 0xf
-	if bi == 0 || bi == 15 {
-		return h, false
-	}
-	si := (w >> 10) & 3
-	if si == 3 {
-		return h, false
-	}
-	if w&3 == 2 { // reserved emphasis
-		return h, false
-	}
-	if h.version == 1 {
-		h.bitrate = mpeg1L3Bitrates[bi] * 1000
-		h.sampleRate = mpegRates[si]
-	} else {
-		h.bitrate = mpeg2L3Bitrates[bi] * 1000
-		h.sampleRate = mpegRates[si] / 2
-	}
-	h.padding = (w>>9)&1 == 1
-	h.channels = 2
-	if (w>>6)&3 == 3 {
-		h.channels = 1
-	}
-	return h, true
+	return mpegHeader{
+		version:    int(x.Version),
+		layer:      3,
+		crc:        x.CRC,
+		bitrate:    x.Bitrate,
+		sampleRate: x.SampleRate,
+		padding:    x.Padding,
+		channels:   x.Channels,
+	}, true
 }
 
 // mpegSync reports whether b starts with an MPEG audio sync word followed by
@@ -93,11 +55,6 @@ func mpegSync(b []byte) bool {
 func adtsSync(b []byte) bool {
 	return len(b) >= 2 && b[0] == 0xff && b[1]&0xf6 == 0xf0
 }
-
-// playable reports whether go-mp3 decodes frames like h correctly. It
-// decodes MPEG-2 Layer III (22.05, 24 and 16 kHz) to noise without an error,
-// so those frames are framed, to stay in sync, but not played.
-func (h mpegHeader) playable() bool { return h.version == 1 }
 
 // samplesPerFrame reports the PCM frames one MPEG frame decodes to.
 func (h mpegHeader) samplesPerFrame() int {
@@ -140,24 +97,6 @@ func (h mpegHeader) sideInfoOffset() int {
 		return 6
 	}
 	return 4
-}
-
-// mainDataSize is the number of main-data bytes the frame itself carries.
-func (h mpegHeader) mainDataSize() int {
-	return h.frameSize() - h.sideInfoOffset() - h.sideInfoSize()
-}
-
-// mainDataBegin reads main_data_begin from a whole frame: how many bytes of
-// earlier frames' main data (the bit reservoir) this frame's audio starts in.
-func (h mpegHeader) mainDataBegin(frame []byte) int {
-	o := h.sideInfoOffset()
-	if len(frame) < o+2 {
-		return 0
-	}
-	if h.version == 1 {
-		return int(frame[o])<<1 | int(frame[o+1]>>7) // 9 bits
-	}
-	return int(frame[o]) // 8 bits
 }
 
 // sameStream reports whether two headers can belong to one elementary
@@ -232,77 +171,6 @@ func id3v2Size(b []byte) int64 {
 	}
 	return n
 }
-
-// sideInfoPlausible reports whether the side information of a whole MPEG-1
-// Layer III frame is self-consistent: no reserved block type, no Huffman
-// table that does not exist, no more than 288 big values, and no more Huffman
-// bits than the frame and its reservoir hold. Random bytes rarely pass, so
-// this catches most damaged frames that still have a valid header; go-mp3
-// would otherwise decode them into noise, or fail.
-func (h mpegHeader) sideInfoPlausible(frame []byte) bool {
-	o := h.sideInfoOffset()
-	if h.version != 1 || len(frame) < o+h.sideInfoSize() {
-		return false
-	}
-	br := bitReader{b: frame[o : o+h.sideInfoSize()]}
-	begin := br.read(9)
-	if h.channels == 1 {
-		br.skip(5 + 4) // private bits, scfsi
-	} else {
-		br.skip(3 + 8)
-	}
-	bits := 0
-	for range 2 { // granules
-		for range h.channels {
-			bits += br.read(12) // part2_3_length
-			if br.read(9) > 288 {
-				return false
-			}
-			br.skip(8 + 4) // global gain, scalefac_compress
-			tables := 3
-			if br.read(1) == 1 { // window switching
-				if br.read(2) == 0 {
-					return false // block type 0 is not allowed with window switching
-				}
-				br.skip(1) // mixed block flag
-				tables = 2
-			}
-			for range tables {
-				if t := br.read(5); t == 4 || t == 14 {
-					return false // no such Huffman table
-				}
-			}
-			if tables == 2 {
-				br.skip(9) // subblock gains
-			} else {
-				br.skip(4 + 3) // region counts
-			}
-			br.skip(3) // preflag, scalefac_scale, count1table_select
-		}
-	}
-	return bits <= 8*(begin+h.mainDataSize())
-}
-
-// bitReader reads big-endian bit fields; reads past the end return zeros.
-type bitReader struct {
-	b   []byte
-	pos int
-}
-
-func (r *bitReader) read(n int) int {
-	v := 0
-	for range n {
-		bit := 0
-		if i := r.pos >> 3; i < len(r.b) {
-			bit = int(r.b[i]>>(7-r.pos&7)) & 1
-		}
-		v = v<<1 | bit
-		r.pos++
-	}
-	return v
-}
-
-func (r *bitReader) skip(n int) { r.pos += n }
 
 // sideInfoZero reports whether the side information of a whole frame is all
 // zeros, as in a Xing/Info frame: no granule holds audio.

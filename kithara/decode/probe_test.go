@@ -54,6 +54,7 @@ func id3Tag(n int) []byte {
 func TestProbeBytes(t *testing.T) {
 	mp3 := fixture(t, "hls/v0/seg000.mp3")[:2048]
 	flac := fixture(t, "tone.flac")[:64]
+	adts := fixture(t, "aac/short22s.aac")[:1024]
 	for _, tc := range []struct {
 		name string
 		b    []byte
@@ -63,10 +64,14 @@ func TestProbeBytes(t *testing.T) {
 		{"mp3 after junk", append([]byte("junk\x00\xff\x00"), mp3...), CodecMP3, nil},
 		{"id3 then flac", append(id3Tag(100), flac...), CodecFLAC, nil},
 		{"id3 longer than the buffer", id3Tag(10000)[:500], CodecMP3, nil},
-		{"adts aac", []byte{0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc}, CodecUnknown, ErrUnsupported},
+		{"id3 then adts (hls packed audio)", append(id3Tag(73), adts...), CodecAAC, nil},
+		{"adts after junk", append([]byte("junk\x00\xff\x00"), adts...), CodecAAC, nil},
+		{"adts aac-lc stereo", []byte{0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc}, CodecAAC, nil},
+		{"adts aac main", []byte{0xff, 0xf1, 0x10, 0x80, 0x02, 0x1f, 0xfc}, CodecUnknown, ErrUnsupported},
+		{"adts aac-lc 5.1", []byte{0xff, 0xf1, 0x51, 0x80, 0x02, 0x1f, 0xfc}, CodecUnknown, ErrUnsupported},
 		{"mpeg-1 layer ii", []byte{0xff, 0xfd, 0x90, 0x00, 0, 0, 0, 0}, CodecUnknown, ErrUnsupported},
-		{"mpeg-2 layer iii", []byte{0xff, 0xf3, 0x40, 0xc0, 0, 0, 0, 0}, CodecUnknown, ErrUnsupported},
-		{"mpeg-2.5 layer iii", []byte{0xff, 0xe3, 0x90, 0x00, 0, 0, 0, 0}, CodecUnknown, ErrUnsupported},
+		{"mpeg-2 layer iii", []byte{0xff, 0xf3, 0x40, 0xc0, 0, 0, 0, 0}, CodecMP3, nil},
+		{"mpeg-2.5 layer iii", []byte{0xff, 0xe3, 0x90, 0x00, 0, 0, 0, 0}, CodecMP3, nil},
 		{"mp4", []byte("\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00"), CodecUnknown, ErrUnsupported},
 		{"ogg", []byte("OggS\x00\x02\x00\x00"), CodecUnknown, ErrUnsupported},
 		{"riff avi", []byte("RIFF\x00\x00\x00\x00AVI LIST"), CodecUnknown, ErrUnsupported},
@@ -104,7 +109,9 @@ func TestProbeCodecs(t *testing.T) {
 		{"mp4a.69", CodecMP3, nil},
 		{"fLaC", CodecFLAC, nil},
 		{"flac", CodecFLAC, nil},
-		{"mp4a.40.2", CodecUnknown, ErrUnsupported},
+		{"mp4a.40.2", CodecAAC, nil},
+		{"avc1.64001f,mp4a.67", CodecAAC, nil},
+		{"mp4a.40.29", CodecUnknown, ErrUnsupported},
 		{"avc1.64001f,mp4a.40.5", CodecUnknown, ErrUnsupported},
 		{"ec-3", CodecUnknown, ErrUnsupported},
 		{"opus", CodecUnknown, ErrUnsupported},
