@@ -34,12 +34,27 @@ type ChanSite struct {
 // chanState is the mutable part of a ChanSite, allocated when the site
 // makes its first channel.
 type chanState struct {
-	site   *ChanSite
-	shift  uint // 64 - log2(len(shards))
-	shards []chanShard
+	site *ChanSite
+	// shards[id] belongs to the P with that id, as a Func's shards do (see
+	// shard); nil until a goroutine on that P counts an operation.
+	shards [maxShards]atomic.Pointer[chanShard]
+	// mu guards depth, the depth samples that shards have flushed, as a
+	// Func's mu guards its histogram.
+	mu       sync.Mutex
+	depth    [2][depthBuckets]uint64
+	maxDepth atomic.Uint64 // of the operations on Ps beyond maxShards
+	// created and closed count channels made and closed at the site: once
+	// per channel, so atomics cost nothing that matters.
+	created, closed atomic.Uint64
 	// minCap and maxCap are the smallest and largest capacity made at the
 	// site; -1 until the first channel.
 	minCap, maxCap atomic.Int64
+	// blockMu guards send and recv, the operations of each direction that
+	// had to wait: they have just waited for another goroutine, so a lock
+	// costs nothing in comparison, and one histogram per direction for the
+	// site, rather than per shard, keeps the site's memory small.
+	blockMu    sync.Mutex
+	send, recv durations
 }
 
 // The two kinds of message operation, as indexes of chanCounts.depth.
@@ -48,53 +63,26 @@ const (
 	kindRecv
 )
 
-// chanCounts are a shard's counts. A send or a receive adds to one counter
-// (and reads maxDepth): depth[kind][b] counts the operations of a kind by
-// the queue depth right after them, so summing over b gives the number
-// sent or received.
+// chanCounts are a site's counts at one instant: depth[kind][b] counts the
+// operations of a kind by the queue depth right after them, so summing
+// over b gives the number sent or received.
 type chanCounts struct {
 	depth           [2][depthBuckets]uint64
 	maxDepth        uint64
 	created, closed uint64
 }
 
-// chanShardData is one shard of a site's numbers. Every field of
-// chanCounts is accessed atomically. Blocked operations are timed into HDR
-// histograms under mu: they have just waited for another goroutine, so a
-// lock costs nothing in comparison.
-type chanShardData struct {
-	chanCounts
-	mu         sync.Mutex
-	send, recv durations // the operations of each direction that had to wait
-}
-
+// chanShard is one P's share of a site's operations, written by the
+// goroutine pinned to the P without locked instructions and read with the
+// sequence number, as a Func's shard. Each operation buffers its kind and
+// depth bucket (kind<<8 | bucket, 16 bits); a full buffer is flushed into
+// the site's depth counts.
 type chanShard struct {
-	chanShardData
-	// Pad to a multiple of the cache line, which keeps shards apart and the
-	// uint64 counters of every shard 8-byte aligned for 32-bit atomics.
-	_ [128 - unsafe.Sizeof(chanShardData{})%128]byte
-}
-
-// Shards per site: several per P, so that goroutines running at the same
-// time rarely share one (see shard), up to a bound on the memory of a site
-// on very large machines. A shard takes 3 KiB (its depth histograms), so a
-// site takes 24 KiB with GOMAXPROCS=2 and at most 192 KiB.
-const (
-	chanShardsPerP = 4
-	maxChanShards  = 64
-)
-
-// shard returns the shard for the calling goroutine, given an address in
-// its stack.
-//
-// Func picks a shard by the P it runs on, which takes two calls into the
-// runtime (procPin, procUnpin): about 2.3 ns, a third of what a counted
-// channel operation may cost. Goroutine stacks are disjoint, so the stack
-// address separates goroutines for free. Two goroutines that share a
-// shard stay exact (every update is atomic); they only contend for its
-// cache lines.
-func (st *chanState) shard(sp uintptr) *chanShard {
-	return &st.shards[uint64(sp>>11)*0x9E3779B97F4A7C15>>(st.shift&63)]
+	seq      uint64
+	maxDepth uint64
+	n        uint64
+	buf      [shardBufWords]uint32
+	_        [128 - 24 - 4*shardBufWords]byte
 }
 
 // Depth buckets: exact below depthExact, then depthSub buckets per power of
@@ -142,12 +130,7 @@ func (s *ChanSite) load() *chanState {
 }
 
 func (s *ChanSite) register() *chanState {
-	n, shift := 1, uint(64)
-	for n < min(chanShardsPerP*runtime.GOMAXPROCS(0), maxChanShards) {
-		n <<= 1
-		shift--
-	}
-	st := &chanState{site: s, shift: shift, shards: make([]chanShard, n)}
+	st := &chanState{site: s}
 	st.minCap.Store(-1)
 	st.maxCap.Store(-1)
 	if !s.state.CompareAndSwap(nil, st) {
@@ -174,48 +157,105 @@ func (st *chanState) noteCap(c int64) {
 }
 
 // count records one completed send or receive (kind) and the queue depth
-// after it. It never allocates and never blocks.
+// after it. It never allocates (but for a P's first operation) and never
+// blocks.
 func (st *chanState) count(kind int, depth int) {
-	var anchor byte
-	sh := st.shard(uintptr(unsafe.Pointer(&anchor)))
 	d := uint64(depth)
-	atomic.AddUint64(&sh.depth[kind&1][depthBucket(d)], 1)
-	if d > atomic.LoadUint64(&sh.maxDepth) {
-		sh.raiseMaxDepth(d)
-	}
-}
-
-func (sh *chanShard) raiseMaxDepth(d uint64) {
-	for m := atomic.LoadUint64(&sh.maxDepth); d > m; m = atomic.LoadUint64(&sh.maxDepth) {
-		if atomic.CompareAndSwapUint64(&sh.maxDepth, m, d) {
+	e := uint16(kind&1)<<8 | uint16(depthBucket(d))
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			n := loadU64(&sh.n)
+			if n >= shardBufLen {
+				if !st.mu.TryLock() {
+					procUnpin()
+					st.countContended(kind, d)
+					return
+				}
+				st.flush(sh)
+				st.mu.Unlock()
+				n = 0
+			}
+			seq := loadU64(&sh.seq)
+			storeU64(&sh.seq, seq+1)
+			storeBuf(&sh.buf, n, e)
+			storeU64(&sh.n, n+1)
+			if d > loadU64(&sh.maxDepth) {
+				storeU64(&sh.maxDepth, d)
+			}
+			storeU64(&sh.seq, seq+2)
+			procUnpin()
 			return
 		}
+	}
+	procUnpin()
+	st.countSlow(id, kind, d)
+}
+
+// flush moves the operations buffered in sh, the shard of the P the
+// caller is pinned to, into the site's counts. The caller holds st.mu.
+//
+//go:noinline
+func (st *chanState) flush(sh *chanShard) {
+	seq := loadU64(&sh.seq)
+	storeU64(&sh.seq, seq+1)
+	n := min(loadU64(&sh.n), shardBufLen)
+	for i := range n {
+		e := loadBuf(&sh.buf, i)
+		st.depth[e>>8&1][e&0xff]++
+	}
+	storeU64(&sh.n, 0)
+	storeU64(&sh.seq, seq+2)
+}
+
+// countContended is count when the shard's buffer is full and the site's
+// lock is taken: it waits for the lock unpinned (see Func's record).
+//
+//go:noinline
+func (st *chanState) countContended(kind int, d uint64) {
+	st.mu.Lock()
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			st.flush(sh)
+		}
+	}
+	procUnpin()
+	st.mu.Unlock()
+	st.count(kind, int(d))
+}
+
+// countSlow is count for a P without a shard yet, or beyond maxShards.
+//
+//go:noinline
+func (st *chanState) countSlow(id, kind int, d uint64) {
+	if uint(id) < maxShards {
+		st.shards[id].CompareAndSwap(nil, new(chanShard))
+		st.count(kind, int(d))
+		return
+	}
+	st.mu.Lock()
+	st.depth[kind&1][depthBucket(d)]++
+	st.mu.Unlock()
+	for m := st.maxDepth.Load(); d > m && !st.maxDepth.CompareAndSwap(m, d); m = st.maxDepth.Load() {
 	}
 }
 
 // created counts a channel made at the site.
-func (st *chanState) created() {
-	var anchor byte
-	atomic.AddUint64(&st.shard(uintptr(unsafe.Pointer(&anchor))).created, 1)
-}
+func (st *chanState) madeOne() { st.created.Add(1) }
 
-// closed counts a close of one of the site's channels.
-func (st *chanState) closed() {
-	var anchor byte
-	atomic.AddUint64(&st.shard(uintptr(unsafe.Pointer(&anchor))).closed, 1)
-}
+// closedOne counts a close of one of the site's channels.
+func (st *chanState) closedOne() { st.closed.Add(1) }
 
 // blocked records how long a send (send == true) or receive waited.
 func (st *chanState) blocked(send bool, d int64) {
-	var anchor byte
-	sh := st.shard(uintptr(unsafe.Pointer(&anchor)))
-	sh.mu.Lock()
+	st.blockMu.Lock()
 	if send {
-		sh.send.record(d)
+		st.send.record(d)
 	} else {
-		sh.recv.record(d)
+		st.recv.record(d)
 	}
-	sh.mu.Unlock()
+	st.blockMu.Unlock()
 }
 
 // Track registers ch as made at site s and returns it unchanged: same
@@ -231,7 +271,7 @@ func Track[C ~chan E, E any](s *ChanSite, ch C) C {
 	st := s.load()
 	st.noteCap(int64(cap(ch)))
 	chanIdx.track(sendPointer((chan<- E)(ch)), st, chanLen[E])
-	st.created()
+	st.madeOne()
 	runtime.KeepAlive(ch)
 	return ch
 }
@@ -349,7 +389,7 @@ func Recv2[E any](ch <-chan E) (E, bool) {
 func Close[E any](ch chan<- E) {
 	close(ch)
 	if st := lookupChan(sendPointer(ch)); st != nil {
-		st.closed()
+		st.closedOne()
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -80,22 +79,47 @@ type chanSnapshot struct {
 
 func (st *chanState) snapshot() chanSnapshot {
 	var s chanSnapshot
+	s.created = st.created.Load()
+	s.closed = st.closed.Load()
+	s.maxDepth = st.maxDepth.Load()
+	var v chanShard
+	st.mu.Lock()
+	s.depth = st.depth
 	for i := range st.shards {
-		sh := &st.shards[i]
-		for k := range sh.depth {
-			for b := range sh.depth[k] {
-				s.depth[k][b] += atomic.LoadUint64(&sh.depth[k][b])
+		sh := st.shards[i].Load()
+		if sh == nil {
+			continue
+		}
+		sh.read(&v)
+		s.maxDepth = max(s.maxDepth, v.maxDepth)
+		for j := range v.n {
+			e := uint16(v.buf[j/2] >> (16 * (j % 2)))
+			s.depth[e>>8&1][e&0xff]++
+		}
+	}
+	st.mu.Unlock()
+	st.blockMu.Lock()
+	s.send, s.recv = st.send.summary(), st.recv.summary()
+	st.blockMu.Unlock()
+	return s
+}
+
+// read copies sh, consistently, into v (see shard.read).
+func (sh *chanShard) read(v *chanShard) {
+	for spins := 0; ; waitShard(&spins) {
+		s1 := atomic.LoadUint64(&sh.seq)
+		if s1&1 == 0 {
+			v.maxDepth = atomic.LoadUint64(&sh.maxDepth)
+			v.n = atomic.LoadUint64(&sh.n)
+			for i := range sh.buf {
+				v.buf[i] = atomic.LoadUint32(&sh.buf[i])
+			}
+			if atomic.LoadUint64(&sh.seq) == s1 {
+				v.n = min(v.n, shardBufLen)
+				return
 			}
 		}
-		s.maxDepth = max(s.maxDepth, atomic.LoadUint64(&sh.maxDepth))
-		s.created += atomic.LoadUint64(&sh.created)
-		s.closed += atomic.LoadUint64(&sh.closed)
-		sh.mu.Lock()
-		s.send.add(&sh.send)
-		s.recv.add(&sh.recv)
-		sh.mu.Unlock()
 	}
-	return s
 }
 
 // ops returns the number of operations of a kind.
@@ -233,16 +257,13 @@ func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
 		MaxNS:       b.max,
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
-	var hist *hdr.Histogram
-	if b.count > 0 {
-		hist = b.hist.histogram()
-	}
-	for _, p := range percentiles {
+	vals := b.histogram().valuesAtPercentiles(percentiles)
+	for k, p := range percentiles {
 		var v int64
-		if hist != nil {
+		if b.count > 0 {
 			// The histogram answers with the highest value equivalent to
 			// the bucket; never report beyond the extremes.
-			v = min(max(hist.ValueAtQuantile(p), b.min), b.max)
+			v = min(max(vals[k], b.min), b.max)
 		}
 		st.Percentiles[percentileKey(p)] = v
 	}

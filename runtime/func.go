@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
+	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -76,34 +76,107 @@ type Func struct {
 	state atomic.Pointer[funcState]
 }
 
-// funcState is the mutable part of a Func, allocated when it registers.
+// funcState is the mutable part of a Func, allocated when it registers:
+// about 600 bytes until the Func records (TestFuncMemory).
 type funcState struct {
-	f      *Func
-	mask   int
-	shards []shard
+	f *Func
+	// shards[id] belongs to the P with that id; nil until a goroutine on
+	// that P records.
+	shards [maxShards]atomic.Pointer[shard]
+	// mu guards hist, the durations that the shards have flushed. A
+	// goroutine pinned to its P must not park, so it only tries to take
+	// mu, and unpins first when it has to wait for it.
+	mu   sync.Mutex
+	hist histWindow
+	// over records the calls of goroutines on Ps beyond maxShards.
+	over overflowShard
 }
 
-// shard is one goroutine-group's share of a Func's numbers. Recording
-// goroutines pick a shard by the P they run on, so on a machine with n
-// cores up to n goroutines record at once without contending.
+// shard is one P's share of a Func's numbers. A goroutine records into
+// the shard of the P it runs on, pinned to that P for the time it takes
+// (procPin): nothing else runs on the P meanwhile, so the shard has one
+// writer at a time and needs no lock and no locked instruction (see
+// shardstore_plain.go). Readers on other Ps take a consistent copy with
+// the sequence number, which the owner makes odd while it updates the
+// shard: they read the fields between two loads of it and try again when
+// it was odd or changed.
 //
-// A shard is 128 bytes and its data fit in the first 64: the shards array
-// (a power of two times 128 bytes, which the allocator aligns to its size)
-// then gives each shard a cache line of its own, and the pair of lines
-// that adjacent-line prefetchers fetch together. TestShardLayout checks.
+// Durations go first into buf, as histogram bucket indexes; a full buffer
+// is flushed into the Func's one histogram under its lock. Every P of a
+// Func that ran costs one 128-byte shard, however long the durations'
+// range: the histogram is per Func, not per P.
 type shard struct {
-	shardData
-	_ [128 - unsafe.Sizeof(shardData{})]byte
+	seq   uint64 // odd while the owner updates the shard
+	calls uint64 // calls counted: at End, or at Begin when sampling
+	count uint64 // timed calls
+	total int64
+	min   int64
+	max   int64
+	skip  uint64 // sampling: calls left until the next timed one
+	n     uint64 // entries of buf in use
+	buf   [shardBufWords]uint32
 }
 
-type shardData struct {
-	mu    sync.Mutex
-	calls uint64 // calls counted at End (every call when not sampling)
-	// durations are the timed calls. The shard increments an HDR bucket
-	// itself: hdr's RecordValue validates and counts what a shard does not
-	// need, which cost a third of the recording time.
-	durations
-	ticks atomic.Uint64 // calls counted at Begin and left untimed by sampling
+// shardBufWords is the size of a shard's buffer: 32 bucket indexes of 16
+// bits (histCountsLen < 1<<16), which fill a shard to 128 bytes.
+const (
+	shardBufWords = 16
+	shardBufLen   = 2 * shardBufWords
+)
+
+// shardView is a consistent copy of a shard.
+type shardView struct {
+	calls, count    uint64
+	total, min, max int64
+	n               uint64
+	buf             [shardBufWords]uint32
+}
+
+// read copies sh, consistently, into v.
+func (sh *shard) read(v *shardView) {
+	for spins := 0; ; waitShard(&spins) {
+		s1 := atomic.LoadUint64(&sh.seq)
+		if s1&1 == 0 {
+			v.calls = atomic.LoadUint64(&sh.calls)
+			v.count = atomic.LoadUint64(&sh.count)
+			v.total = atomic.LoadInt64(&sh.total)
+			v.min = atomic.LoadInt64(&sh.min)
+			v.max = atomic.LoadInt64(&sh.max)
+			v.n = atomic.LoadUint64(&sh.n)
+			for i := range sh.buf {
+				v.buf[i] = atomic.LoadUint32(&sh.buf[i])
+			}
+			if atomic.LoadUint64(&sh.seq) == s1 {
+				v.n = min(v.n, shardBufLen)
+				return
+			}
+		}
+	}
+}
+
+// entry returns buffered bucket index i of v.
+func (v *shardView) entry(i uint64) int {
+	return int(uint16(v.buf[i/2] >> (16 * (i % 2))))
+}
+
+// overflowShard records for goroutines on Ps whose id has no shard
+// (GOMAXPROCS above maxShards), under a mutex: correct, only slower.
+type overflowShard struct {
+	mu       sync.Mutex
+	calls    atomic.Uint64
+	skip     uint64
+	count    uint64
+	total    int64
+	min, max int64
+}
+
+// waitShard waits, for read, until a shard's owner is between updates:
+// the owner is pinned to its P and runs, but its thread may be
+// descheduled, so the reader yields once it has spun a while.
+func waitShard(spins *int) {
+	if *spins++; *spins%64 == 0 {
+		runtime.Gosched()
+	}
 }
 
 // The bucket layout of hdr.New(histLowest, histHighest, histDigits), as
@@ -139,19 +212,9 @@ func newHistogramOf(counts []int64) *hdr.Histogram {
 	})
 }
 
-// maxShards bounds the memory of a Func on very large machines; beyond it
-// goroutines share shards, which is correct, only slower.
+// maxShards is the number of Ps that get a shard of their own; beyond it
+// goroutines record through a shared, locked one.
 const maxShards = 64
-
-// numShardsFor returns the power of two at or above procs, at most
-// maxShards.
-func numShardsFor(procs int) int {
-	n := 1
-	for n < procs && n < maxShards {
-		n <<= 1
-	}
-	return n
-}
 
 // load returns the Func's state, registering the Func on first use.
 func (f *Func) load() *funcState {
@@ -162,14 +225,7 @@ func (f *Func) load() *funcState {
 }
 
 func (f *Func) register() *funcState {
-	// Enough shards for every CPU, not only for GOMAXPROCS now: the Func
-	// keeps its shards, but GOMAXPROCS may grow after the first call (a
-	// program that sets it in main, go test -cpu 1,2, the runtime
-	// following a container's CPU limit), and with too few shards
-	// goroutines on different Ps would share one and contend for its lock.
-	// Shards that no P uses cost 128 bytes each: counts come with use.
-	n := numShardsFor(max(runtime.GOMAXPROCS(0), runtime.NumCPU()))
-	st := &funcState{f: f, mask: n - 1, shards: make([]shard, n)}
+	st := &funcState{f: f}
 	if !f.state.CompareAndSwap(nil, st) {
 		return f.state.Load()
 	}
@@ -189,16 +245,78 @@ type Span struct {
 // HOTPATH_SAMPLE) only one call in N is timed; the others cost a counter
 // increment and End does nothing for them.
 func (f *Func) Begin() Span {
+	st := f.state.Load()
+	if st == nil {
+		return f.beginSlow()
+	}
+	if sampleEvery.Load() > 1 {
+		return st.beginSampled()
+	}
+	if tscClock.Load() != nil {
+		return Span{st: st, start: tscNanotime()}
+	}
+	return Span{st: st, start: int64(time.Since(clockBase))}
+}
+
+// beginSlow is Begin on first use.
+func (f *Func) beginSlow() Span {
 	st := f.load()
-	if n := sampleEvery.Load(); n > 1 {
-		id := procPin()
-		procUnpin()
-		if st.shards[id&st.mask].ticks.Add(1)%uint64(n) != 0 {
-			return Span{}
-		}
-		return Span{st: st, start: nanotime(), counted: true}
+	if sampleEvery.Load() > 1 {
+		return st.beginSampled()
 	}
 	return Span{st: st, start: nanotime()}
+}
+
+// beginSampled counts a call and times one in sampleEvery.
+func (st *funcState) beginSampled() Span {
+	n := uint64(sampleEvery.Load())
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			storeU64(&sh.calls, loadU64(&sh.calls)+1)
+			k := loadU64(&sh.skip)
+			if k == 0 || k > n {
+				k = n
+			}
+			if k > 1 {
+				storeU64(&sh.skip, k-1)
+				procUnpin()
+				return Span{}
+			}
+			storeU64(&sh.skip, n)
+			procUnpin()
+			return Span{st: st, start: nanotime(), counted: true}
+		}
+	}
+	procUnpin()
+	return st.beginSampledSlow(id, n)
+}
+
+// beginSampledSlow is beginSampled for a P without a shard yet, or beyond
+// maxShards.
+//
+//go:noinline
+func (st *funcState) beginSampledSlow(id int, n uint64) Span {
+	if uint(id) < maxShards {
+		st.shards[id].CompareAndSwap(nil, new(shard))
+		return st.beginSampled()
+	}
+	o := &st.over
+	o.mu.Lock()
+	o.calls.Add(1)
+	k := o.skip
+	if k == 0 || k > n {
+		k = n
+	}
+	o.skip = k - 1
+	if k == 1 {
+		o.skip = n
+	}
+	o.mu.Unlock()
+	if k > 1 {
+		return Span{}
+	}
+	return Span{st: st, start: nanotime(), counted: true}
 }
 
 // End records the call started by Begin. It is safe to call on the zero
@@ -208,7 +326,48 @@ func (s Span) End() {
 	if s.st == nil {
 		return
 	}
-	s.st.record(nanotime()-s.start, s.counted)
+	var now int64
+	if tscClock.Load() != nil {
+		now = tscNanotime()
+	} else {
+		now = int64(time.Since(clockBase))
+	}
+	// st.record, written out: a call less on every measured call.
+	st, d, counted := s.st, now-s.start, s.counted
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			if n := loadU64(&sh.n); n < shardBufLen {
+				sh.put(d, n, counted)
+				procUnpin()
+				return
+			}
+		}
+	}
+	procUnpin()
+	st.record(d, counted)
+}
+
+// put records d into sh, whose buffer has room at n; the caller is pinned
+// to the shard's P.
+func (sh *shard) put(d int64, n uint64, counted bool) {
+	seq := loadU64(&sh.seq)
+	storeU64(&sh.seq, seq+1)
+	if !counted {
+		storeU64(&sh.calls, loadU64(&sh.calls)+1)
+	}
+	c := loadU64(&sh.count)
+	if c == 0 || d < loadI64(&sh.min) {
+		storeI64(&sh.min, d)
+	}
+	if d > loadI64(&sh.max) {
+		storeI64(&sh.max, d)
+	}
+	storeU64(&sh.count, c+1)
+	storeI64(&sh.total, loadI64(&sh.total)+d)
+	storeBuf(&sh.buf, n, uint16(histIndex(clampHist(d))))
+	storeU64(&sh.n, n+1)
+	storeU64(&sh.seq, seq+2)
 }
 
 // Close records a span that is still open and marks it closed, so it
@@ -222,19 +381,100 @@ func (s *Span) Close() {
 	}
 	st := s.st
 	s.st = nil
-	st.record(nanotime()-s.start, s.counted)
+	var now int64
+	if tscClock.Load() != nil {
+		now = tscNanotime()
+	} else {
+		now = int64(time.Since(clockBase))
+	}
+	st.record(now-s.start, s.counted)
 }
 
+// record records one call that took d, into the shard of the P the
+// goroutine runs on.
 func (st *funcState) record(d int64, counted bool) {
 	id := procPin()
-	procUnpin()
-	sh := &st.shards[id&st.mask]
-	sh.mu.Lock()
-	if !counted {
-		sh.calls++
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			n := loadU64(&sh.n)
+			if n >= shardBufLen {
+				if !st.mu.TryLock() {
+					procUnpin()
+					st.recordContended(d, counted)
+					return
+				}
+				st.flush(sh)
+				st.mu.Unlock()
+				n = 0
+			}
+			sh.put(d, n, counted)
+			procUnpin()
+			return
+		}
 	}
-	sh.durations.record(d)
-	sh.mu.Unlock()
+	procUnpin()
+	st.recordSlow(id, d, counted)
+}
+
+// flush moves the durations buffered in sh, the shard of the P the
+// caller is pinned to, into the Func's histogram. The caller holds st.mu.
+//
+//go:noinline
+func (st *funcState) flush(sh *shard) {
+	seq := loadU64(&sh.seq)
+	storeU64(&sh.seq, seq+1)
+	n := min(loadU64(&sh.n), shardBufLen)
+	for i := range n {
+		st.hist.add(int(loadBuf(&sh.buf, i)), 1)
+	}
+	storeU64(&sh.n, 0)
+	storeU64(&sh.seq, seq+2)
+}
+
+// recordContended is record when the shard's buffer is full and a reader
+// or another shard holds the histogram: it waits for the lock unpinned,
+// then flushes the shard of the P it runs on and records.
+//
+//go:noinline
+func (st *funcState) recordContended(d int64, counted bool) {
+	st.mu.Lock()
+	id := procPin()
+	if uint(id) < maxShards {
+		if sh := st.shards[id].Load(); sh != nil {
+			st.flush(sh)
+		}
+	}
+	procUnpin()
+	st.mu.Unlock()
+	st.record(d, counted)
+}
+
+// recordSlow is record for a P without a shard yet, or beyond maxShards.
+//
+//go:noinline
+func (st *funcState) recordSlow(id int, d int64, counted bool) {
+	if uint(id) < maxShards {
+		// Allocate unpinned; a goroutine that moved to another P meanwhile
+		// records there, and its new P gets a shard in turn.
+		st.shards[id].CompareAndSwap(nil, new(shard))
+		st.record(d, counted)
+		return
+	}
+	o := &st.over
+	o.mu.Lock()
+	if !counted {
+		o.calls.Add(1)
+	}
+	if o.count == 0 || d < o.min {
+		o.min = d
+	}
+	o.max = max(o.max, d)
+	o.count++
+	o.total += d
+	st.mu.Lock()
+	st.hist.record(d)
+	st.mu.Unlock()
+	o.mu.Unlock()
 }
 
 // funcSnapshot is a Func's numbers at one instant, merged over its shards:
@@ -245,28 +485,43 @@ type funcSnapshot struct {
 }
 
 // callCount returns the calls counted so far: a cheap test of whether a
-// Func ran at all in a guard's window, before its histogram is summed.
+// Func ran at all in a guard's window, before its histogram is copied.
 func (st *funcState) callCount() uint64 {
-	var n uint64
+	n := st.over.calls.Load()
 	for i := range st.shards {
-		sh := &st.shards[i]
-		sh.mu.Lock()
-		n += sh.calls
-		sh.mu.Unlock()
-		n += sh.ticks.Load()
+		if sh := st.shards[i].Load(); sh != nil {
+			n += atomic.LoadUint64(&sh.calls)
+		}
 	}
 	return n
 }
 
+// snapshot merges the shards and the histogram. Recording goes on
+// meanwhile: the reader holds the histogram's lock, which delays a shard
+// that must flush, and waits for no shard but one that its owner is
+// updating at that moment.
 func (st *funcState) snapshot() funcSnapshot {
 	var s funcSnapshot
+	o := &st.over
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s.calls = o.calls.Load()
+	s.addExact(o.count, o.total, o.min, o.max)
+	var v shardView
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s.merged = st.hist.clone()
 	for i := range st.shards {
-		sh := &st.shards[i]
-		sh.mu.Lock()
-		s.calls += sh.calls
-		s.add(&sh.durations)
-		sh.mu.Unlock()
-		s.calls += sh.ticks.Load()
+		sh := st.shards[i].Load()
+		if sh == nil {
+			continue
+		}
+		sh.read(&v)
+		s.calls += v.calls
+		s.addExact(v.count, v.total, v.min, v.max)
+		for j := range v.n {
+			s.pending = append(s.pending, uint16(v.entry(j)))
+		}
 	}
 	return s
 }

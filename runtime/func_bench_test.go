@@ -31,6 +31,11 @@ import (
 //	untimed   the same with sampling so sparse that no call is timed: the
 //	          cost of the path that only counts
 //	call      the bare call, for reference
+//	measured-tsc     measured, on the TSC clock (HOTPATH_CLOCK=tsc); its
+//	                 goal is at most 0.7x floor, the monotonic floor
+//	measured-polled  measured while a reader takes a snapshot of every
+//	                 function and reads its percentiles every 100 ms, as
+//	                 the live view does: it should not move measured
 //
 // Under par=parallel every probe runs in b.RunParallel; -cpu 2 gives two
 // goroutines. measured-own (parallel only) gives each goroutine a Func of
@@ -40,12 +45,16 @@ import (
 func BenchmarkOverhead(b *testing.B) {
 	probes := []struct {
 		name   string
-		sample int // Options.SampleEvery; 0 leaves sampling off
+		sample int    // Options.SampleEvery; 0 leaves sampling off
+		clock  string // "tsc" runs the probe on the TSC clock
+		poll   bool   // a reader takes a snapshot every 100 ms meanwhile
 		run    func(b *testing.B)
 		par    func(b *testing.B)
 	}{
 		{name: "floor", run: serialFloor, par: parallelFloor},
 		{name: "measured", run: serialMeasured, par: parallelMeasured},
+		{name: "measured-tsc", clock: "tsc", run: serialMeasured, par: parallelMeasured},
+		{name: "measured-polled", poll: true, run: serialMeasured, par: parallelMeasured},
 		{name: "sample64", sample: 64, run: serialMeasured, par: parallelMeasured},
 		{name: "untimed", sample: 1 << 30, run: serialMeasured, par: parallelMeasured},
 		{name: "measured-own", par: parallelMeasuredOwn},
@@ -62,6 +71,16 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 			b.Run("par="+mode+"/probe="+p.name, func(b *testing.B) {
 				withSampling(b, p.sample)
+				if p.clock != "" {
+					on, restore := hotpath.SetClock(p.clock)
+					defer restore()
+					if !on {
+						b.Skip("no TSC clock here")
+					}
+				}
+				if p.poll {
+					withPolling(b)
+				}
 				b.ReportAllocs()
 				f(b)
 			})
@@ -172,6 +191,38 @@ func parallelMeasuredOwn(b *testing.B) {
 		}
 	})
 }
+
+// withPolling runs a reader for the rest of b that, every 100 ms, takes a
+// snapshot and reads the window's percentiles for every function, as the
+// live view polls.
+func withPolling(b *testing.B) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		prev := hotpath.TakeSnapshot()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			cur := hotpath.TakeSnapshot()
+			for _, f := range cur.Funcs(prev) {
+				pollSink.Add(f.Durations.ValueAtQuantile(99))
+			}
+			prev = cur
+		}
+	}()
+	b.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+}
+
+var pollSink atomic.Int64
 
 // withSampling times one call in n for the rest of b (n > 1), through a
 // guard as a program would set it, and turns sampling off again after.

@@ -318,37 +318,23 @@ func TestFuncRegistersOnFirstUse(t *testing.T) {
 	}
 }
 
-// TestShardsCoverEveryCPU checks that a Func first used under a small
-// GOMAXPROCS still has a shard per CPU, so that goroutines on different
-// Ps do not share a lock once GOMAXPROCS grows (as go test -cpu 1,2 makes
-// it), and that every P's id maps to a shard of its own.
-func TestShardsCoverEveryCPU(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	f := ftFunc(t, "shards")
-	st := f.load()
-	want := numShardsFor(runtime.NumCPU())
-	if len(st.shards) != want || st.mask != want-1 {
-		t.Errorf("%d shards, mask %#x; want %d shards for %d CPUs", len(st.shards), st.mask, want, runtime.NumCPU())
-	}
-	for _, c := range []struct{ procs, want int }{{1, 1}, {2, 2}, {3, 4}, {8, 8}, {9, 16}, {64, 64}, {1000, maxShards}} {
-		if got := numShardsFor(c.procs); got != c.want {
-			t.Errorf("numShardsFor(%d) = %d, want %d", c.procs, got, c.want)
-		}
-	}
-}
-
-// TestShardLayout checks the cache-line layout that keeps goroutines on
-// different Ps from slowing each other down (see shard).
+// TestShardLayout checks that a shard fills a 128-byte allocation, which
+// the allocator aligns to 128 bytes: each P's shard then has two cache
+// lines to itself (the pair adjacent-line prefetchers fetch together).
 func TestShardLayout(t *testing.T) {
 	if size := unsafe.Sizeof(shard{}); size != 128 {
 		t.Errorf("shard is %d bytes, want 128", size)
 	}
-	if size := unsafe.Sizeof(shardData{}); size > 64 {
-		t.Errorf("shard data take %d bytes, more than a cache line", size)
+	if unsafe.Offsetof(shard{}.buf)%8 != 0 || unsafe.Offsetof(shard{}.seq) != 0 {
+		t.Errorf("shard fields misaligned")
 	}
-	st := ftFunc(t, "layout").load()
-	if addr := uintptr(unsafe.Pointer(&st.shards[0])); addr%128 != 0 {
-		t.Errorf("shards start at %#x, not on a 128-byte boundary", addr)
+	f := ftFunc(t, "layout")
+	ftRecord(f, 5)
+	st := f.load()
+	for i := range st.shards {
+		if sh := st.shards[i].Load(); sh != nil && uintptr(unsafe.Pointer(sh))%128 != 0 {
+			t.Errorf("shard %d at %p, not on a 128-byte boundary", i, sh)
+		}
 	}
 }
 

@@ -1,97 +1,372 @@
 package hotpath
 
-import hdr "github.com/HdrHistogram/hdrhistogram-go"
+import (
+	"unsafe"
 
-// histCounts are the bucket counts of one recorder (a function's shard, a
-// channel direction's counter) in the layout of hdr.New(histLowest,
-// histHighest, histDigits), with the range of buckets it has touched: a
-// snapshot sums only that range, which for durations of a few orders of
-// magnitude is a small part of the 33792 buckets.
-type histCounts struct {
-	lo, hi int // touched buckets are in [lo, hi]; lo > hi when none
-	c      [histCountsLen]int64
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// histWindow holds counts in the bucket layout of hdr.New(histLowest,
+// histHighest, histDigits) (see histIndex), without the 33792 counters
+// (264 KiB) that the library allocates for every histogram.
+//
+// The buckets are cut into pages of 1024, one per power of two of the
+// durations (the first two pages are the unit-width buckets below 2048
+// ns), and each page into chunks of 64 counters. Pages and chunks are
+// allocated when a count first lands in them, and a chunk's counters are
+// as narrow as its largest count allows: 8 bits, then 16, then 64. A
+// function whose durations span three decades touches about ten pages,
+// 160 chunks: 10 KiB of 8-bit counters, 20 KiB of 16-bit ones. The
+// percentiles are those of the library's histogram for the same
+// values, bucket for bucket (TestHistWindowMatchesLibrary).
+//
+// A function keeps one histWindow, its shards' buffered durations are
+// merged into it, and each snapshot is a copy. A histWindow value shares
+// its pages: only the code that built it changes it.
+type histWindow struct {
+	t *histTable // nil while empty
+	// shared is set when t may be shared with a copy: the next write
+	// copies the table first.
+	shared bool
 }
 
-func newHistCounts() *histCounts { return &histCounts{lo: histCountsLen, hi: -1} }
+// histTable is a histogram's page table. owned has bit pi set when page
+// pi belongs to this table alone.
+type histTable struct {
+	page  [histPages]*histPage
+	owned uint64
+}
+
+const (
+	histPageBits  = histHalfMagnitude // a page is 1024 buckets
+	histPageLen   = 1 << histPageBits
+	histPages     = histCountsLen >> histPageBits // 33
+	histChunkBits = 6
+	histChunkLen  = 1 << histChunkBits
+	histChunks    = histPageLen / histChunkLen // chunks per page: 16
+)
+
+// histPage is one page: each chunk is nil or an array of histChunkLen
+// counters of width[c] bytes (1, 2 or 8).
+//
+// Copies share everything: a copy is the table's pointer, and the table, a
+// page or a chunk is copied when one of the histograms that share it first
+// writes to it (copy on write). owned has bit c set when chunk c belongs
+// to this page alone. A reader (a report, the live view polling) thus
+// copies nothing, whatever the histogram holds, and the recording side
+// pays, after each read, for one copy of the table and of each page and
+// chunk it then touches.
+type histPage struct {
+	chunk [histChunks]unsafe.Pointer
+	width [histChunks]uint8
+	owned uint16
+}
+
+// get returns the count of bucket j of chunk c.
+func (p *histPage) get(c, j int) uint64 {
+	switch p.width[c] {
+	case 1:
+		return uint64((*[histChunkLen]uint8)(p.chunk[c])[j])
+	case 2:
+		return uint64((*[histChunkLen]uint16)(p.chunk[c])[j])
+	case 8:
+		return (*[histChunkLen]uint64)(p.chunk[c])[j]
+	}
+	return 0
+}
+
+// set stores v as the count of bucket j of chunk c, widening the chunk
+// when v does not fit.
+func (p *histPage) set(c, j int, v uint64) {
+	if p.owned&(1<<c) == 0 && p.width[c] != 0 {
+		p.own(c)
+	}
+	switch w := p.width[c]; {
+	case w == 1 && v <= 0xff:
+		(*[histChunkLen]uint8)(p.chunk[c])[j] = uint8(v)
+		return
+	case w == 2 && v <= 0xffff:
+		(*[histChunkLen]uint16)(p.chunk[c])[j] = uint16(v)
+		return
+	case w == 8:
+		(*[histChunkLen]uint64)(p.chunk[c])[j] = v
+		return
+	}
+	p.widen(c, v)
+	p.set(c, j, v)
+}
+
+// own replaces chunk c, shared with another histogram, by a copy.
+func (p *histPage) own(c int) {
+	n := int(p.width[c]) * histChunkLen / 8
+	cp := make([]uint64, n)
+	copy(cp, unsafe.Slice((*uint64)(p.chunk[c]), n))
+	p.chunk[c] = unsafe.Pointer(&cp[0])
+	p.owned |= 1 << c
+}
+
+// widen gives chunk c counters wide enough for v, keeping its counts.
+func (p *histPage) widen(c int, v uint64) {
+	var old [histChunkLen]uint64
+	if p.width[c] != 0 {
+		for j := range old {
+			old[j] = p.get(c, j)
+		}
+	}
+	switch {
+	case v <= 0xff && p.width[c] == 0:
+		p.chunk[c], p.width[c] = unsafe.Pointer(new([histChunkLen]uint8)), 1
+	case v <= 0xffff && p.width[c] <= 1:
+		n := new([histChunkLen]uint16)
+		for j, o := range old {
+			n[j] = uint16(o)
+		}
+		p.chunk[c], p.width[c] = unsafe.Pointer(n), 2
+	default:
+		n := new([histChunkLen]uint64)
+		*n = old
+		p.chunk[c], p.width[c] = unsafe.Pointer(n), 8
+	}
+	p.owned |= 1 << c
+}
+
+// add counts n more in bucket i.
+func (w *histWindow) add(i int, n uint64) {
+	switch {
+	case w.t == nil:
+		w.t = new(histTable)
+	case w.shared:
+		t := *w.t
+		t.owned = 0
+		w.t, w.shared = &t, false
+	}
+	pi := i >> histPageBits
+	p := w.t.page[pi]
+	switch {
+	case p == nil:
+		p = new(histPage)
+		p.owned = 0xffff
+		w.t.page[pi] = p
+		w.t.owned |= 1 << pi
+	case w.t.owned&(1<<pi) == 0:
+		np := *p
+		np.owned = 0
+		p = &np
+		w.t.page[pi] = p
+		w.t.owned |= 1 << pi
+	}
+	c, j := i>>histChunkBits&(histChunks-1), i&(histChunkLen-1)
+	p.set(c, j, p.get(c, j)+n)
+}
 
 // record counts one duration, clamped into the histogram's range.
-func (h *histCounts) record(d int64) {
-	i := histIndex(clampHist(d))
-	h.c[i]++
-	if i < h.lo {
-		h.lo = i
+func (w *histWindow) record(d int64) { w.add(histIndex(clampHist(d)), 1) }
+
+// each calls fn for every bucket with a nonzero count, in bucket order.
+func (w histWindow) each(fn func(i int, n uint64)) {
+	if w.t == nil {
+		return
 	}
-	if i > h.hi {
-		h.hi = i
+	for pi, p := range w.t.page {
+		if p == nil {
+			continue
+		}
+		for c := range histChunks {
+			base := pi<<histPageBits + c<<histChunkBits
+			switch p.width[c] {
+			case 1:
+				for j, n := range (*[histChunkLen]uint8)(p.chunk[c]) {
+					if n != 0 {
+						fn(base+j, uint64(n))
+					}
+				}
+			case 2:
+				for j, n := range (*[histChunkLen]uint16)(p.chunk[c]) {
+					if n != 0 {
+						fn(base+j, uint64(n))
+					}
+				}
+			case 8:
+				for j, n := range (*[histChunkLen]uint64)(p.chunk[c]) {
+					if n != 0 {
+						fn(base+j, n)
+					}
+				}
+			}
+		}
 	}
 }
 
-// histWindow is a histogram at one instant, as the counts of the buckets
-// from lo on. It becomes an hdr.Histogram only for a report's row.
-type histWindow struct {
-	lo     int
-	counts []int64 // nil when empty
+// clone returns a copy of w; both share w's memory until they write.
+func (w *histWindow) clone() histWindow {
+	if w.t == nil {
+		return histWindow{}
+	}
+	w.shared = true
+	return histWindow{t: w.t, shared: true}
 }
 
-// add sums h's counts into w, widening w to h's range.
-func (w *histWindow) add(h *histCounts) {
-	if h == nil || h.hi < h.lo {
-		return
+// total returns the number of counts in w.
+func (w histWindow) total() uint64 {
+	var t uint64
+	if w.t == nil {
+		return 0
 	}
-	w.cover(h.lo, h.hi)
-	for b := h.lo; b <= h.hi; b++ {
-		w.counts[b-w.lo] += h.c[b]
+	for _, p := range w.t.page {
+		if p == nil {
+			continue
+		}
+		for c := range histChunks {
+			switch p.width[c] {
+			case 1:
+				for _, n := range (*[histChunkLen]uint8)(p.chunk[c]) {
+					t += uint64(n)
+				}
+			case 2:
+				for _, n := range (*[histChunkLen]uint16)(p.chunk[c]) {
+					t += uint64(n)
+				}
+			case 8:
+				for _, n := range (*[histChunkLen]uint64)(p.chunk[c]) {
+					t += n
+				}
+			}
+		}
 	}
-}
-
-// cover widens w to hold buckets [lo, hi].
-func (w *histWindow) cover(lo, hi int) {
-	if w.counts == nil {
-		w.lo, w.counts = lo, make([]int64, hi-lo+1)
-		return
-	}
-	end := w.lo + len(w.counts) - 1
-	if lo >= w.lo && hi <= end {
-		return
-	}
-	nlo, nhi := min(lo, w.lo), max(hi, end)
-	grown := make([]int64, nhi-nlo+1)
-	copy(grown[w.lo-nlo:], w.counts)
-	w.lo, w.counts = nlo, grown
+	return t
 }
 
 // since returns w minus base, an earlier state of the same recorders.
 func (w histWindow) since(base histWindow) histWindow {
-	d := histWindow{}
-	if w.counts != nil {
-		d.cover(w.lo, w.lo+len(w.counts)-1)
-		copy(d.counts[w.lo-d.lo:], w.counts)
-	}
-	if base.counts != nil {
-		d.cover(base.lo, base.lo+len(base.counts)-1)
-		for i, c := range base.counts {
-			d.counts[base.lo+i-d.lo] -= c
+	var d histWindow
+	counts := map[int]uint64{}
+	base.each(func(i int, n uint64) { counts[i] = n })
+	w.each(func(i int, n uint64) {
+		if b := counts[i]; n > b {
+			d.add(i, n-b)
 		}
-	}
+	})
 	return d
 }
 
-// histogram returns w as an hdr.Histogram.
+// histBucketRange returns the lowest and highest value of bucket i: the
+// library's lowestEquivalentValue and highestEquivalentValue.
+func histBucketRange(i int) (lo, hi int64) {
+	if i < 2<<histHalfMagnitude {
+		return int64(i), int64(i) // bucket 0: unit width
+	}
+	b := uint(i>>histHalfMagnitude - 1)
+	sub := int64(i&(1<<histHalfMagnitude-1) + 1<<histHalfMagnitude)
+	lo = sub << b
+	return lo, lo + 1<<b - 1
+}
+
+// percentileRank returns the 1-based rank of the count that percentile p
+// of total falls on, as hdrhistogram-go ranks it.
+func percentileRank(p float64, total uint64) uint64 {
+	if p > 100 {
+		p = 100
+	}
+	rank := (p/100)*float64(total) + 0.5
+	if !(rank >= 1) {
+		return 1
+	}
+	if rank >= float64(total) {
+		return total
+	}
+	return uint64(rank)
+}
+
+// valueAtPercentile returns the value at percentile p (0 to 100) as the
+// library's ValueAtQuantile returns it: the highest value of the bucket
+// in which the count of that rank falls (the lowest for p = 0), 0 when
+// empty.
+func (w histWindow) valueAtPercentile(p float64) int64 {
+	return w.valuesAtPercentiles([]float64{p})[0]
+}
+
+// valuesAtPercentiles returns valueAtPercentile for each of ps, in two
+// passes over w whatever the number of percentiles.
+func (w histWindow) valuesAtPercentiles(ps []float64) []int64 {
+	vals := make([]int64, len(ps))
+	total := w.total()
+	if total == 0 {
+		return vals
+	}
+	ranks := make([]uint64, len(ps))
+	for k, p := range ps {
+		ranks[k] = percentileRank(max(p, 0), total)
+	}
+	left := len(ps)
+	var cum uint64
+	w.each(func(i int, n uint64) {
+		if left == 0 {
+			return
+		}
+		prev := cum
+		cum += n
+		for k, r := range ranks {
+			if r > prev && r <= cum {
+				lo, hi := histBucketRange(i)
+				vals[k] = hi
+				if ps[k] <= 0 {
+					vals[k] = lo
+				}
+				left--
+			}
+		}
+	})
+	return vals
+}
+
+// minMax returns the lowest value of the first bucket with a count and the
+// highest value of the last one: the library's Min and Max.
+func (w histWindow) minMax() (lo, hi int64) {
+	first := true
+	w.each(func(i int, _ uint64) {
+		l, h := histBucketRange(i)
+		if first {
+			lo, first = l, false
+		}
+		hi = h
+	})
+	return lo, hi
+}
+
+// histogram returns w as an hdr.Histogram, which allocates every bucket:
+// for tests that compare with the library.
 func (w histWindow) histogram() *hdr.Histogram {
-	full := make([]int64, w.lo+len(w.counts))
-	copy(full[w.lo:], w.counts)
+	full := make([]int64, histCountsLen)
+	w.each(func(i int, n uint64) { full[i] = int64(n) })
 	return newHistogramOf(full)
 }
 
+// bytes returns the heap that w's pages and chunks take.
+func (w histWindow) bytes() int {
+	if w.t == nil {
+		return 0
+	}
+	n := int(unsafe.Sizeof(*w.t))
+	for _, p := range w.t.page {
+		if p == nil {
+			continue
+		}
+		n += int(unsafe.Sizeof(*p))
+		for _, wd := range p.width {
+			n += int(wd) * histChunkLen
+		}
+	}
+	return n
+}
+
 // durations records durations exactly — count, total, minimum, maximum —
-// and in HDR buckets for percentiles. A function's shard keeps one, and so
-// does each direction of a watched channel, for the operations that
-// blocked.
+// and in the histogram for percentiles. A watched channel keeps one per
+// direction, for the operations that blocked, under a lock.
 type durations struct {
 	count    uint64
 	total    int64
 	min, max int64
-	hist     *histCounts // allocated by the first record
+	hist     histWindow
 }
 
 func (d *durations) record(v int64) {
@@ -103,32 +378,52 @@ func (d *durations) record(v int64) {
 	}
 	d.count++
 	d.total += v
-	if d.hist == nil {
-		d.hist = newHistCounts()
-	}
 	d.hist.record(v)
 }
 
-// durationSummary is durations merged over shards at one instant.
+// durationSummary is durations merged at one instant.
 type durationSummary struct {
 	count    uint64
 	total    int64
 	min, max int64
-	hist     histWindow
+	// merged is the histogram of the durations, but for pending: bucket
+	// indexes still buffered in shards when the summary was taken, which
+	// histogram applies. Taking a summary thus copies nothing but a few
+	// indexes; only a summary whose percentiles are asked for pays for
+	// applying them.
+	merged  histWindow
+	pending []uint16
 }
 
-// add merges d into s.
-func (s *durationSummary) add(d *durations) {
-	if d.count == 0 {
+// histogram returns the summary's histogram, every duration counted.
+func (s *durationSummary) histogram() histWindow {
+	if len(s.pending) == 0 {
+		return s.merged
+	}
+	h := s.merged.clone()
+	for _, i := range s.pending {
+		h.add(int(i), 1)
+	}
+	s.merged, s.pending = h, nil
+	return h
+}
+
+// summary returns a copy of d.
+func (d *durations) summary() durationSummary {
+	return durationSummary{count: d.count, total: d.total, min: d.min, max: d.max, merged: d.hist.clone()}
+}
+
+// addExact merges exact numbers into s (the histogram apart).
+func (s *durationSummary) addExact(count uint64, total, lo, hi int64) {
+	if count == 0 {
 		return
 	}
-	if s.count == 0 || d.min < s.min {
-		s.min = d.min
+	if s.count == 0 || lo < s.min {
+		s.min = lo
 	}
-	s.max = max(s.max, d.max)
-	s.count += d.count
-	s.total += d.total
-	s.hist.add(d.hist)
+	s.max = max(s.max, hi)
+	s.count += count
+	s.total += total
 }
 
 // since returns what was recorded between base and s. The exact minimum
@@ -143,8 +438,7 @@ func (s durationSummary) since(base durationSummary) durationSummary {
 	if d.count == 0 {
 		return d
 	}
-	d.hist = s.hist.since(base.hist)
-	h := d.hist.histogram()
-	d.min, d.max = h.Min(), h.Max()
+	d.merged = s.histogram().since(base.histogram())
+	d.min, d.max = d.merged.minMax()
 	return d
 }

@@ -2,6 +2,7 @@ package hotpath
 
 import (
 	"math"
+	"os"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type Report struct {
 	// Channels has one row per //hotpath:channel make site whose channels
 	// were used while the guard was alive, sorted by label.
 	Channels []ChanRow `json:"channels"`
+	// Clock is the TSC clock's check when HOTPATH_CLOCK=tsc or the
+	// hotpath_tsc build tag asked for it, and absent otherwise.
+	Clock *ClockCheck `json:"clock,omitempty"`
 }
 
 // FuncRow is one measured function or block.
@@ -114,6 +118,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		SampleEvery: max(opts.SampleEvery, 1),
 		Alloc:       opts.Alloc,
 		Functions:   []FuncRow{},
+		Clock:       checkClock(os.Stderr),
 	}
 	for _, f := range registry.list() {
 		if !opts.focus(rowLabel(f.Name, f.Kind == KindBlock, f.Parent)) {
@@ -166,9 +171,9 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.count)))
 	}
 	row.MinNS, row.MaxNS = s.min, s.max
-	hist := s.hist.histogram()
-	for _, p := range percentiles {
-		v := hist.ValueAtQuantile(p)
+	vals := s.histogram().valuesAtPercentiles(percentiles)
+	for k, p := range percentiles {
+		v := vals[k]
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
 		v = min(max(v, s.min), s.max)

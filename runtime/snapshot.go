@@ -128,7 +128,7 @@ func (s *Snapshot) Funcs(base *Snapshot) []FuncStats {
 		out = append(out, FuncStats{
 			Name: f.Name, Kind: f.Kind.String(), Parent: f.Parent, File: f.File, Line: f.Line,
 			Calls: d.calls, Timed: d.count, TotalNS: d.total, MinNS: d.min, MaxNS: d.max,
-			Durations: Histogram{w: d.hist},
+			Durations: Histogram{w: d.histogram()},
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -194,7 +194,7 @@ func (s *Snapshot) Chans(base *Snapshot) []ChanStats {
 }
 
 func blocked(d durationSummary) Blocked {
-	return Blocked{Count: d.count, TotalNS: d.total, MaxNS: d.max, Durations: Histogram{w: d.hist}}
+	return Blocked{Count: d.count, TotalNS: d.total, MaxNS: d.max, Durations: Histogram{w: d.histogram()}}
 }
 
 // Histogram is a distribution of durations in nanoseconds, with buckets of
@@ -214,51 +214,24 @@ type Bucket struct {
 // Buckets yields the non-empty buckets in increasing order of value.
 func (h Histogram) Buckets() iter.Seq[Bucket] {
 	return func(yield func(Bucket) bool) {
-		for i, c := range h.w.counts {
-			if c <= 0 {
-				continue
-			}
-			lo, hi := histBucketRange(h.w.lo + i)
-			if !yield(Bucket{Low: lo, High: hi, Count: uint64(c)}) {
+		more := true
+		h.w.each(func(i int, n uint64) {
+			if !more {
 				return
 			}
-		}
+			lo, hi := histBucketRange(i)
+			more = yield(Bucket{Low: lo, High: hi, Count: n})
+		})
 	}
 }
 
 // Count returns the number of values in the histogram.
-func (h Histogram) Count() uint64 {
-	var n uint64
-	for _, c := range h.w.counts {
-		if c > 0 {
-			n += uint64(c)
-		}
-	}
-	return n
-}
+func (h Histogram) Count() uint64 { return h.w.total() }
 
 // ValueAtQuantile returns the value at percentile q (0..100): the highest
 // value equivalent to the bucket that holds it, as HDR histograms answer.
 // It returns 0 for an empty histogram.
-func (h Histogram) ValueAtQuantile(q float64) int64 {
-	if h.w.counts == nil {
-		return 0
-	}
-	return h.w.histogram().ValueAtQuantile(q)
-}
-
-// histBucketRange returns the lowest and highest value that count in the
-// bucket at index i of the layout histIndex uses.
-func histBucketRange(i int) (lo, hi int64) {
-	const subCount = histSubMask + 1 // 2048 sub-buckets in bucket 0
-	if i < subCount {
-		return int64(i), int64(i)
-	}
-	b := i>>histHalfMagnitude - 1
-	sub := int64(i - b<<histHalfMagnitude)
-	lo = sub << uint(b)
-	return lo, lo + 1<<uint(b) - 1
-}
+func (h Histogram) ValueAtQuantile(q float64) int64 { return h.w.valueAtPercentile(q) }
 
 // sortFuncRows orders rows by total time, largest first, then by name.
 func sortFuncRows(rows []FuncRow) {

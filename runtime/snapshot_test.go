@@ -103,9 +103,8 @@ func TestHistogramBuckets(t *testing.T) {
 	for _, v := range values {
 		d.record(v)
 	}
-	var s durationSummary
-	s.add(&d)
-	h := Histogram{w: s.hist}
+	s := d.summary()
+	h := Histogram{w: s.histogram()}
 	var n uint64
 	prev := int64(-1)
 	for b := range h.Buckets() {
@@ -118,7 +117,7 @@ func TestHistogramBuckets(t *testing.T) {
 	if n != uint64(len(values)) || h.Count() != n {
 		t.Fatalf("buckets hold %d values, Count %d, want %d", n, h.Count(), len(values))
 	}
-	if got, want := h.ValueAtQuantile(50), s.hist.histogram().ValueAtQuantile(50); got != want {
+	if got, want := h.ValueAtQuantile(50), s.histogram().histogram().ValueAtQuantile(50); got != want {
 		t.Errorf("p50 = %d, want %d", got, want)
 	}
 	if (Histogram{}).ValueAtQuantile(99) != 0 || (Histogram{}).Count() != 0 {
