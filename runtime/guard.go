@@ -55,6 +55,7 @@ func Start(opts Options) *Guard {
 	g.base = takeBaseline()
 	g.base.alloc = heap
 	g.started = time.Now()
+	liveGuardStarted(g) // the live view's ?since=guard; HOTPATH_HTTP (live.go)
 	return g
 }
 
@@ -62,6 +63,7 @@ func Start(opts Options) *Guard {
 // met on the way. Calling Stop again does nothing and returns the same
 // error.
 func (g *Guard) Stop() error {
+	defer liveGuardStopped(g) // after the unlock below: handlers may wait for g.mu
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.stopped {

@@ -1,0 +1,124 @@
+package hotpath
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// withLiveEnv turns on HOTPATH_HTTP handling (as in a tagged build) and
+// captures the listener's messages.
+func withLiveEnv(t *testing.T, addr string) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	prevOn, prevLog := live.fromEnv, live.log
+	live.fromEnv, live.log = true, &buf
+	t.Cleanup(func() { live.fromEnv, live.log = prevOn, prevLog })
+	t.Setenv("HOTPATH_HTTP", addr)
+	return &buf
+}
+
+func liveURL(t *testing.T, log string) string {
+	t.Helper()
+	const prefix = "hotpath: live view at "
+	line, ok := strings.CutPrefix(strings.TrimSpace(log), prefix)
+	if !ok || strings.Contains(line, "\n") || !strings.HasPrefix(line, "http://127.0.0.1:") || !strings.HasSuffix(line, "/debug/hotpath/") {
+		t.Fatalf("stderr %q, want one line %q<url>", log, prefix)
+	}
+	return line
+}
+
+// TestLiveFromEnv: the first guard starts the listener HOTPATH_HTTP names,
+// a second one shares it, and it stops with the last guard.
+func TestLiveFromEnv(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	log := withLiveEnv(t, "127.0.0.1:0")
+	g1 := Start(Options{Format: FormatNone})
+	url := liveURL(t, log.String())
+	g2 := Start(Options{Format: FormatNone})
+	if strings.Count(log.String(), "live view at") != 1 {
+		t.Errorf("a second guard started a second listener: %q", log.String())
+	}
+	status := func() (liveStatus, error) {
+		tr := &http.Transport{DisableKeepAlives: true}
+		resp, err := (&http.Client{Transport: tr}).Get(url + "status")
+		if err != nil {
+			return liveStatus{}, err
+		}
+		defer resp.Body.Close()
+		var st liveStatus
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		return st, err
+	}
+	if st, err := status(); err != nil || st.Guards != 2 {
+		t.Fatalf("status with two guards: %+v, %v", st, err)
+	}
+	g1.Stop()
+	if st, err := status(); err != nil || st.Guards != 1 {
+		t.Fatalf("status after the first Stop: %+v, %v", st, err)
+	}
+	g2.Stop()
+	g2.Stop() // again: nothing happens
+	if _, err := status(); err == nil {
+		t.Fatal("the listener still answers after the last guard stopped")
+	}
+	// A new first guard starts it again.
+	log.Reset()
+	g3 := Start(Options{Format: FormatNone})
+	liveURL(t, log.String())
+	g3.Stop()
+}
+
+// TestLiveFromEnvErrors: a busy port or a bad address is one line on
+// standard error; the guard measures and reports as usual.
+func TestLiveFromEnvErrors(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	f := &Func{Name: "example.com/p.liveEnvErrors"}
+	for addr, want := range map[string]string{
+		busy.Addr().String(): `hotpath: HOTPATH_HTTP="` + busy.Addr().String() + `": live view not started: listen tcp ` + busy.Addr().String() + ": bind: address already in use\n",
+		"localhost":          `hotpath: HOTPATH_HTTP="localhost": live view not started: bad address (want HOST:PORT, e.g. 127.0.0.1:6770): address localhost: missing port in address` + "\n",
+		"0.0.0.0:0":          `hotpath: HOTPATH_HTTP="0.0.0.0:0": live view not started: not a loopback address; set HOTPATH_HTTP_TOKEN to serve it beyond this machine` + "\n",
+	} {
+		log := withLiveEnv(t, addr)
+		g := Start(Options{Format: FormatNone})
+		f.Begin().End()
+		if err := g.Stop(); err != nil {
+			t.Errorf("%s: Stop: %v", addr, err)
+		}
+		if r := g.Report().Func(f.Name); r == nil || r.Calls != 1 {
+			t.Errorf("%s: the guard did not measure: %+v", addr, r)
+		}
+		if log.String() != want {
+			t.Errorf("HOTPATH_HTTP=%s: stderr\n%q\nwant\n%q", addr, log.String(), want)
+		}
+	}
+}
+
+// TestLiveUntaggedIgnoresEnv: without -tags hotpath, HOTPATH_HTTP is
+// ignored.
+func TestLiveUntaggedIgnoresEnv(t *testing.T) {
+	if liveFromEnv {
+		t.Skip("tagged build")
+	}
+	t.Setenv("HOTPATH_HTTP", "127.0.0.1:0")
+	var buf bytes.Buffer
+	prev := live.log
+	live.log = &buf
+	defer func() { live.log = prev }()
+	g := Start(Options{Format: FormatNone, Writer: io.Discard})
+	g.Stop()
+	if buf.Len() != 0 {
+		t.Errorf("untagged build started the live view: %q", buf.String())
+	}
+}
