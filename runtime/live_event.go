@@ -204,4 +204,3 @@ func liveAllocRows(rep *Report) []liveAlloc {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].AllocBytes > out[j].AllocBytes })
 	return out
 }
-
