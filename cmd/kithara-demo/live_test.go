@@ -40,7 +40,9 @@ func TestListenAndHold(t *testing.T) {
 	t.Setenv("HOTPATH_HTTP_TOKEN", "")
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{"--listen", "127.0.0.1:0", "--hold", "3s", "--format", "json"}, &stdout, &stderr) }()
+	go func() {
+		done <- run([]string{"--listen", "127.0.0.1:0", "--hold", "3s", "--format", "json"}, &stdout, &stderr)
+	}()
 
 	urlRe := regexp.MustCompile(`kithara-demo: live view at (http://127\.0\.0\.1:\d+/debug/hotpath/)\n`)
 	var url string
