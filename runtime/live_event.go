@@ -147,8 +147,8 @@ func buildLiveEvent(prev, cur *Snapshot) *liveEvent {
 				CallsPerSec: perSec(d.Calls),
 			}
 			if d.Timed > 0 {
-				row.Interval.P50NS = d.Durations.ValueAtQuantile(50)
-				row.Interval.P99NS = d.Durations.ValueAtQuantile(99)
+				q := quantiles(d.Durations, 50, 99)
+				row.Interval.P50NS, row.Interval.P99NS = min(max(q[0], d.MinNS), d.MaxNS), min(max(q[1], d.MinNS), d.MaxNS)
 			}
 		}
 		ev.Functions = append(ev.Functions, row)
@@ -171,7 +171,7 @@ func buildLiveEvent(prev, cur *Snapshot) *liveEvent {
 			row.Interval = liveChanInterval{
 				Sent: d.Sent, Received: d.Received, SentPerSec: perSec(d.Sent), RecvPerSec: perSec(d.Received),
 				SendBlockedNS: d.SendBlocked.TotalNS, RecvBlockedNS: d.RecvBlocked.TotalNS, MaxDepth: d.MaxDepth,
-				P99BlockedNS: max(d.SendBlocked.Durations.ValueAtQuantile(99), d.RecvBlocked.Durations.ValueAtQuantile(99)),
+				P99BlockedNS: max(quantiles(d.SendBlocked.Durations, 99)[0], quantiles(d.RecvBlocked.Durations, 99)[0]),
 			}
 		}
 		ev.Channels = append(ev.Channels, row)
@@ -202,5 +202,35 @@ func liveAllocRows(rep *Report) []liveAlloc {
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].AllocBytes > out[j].AllocBytes })
+	return out
+}
+
+// quantiles returns the values at the percentiles qs (ascending, 0..100)
+// as Histogram.ValueAtQuantile answers them, the highest value of the
+// bucket that holds each, in one walk over the non-empty buckets and
+// without building a full histogram: the event stream asks for two per
+// row and interval.
+func quantiles(h Histogram, qs ...float64) []int64 {
+	out := make([]int64, len(qs))
+	total := h.Count()
+	if total == 0 {
+		return out
+	}
+	want := make([]uint64, len(qs))
+	for i, q := range qs {
+		want[i] = max(uint64(q/100*float64(total)+0.5), 1)
+	}
+	var seen uint64
+	i := 0
+	for b := range h.Buckets() {
+		seen += b.Count
+		for i < len(qs) && seen >= want[i] {
+			out[i] = b.High
+			i++
+		}
+		if i == len(qs) {
+			break
+		}
+	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,5 +121,68 @@ func TestLiveUntaggedIgnoresEnv(t *testing.T) {
 	g.Stop()
 	if buf.Len() != 0 {
 		t.Errorf("untagged build started the live view: %q", buf.String())
+	}
+}
+
+// TestLiveQuantiles: the event stream's one-walk percentiles agree with
+// Histogram.ValueAtQuantile.
+func TestLiveQuantiles(t *testing.T) {
+	f := &Func{Name: "example.com/p.liveQuantiles"}
+	base := TakeSnapshot()
+	sink := 0
+	for i := range 5000 {
+		s := f.Begin()
+		for j := range (i * 7) % 500 {
+			sink += j
+		}
+		s.End()
+	}
+	_ = sink
+	var h Histogram
+	for _, fs := range TakeSnapshot().Funcs(base) {
+		if fs.Name == f.Name {
+			h = fs.Durations
+		}
+	}
+	if h.Count() != 5000 {
+		t.Fatalf("histogram of %d values", h.Count())
+	}
+	qs := []float64{0.1, 1, 25, 50, 90, 99, 99.9, 100}
+	got := quantiles(h, qs...)
+	for i, q := range qs {
+		if want := h.ValueAtQuantile(q); got[i] != want {
+			t.Errorf("p%v = %d, ValueAtQuantile says %d", q, got[i], want)
+		}
+	}
+	if z := quantiles(Histogram{}, 50); z[0] != 0 {
+		t.Errorf("empty histogram: %d", z[0])
+	}
+}
+
+// BenchmarkLiveEvent is one event of the stream with 200 rows that ran in
+// the interval: two snapshots' deltas, two percentiles a row, JSON.
+func BenchmarkLiveEvent(b *testing.B) {
+	fs := make([]*Func, 200)
+	for i := range fs {
+		fs[i] = &Func{Name: "example.com/p.liveEvent" + strconv.Itoa(i)}
+	}
+	run := func() {
+		for _, f := range fs {
+			for range 50 {
+				f.Begin().End()
+			}
+		}
+	}
+	run()
+	b.ReportAllocs()
+	for b.Loop() {
+		prev := TakeSnapshot()
+		b.StopTimer()
+		run()
+		b.StartTimer()
+		data, err := json.Marshal(buildLiveEvent(prev, TakeSnapshot()))
+		if err != nil || len(data) == 0 {
+			b.Fatal(err)
+		}
 	}
 }
