@@ -70,8 +70,14 @@ func TestListenAndHold(t *testing.T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 	}
+	// The listener opens before the guard starts.
 	var st live.Status
-	getJSON("status", &st)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		getJSON("status", &st)
+		if st.Guards == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if st.Guards != 1 {
 		t.Errorf("status while playing: %+v, want the demo's guard", st)
 	}
