@@ -49,6 +49,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/decode"
@@ -237,12 +238,16 @@ func holdLive(ctx context.Context, d time.Duration, stderr io.Writer) {
 		return
 	}
 	fmt.Fprintf(stderr, "kithara-demo: playback ended; the live view stays up for %v (interrupt to quit)\n", d)
-	t := time.NewTimer(d)
+	// Callbacks rather than a select: a channel operation here would make
+	// hotpathgen instrument this file, whose package has directives.
+	var wg sync.WaitGroup
+	var once sync.Once
+	wg.Add(1)
+	release := func() { once.Do(wg.Done) }
+	t := time.AfterFunc(d, release)
 	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	defer context.AfterFunc(ctx, release)()
+	wg.Wait()
 }
 
 // effectiveOutput applies the guard's environment overrides to the report
