@@ -134,8 +134,11 @@ type liveServer struct {
 	ln     net.Listener
 	cancel context.CancelFunc
 	served chan struct{} // closed when Serve has returned
-	active sync.WaitGroup
 	once   sync.Once
+
+	mu     sync.Mutex // guards closed and the start of a request
+	closed bool
+	active sync.WaitGroup
 }
 
 // isLoopbackHost reports whether host (no port) names this machine's
@@ -172,7 +175,15 @@ func listenLive(addr, what string) (*liveServer, error) {
 	h := newLiveHandler()
 	s.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// No request starts once Close waits for the others.
+			s.mu.Lock()
+			if s.closed {
+				s.mu.Unlock()
+				http.Error(w, "the live view is closing", http.StatusServiceUnavailable)
+				return
+			}
 			s.active.Add(1)
+			s.mu.Unlock()
 			defer s.active.Done()
 			h.ServeHTTP(w, r)
 		}),
@@ -203,6 +214,9 @@ func (s *liveServer) URL() string {
 func (s *liveServer) Close() error {
 	var err error
 	s.once.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		s.cancel()
 		err = s.srv.Close()
 		<-s.served
