@@ -148,6 +148,26 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("title %q, calls/s %q", title, rate)
 	}
 
+	// Sorting: by total at first (flush waits, so it leads); a click on
+	// Calls puts the function called most first.
+	firstRow := func() string {
+		t.Helper()
+		name, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#functions tbody tr[data-name]").dataset.name`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	if got := firstRow(); got != "flush @ main.consume" {
+		t.Errorf("first row by total: %q, want flush @ main.consume", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#functions th[data-key="calls"]`)), chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if got := firstRow(); got != "main.checksum" {
+		t.Errorf("first row by calls: %q, want main.checksum", got)
+	}
+
 	// The filter keeps the rows that match, as HOTPATH_FOCUS does.
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`#search`), "/^flush/"),
