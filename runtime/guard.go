@@ -57,6 +57,7 @@ func Start(opts Options) *Guard {
 	g.base = takeBaseline()
 	g.base.alloc = heap
 	g.started = time.Now()
+	liveGuardStarted(g) // the live view's ?since=guard; HOTPATH_HTTP (live.go)
 	return g
 }
 
@@ -65,6 +66,7 @@ func Start(opts Options) *Guard {
 // error, so that "defer g.Stop()" does not lose it. Calling Stop again does
 // nothing and returns the same error.
 func (g *Guard) Stop() error {
+	defer liveGuardStopped(g) // after the unlock below: handlers may wait for g.mu
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.stopped {

@@ -104,7 +104,7 @@ Packages are go command patterns (default "."). A go:generate line
 		RunE:  gc.run,
 	}
 	gc.register(gen)
-	root.AddCommand(gen, newCheckCmd(), newDiffCmd(), newListCmd(), newCleanCmd(), newCompareCmd(), newVersionCmd())
+	root.AddCommand(gen, newCheckCmd(), newDiffCmd(), newListCmd(), newCleanCmd(), newCompareCmd(), newVersionCmd(), newTopCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

@@ -21,6 +21,10 @@
 //	--speed X        the speed set half-way, 0.5 to 2 (default 1.5; 1: none)
 //	--cache DIR      the byte cache (default: a temporary directory, removed)
 //	--timeout D      give up after D (default 60s)
+//	--listen ADDR    serve the live view (docs/LIVE.md) on ADDR while it plays,
+//	                 e.g. 127.0.0.1:6770 (a non-loopback ADDR needs
+//	                 HOTPATH_HTTP_TOKEN)
+//	--hold D         keep the live view up for D after playback ends
 //
 // Half-way is half the duration when it is known (HLS), else 1 s into the
 // audio. The HOTPATH_* environment variables apply as in every program
@@ -45,10 +49,12 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/decode"
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/live"
 )
 
 // Exit statuses.
@@ -75,6 +81,8 @@ type config struct {
 	speed   float64
 	cache   string // empty: a temporary directory
 	timeout time.Duration
+	listen  string        // "": no live view
+	hold    time.Duration // how long the live view stays up after playback
 }
 
 // seekFlag is the --seek value: auto, off, or a position.
@@ -126,6 +134,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&cfg.speed, "speed", 1.5, "half-way, set this playback `speed` (0.5 to 2; 1 leaves it)")
 	fs.StringVar(&cfg.cache, "cache", "", "byte cache `DIR` (default: a temporary directory removed at exit)")
 	fs.DurationVar(&cfg.timeout, "timeout", defaultWait, "give up after this `duration`")
+	fs.StringVar(&cfg.listen, "listen", "", "serve the live view on `ADDR` (e.g. 127.0.0.1:6770) while playing")
+	fs.DurationVar(&cfg.hold, "hold", 0, "keep the live view up for this `duration` after playback ends (needs --listen)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -149,6 +159,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if cfg.timeout <= 0 {
 		return bad("--timeout %v: want a positive duration", cfg.timeout)
 	}
+	if cfg.hold < 0 || (cfg.hold > 0 && cfg.listen == "") {
+		return bad("--hold %v: want a duration >= 0, with --listen", cfg.hold)
+	}
 	return cfg, nil
 }
 
@@ -163,6 +176,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if cfg.listen != "" {
+		srv, err := live.Listen(cfg.listen)
+		if err != nil {
+			fmt.Fprintf(stderr, "kithara-demo: --listen: %v\n", err)
+			return exitFailed
+		}
+		defer srv.Close()
+		fmt.Fprintf(stderr, "kithara-demo: live view at %s\n", srv.URL())
+		defer holdLive(ctx, cfg.hold, stderr)
+	}
 
 	// When the report is JSON on standard output, the summary goes to
 	// standard error so that standard output holds the report alone.
@@ -202,6 +225,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// holdLive keeps the process (and its live view) up for d after playback,
+// or until interrupted.
+func holdLive(ctx context.Context, d time.Duration, stderr io.Writer) {
+	if d <= 0 {
+		return
+	}
+	fmt.Fprintf(stderr, "kithara-demo: playback ended; the live view stays up for %v (interrupt to quit)\n", d)
+	// Callbacks rather than a select: a channel operation here would make
+	// hotpathgen instrument this file, whose package has directives.
+	var wg sync.WaitGroup
+	var once sync.Once
+	wg.Add(1)
+	release := func() { once.Do(wg.Done) }
+	t := time.AfterFunc(d, release)
+	defer t.Stop()
+	defer context.AfterFunc(ctx, release)()
+	wg.Wait()
 }
 
 // effectiveOutput applies the guard's environment overrides to the report
