@@ -105,6 +105,9 @@ func (g *Guard) write(r *Report) error {
 	if g.opts.Format == FormatNone {
 		return nil
 	}
+	if g.opts.Format == FormatPprof && g.opts.Output == "" && g.opts.Writer == nil {
+		g.opts.Output = DefaultPprofOutput
+	}
 	if g.opts.Output != "" {
 		f, err := os.Create(g.opts.Output)
 		if err != nil {
@@ -138,6 +141,8 @@ func (r *Report) Write(w io.Writer, format Format) error {
 		return r.writeJSON(w, false)
 	case FormatJSONPretty:
 		return r.writeJSON(w, true)
+	case FormatPprof:
+		return r.writePprof(w)
 	case FormatNone:
 		return nil
 	}

@@ -19,6 +19,7 @@ const (
 	FormatJSON       Format = "json"        // one JSON object on one line (schema in docs/JSON.md)
 	FormatJSONPretty Format = "json-pretty" // the same, indented
 	FormatNone       Format = "none"        // write nothing; the report is still available as a value
+	FormatPprof      Format = "pprof"       // a gzipped pprof profile (docs/EXPORT.md), by default to hotpath.pb.gz
 )
 
 // DefaultPercentiles are reported when Options.Percentiles is empty.
@@ -28,8 +29,8 @@ var DefaultPercentiles = []float64{50, 95, 99}
 // wins over the value set in code so that a run can be reconfigured without
 // a rebuild:
 //
-//	HOTPATH_FORMAT       table | json | json-pretty | none
-//	HOTPATH_OUTPUT       file path for the report (default: standard output)
+//	HOTPATH_FORMAT       table | json | json-pretty | pprof | none
+//	HOTPATH_OUTPUT       file path for the report (default: standard output; hotpath.pb.gz for pprof)
 //	HOTPATH_PERCENTILES  comma-separated, e.g. 50,95,99.9
 //	HOTPATH_LIMIT        rows per section, 0 for all
 //	HOTPATH_FOCUS        keep rows whose name contains this text, or matches /regexp/
@@ -89,9 +90,9 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 	switch r.Format {
 	case "":
 		r.Format = FormatTable
-	case FormatTable, FormatJSON, FormatJSONPretty, FormatNone:
+	case FormatTable, FormatJSON, FormatJSONPretty, FormatPprof, FormatNone:
 	default:
-		bad("format", string(r.Format), fmt.Errorf("want table, json, json-pretty or none"))
+		bad("format", string(r.Format), fmt.Errorf("want table, json, json-pretty, pprof or none"))
 		r.Format = FormatTable
 	}
 	if v := getenv("HOTPATH_OUTPUT"); v != "" {
