@@ -55,6 +55,9 @@ func Start(opts Options) *Guard {
 	g.base = takeBaseline()
 	g.base.alloc = heap
 	g.started = time.Now()
+	if heap != nil {
+		allocGuards.add(g)
+	}
 	return g
 }
 
@@ -71,6 +74,7 @@ func (g *Guard) Stop() error {
 	elapsed := time.Since(g.started)
 	rep, err := buildReport(g.opts, g.base, elapsed)
 	if g.base.alloc != nil {
+		allocGuards.remove(g)
 		stopAllocMode()
 	}
 	g.report = rep
