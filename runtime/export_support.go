@@ -62,3 +62,8 @@ func AllocWindow() (rep *Report, start time.Time, ok bool) {
 	}
 	return rep, g.started, true
 }
+
+// ProcessStart returns the instant the runtime was initialised: where the
+// numbers of a snapshot taken against a nil base start, and the start time
+// of the exporters' cumulative series.
+func ProcessStart() time.Time { return processStart }
