@@ -2,7 +2,10 @@ package hotpath
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 )
 
 // The targets of the pprof tests: a function with a block, a leaf and a
@@ -270,5 +274,78 @@ func TestPprofBadFormatNamesPprof(t *testing.T) {
 	_, err := resolveOptions(Options{Format: "pprf"}, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "pprof") {
 		t.Fatalf("error %v does not name pprof among the formats", err)
+	}
+}
+
+func TestPprofRoute(t *testing.T) {
+	var h http.Handler
+	for _, r := range liveroutes.All() {
+		if r.Pattern == "GET /debug/hotpath/pprof" {
+			h = r.Handler
+		}
+	}
+	if h == nil {
+		t.Fatal("no GET /debug/hotpath/pprof live route")
+	}
+	for _, bad := range []string{"0", "-1", "x", "1.5", "86401"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/hotpath/pprof?seconds="+bad, nil))
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "seconds=") {
+			t.Errorf("seconds=%s: %d %q, want 400 naming seconds", bad, rec.Code, rec.Body.String())
+		}
+	}
+	synctest.Test(t, func(t *testing.T) {
+		for range 100 {
+			ppLeafCall() // before the window: not in the profile
+		}
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/hotpath/pprof?seconds=2", nil))
+		}()
+		synctest.Wait() // the handler took its base snapshot and waits
+		for range 7 {
+			ppLeafCall()
+		}
+		time.Sleep(2 * time.Second)
+		<-done
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+		}
+		p, err := profile.Parse(rec.Body)
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		if err := p.CheckValid(); err != nil {
+			t.Fatal(err)
+		}
+		var calls, wall int64
+		for _, s := range p.Sample {
+			if s.Location[0].Line[0].Function.Name == ppLeaf.Name {
+				calls += s.Value[0]
+				wall += s.Value[1]
+			}
+		}
+		if calls != 7 || wall != 700 {
+			t.Errorf("leaf in the window: %d calls, %d ns; want 7 calls, 700 ns", calls, wall)
+		}
+		if p.DurationNanos != 2e9 {
+			t.Errorf("profile duration %d, want 2s", p.DurationNanos)
+		}
+	})
+	// A client that goes away ends the wait.
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/hotpath/pprof?seconds=3600", nil).WithContext(ctx))
+	}()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler kept waiting after the client went away")
 	}
 }
