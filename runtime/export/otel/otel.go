@@ -171,8 +171,7 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 // value, at the finest scale whose buckets, lowest to highest, fit MaxSize.
 func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, now time.Time) metricdata.ExponentialHistogramDataPoint[float64] {
 	dp := metricdata.ExponentialHistogramDataPoint[float64]{
-		Attributes: attrs, StartTime: start, Time: now,
-		Count: f.Durations.Count(), Sum: float64(f.TotalNS) / 1e9,
+		Attributes: attrs, StartTime: start, Time: now, Sum: float64(f.TotalNS) / 1e9,
 	}
 	if f.Timed > 0 {
 		dp.Min = metricdata.NewExtrema(float64(f.MinNS) / 1e9)
@@ -184,12 +183,16 @@ func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, n
 	}
 	var buckets []kv
 	scale := p.maxScale
+	bound := math.Inf(-1) // the upper bound of the last bucket
 	for b := range f.Durations.Buckets() {
-		i := expIndex(float64(b.High)/1e9, scale)
-		if n := len(buckets); n > 0 && buckets[n-1].i == i {
-			buckets[n-1].n += b.Count
+		dp.Count += b.Count
+		v := float64(b.High) / 1e9
+		if v <= bound {
+			buckets[len(buckets)-1].n += b.Count
 			continue
 		}
+		i := expIndex(v, scale)
+		bound = lower(i+1, scale)
 		buckets = append(buckets, kv{i, b.Count})
 	}
 	if len(buckets) == 0 {

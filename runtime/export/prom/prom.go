@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
@@ -144,10 +143,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 func (c *Collector) collect(s *hotpath.Snapshot, ch chan<- prometheus.Metric) {
 	funcs := s.Funcs(nil)
 	names := functionLabels(funcs)
+	var buf []hotpath.Bucket
 	for i := range funcs {
 		f := &funcs[i]
 		ch <- prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, float64(f.Calls), names[i])
-		ch <- c.histogram(f, names[i])
+		var h prometheus.Metric
+		h, buf = c.histogram(f, names[i], buf)
+		ch <- h
 	}
 	if rep, start, ok := hotpath.AllocWindow(); ok {
 		labels := map[[2]string]string{}
@@ -242,14 +244,19 @@ func (h *histogram) Write(m *dto.Metric) error {
 	return nil
 }
 
-func (c *Collector) histogram(f *hotpath.FuncStats, label string) prometheus.Metric {
+func (c *Collector) histogram(f *hotpath.FuncStats, label string, buf []hotpath.Bucket) (prometheus.Metric, []hotpath.Bucket) {
+	buf = buf[:0]
+	var count uint64
+	for b := range f.Durations.Buckets() {
+		buf = append(buf, b)
+		count += b.Count
+	}
 	h := &histogram{desc: c.duration, label: label, h: &dto.Histogram{}}
-	count := f.Durations.Count()
 	sum := float64(f.TotalNS) / 1e9
 	h.h.SampleCount = &count
 	h.h.SampleSum = &sum
-	h.h.Bucket = classicBuckets(f.Durations, c.buckets)
-	native := nativeBuckets(f.Durations, c.schema, c.maxBuckets)
+	h.h.Bucket = classicBuckets(buf, c.buckets)
+	native := nativeBuckets(buf, c.schema, c.maxBuckets)
 	h.h.Schema = &native.schema
 	zt, zc := zeroThreshold, uint64(0)
 	h.h.ZeroThreshold, h.h.ZeroCount = &zt, &zc
@@ -260,26 +267,36 @@ func (c *Collector) histogram(f *hotpath.FuncStats, label string) prometheus.Met
 		off, n := int32(0), uint32(0)
 		h.h.PositiveSpan = []*dto.BucketSpan{{Offset: &off, Length: &n}}
 	}
-	return h
+	return h, buf
 }
 
-// classicBuckets returns the cumulative counts at each bound (in seconds).
-// An HDR bucket counts below a bound when its highest value does, which
-// is how the runtime's percentiles read it too.
-func classicBuckets(h hotpath.Histogram, bounds []float64) []*dto.Bucket {
-	out := make([]*dto.Bucket, len(bounds))
-	counts := make([]uint64, len(bounds))
-	for b := range h.Buckets() {
-		i := sort.SearchFloat64s(bounds, float64(b.High)/1e9)
-		if i < len(counts) {
-			counts[i] += b.Count
+// classicBuckets returns the cumulative counts at each bound (in seconds)
+// of the HDR buckets bs, in increasing order. An HDR bucket counts below a
+// bound when its highest value does, which is how the runtime's
+// percentiles read it too.
+func classicBuckets(bs []hotpath.Bucket, bounds []float64) []*dto.Bucket {
+	n := len(bounds)
+	out := make([]*dto.Bucket, n)
+	store := make([]dto.Bucket, n)
+	counts := make([]uint64, n)
+	ubs := append([]float64(nil), bounds...)
+	i := 0
+	for _, b := range bs {
+		v := float64(b.High) / 1e9
+		for i < n && bounds[i] < v {
+			i++
 		}
+		if i == n {
+			break
+		}
+		counts[i] += b.Count
 	}
-	var cum uint64
-	for i := range bounds {
-		cum += counts[i]
-		n, ub := cum, bounds[i]
-		out[i] = &dto.Bucket{CumulativeCount: &n, UpperBound: &ub}
+	for i := range n {
+		if i > 0 {
+			counts[i] += counts[i-1]
+		}
+		store[i].CumulativeCount, store[i].UpperBound = &counts[i], &ubs[i]
+		out[i] = &store[i]
 	}
 	return out
 }
@@ -309,22 +326,26 @@ func upper(k int, schema int32) float64 {
 	return math.Exp2(float64(k) / math.Ldexp(1, int(schema)))
 }
 
-// nativeBuckets converts the HDR buckets into sparse exponential buckets:
-// each HDR bucket goes whole into the native bucket that holds its highest
-// value. When more than maxBuckets result the schema goes down, merging
-// pairs of buckets, until they fit (or the schema is -4).
-func nativeBuckets(h hotpath.Histogram, schema int32, maxBuckets int) native {
+// nativeBuckets converts the HDR buckets bs (in increasing order) into
+// sparse exponential buckets: each HDR bucket goes whole into the native
+// bucket that holds its highest value. When more than maxBuckets result
+// the schema goes down, merging pairs of buckets, until they fit (or the
+// schema is -4).
+func nativeBuckets(bs []hotpath.Bucket, schema int32, maxBuckets int) native {
 	type kv struct {
 		k int
 		n uint64
 	}
 	var buckets []kv
-	for b := range h.Buckets() {
-		k := nativeKey(float64(b.High)/1e9, schema)
-		if n := len(buckets); n > 0 && buckets[n-1].k == k {
-			buckets[n-1].n += b.Count
+	bound := math.Inf(-1) // the upper bound of the last native bucket
+	for _, b := range bs {
+		v := float64(b.High) / 1e9
+		if v <= bound {
+			buckets[len(buckets)-1].n += b.Count
 			continue
 		}
+		k := nativeKey(v, schema)
+		bound = upper(k, schema)
 		buckets = append(buckets, kv{k, b.Count})
 	}
 	for maxBuckets >= 0 && len(buckets) > maxBuckets && schema > -4 {
@@ -340,7 +361,7 @@ func nativeBuckets(h hotpath.Histogram, schema int32, maxBuckets int) native {
 		}
 		buckets = merged
 	}
-	out := native{schema: schema}
+	out := native{schema: schema, deltas: make([]int64, 0, len(buckets))}
 	var prev int64
 	for i, b := range buckets {
 		gap := b.k

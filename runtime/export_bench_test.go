@@ -1,0 +1,80 @@
+package hotpath_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+
+	hotpath "github.com/hotpath-go/hotpath/runtime"
+	hpotel "github.com/hotpath-go/hotpath/runtime/export/otel"
+	"github.com/hotpath-go/hotpath/runtime/export/prom"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// scrapeFuncs are 1,000 measured functions with full histograms: 2,000
+// durations each, spread evenly in log scale from 1 µs to 1 s (about as
+// many distinct HDR buckets). The exporters' benchmarks read them.
+var scrapeFuncs = sync.OnceValue(func() []*hotpath.Func {
+	fs := make([]*hotpath.Func, 1000)
+	for i := range fs {
+		fs[i] = &hotpath.Func{Name: fmt.Sprintf("scrapebench.f%04d", i), Symbol: fmt.Sprintf("example.com/bench.f%04d", i),
+			File: "bench.go", Line: i + 1}
+		for j := range 2000 {
+			d := int64(math.Round(1e3 * math.Pow(1e6, float64(j)/1999)))
+			hotpath.RecordForTest(fs[i], d)
+		}
+	}
+	return fs
+})
+
+// BenchmarkScrape measures one Prometheus scrape (Gather: a snapshot, the
+// conversion of every histogram to classic and native buckets, and the
+// registry's checks) of 1,000 functions with full histograms, one OTel
+// Produce of the same, and one pprof profile of everything.
+func BenchmarkScrape(b *testing.B) {
+	scrapeFuncs()
+	b.Run("prometheus", func(b *testing.B) {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(prom.NewCollector())
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := reg.Gather(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("otel", func(b *testing.B) {
+		p := hpotel.NewProducer()
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.Produce(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pprof", func(b *testing.B) {
+		var buf bytes.Buffer
+		b.ReportAllocs()
+		for b.Loop() {
+			buf.Reset()
+			rep := hotpath.TakeSnapshot().Report(nil, hotpath.Options{})
+			if err := rep.Write(&buf, hotpath.FormatPprof); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("snapshot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s := hotpath.TakeSnapshot()
+			for _, f := range s.Funcs(nil) {
+				for range f.Durations.Buckets() {
+				}
+			}
+		}
+	})
+}
