@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,6 +109,20 @@ func freeAddr(t *testing.T) string {
 // or ok false when the result is empty.
 func (s *promServer) query(t *testing.T, q string) (v float64, ok bool) {
 	t.Helper()
+	vs := s.samples(t, q)
+	switch len(vs) {
+	case 0:
+		return 0, false
+	case 1:
+		return vs[0], true
+	}
+	t.Fatalf("query %s: %d samples, want 1", q, len(vs))
+	return 0, false
+}
+
+// samples runs an instant query and returns the values of its samples.
+func (s *promServer) samples(t *testing.T, q string) []float64 {
+	t.Helper()
 	resp, err := http.Get(s.url + "/api/v1/query?query=" + url.QueryEscape(q))
 	if err != nil {
 		t.Fatalf("query %s: %v", q, err)
@@ -129,19 +144,16 @@ func (s *promServer) query(t *testing.T, q string) (v float64, ok bool) {
 	if body.Status != "success" {
 		t.Fatalf("query %s: %s", q, body.Error)
 	}
-	switch len(body.Data.Result) {
-	case 0:
-		return 0, false
-	case 1:
-	default:
-		t.Fatalf("query %s: %d samples, want 1", q, len(body.Data.Result))
+	var out []float64
+	for _, r := range body.Data.Result {
+		str, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			t.Fatalf("query %s: value %v", q, r.Value)
+		}
+		out = append(out, v)
 	}
-	str, _ := body.Data.Result[0].Value[1].(string)
-	v, err = strconv.ParseFloat(str, 64)
-	if err != nil {
-		t.Fatalf("query %s: value %v", q, body.Data.Result[0].Value)
-	}
-	return v, true
+	return out
 }
 
 // await queries until the result is present.
@@ -216,4 +228,110 @@ func TestPrometheusServer(t *testing.T) {
 	if blocked != 2 {
 		t.Errorf("blocked receive seconds %v, want 2", blocked)
 	}
+
+	t.Run("dashboard", func(t *testing.T) { checkDashboard(t, p) })
+}
+
+// dashboardFile is the Grafana dashboard of docs/EXPORT.md.
+const dashboardFile = "../../../docs/grafana-hotpath.json"
+
+// checkDashboard runs every query of the Grafana dashboard against the
+// server: each must parse, name only metrics the collector exports, and
+// (but for classic-histogram and allocation-mode queries, which have no data
+// here) return series.
+func checkDashboard(t *testing.T, p *promServer) {
+	data, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("%s: %v", dashboardFile, err)
+	}
+	names := exportedNames()
+	var exprs []string
+	for _, pn := range dash.Panels {
+		if len(pn.Targets) == 0 {
+			t.Errorf("panel %q has no query", pn.Title)
+		}
+		for _, tg := range pn.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	// Template variables: label_values(METRIC, LABEL) is Grafana's; the
+	// series it lists come from a plain PromQL query.
+	labelValues := regexp.MustCompile(`^label_values\((\w+), (\w+)\)$`)
+	for _, v := range dash.Templating.List {
+		m := labelValues.FindStringSubmatch(v.Definition)
+		if m == nil {
+			t.Errorf("variable %s: unexpected query %q", v.Name, v.Definition)
+			continue
+		}
+		exprs = append(exprs, fmt.Sprintf("count by (%s) (%s)", m[2], m[1]))
+	}
+	if len(exprs) < 8 {
+		t.Fatalf("only %d queries in the dashboard", len(exprs))
+	}
+	metricName := regexp.MustCompile(`\bhotpath_\w+`)
+	subst := strings.NewReplacer("$function", ".*", "$channel", ".*", "$__rate_interval", "30s")
+	for _, e := range exprs {
+		for _, n := range metricName.FindAllString(e, -1) {
+			if !names[n] {
+				t.Errorf("query %q names %s, which the collector does not export", e, n)
+			}
+		}
+		q := subst.Replace(e)
+		if strings.Contains(q, "$") {
+			t.Errorf("query %q has a variable the test does not know", e)
+			continue
+		}
+		if strings.Contains(q, "_bucket") || strings.Contains(q, "_sum{") || strings.Contains(q, "alloc") {
+			p.samples(t, q) // parses (a parse error fails the test); may be empty here
+			continue
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for len(p.samples(t, q)) == 0 {
+			if time.Now().After(deadline) {
+				t.Errorf("query %q (as %q) returned no series after 60s", e, q)
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+}
+
+// exportedNames returns the metric names the collector's families give in
+// PromQL: the families, and a histogram's _bucket, _sum and _count.
+func exportedNames() map[string]bool {
+	ch := make(chan *prometheus.Desc, 32)
+	NewCollector().Describe(ch)
+	close(ch)
+	fq := regexp.MustCompile(`fqName: "(\w+)"`)
+	names := map[string]bool{}
+	for d := range ch {
+		m := fq.FindStringSubmatch(d.String())
+		if m == nil {
+			continue
+		}
+		names[m[1]] = true
+		if strings.HasSuffix(m[1], "_seconds") && !strings.HasSuffix(m[1], "_total") {
+			for _, suf := range []string{"_bucket", "_sum", "_count"} {
+				names[m[1]+suf] = true
+			}
+		}
+	}
+	return names
 }
