@@ -109,7 +109,10 @@ func (g *Guard) write(r *Report) error {
 	if g.opts.Format == FormatNone {
 		return nil
 	}
-	if g.opts.Format == FormatPprof && g.opts.Output == "" && g.opts.Writer == nil {
+	if g.opts.Format == FormatPprof && g.opts.Output == "" {
+		// A gzipped profile goes to a file, never to Writer (which is
+		// often a terminal): Report().Write(w, FormatPprof) writes one
+		// anywhere.
 		g.opts.Output = DefaultPprofOutput
 	}
 	if g.opts.Output != "" {

@@ -46,7 +46,8 @@ type Options struct {
 	// Output is a file path for the report. When empty the report goes to
 	// Writer, or to standard output when Writer is nil too.
 	Output string
-	// Writer receives the report when Output is empty.
+	// Writer receives the report when Output is empty, except in
+	// FormatPprof, which goes to DefaultPprofOutput then.
 	Writer io.Writer
 	// Limit caps the rows of each section; 0 means no limit.
 	Limit int
