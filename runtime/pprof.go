@@ -35,8 +35,9 @@ const (
 // is a location called from its enclosing function's. Sample types are
 // calls/count, wall/nanoseconds (the default), alloc_objects/count and
 // alloc_space/bytes in allocation mode, and chan_ops/count and
-// chan_blocked/nanoseconds for channel sites, whose samples carry an "op"
-// label (send or recv). Values are arranged so that cum is a row's own
+// chan_blocked/nanoseconds for channel sites (located at the make call,
+// named "chan LABEL"), whose samples carry an "op" label (send or recv).
+// Values are arranged so that cum is a row's own
 // number in the report (calls, total time, inclusive allocations) and flat
 // the part of it outside the row's measured blocks: nothing is counted
 // twice along a stack. Measured functions that call each other are not
@@ -185,7 +186,9 @@ func (b *pprofBuilder) build() *profile.Profile {
 	for i := range b.r.Channels {
 		c := &b.r.Channels[i]
 		file, line := splitSite(c.Site)
-		loc := b.location("chan "+c.Label+" ("+c.Type+")", file, line)
+		// Not the type: pprof shortens names with brackets or
+		// parentheses for display.
+		loc := b.location("chan "+c.Label, file, line)
 		for _, op := range []struct {
 			name    string
 			n       uint64

@@ -130,8 +130,8 @@ func TestPprofProfile(t *testing.T) {
 		"pproftest.block<pproftest.outer":         {0, 800, 0, 0},
 		"pproftest.block":                         {2, 0, 0, 0},
 		"pproftest.leaf":                          {5, 500, 0, 0},
-		"chan pproftest.queue (chan int) op=send": {0, 0, 2, 1e9},
-		"chan pproftest.queue (chan int) op=recv": {0, 0, 2, 2e9},
+		"chan pproftest.queue op=send": {0, 0, 2, 1e9},
+		"chan pproftest.queue op=recv": {0, 0, 2, 2e9},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("samples:\n got %v\nwant %v", got, want)
@@ -208,7 +208,7 @@ func TestPprofGoTool(t *testing.T) {
 			"pproftest.leaf":  {"5", "5"},
 		}},
 		{"chan_blocked", map[string][2]string{
-			"chan pproftest.queue (chan int)": {"3s", "3s"},
+			"chan pproftest.queue": {"3s", "3s"},
 		}},
 	} {
 		args := []string{"-sample_index=" + tc.index, file}
@@ -230,7 +230,7 @@ func TestPprofGoTool(t *testing.T) {
 	}
 	// -tagfocus selects a channel direction.
 	rows := pprofTop(t, "-sample_index=chan_blocked", "-unit=s", "-tagfocus=op=recv", file)
-	if w := [2]string{"2s", "2s"}; rows["chan pproftest.queue (chan int)"] != w {
+	if w := [2]string{"2s", "2s"}; rows["chan pproftest.queue"] != w {
 		t.Errorf("-tagfocus=op=recv: %v", rows)
 	}
 	// -diff_base against itself leaves nothing.
