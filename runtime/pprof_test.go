@@ -126,12 +126,12 @@ func TestPprofProfile(t *testing.T) {
 		got[k] = s.Value
 	}
 	want := map[string][]int64{
-		"pproftest.outer":                         {3, 1800, 0, 0},
-		"pproftest.block<pproftest.outer":         {0, 800, 0, 0},
-		"pproftest.block":                         {2, 0, 0, 0},
-		"pproftest.leaf":                          {5, 500, 0, 0},
-		"chan pproftest.queue op=send": {0, 0, 2, 1e9},
-		"chan pproftest.queue op=recv": {0, 0, 2, 2e9},
+		"pproftest.outer":                 {3, 1800, 0, 0},
+		"pproftest.block<pproftest.outer": {0, 800, 0, 0},
+		"pproftest.block":                 {2, 0, 0, 0},
+		"pproftest.leaf":                  {5, 500, 0, 0},
+		"chan pproftest.queue op=send":    {0, 0, 2, 1e9},
+		"chan pproftest.queue op=recv":    {0, 0, 2, 2e9},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("samples:\n got %v\nwant %v", got, want)
