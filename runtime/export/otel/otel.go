@@ -177,38 +177,37 @@ func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, n
 		dp.Min = metricdata.NewExtrema(float64(f.MinNS) / 1e9)
 		dp.Max = metricdata.NewExtrema(float64(f.MaxNS) / 1e9)
 	}
-	type kv struct {
-		i int
-		n uint64
-	}
-	var buckets []kv
-	scale := p.maxScale
-	bound := math.Inf(-1) // the upper bound of the last bucket
+	var lowest, highest float64
+	first := true
 	for b := range f.Durations.Buckets() {
-		dp.Count += b.Count
-		v := float64(b.High) / 1e9
-		if v <= bound {
-			buckets[len(buckets)-1].n += b.Count
-			continue
+		if first {
+			lowest, first = float64(b.High)/1e9, false
 		}
-		i := expIndex(v, scale)
-		bound = lower(i+1, scale)
-		buckets = append(buckets, kv{i, b.Count})
+		highest = float64(b.High) / 1e9
 	}
-	if len(buckets) == 0 {
-		dp.Scale = scale
+	if first {
+		dp.Scale = p.maxScale
 		return dp
 	}
-	lo, hi := buckets[0].i, buckets[len(buckets)-1].i
-	shift := 0
-	for hi>>shift-lo>>shift+1 > p.maxSize && int(scale)-shift > -10 {
-		shift++
+	// The finest scale whose buckets from the lowest value's to the
+	// highest's fit: one scale down, bucket i becomes i>>1.
+	scale := p.maxScale
+	lo, hi := expIndex(lowest, scale), expIndex(highest, scale)
+	for hi-lo+1 > p.maxSize && scale > -10 {
+		scale--
+		lo, hi = lo>>1, hi>>1
 	}
-	dp.Scale = scale - int32(shift)
-	dp.PositiveBucket.Offset = int32(lo >> shift)
-	dp.PositiveBucket.Counts = make([]uint64, hi>>shift-lo>>shift+1)
-	for _, b := range buckets {
-		dp.PositiveBucket.Counts[b.i>>shift-lo>>shift] += b.n
+	dp.Scale = scale
+	dp.PositiveBucket.Offset = int32(lo)
+	dp.PositiveBucket.Counts = make([]uint64, hi-lo+1)
+	i, bound := lo, lower(lo+1, scale) // the current bucket and its upper bound
+	for b := range f.Durations.Buckets() {
+		dp.Count += b.Count
+		if v := float64(b.High) / 1e9; v > bound {
+			i = expIndex(v, scale)
+			bound = lower(i+1, scale)
+		}
+		dp.PositiveBucket.Counts[i-lo] += b.Count
 	}
 	return dp
 }
