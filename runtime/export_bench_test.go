@@ -7,6 +7,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 	hpotel "github.com/hotpath-go/hotpath/runtime/export/otel"
@@ -76,5 +77,56 @@ func BenchmarkScrape(b *testing.B) {
 				}
 			}
 		}
+	})
+}
+
+var recordBench = hotpath.Func{Name: "scrapebench.recorded", Symbol: "example.com/bench.recorded", File: "bench.go", Line: 1}
+
+//go:noinline
+func recordedCall() { defer recordBench.Begin().End() }
+
+// BenchmarkRecordWhileScraped measures the measured call alone ("idle")
+// and while a Prometheus registry gathers every 100 ms ("scraped"), the
+// live view's fastest polling: a scrape reads each shard under its lock
+// once, which must not show in the recording path. Run it on its own
+// (-bench RecordWhileScraped), without BenchmarkScrape's 1,000 functions.
+func BenchmarkRecordWhileScraped(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prom.NewCollector())
+	recordedCall()
+	b.Run("idle", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				recordedCall()
+			}
+		})
+	})
+	b.Run("scraped", func(b *testing.B) {
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				if _, err := reg.Gather(); err != nil {
+					panic(err)
+				}
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				recordedCall()
+			}
+		})
+		b.StopTimer()
+		close(stop)
+		<-done
 	})
 }

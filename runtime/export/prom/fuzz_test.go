@@ -1,7 +1,6 @@
 package prom
 
 import (
-	"math"
 	"testing"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
@@ -72,9 +71,6 @@ func FuzzNativeBuckets(f *testing.F) {
 			if !(upper(key-1, nb.schema) < v && v <= upper(key, nb.schema)*(1+1e-15)) {
 				t.Fatalf("%g not in bucket %d", v, key)
 			}
-		}
-		if math.IsNaN(float64(sum)) {
-			t.Fatal("unreachable")
 		}
 	})
 }
