@@ -27,10 +27,10 @@ package otel
 
 import (
 	"context"
-	"math"
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/export/internal/expbucket"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric"
@@ -214,18 +214,7 @@ func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, n
 
 // expIndex returns the index of the exponential bucket that holds v (> 0)
 // at the scale: bucket i holds (base^i, base^(i+1)], base = 2^(2^-scale).
-func expIndex(v float64, scale int32) int {
-	i := int(math.Ceil(math.Log2(v)*math.Ldexp(1, int(scale)))) - 1
-	for lower(i+1, scale) < v {
-		i++
-	}
-	for lower(i, scale) >= v {
-		i--
-	}
-	return i
-}
+func expIndex(v float64, scale int32) int { return expbucket.Key(v, scale) - 1 }
 
 // lower returns the lower boundary of bucket i: base^i.
-func lower(i int, scale int32) float64 {
-	return math.Exp2(float64(i) / math.Ldexp(1, int(scale)))
-}
+func lower(i int, scale int32) float64 { return expbucket.Upper(i, scale) }

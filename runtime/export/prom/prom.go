@@ -38,6 +38,7 @@ import (
 	"strconv"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/export/internal/expbucket"
 	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -309,22 +310,10 @@ type native struct {
 
 // nativeKey returns the index of the native bucket that holds v (> 0) at
 // the schema: bucket k holds (2^((k-1)/2^schema), 2^(k/2^schema)].
-func nativeKey(v float64, schema int32) int {
-	scale := math.Ldexp(1, int(schema))
-	k := int(math.Ceil(math.Log2(v) * scale))
-	// Correct the rounding of Log2 at the boundaries.
-	for upper(k, schema) < v {
-		k++
-	}
-	for k > math.MinInt32 && upper(k-1, schema) >= v {
-		k--
-	}
-	return k
-}
+func nativeKey(v float64, schema int32) int { return expbucket.Key(v, schema) }
 
-func upper(k int, schema int32) float64 {
-	return math.Exp2(float64(k) / math.Ldexp(1, int(schema)))
-}
+// upper returns the upper bound of native bucket k.
+func upper(k int, schema int32) float64 { return expbucket.Upper(k, schema) }
 
 // nativeBuckets converts the HDR buckets bs (in increasing order) into
 // sparse exponential buckets: each HDR bucket goes whole into the native
