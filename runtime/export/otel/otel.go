@@ -87,6 +87,7 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 	funcs := s.Funcs(nil)
 	calls := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
 	durs := metricdata.ExponentialHistogram[float64]{Temporality: metricdata.CumulativeTemporality}
+	var buf []hotpath.Bucket // reused by every histogram
 	for i := range funcs {
 		f := &funcs[i]
 		attrs := attribute.NewSet(attribute.String("function", f.Name))
@@ -95,7 +96,7 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 		}
 		calls.DataPoints = append(calls.DataPoints, metricdata.DataPoint[int64]{
 			Attributes: attrs, StartTime: start, Time: now, Value: int64(f.Calls)})
-		durs.DataPoints = append(durs.DataPoints, p.histogram(f, attrs, start, now))
+		durs.DataPoints = append(durs.DataPoints, p.histogram(f, attrs, start, now, &buf))
 	}
 	sm := metricdata.ScopeMetrics{
 		Scope: instrumentation.Scope{Name: ScopeName},
@@ -169,7 +170,7 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 // histogram converts the HDR buckets into an exponential histogram: each
 // HDR bucket goes whole into the exponential bucket that holds its highest
 // value, at the finest scale whose buckets, lowest to highest, fit MaxSize.
-func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, now time.Time) metricdata.ExponentialHistogramDataPoint[float64] {
+func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, now time.Time, buf *[]hotpath.Bucket) metricdata.ExponentialHistogramDataPoint[float64] {
 	dp := metricdata.ExponentialHistogramDataPoint[float64]{
 		Attributes: attrs, StartTime: start, Time: now, Sum: float64(f.TotalNS) / 1e9,
 	}
@@ -177,18 +178,16 @@ func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, n
 		dp.Min = metricdata.NewExtrema(float64(f.MinNS) / 1e9)
 		dp.Max = metricdata.NewExtrema(float64(f.MaxNS) / 1e9)
 	}
-	var lowest, highest float64
-	first := true
+	bs := (*buf)[:0]
 	for b := range f.Durations.Buckets() {
-		if first {
-			lowest, first = float64(b.High)/1e9, false
-		}
-		highest = float64(b.High) / 1e9
+		bs = append(bs, b)
 	}
-	if first {
+	*buf = bs
+	if len(bs) == 0 {
 		dp.Scale = p.maxScale
 		return dp
 	}
+	lowest, highest := float64(bs[0].High)/1e9, float64(bs[len(bs)-1].High)/1e9
 	// The finest scale whose buckets from the lowest value's to the
 	// highest's fit: one scale down, bucket i becomes i>>1.
 	scale := p.maxScale
@@ -201,7 +200,7 @@ func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, n
 	dp.PositiveBucket.Offset = int32(lo)
 	dp.PositiveBucket.Counts = make([]uint64, hi-lo+1)
 	i, bound := lo, lower(lo+1, scale) // the current bucket and its upper bound
-	for b := range f.Durations.Buckets() {
+	for _, b := range bs {
 		dp.Count += b.Count
 		if v := float64(b.High) / 1e9; v > bound {
 			i = expIndex(v, scale)

@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"math"
 	"testing"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
@@ -29,7 +30,7 @@ func FuzzNativeBuckets(f *testing.F) {
 				break
 			}
 		}
-		nb := nativeBuckets(bs, s, int(maxBuckets))
+		nb := nativeOf(bs, s, int(maxBuckets))
 		if nb.schema > s || nb.schema < -4 {
 			t.Fatalf("schema %d from %d", nb.schema, s)
 		}
@@ -73,4 +74,23 @@ func FuzzNativeBuckets(f *testing.F) {
 			}
 		}
 	})
+}
+
+// nativeOf returns the native buckets at the schema of HDR buckets in
+// increasing order: each goes whole into the native bucket that holds its
+// highest value.
+func nativeOf(bs []hotpath.Bucket, schema int32, maxBuckets int) native {
+	var nb []kv
+	bound := math.Inf(-1)
+	for _, b := range bs {
+		v := float64(b.High) / 1e9
+		if v <= bound {
+			nb[len(nb)-1].n += b.Count
+			continue
+		}
+		k := nativeKey(v, schema)
+		bound = upper(k, schema)
+		nb = append(nb, kv{k, b.Count})
+	}
+	return nativeBuckets(nb, schema, maxBuckets)
 }

@@ -144,7 +144,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 func (c *Collector) collect(s *hotpath.Snapshot, ch chan<- prometheus.Metric) {
 	funcs := s.Funcs(nil)
 	names := functionLabels(funcs)
-	var buf []hotpath.Bucket
+	var buf []kv // native buckets, reused by every histogram
 	for i := range funcs {
 		f := &funcs[i]
 		ch <- prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, float64(f.Calls), names[i])
@@ -245,19 +245,40 @@ func (h *histogram) Write(m *dto.Metric) error {
 	return nil
 }
 
-func (c *Collector) histogram(f *hotpath.FuncStats, label string, buf []hotpath.Bucket) (prometheus.Metric, []hotpath.Bucket) {
-	buf = buf[:0]
+func (c *Collector) histogram(f *hotpath.FuncStats, label string, buf []kv) (prometheus.Metric, []kv) {
+	// One walk over the HDR buckets fills the classic counts and the
+	// native buckets at the collector's schema.
+	n := len(c.buckets)
+	counts := make([]uint64, n)
 	var count uint64
+	i := 0
+	nb := buf[:0]
+	bound := math.Inf(-1) // the upper bound of the last native bucket
 	for b := range f.Durations.Buckets() {
-		buf = append(buf, b)
 		count += b.Count
+		v := float64(b.High) / 1e9
+		// An HDR bucket counts below a bound when its highest value
+		// does, which is how the runtime's percentiles read it too.
+		for i < n && c.buckets[i] < v {
+			i++
+		}
+		if i < n {
+			counts[i] += b.Count
+		}
+		if v <= bound {
+			nb[len(nb)-1].n += b.Count
+			continue
+		}
+		k := nativeKey(v, c.schema)
+		bound = upper(k, c.schema)
+		nb = append(nb, kv{k, b.Count})
 	}
 	h := &histogram{desc: c.duration, label: label, h: &dto.Histogram{}}
 	sum := float64(f.TotalNS) / 1e9
 	h.h.SampleCount = &count
 	h.h.SampleSum = &sum
-	h.h.Bucket = classicBuckets(buf, c.buckets)
-	native := nativeBuckets(buf, c.schema, c.maxBuckets)
+	h.h.Bucket = classicBuckets(counts, c.buckets)
+	native := nativeBuckets(nb, c.schema, c.maxBuckets)
 	h.h.Schema = &native.schema
 	zt, zc := zeroThreshold, uint64(0)
 	h.h.ZeroThreshold, h.h.ZeroCount = &zt, &zc
@@ -268,30 +289,16 @@ func (c *Collector) histogram(f *hotpath.FuncStats, label string, buf []hotpath.
 		off, n := int32(0), uint32(0)
 		h.h.PositiveSpan = []*dto.BucketSpan{{Offset: &off, Length: &n}}
 	}
-	return h, buf
+	return h, nb
 }
 
-// classicBuckets returns the cumulative counts at each bound (in seconds)
-// of the HDR buckets bs, in increasing order. An HDR bucket counts below a
-// bound when its highest value does, which is how the runtime's
-// percentiles read it too.
-func classicBuckets(bs []hotpath.Bucket, bounds []float64) []*dto.Bucket {
+// classicBuckets returns the classic buckets of the counts at each bound
+// (in seconds), made cumulative in place.
+func classicBuckets(counts []uint64, bounds []float64) []*dto.Bucket {
 	n := len(bounds)
 	out := make([]*dto.Bucket, n)
 	store := make([]dto.Bucket, n)
-	counts := make([]uint64, n)
 	ubs := append([]float64(nil), bounds...)
-	i := 0
-	for _, b := range bs {
-		v := float64(b.High) / 1e9
-		for i < n && bounds[i] < v {
-			i++
-		}
-		if i == n {
-			break
-		}
-		counts[i] += b.Count
-	}
 	for i := range n {
 		if i > 0 {
 			counts[i] += counts[i-1]
@@ -300,6 +307,12 @@ func classicBuckets(bs []hotpath.Bucket, bounds []float64) []*dto.Bucket {
 		out[i] = &store[i]
 	}
 	return out
+}
+
+// kv is a native bucket: its key and count.
+type kv struct {
+	k int
+	n uint64
 }
 
 type native struct {
@@ -315,28 +328,11 @@ func nativeKey(v float64, schema int32) int { return expbucket.Key(v, schema) }
 // upper returns the upper bound of native bucket k.
 func upper(k int, schema int32) float64 { return expbucket.Upper(k, schema) }
 
-// nativeBuckets converts the HDR buckets bs (in increasing order) into
-// sparse exponential buckets: each HDR bucket goes whole into the native
-// bucket that holds its highest value. When more than maxBuckets result
-// the schema goes down, merging pairs of buckets, until they fit (or the
-// schema is -4).
-func nativeBuckets(bs []hotpath.Bucket, schema int32, maxBuckets int) native {
-	type kv struct {
-		k int
-		n uint64
-	}
-	var buckets []kv
-	bound := math.Inf(-1) // the upper bound of the last native bucket
-	for _, b := range bs {
-		v := float64(b.High) / 1e9
-		if v <= bound {
-			buckets[len(buckets)-1].n += b.Count
-			continue
-		}
-		k := nativeKey(v, schema)
-		bound = upper(k, schema)
-		buckets = append(buckets, kv{k, b.Count})
-	}
+// nativeBuckets encodes native buckets (increasing keys at the schema) as
+// spans and deltas. When more than maxBuckets are given the schema goes
+// down, merging pairs of buckets, until they fit (or the schema is -4).
+// It reuses the memory of buckets.
+func nativeBuckets(buckets []kv, schema int32, maxBuckets int) native {
 	for maxBuckets >= 0 && len(buckets) > maxBuckets && schema > -4 {
 		schema--
 		merged := buckets[:0]
