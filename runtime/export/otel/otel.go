@@ -199,12 +199,14 @@ func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, n
 	dp.Scale = scale
 	dp.PositiveBucket.Offset = int32(lo)
 	dp.PositiveBucket.Counts = make([]uint64, hi-lo+1)
-	i, bound := lo, lower(lo+1, scale) // the current bucket and its upper bound
+	// The current bucket and its upper bound, in integer nanoseconds that
+	// compare as the values in seconds would (expbucket.FloorNS).
+	i, bound := lo, expbucket.FloorNS(lower(lo+1, scale))
 	for _, b := range bs {
 		dp.Count += b.Count
-		if v := float64(b.High) / 1e9; v > bound {
-			i = expIndex(v, scale)
-			bound = lower(i+1, scale)
+		if b.High > bound {
+			i = expIndex(float64(b.High)/1e9, scale)
+			bound = expbucket.FloorNS(lower(i+1, scale))
 		}
 		dp.PositiveBucket.Counts[i-lo] += b.Count
 	}

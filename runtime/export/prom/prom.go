@@ -33,7 +33,6 @@ package prom
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 
@@ -77,6 +76,7 @@ const zeroThreshold = 2.938735877055719e-39
 // concurrent use; every Collect reads one snapshot.
 type Collector struct {
 	buckets    []float64
+	bucketsNS  []int64 // expbucket.FloorNS of each bound
 	schema     int32
 	maxBuckets int
 
@@ -99,6 +99,9 @@ func NewCollector(opts ...Options) *Collector {
 			}
 		}
 		c.buckets = append([]float64(nil), o.Buckets...)
+	}
+	for _, b := range c.buckets {
+		c.bucketsNS = append(c.bucketsNS, expbucket.FloorNS(b))
 	}
 	if o.NativeSchema != nil {
 		c.schema = min(max(*o.NativeSchema, -4), 8)
@@ -253,24 +256,25 @@ func (c *Collector) histogram(f *hotpath.FuncStats, label string, buf []kv) (pro
 	var count uint64
 	i := 0
 	nb := buf[:0]
-	bound := math.Inf(-1) // the upper bound of the last native bucket
+	// Durations compare with the bounds in integer nanoseconds, exactly as
+	// their values in seconds would (expbucket.FloorNS).
+	bound := int64(-1) // the upper bound of the last native bucket
 	for b := range f.Durations.Buckets() {
 		count += b.Count
-		v := float64(b.High) / 1e9
 		// An HDR bucket counts below a bound when its highest value
 		// does, which is how the runtime's percentiles read it too.
-		for i < n && c.buckets[i] < v {
+		for i < n && c.bucketsNS[i] < b.High {
 			i++
 		}
 		if i < n {
 			counts[i] += b.Count
 		}
-		if v <= bound {
+		if b.High <= bound {
 			nb[len(nb)-1].n += b.Count
 			continue
 		}
-		k := nativeKey(v, c.schema)
-		bound = upper(k, c.schema)
+		k := nativeKey(float64(b.High)/1e9, c.schema)
+		bound = expbucket.FloorNS(upper(k, c.schema))
 		nb = append(nb, kv{k, b.Count})
 	}
 	h := &histogram{desc: c.duration, label: label, h: &dto.Histogram{}}

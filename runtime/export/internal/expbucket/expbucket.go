@@ -82,3 +82,24 @@ func Upper(k int, scale int32) float64 {
 		return math.Ldexp(1, k<<(-scale))
 	}
 }
+
+// FloorNS returns the largest n with float64(n)/1e9 <= bound (seconds), so
+// that a duration of n nanoseconds can be compared with bound as an
+// integer, exactly as its value in seconds compares. It returns -1 for a
+// bound below 0 and math.MaxInt64 for one beyond.
+func FloorNS(bound float64) int64 {
+	switch {
+	case bound < 0:
+		return -1
+	case bound >= float64(math.MaxInt64)/1e9:
+		return math.MaxInt64
+	}
+	n := int64(bound * 1e9)
+	for float64(n+1)/1e9 <= bound {
+		n++
+	}
+	for n >= 0 && float64(n)/1e9 > bound {
+		n--
+	}
+	return n
+}

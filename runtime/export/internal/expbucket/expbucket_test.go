@@ -68,3 +68,15 @@ func BenchmarkKey(b *testing.B) {
 		})
 	}
 }
+
+func TestFloorNS(t *testing.T) {
+	for _, b := range []float64{0, 1e-9, 1e-6, 2.5e-4, 0.001, 1, 10, 3600, Upper(-3401, 8), Upper(17, 3), 0.1 + 0.2} {
+		n := FloorNS(b)
+		if !(float64(n)/1e9 <= b && float64(n+1)/1e9 > b) {
+			t.Errorf("FloorNS(%g) = %d", b, n)
+		}
+	}
+	if FloorNS(-1) != -1 || FloorNS(math.Inf(1)) != math.MaxInt64 {
+		t.Error("FloorNS out of range")
+	}
+}
