@@ -767,7 +767,7 @@ func TestResolveOptionsEnv(t *testing.T) {
 				"HOTPATH_LIMIT", "0", "HOTPATH_FOCUS", "/^kithara/", "HOTPATH_SAMPLE", "64", "HOTPATH_ALLOC", "true"),
 			want: got{FormatJSONPretty, "o.json", []float64{50, 99.9, 100}, 0, "/^kithara/", 64, true},
 		},
-		{name: "bad format", env: env("HOTPATH_FORMAT", "xml"), want: defaults, err: `format="xml": want table, json, json-pretty or none`},
+		{name: "bad format", env: env("HOTPATH_FORMAT", "xml"), want: defaults, err: `format="xml": want table, json, json-pretty, pprof or none`},
 		{name: "bad percentile", env: env("HOTPATH_PERCENTILES", "50,abc"), want: defaults, err: `HOTPATH_PERCENTILES="50,abc": percentile "abc" is not a number`},
 		{name: "percentile range", env: env("HOTPATH_PERCENTILES", "0,50"), want: defaults, err: `percentile="0": want a value in (0, 100]`},
 		{name: "percentile above 100", opts: Options{Percentiles: []float64{100.5}}, env: env(), want: defaults, err: `percentile="100.5"`},
@@ -779,7 +779,7 @@ func TestResolveOptionsEnv(t *testing.T) {
 			name: "every error",
 			env:  env("HOTPATH_FORMAT", "xml", "HOTPATH_LIMIT", "many"),
 			want: defaults,
-			err:  `hotpath: bad options: format="xml": want table, json, json-pretty or none; HOTPATH_LIMIT="many": want a count >= 0`,
+			err:  `hotpath: bad options: format="xml": want table, json, json-pretty, pprof or none; HOTPATH_LIMIT="many": want a count >= 0`,
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
