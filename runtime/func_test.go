@@ -753,7 +753,7 @@ func TestResolveOptionsEnv(t *testing.T) {
 				"HOTPATH_LIMIT", "0", "HOTPATH_FOCUS", "/^kithara/", "HOTPATH_SAMPLE", "64", "HOTPATH_ALLOC", "true"),
 			want: got{FormatJSONPretty, "o.json", []float64{50, 99.9, 100}, 0, "/^kithara/", 64, true},
 		},
-		{name: "bad format", env: env("HOTPATH_FORMAT", "xml"), want: defaults, err: `HOTPATH_FORMAT="xml": want table, json, json-pretty or none`},
+		{name: "bad format", env: env("HOTPATH_FORMAT", "xml"), want: defaults, err: `HOTPATH_FORMAT="xml": want table, json, json-pretty, pprof or none`},
 		{name: "bad format in code", opts: Options{Format: "xml"}, env: env(), want: defaults, err: `Options.Format="xml": want table`},
 		{name: "bad percentile", env: env("HOTPATH_PERCENTILES", "50,abc"), want: defaults, err: `HOTPATH_PERCENTILES="50,abc": "abc" is not a number`},
 		{name: "every bad percentile", env: env("HOTPATH_PERCENTILES", "50,101,abc"), want: defaults, err: `HOTPATH_PERCENTILES="50,101,abc": 101 is not in (0, 100], "abc" is not a number`},
@@ -769,7 +769,7 @@ func TestResolveOptionsEnv(t *testing.T) {
 			name: "every error",
 			env:  env("HOTPATH_FORMAT", "xml", "HOTPATH_LIMIT", "many"),
 			want: defaults,
-			err:  `hotpath: bad options: HOTPATH_FORMAT="xml": want table, json, json-pretty or none; HOTPATH_LIMIT="many": want a count >= 0`,
+			err:  `hotpath: bad options: HOTPATH_FORMAT="xml": want table, json, json-pretty, pprof or none; HOTPATH_LIMIT="many": want a count >= 0`,
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -58,6 +58,9 @@ func Start(opts Options) *Guard {
 	g.base.alloc = heap
 	g.started = time.Now()
 	liveGuardStarted(g) // the live view's ?since=guard; HOTPATH_HTTP (live.go)
+	if heap != nil {
+		allocGuards.add(g)
+	}
 	return g
 }
 
@@ -76,6 +79,7 @@ func (g *Guard) Stop() error {
 	elapsed := time.Since(g.started)
 	rep, err := buildReport(g.opts, g.base, elapsed)
 	if g.base.alloc != nil {
+		allocGuards.remove(g)
 		stopAllocMode()
 	}
 	g.report = rep
@@ -125,6 +129,12 @@ func (g *Guard) write(r *Report) error {
 	if g.opts.Format == FormatNone || g.silent() {
 		return nil
 	}
+	if g.opts.Format == FormatPprof && g.opts.Output == "" {
+		// A gzipped profile goes to a file, never to Writer (which is
+		// often a terminal): Report().Write(w, FormatPprof) writes one
+		// anywhere.
+		g.opts.Output = DefaultPprofOutput
+	}
 	if g.opts.Output != "" {
 		f, err := os.Create(g.opts.Output)
 		if err != nil {
@@ -158,6 +168,8 @@ func (r *Report) Write(w io.Writer, format Format) error {
 		return r.writeJSON(w, false)
 	case FormatJSONPretty:
 		return r.writeJSON(w, true)
+	case FormatPprof:
+		return r.writePprof(w)
 	case FormatNone:
 		return nil
 	}

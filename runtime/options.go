@@ -19,6 +19,7 @@ const (
 	FormatJSON       Format = "json"        // one JSON object on one line (schema in docs/JSON.md)
 	FormatJSONPretty Format = "json-pretty" // the same, indented
 	FormatNone       Format = "none"        // write nothing; the report is still available as a value
+	FormatPprof      Format = "pprof"       // a gzipped pprof profile (docs/EXPORT.md), by default to hotpath.pb.gz
 )
 
 // DefaultPercentiles are reported when Options.Percentiles is empty.
@@ -28,8 +29,8 @@ var DefaultPercentiles = []float64{50, 95, 99}
 // wins over the value set in code so that a run can be reconfigured without
 // a rebuild:
 //
-//	HOTPATH_FORMAT       table | json | json-pretty | none
-//	HOTPATH_OUTPUT       file path for the report (default: standard output)
+//	HOTPATH_FORMAT       table | json | json-pretty | pprof | none
+//	HOTPATH_OUTPUT       file path for the report (default: standard output; hotpath.pb.gz for pprof)
 //	HOTPATH_PERCENTILES  comma-separated, e.g. 50,95,99.9
 //	HOTPATH_LIMIT        rows per section, 0 for all
 //	HOTPATH_FOCUS        keep rows whose label, as the table prints it, contains this text, or matches /regexp/
@@ -45,7 +46,8 @@ type Options struct {
 	// Output is a file path for the report. When empty the report goes to
 	// Writer, or to standard output when Writer is nil too.
 	Output string
-	// Writer receives the report when Output is empty.
+	// Writer receives the report when Output is empty, except in
+	// FormatPprof, which goes to DefaultPprofOutput then.
 	Writer io.Writer
 	// Limit caps the rows of each section; 0 means no limit.
 	Limit int
@@ -103,9 +105,9 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 	switch r.Format {
 	case "":
 		r.Format = FormatTable
-	case FormatTable, FormatJSON, FormatJSONPretty, FormatNone:
+	case FormatTable, FormatJSON, FormatJSONPretty, FormatPprof, FormatNone:
 	default:
-		bad(from("HOTPATH_FORMAT", "Format", formatEnv), string(r.Format), fmt.Errorf("want table, json, json-pretty or none"))
+		bad(from("HOTPATH_FORMAT", "Format", formatEnv), string(r.Format), fmt.Errorf("want table, json, json-pretty, pprof or none"))
 		r.Format = FormatTable
 	}
 	if v := getenv("HOTPATH_OUTPUT"); v != "" {

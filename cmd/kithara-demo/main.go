@@ -13,7 +13,7 @@
 // Flags:
 //
 //	--url URL        play this HLS playlist or MP3/FLAC/WAV file instead
-//	--format F       report format: table (default), json, json-pretty
+//	--format F       report format: table (default), json, json-pretty, pprof
 //	--output FILE    write the report to FILE
 //	--seek D         where the half-way seek goes: a duration, "auto"
 //	                 (default: half as far again as the half-way point,
@@ -128,7 +128,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	var format string
 	fs.StringVar(&cfg.url, "url", "", "play this HLS playlist or MP3/FLAC/WAV `URL` instead of the built-in fixture server")
-	fs.StringVar(&format, "format", string(hotpath.FormatTable), "report `format`: table, json or json-pretty (HOTPATH_FORMAT overrides)")
+	fs.StringVar(&format, "format", string(hotpath.FormatTable), "report `format`: table, json, json-pretty or pprof (HOTPATH_FORMAT overrides)")
 	fs.StringVar(&cfg.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.Var(&cfg.seek, "seek", "half-way, seek to this `position`; auto: half as far again; off: no seek")
 	fs.Float64Var(&cfg.speed, "speed", 1.5, "half-way, set this playback `speed` (0.5 to 2; 1 leaves it)")
@@ -149,9 +149,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
 	switch cfg.format = hotpath.Format(format); cfg.format {
-	case hotpath.FormatTable, hotpath.FormatJSON, hotpath.FormatJSONPretty:
+	case hotpath.FormatTable, hotpath.FormatJSON, hotpath.FormatJSONPretty, hotpath.FormatPprof:
 	default:
-		return bad("--format %q: want table, json or json-pretty", format)
+		return bad("--format %q: want table, json, json-pretty or pprof", format)
 	}
 	if !(cfg.speed >= decode.MinSpeed && cfg.speed <= decode.MaxSpeed) {
 		return bad("--speed %s: want %g to %g", strconv.FormatFloat(cfg.speed, 'g', -1, 64), decode.MinSpeed, decode.MaxSpeed)
@@ -254,7 +254,7 @@ func effectiveOutput(cfg config) (hotpath.Format, string) {
 	format, output := cfg.format, cfg.output
 	switch f := hotpath.Format(os.Getenv("HOTPATH_FORMAT")); f {
 	case "":
-	case hotpath.FormatTable, hotpath.FormatJSON, hotpath.FormatJSONPretty, hotpath.FormatNone:
+	case hotpath.FormatTable, hotpath.FormatJSON, hotpath.FormatJSONPretty, hotpath.FormatPprof, hotpath.FormatNone:
 		format = f
 	default:
 		format = hotpath.FormatTable

@@ -1,0 +1,221 @@
+// Package otel exports what hotpath measures as OpenTelemetry metrics: a
+// [metric.Producer] that reads one runtime snapshot each time its reader
+// collects, so measuring costs nothing more between collections.
+//
+// Wire it into a reader of the OpenTelemetry SDK:
+//
+//	exp, err := otlpmetrichttp.New(ctx)
+//	...
+//	reader := metric.NewPeriodicReader(exp, metric.WithProducer(hpotel.NewProducer()))
+//	provider := metric.NewMeterProvider(metric.WithReader(reader))
+//	defer provider.Shutdown(ctx)
+//
+// The metrics, under the instrumentation scope
+// github.com/hotpath-go/hotpath, all cumulative from the process start
+// (docs/EXPORT.md):
+//
+//	hotpath.function.calls             sum, {call}, attribute function
+//	hotpath.function.duration          exponential histogram, s, attribute function
+//	hotpath.function.alloc.bytes       sum, By, function; while an allocation-mode guard runs, from its start
+//	hotpath.function.alloc.objects     sum, {object}, function; likewise
+//	hotpath.channel.sent               sum, {message}, attribute channel
+//	hotpath.channel.received           sum, {message}, channel
+//	hotpath.channel.blocked            sum, {operation}, channel and op (send, recv)
+//	hotpath.channel.blocked.duration   sum, s, channel and op
+//	hotpath.channel.max_depth          gauge, {message}, channel
+package otel
+
+import (
+	"context"
+	"time"
+
+	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/export/internal/expbucket"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// ScopeName is the instrumentation scope of every metric.
+const ScopeName = "github.com/hotpath-go/hotpath"
+
+// Options configure a Producer. The zero value is the default.
+type Options struct {
+	// MaxSize caps the buckets of an exponential histogram (from the lowest
+	// populated to the highest, as OTLP sends them densely); the scale goes
+	// down until they fit. Default 160, the SDK's own default.
+	MaxSize int
+	// MaxScale is the finest scale tried, -10..20; default 20.
+	MaxScale *int32
+}
+
+// Producer is a metric.Producer of hotpath's numbers. It is safe for
+// concurrent use.
+type Producer struct {
+	maxSize  int
+	maxScale int32
+}
+
+var _ metric.Producer = (*Producer)(nil)
+
+// NewProducer returns a producer with the given options (at most one; none
+// for the defaults).
+func NewProducer(opts ...Options) *Producer {
+	p := &Producer{maxSize: 160, maxScale: 20}
+	if len(opts) > 0 {
+		if opts[0].MaxSize > 0 {
+			p.maxSize = opts[0].MaxSize
+		}
+		if opts[0].MaxScale != nil {
+			p.maxScale = min(max(*opts[0].MaxScale, -10), 20)
+		}
+	}
+	return p
+}
+
+// Produce takes a snapshot and returns its metrics.
+func (p *Producer) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return []metricdata.ScopeMetrics{p.produce(hotpath.TakeSnapshot())}, nil
+}
+
+func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
+	start, now := hotpath.ProcessStart(), s.Time()
+	funcs := s.Funcs(nil)
+	calls := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+	durs := metricdata.ExponentialHistogram[float64]{Temporality: metricdata.CumulativeTemporality}
+	var buf []hotpath.Bucket // reused by every histogram
+	for i := range funcs {
+		f := &funcs[i]
+		attrs := attribute.NewSet(attribute.String("function", f.Name))
+		if f.Kind == "block" {
+			attrs = attribute.NewSet(attribute.String("function", f.Name), attribute.String("parent", f.Parent))
+		}
+		calls.DataPoints = append(calls.DataPoints, metricdata.DataPoint[int64]{
+			Attributes: attrs, StartTime: start, Time: now, Value: int64(f.Calls)})
+		durs.DataPoints = append(durs.DataPoints, p.histogram(f, attrs, start, now, &buf))
+	}
+	sm := metricdata.ScopeMetrics{
+		Scope: instrumentation.Scope{Name: ScopeName},
+		Metrics: []metricdata.Metrics{
+			{Name: "hotpath.function.calls", Description: "Calls of a measured function or block, every call counted (sampled or not).",
+				Unit: "{call}", Data: calls},
+			{Name: "hotpath.function.duration", Description: "Durations of the timed calls of a measured function or block.",
+				Unit: "s", Data: durs},
+		},
+	}
+	if rep, since, ok := hotpath.AllocWindow(); ok {
+		bytes := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+		objects := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+		for i := range rep.Functions {
+			row := &rep.Functions[i]
+			attrs := attribute.NewSet(attribute.String("function", row.Name))
+			if row.Kind == "block" {
+				attrs = attribute.NewSet(attribute.String("function", row.Name), attribute.String("parent", row.Parent))
+			}
+			bytes.DataPoints = append(bytes.DataPoints, metricdata.DataPoint[int64]{
+				Attributes: attrs, StartTime: since, Time: now, Value: row.AllocBytes})
+			objects.DataPoints = append(objects.DataPoints, metricdata.DataPoint[int64]{
+				Attributes: attrs, StartTime: since, Time: now, Value: row.AllocObjects})
+		}
+		sm.Metrics = append(sm.Metrics,
+			metricdata.Metrics{Name: "hotpath.function.alloc.bytes", Unit: "By", Data: bytes,
+				Description: "Heap bytes allocated while the function or block was on the stack, since the allocation-mode guard started."},
+			metricdata.Metrics{Name: "hotpath.function.alloc.objects", Unit: "{object}", Data: objects,
+				Description: "Heap objects allocated while the function or block was on the stack, since the allocation-mode guard started."})
+	}
+	chans := s.Chans(nil)
+	if len(chans) == 0 {
+		return sm
+	}
+	sum := func() metricdata.Sum[int64] {
+		return metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+	}
+	sent, recv, blocked := sum(), sum(), sum()
+	blockedSec := metricdata.Sum[float64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+	depth := metricdata.Gauge[int64]{}
+	for i := range chans {
+		c := &chans[i]
+		attrs := attribute.NewSet(attribute.String("channel", c.Label), attribute.String("site", c.Site))
+		sent.DataPoints = append(sent.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, StartTime: start, Time: now, Value: int64(c.Sent)})
+		recv.DataPoints = append(recv.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, StartTime: start, Time: now, Value: int64(c.Received)})
+		depth.DataPoints = append(depth.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, Time: now, Value: int64(c.MaxDepth)})
+		for _, op := range []struct {
+			name string
+			b    *hotpath.Blocked
+		}{{"send", &c.SendBlocked}, {"recv", &c.RecvBlocked}} {
+			a := attribute.NewSet(attribute.String("channel", c.Label), attribute.String("site", c.Site), attribute.String("op", op.name))
+			blocked.DataPoints = append(blocked.DataPoints, metricdata.DataPoint[int64]{Attributes: a, StartTime: start, Time: now, Value: int64(op.b.Count)})
+			blockedSec.DataPoints = append(blockedSec.DataPoints, metricdata.DataPoint[float64]{Attributes: a, StartTime: start, Time: now, Value: float64(op.b.TotalNS) / 1e9})
+		}
+	}
+	sm.Metrics = append(sm.Metrics,
+		metricdata.Metrics{Name: "hotpath.channel.sent", Unit: "{message}", Data: sent,
+			Description: "Messages sent on the channels made at a //hotpath:channel site."},
+		metricdata.Metrics{Name: "hotpath.channel.received", Unit: "{message}", Data: recv,
+			Description: "Messages received from the channels made at a //hotpath:channel site."},
+		metricdata.Metrics{Name: "hotpath.channel.blocked", Unit: "{operation}", Data: blocked,
+			Description: "Channel operations that waited for another goroutine."},
+		metricdata.Metrics{Name: "hotpath.channel.blocked.duration", Unit: "s", Data: blockedSec,
+			Description: "Time channel operations waited for another goroutine."},
+		metricdata.Metrics{Name: "hotpath.channel.max_depth", Unit: "{message}", Data: depth,
+			Description: "Largest number of messages queued in a site's channels since the process started."},
+	)
+	return sm
+}
+
+// histogram converts the HDR buckets into an exponential histogram: each
+// HDR bucket goes whole into the exponential bucket that holds its highest
+// value, at the finest scale whose buckets, lowest to highest, fit MaxSize.
+func (p *Producer) histogram(f *hotpath.FuncStats, attrs attribute.Set, start, now time.Time, buf *[]hotpath.Bucket) metricdata.ExponentialHistogramDataPoint[float64] {
+	dp := metricdata.ExponentialHistogramDataPoint[float64]{
+		Attributes: attrs, StartTime: start, Time: now, Sum: float64(f.TotalNS) / 1e9,
+	}
+	if f.Timed > 0 {
+		dp.Min = metricdata.NewExtrema(float64(f.MinNS) / 1e9)
+		dp.Max = metricdata.NewExtrema(float64(f.MaxNS) / 1e9)
+	}
+	bs := (*buf)[:0]
+	for b := range f.Durations.Buckets() {
+		bs = append(bs, b)
+	}
+	*buf = bs
+	if len(bs) == 0 {
+		dp.Scale = p.maxScale
+		return dp
+	}
+	lowest, highest := float64(bs[0].High)/1e9, float64(bs[len(bs)-1].High)/1e9
+	// The finest scale whose buckets from the lowest value's to the
+	// highest's fit: one scale down, bucket i becomes i>>1.
+	scale := p.maxScale
+	lo, hi := expIndex(lowest, scale), expIndex(highest, scale)
+	for hi-lo+1 > p.maxSize && scale > -10 {
+		scale--
+		lo, hi = lo>>1, hi>>1
+	}
+	dp.Scale = scale
+	dp.PositiveBucket.Offset = int32(lo)
+	dp.PositiveBucket.Counts = make([]uint64, hi-lo+1)
+	// The current bucket and its upper bound, in integer nanoseconds that
+	// compare as the values in seconds would (expbucket.FloorNS).
+	i, bound := lo, expbucket.FloorNS(lower(lo+1, scale))
+	for _, b := range bs {
+		dp.Count += b.Count
+		if b.High > bound {
+			i = expIndex(float64(b.High)/1e9, scale)
+			bound = expbucket.FloorNS(lower(i+1, scale))
+		}
+		dp.PositiveBucket.Counts[i-lo] += b.Count
+	}
+	return dp
+}
+
+// expIndex returns the index of the exponential bucket that holds v (> 0)
+// at the scale: bucket i holds (base^i, base^(i+1)], base = 2^(2^-scale).
+func expIndex(v float64, scale int32) int { return expbucket.Key(v, scale) - 1 }
+
+// lower returns the lower boundary of bucket i: base^i.
+func lower(i int, scale int32) float64 { return expbucket.Upper(i, scale) }
