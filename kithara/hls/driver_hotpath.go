@@ -8,6 +8,7 @@ package hls
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/hls/abr"
@@ -18,7 +19,7 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 
 // Driver constants.
 //
-//line driver.go:14:1
+//line driver.go:15:1
 const (
 	// sampleBytes is how many bytes make one throughput sample.
 	sampleBytes = 32_000
@@ -80,6 +81,7 @@ type HlsDriver struct {
 	segment int
 	runID   uint64
 	lastMap *InitSection
+	demux   demuxer
 	idle    bool // at the end, or failed: wait for a command
 }
 
@@ -102,7 +104,7 @@ var errSeek = errors.New("hls: download abandoned for a seek")
 func (d *HlsDriver) run(ctx context.Context) error {
 //line <generated>:1
 	defer _hotpath_fn_HlsDriver_run.Begin().End()
-//line driver.go:95:1
+//line driver.go:97:1
 	d.emit(VariantApplied{From: -1, To: d.variant, Segment: d.segment, Reason: abr.ReasonInitial})
 	for {
 		if err := ctx.Err(); err != nil {
@@ -179,7 +181,14 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 		if !ok {
 			return
 		}
-		d.publish(-1, r, t0, 0)
+		keep, err := d.demux.initSection(r)
+		if err != nil {
+			d.failRun(-1, fmt.Errorf("init section %s: %w", segmentName(seg.Map.URI), err))
+			return
+		}
+		if keep {
+			d.publish(-1, r, t0, 0)
+		}
 		d.lastMap = seg.Map
 	}
 	s := &sampler{d: d, mark: d.now()}
@@ -194,6 +203,11 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 		return
 	}
 	s.flush()
+	r, err := d.demux.segment(r)
+	if err != nil {
+		d.failRun(d.segment, fmt.Errorf("segment %d (%s): %w", seg.Sequence, segmentName(seg.URI), err))
+		return
+	}
 	d.publish(d.segment, r, t0, seg.Duration)
 	d.segment++
 	d.emit(BufferLevel{Ahead: d.index.bufferAhead()})
@@ -224,49 +238,49 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			var _hotpath_ok10 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line driver.go:204:1
+//line driver.go:218:1
 			select {
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:205:1
+//line driver.go:219:1
 				_hotpath_case1 = 1
-//line driver.go:205:1
+//line driver.go:219:1
 			case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:205:1
+//line driver.go:219:1
 				_hotpath_case1 = 2
-//line driver.go:205:1
+//line driver.go:219:1
 			case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:205:1
+//line driver.go:219:1
 				_hotpath_case1 = 3
-//line driver.go:205:1
+//line driver.go:219:1
 			default:
 			}
-//line driver.go:205:1
+//line driver.go:219:1
 			if _hotpath_case1 == 0 {
-//line driver.go:205:1
+//line driver.go:219:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line driver.go:205:1
+//line driver.go:219:1
 				select {
-//line driver.go:205:1
+//line driver.go:219:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:205:1
+//line driver.go:219:1
 					_hotpath_case1 = 1
-//line driver.go:205:1
+//line driver.go:219:1
 				case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:205:1
+//line driver.go:219:1
 					_hotpath_case1 = 2
-//line driver.go:205:1
+//line driver.go:219:1
 				case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:205:1
+//line driver.go:219:1
 					_hotpath_case1 = 3
 				}
 			}
-//line driver.go:205:1
+//line driver.go:219:1
 			switch _hotpath_case1 {
-//line driver.go:205:1
+//line driver.go:219:1
 			case 1:
-//line driver.go:205:1
+//line driver.go:219:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
-//line driver.go:205:1
+//line driver.go:219:1
 				r := _hotpath_v7
 				switch {
 				case seek != nil:
@@ -280,9 +294,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				return r.got, true
 			case 2:
-//line driver.go:217:1
+//line driver.go:231:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
-//line driver.go:217:1
+//line driver.go:231:1
 				c := _hotpath_v9
 				if c.kind == cmdSeek {
 					seek = &c
@@ -291,7 +305,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				d.apply(c)
 			default:
-//line driver.go:224:1
+//line driver.go:238:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
 				cancel(ctx.Err())
 				hotpath.Recv(done)
@@ -303,9 +317,10 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 
 // publish hands a finished download to the index and reports it.
 //
-//line driver.go:233:1
+//line driver.go:247:1
 func (d *HlsDriver) publish(segment int, r fetched, t0, dur time.Duration) {
-	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur}
+	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur,
+		data: r.data, codec: r.codec, priming: r.priming}
 	off, ok := d.index.publish(d.runID, e)
 	if !ok {
 		return
@@ -331,21 +346,21 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 			_hotpath_v15 := hotpath.Zero(_hotpath_c13)
 			var _hotpath_ok14 bool
 			var _hotpath_case11 int
-//line driver.go:254:1
+//line driver.go:269:1
 			select {
 			case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c13:
-//line driver.go:255:1
+//line driver.go:270:1
 				_hotpath_case11 = 1
-//line driver.go:255:1
+//line driver.go:270:1
 			default:
 			}
-//line driver.go:255:1
+//line driver.go:270:1
 			switch _hotpath_case11 {
-//line driver.go:255:1
+//line driver.go:270:1
 			case 1:
-//line driver.go:255:1
+//line driver.go:270:1
 				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
-//line driver.go:255:1
+//line driver.go:270:1
 				c := _hotpath_v15
 				d.apply(c)
 				applied = true
@@ -359,7 +374,7 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 // wait blocks until a command arrives (and applies it), wake fires or ctx
 // is done.
 //
-//line driver.go:266:1
+//line driver.go:281:1
 func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 	{
 //line <generated>:1
@@ -372,61 +387,61 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 		var _hotpath_ok24 bool
 		var _hotpath_case16 int
 		var _hotpath_start17 int64
-//line driver.go:267:1
+//line driver.go:282:1
 		select {
 		case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:268:1
+//line driver.go:283:1
 			_hotpath_case16 = 1
-//line driver.go:268:1
+//line driver.go:283:1
 		case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:268:1
+//line driver.go:283:1
 			_hotpath_case16 = 2
-//line driver.go:268:1
+//line driver.go:283:1
 		case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:268:1
+//line driver.go:283:1
 			_hotpath_case16 = 3
-//line driver.go:268:1
+//line driver.go:283:1
 		default:
 		}
-//line driver.go:268:1
+//line driver.go:283:1
 		if _hotpath_case16 == 0 {
-//line driver.go:268:1
+//line driver.go:283:1
 			_hotpath_start17 = hotpath.Nanotime()
-//line driver.go:268:1
+//line driver.go:283:1
 			select {
-//line driver.go:268:1
+//line driver.go:283:1
 			case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:268:1
+//line driver.go:283:1
 				_hotpath_case16 = 1
-//line driver.go:268:1
+//line driver.go:283:1
 			case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:268:1
+//line driver.go:283:1
 				_hotpath_case16 = 2
-//line driver.go:268:1
+//line driver.go:283:1
 			case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:268:1
+//line driver.go:283:1
 				_hotpath_case16 = 3
 			}
 		}
-//line driver.go:268:1
+//line driver.go:283:1
 		switch _hotpath_case16 {
-//line driver.go:268:1
+//line driver.go:283:1
 		case 1:
-//line driver.go:268:1
+//line driver.go:283:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
-//line driver.go:268:1
+//line driver.go:283:1
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
-//line driver.go:271:1
+//line driver.go:286:1
 		default:
-//line driver.go:271:1
+//line driver.go:286:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
 			return ctx.Err()
 		}
 	}
-//line driver.go:274:1
+//line driver.go:289:1
 	return nil
 }
 
@@ -478,9 +493,9 @@ func (s *sampler) flush() {
 
 //line <generated>:1
 var (
-	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 94}
+	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 96}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "218cacb164c152f9f46a6262b75a896d")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "6a80f7b40edbb277e584396c0f69e274")
 )
 
-// hotpathgen checksum: 1a764f49d25aa4cac0f8d9d7f73fac31
+// hotpathgen checksum: abe4b83217fa0251ef2c650afd3e0e68

@@ -39,6 +39,9 @@ type fetchManager struct {
 	net   knet.Net
 	lease *assets.Lease
 	now   func() time.Time
+	// header goes with every request: playlists, keys, init sections and
+	// segments (Options.Header).
+	header http.Header
 }
 
 // Resource kinds, the first element of a resource key.
@@ -54,9 +57,18 @@ const (
 // included) makes it so; the readable name follows for people looking at
 // the cache.
 func resourceKey(kind string, u *url.URL) (string, error) {
+	return rangeKey(kind, u, nil)
+}
+
+// rangeKey is resourceKey for a byte range of u (the whole resource when
+// rng is nil): every range of one file is a resource of its own.
+func rangeKey(kind string, u *url.URL, rng *ByteRange) (string, error) {
 	canon, err := assets.CanonicalURL(u)
 	if err != nil {
 		return "", err
+	}
+	if rng != nil {
+		canon += fmt.Sprintf(" bytes=%d-%d", rng.Offset, rng.End())
 	}
 	sum := sha256.Sum256([]byte(canon))
 	name := assets.KeyForURL(u)
@@ -69,7 +81,7 @@ func resourceKey(kind string, u *url.URL) (string, error) {
 
 // fetchPlaylist returns the playlist at u, from the cache when it is there.
 func (f *fetchManager) fetchPlaylist(ctx context.Context, u *url.URL) ([]byte, error) {
-	data, _, err := f.fetchAtomic(ctx, kindPlaylist, u, nil)
+	data, _, err := f.fetchAtomic(ctx, kindPlaylist, u, f.header)
 	if err != nil {
 		return nil, fmt.Errorf("playlist %s: %w", u, err)
 	}
@@ -79,7 +91,7 @@ func (f *fetchManager) fetchPlaylist(ctx context.Context, u *url.URL) ([]byte, e
 // fetchKey returns the raw key bytes at u, from the cache when they are
 // there, and whether they were.
 func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Header) ([]byte, bool, error) {
-	data, cached, err := f.fetchAtomic(ctx, kindKey, u, header)
+	data, cached, err := f.fetchAtomic(ctx, kindKey, u, mergeHeaders(f.header, header))
 	if err != nil {
 		return nil, false, fmt.Errorf("key %s: %w", u, err)
 	}
@@ -115,15 +127,22 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 // fetched is a downloaded (or cached) init section or segment.
 type fetched struct {
 	res     *storage.StreamingResource
-	size    int64         // plaintext bytes
+	size    int64         // plaintext bytes (of data, when it is set)
 	elapsed time.Duration // download time, 0 for a cache hit
 	cached  bool
+
+	// Set by the demuxer (see demuxer.segment).
+	data      []byte // the elementary stream, when the container was taken off
+	container Container
+	codec     AudioCodec
+	priming   int64 // encoder delay in samples from an edit list, or -1
+	pts       int64 // 90 kHz timestamp of packed audio's ID3 tag, or -1
 }
 
 // fetchInit downloads an init section (decrypting it with dec when it is
 // encrypted) into the cache.
 func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *Decrypter) (fetched, error) {
-	got, err := f.fetchStreamed(ctx, init.URI, dec, nil)
+	got, err := f.fetchStreamed(ctx, init.URI, init.Range, dec, nil)
 	if err != nil {
 		return got, fmt.Errorf("init section %s: %w", init.URI, err)
 	}
@@ -139,18 +158,19 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchSegment.Begin().End()
-//line fetch.go:132:1
-	got, err := f.fetchStreamed(ctx, seg.URI, dec, progress)
+//line fetch.go:151:1
+	got, err := f.fetchStreamed(ctx, seg.URI, seg.Range, dec, progress)
 	if err != nil {
 		return got, fmt.Errorf("segment %d (%s): %w", seg.Sequence, path.Base(seg.URI.Path), err)
 	}
 	return got, nil
 }
 
-// fetchStreamed streams u into its streaming resource and commits it. On
-// failure the resource is failed, so the next attempt starts afresh.
-func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decrypter, progress func(n int)) (fetched, error) {
-	key, err := resourceKey(kindSegment, u)
+// fetchStreamed streams u (the bytes of rng only, when it is not nil) into
+// its streaming resource and commits it. On failure the resource is failed,
+// so the next attempt starts afresh.
+func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
+	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
 		return fetched{}, err
 	}
@@ -163,8 +183,13 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decry
 		return fetched{res: res, size: n, cached: true}, nil
 	}
 	start := f.now()
-	size, err := f.download(ctx, u, res, dec, progress)
+	size, err := f.download(ctx, u, rng, res, dec, progress)
 	if err != nil {
+		res.Fail(err)
+		return fetched{}, err
+	}
+	if rng != nil && dec == nil && size != rng.Length {
+		err := fmt.Errorf("byte range %d@%d: the resource ends after %d of its bytes", rng.Length, rng.Offset, size)
 		res.Fail(err)
 		return fetched{}, err
 	}
@@ -175,10 +200,19 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decry
 	return fetched{res: res, size: size, elapsed: f.now().Sub(start)}, nil
 }
 
-// download copies the body of u into res, through dec when it is set, and
-// returns the number of bytes written.
-func (f *fetchManager) download(ctx context.Context, u *url.URL, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
-	st, err := f.net.GetStream(ctx, u.String(), nil)
+// download copies the body of u (of rng within it, with a ranged request,
+// when rng is set) into res, through dec when it is set, and returns the
+// number of bytes written.
+func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
+	var (
+		st  *knet.Stream
+		err error
+	)
+	if rng != nil && rng.Length > 0 {
+		st, err = f.net.GetRange(ctx, u.String(), knet.Range{Start: rng.Offset, End: rng.End()}, f.header)
+	} else {
+		st, err = f.net.GetStream(ctx, u.String(), f.header)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -233,6 +267,24 @@ func (f *fetchManager) download(ctx context.Context, u *url.URL, res *storage.St
 	return off, nil
 }
 
+// mergeHeaders returns the headers of both, b's values after a's for a key
+// in both; nil when both are empty.
+func mergeHeaders(a, b http.Header) http.Header {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	h := a.Clone()
+	for k, vs := range b {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
 // segmentName is the name errors use for a segment or playlist URL.
 func segmentName(u *url.URL) string {
 	if name := path.Base(u.Path); name != "." && name != "/" {
@@ -243,9 +295,9 @@ func segmentName(u *url.URL) string {
 
 //line <generated>:1
 var (
-	_hotpath_fn_fetchManager_fetchSegment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 131}
+	_hotpath_fn_fetchManager_fetchSegment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 150}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "3fd475a213f99ad2cc9030075842cc88")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "e0b87e3081e033baceda55ae9963fd57")
 )
 
-// hotpathgen checksum: 44a8650dc455d9dd929f6ef2f08f9e3c
+// hotpathgen checksum: 31a9ba858abfc59cb7aee1166ef0b3f8

@@ -30,7 +30,11 @@ type Options struct {
 	// KeyProcessor, when set, transforms every AES-128 key after it is
 	// fetched (DRM unwrapping).
 	KeyProcessor KeyProcessor
-	// KeyHeader holds extra headers for key requests (authorisation).
+	// Header is sent with every request: playlists, keys, init sections
+	// and segments.
+	Header http.Header
+	// KeyHeader holds extra headers for key requests (authorisation), sent
+	// after Header's.
 	KeyHeader http.Header
 	// OnEvent receives the events of the presentation, one call at a time,
 	// from the driver's and the reader's goroutines. It must not block and
@@ -101,7 +105,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	if err != nil {
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
-	fetch := &fetchManager{net: n, lease: lease, now: now}
+	fetch := &fetchManager{net: n, lease: lease, now: now, header: opts.Header}
 	playlists, err := loadPlaylists(ctx, fetch, u)
 	if err == nil {
 		err = checkInitial(opts.ABR, len(playlists.master.Variants))

@@ -38,7 +38,11 @@ type Options struct {
 	// KeyProcessor, when set, transforms every AES-128 key after it is
 	// fetched (DRM unwrapping).
 	KeyProcessor KeyProcessor
-	// KeyHeader holds extra headers for key requests (authorisation).
+	// Header is sent with every request: playlists, keys, init sections
+	// and segments.
+	Header http.Header
+	// KeyHeader holds extra headers for key requests (authorisation), sent
+	// after Header's.
 	KeyHeader http.Header
 	// OnEvent receives the events of the presentation, one call at a time,
 	// from the driver's and the reader's goroutines. It must not block and
@@ -109,7 +113,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	if err != nil {
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
-	fetch := &fetchManager{net: n, lease: lease, now: now}
+	fetch := &fetchManager{net: n, lease: lease, now: now, header: opts.Header}
 	playlists, err := loadPlaylists(ctx, fetch, u)
 	if err == nil {
 		err = checkInitial(opts.ABR, len(playlists.master.Variants))
@@ -304,55 +308,55 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 		var _hotpath_ok8 bool
 		var _hotpath_case1 int
 		var _hotpath_start2 int64
-//line source.go:289:1
+//line source.go:293:1
 		select {
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:290:1
+//line source.go:294:1
 			_hotpath_case1 = 1
-//line source.go:290:1
+//line source.go:294:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:290:1
+//line source.go:294:1
 			_hotpath_case1 = 2
-//line source.go:290:1
+//line source.go:294:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:290:1
+//line source.go:294:1
 			_hotpath_case1 = 3
-//line source.go:290:1
+//line source.go:294:1
 		default:
 		}
-//line source.go:290:1
+//line source.go:294:1
 		if _hotpath_case1 == 0 {
-//line source.go:290:1
+//line source.go:294:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line source.go:290:1
+//line source.go:294:1
 			select {
-//line source.go:290:1
+//line source.go:294:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:290:1
+//line source.go:294:1
 				_hotpath_case1 = 1
-//line source.go:290:1
+//line source.go:294:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:290:1
+//line source.go:294:1
 				_hotpath_case1 = 2
-//line source.go:290:1
+//line source.go:294:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:290:1
+//line source.go:294:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:290:1
+//line source.go:294:1
 		switch _hotpath_case1 {
-//line source.go:290:1
+//line source.go:294:1
 		case 1:
-//line source.go:290:1
+//line source.go:294:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
-//line source.go:292:1
+//line source.go:296:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
-//line source.go:294:1
+//line source.go:298:1
 			hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -362,7 +366,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:301:1
+//line source.go:305:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -376,9 +380,9 @@ func (s *HlsSource) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:127"}
+	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:131"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "1d3fda4c000464f615da8fa2ba37c071")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "e5a2fca29078ba7f048a42f9e0052ee8")
 )
 
-// hotpathgen checksum: f1f284613e87627703825593ec983b1f
+// hotpathgen checksum: 61954d41ae3a96a7aaf92fedd90ab8bb
