@@ -16,6 +16,9 @@ const (
 	CodecMP3
 	CodecFLAC
 	CodecWAV
+	// CodecAAC is AAC in an ADTS stream (NewDecoderFor opens it with
+	// NewADTSDecoder and the default priming).
+	CodecAAC
 )
 
 // String returns the codec's short name.
@@ -27,6 +30,8 @@ func (c Codec) String() string {
 		return "flac"
 	case CodecWAV:
 		return "wav"
+	case CodecAAC:
+		return "aac"
 	}
 	return "unknown"
 }
