@@ -202,7 +202,7 @@ func TestRead(t *testing.T) {
 	var got []float32
 	buf := make([]float32, 1000)
 	for {
-		n, err := p.Read(buf)
+		n, err := p.ReadSamples(buf)
 		got = append(got, buf[:n]...)
 		if err != nil {
 			break
@@ -212,7 +212,7 @@ func TestRead(t *testing.T) {
 		t.Fatalf("Read gave %d samples, want %d", len(got), len(want))
 	}
 	p.Close()
-	if _, err := p.Read(buf); err != ErrClosed {
+	if _, err := p.ReadSamples(buf); err != ErrClosed {
 		t.Errorf("Read after Close: %v, want ErrClosed", err)
 	}
 }

@@ -1,0 +1,171 @@
+package player
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hotpath-go/hotpath/kithara/decode"
+	"github.com/hotpath-go/hotpath/kithara/hls"
+	"github.com/hotpath-go/hotpath/kithara/stream"
+)
+
+// hlsDecoder decodes an HLS byte space from an offset on, whatever codecs
+// its variants use. The hls package takes every segment out of its
+// container (MPEG-TS, fMP4, packed audio), so the byte space is an
+// elementary stream: ADTS for AAC, frames for MP3. Consecutive segments
+// with one codec are one stream for one decoder, so joins inside a variant,
+// and switches between variants with the same codec, are sample-accurate.
+// Where a variant switch changes the codec, the decoder of the old codec
+// reaches the end of its stretch (hls.CodecRun), and a decoder of the new
+// one is opened at the boundary, its chunks placed on the timeline where
+// the boundary's segment starts: no gap, and the pipeline's resampler takes
+// the format change.
+type hlsDecoder struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	src    *hls.HlsSource
+
+	origin time.Duration // presentation time of chunk time 0
+	format Format
+
+	cur    decode.Decoder
+	run    *hls.CodecRun
+	reader *stream.SyncReader
+	shift  time.Duration // added to cur's chunk times
+}
+
+// Format is decode.Format, named here for brevity.
+type Format = decode.Format
+
+var _ decode.Decoder = (*hlsDecoder)(nil)
+
+// newHLSDecoder opens a decoder at offset off of src, where a segment (or
+// the init section before one) starts. Chunk time 0 is that segment's
+// start, which Origin reports. ctx bounds the background reads; Close ends
+// them.
+func newHLSDecoder(ctx context.Context, src *hls.HlsSource, off int64) (*hlsDecoder, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	d := &hlsDecoder{ctx: ctx, cancel: cancel, src: src}
+	info, err := src.StreamAt(ctx, off)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	d.origin = info.Start
+	if err := d.open(off, info); err != nil {
+		cancel()
+		return nil, err
+	}
+	d.format = d.cur.Format()
+	return d, nil
+}
+
+// Origin reports the presentation time of chunk time 0.
+func (d *hlsDecoder) Origin() time.Duration { return d.origin }
+
+// open starts a decoder for the stretch of info's codec from off on.
+func (d *hlsDecoder) open(off int64, info hls.StreamInfo) error {
+	run := d.src.CodecRun(off, info.Codec)
+	r := stream.NewSyncReader(d.ctx, run)
+	var (
+		dec decode.Decoder
+		err error
+	)
+	shift := info.Start - d.origin
+	switch info.Codec {
+	case hls.AudioAAC:
+		opts := decode.AACOptions{}
+		rate := 0
+		switch {
+		case info.Segment == 0 && info.Priming >= 0:
+			opts.Priming, opts.PrimingKnown = int(info.Priming), true
+		case info.Segment == 0:
+			// The decoder drops its default priming.
+		default:
+			// Mid-stream there is nothing to trim: the first access unit
+			// plays at the segment's start less the priming the timeline
+			// lost at the start.
+			opts.PrimingKnown = true
+			rate = -1
+		}
+		var a *decode.AACDecoder
+		if a, err = decode.NewADTSDecoder(r, opts); err == nil {
+			dec = a
+			if rate < 0 {
+				p := info.Priming
+				if p < 0 {
+					p = decode.DefaultAACPriming
+				}
+				shift -= time.Duration(p) * time.Second / time.Duration(max(a.Format().SampleRate, 1))
+			}
+		}
+	case hls.AudioMP3:
+		dec, err = decode.NewMP3Decoder(r)
+	default:
+		dec, err = decode.NewDecoder(r)
+	}
+	if err != nil {
+		_ = r.Close()
+		return fmt.Errorf("segment %d of variant %d (%v): %w", info.Segment, info.Variant, info.Codec, err)
+	}
+	if d.reader != nil {
+		_ = d.reader.Close()
+	}
+	d.cur, d.run, d.reader, d.shift = dec, run, r, shift
+	return nil
+}
+
+// Next decodes the next chunk, moving to a decoder of another codec where
+// the stream changes codec.
+func (d *hlsDecoder) Next() (decode.Chunk, error) {
+	for {
+		c, err := d.cur.Next()
+		if err == nil {
+			c.Time += d.shift
+			return c, nil
+		}
+		if !errors.Is(err, io.EOF) {
+			return c, err
+		}
+		end, ok := d.run.End()
+		if !ok {
+			return decode.Chunk{}, fmt.Errorf("hls decoder: the %v stream ended before its stretch did", d.cur.Format())
+		}
+		info, err := d.src.StreamAt(d.ctx, end)
+		if err != nil {
+			return decode.Chunk{}, err // io.EOF at the end of the presentation
+		}
+		if err := d.open(end, info); err != nil {
+			return decode.Chunk{}, err
+		}
+	}
+}
+
+// Seek seeks inside the current codec's stretch (the player opens a new
+// hlsDecoder for seeks further away).
+func (d *hlsDecoder) Seek(t time.Duration) (time.Duration, error) {
+	got, err := d.cur.Seek(max(t-d.shift, 0))
+	return got + d.shift, err
+}
+
+// Format reports the format of the first stream.
+func (d *hlsDecoder) Format() Format { return d.format }
+
+// Duration is unknown: the player takes it from the playlist.
+func (d *hlsDecoder) Duration() (time.Duration, bool) { return 0, false }
+
+// Abort unblocks a read in progress and fails later ones; call it before
+// closing the pipeline that runs the decoder.
+func (d *hlsDecoder) Abort() { d.cancel() }
+
+// Close aborts and closes the reader.
+func (d *hlsDecoder) Close() error {
+	d.cancel()
+	if d.reader != nil {
+		return d.reader.Close()
+	}
+	return nil
+}
