@@ -78,7 +78,7 @@ type Player struct {
 	// durationKnown is set for a file whose decoder knows its length.
 	durationKnown bool
 
-	pcm      PCMEncoding
+	pcm PCMEncoding
 
 	mu   sync.Mutex // guards the fields below; Next waits without it
 	pipe *decode.Pipeline

@@ -432,7 +432,7 @@ var (
 	_hotpath_fn_Open        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 111}
 	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 226}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "9b81a1598a6e7d491970fa1f8704179b")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "753926e79aaa7b43822006d7e2ed4610")
 )
 
-// hotpathgen checksum: 27d3c7b6d76121d24f461bb24d03e93a
+// hotpathgen checksum: 45a7adf4ab00715499a2eb86048397fe
