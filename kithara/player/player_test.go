@@ -195,7 +195,7 @@ func TestFileSeekAndSpeed(t *testing.T) {
 	}
 }
 
-func TestRead(t *testing.T) {
+func TestReadSamples(t *testing.T) {
 	srv := newServer(t)
 	p := openPlayer(t, srv.url("tone.wav"), Options{})
 	want := decodeAll(t, fixture(t, "tone.wav"))
