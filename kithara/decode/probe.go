@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hotpath-go/hotpath/kithara/decode/aac"
 )
 
 // Codec names a stream format this package knows about.
@@ -44,9 +46,12 @@ const probeSize = 4096
 // an ID3v2 tag when the tag and what follows it are inside b; when they are
 // not, a tag alone is taken to mean MP3, as it almost always does.
 //
+// An ADTS stream is CodecAAC when it is mono or stereo AAC-LC.
+//
 // It returns ErrUnsupported (wrapped, naming the format) for audio it
-// recognises but cannot decode — ADTS AAC, MPEG Layer I/II, MPEG-2.5, MP4/M4A,
-// Ogg, non-PCM WAVE — and ErrNotAudio for anything else.
+// recognises but cannot decode — other AAC profiles and channel counts in
+// ADTS, MPEG Layer I/II, MPEG-2.5, MP4/M4A, Ogg, non-PCM WAVE — and
+// ErrNotAudio for anything else.
 func ProbeBytes(b []byte) (Codec, error) {
 	if n := id3v2Size(b); n > 0 {
 		if int64(len(b)) < n+4 {
@@ -74,7 +79,14 @@ func ProbeBytes(b []byte) (Codec, error) {
 			return CodecUnknown, fmt.Errorf("MPEG-2 Layer III at %d Hz (go-mp3 decodes it wrongly): %w", h.sampleRate, ErrUnsupported)
 		}
 		if adtsSync(b[i:]) {
-			return CodecUnknown, fmt.Errorf("ADTS AAC: %w", ErrUnsupported)
+			h, err := aac.ParseADTSHeader(b[i:])
+			if err == nil {
+				err = h.Validate()
+			}
+			if err != nil {
+				return CodecUnknown, fmt.Errorf("ADTS: %w", mapAACError(err))
+			}
+			return CodecAAC, nil
 		}
 		return CodecUnknown, fmt.Errorf("MPEG audio other than MPEG-1 Layer III: %w", ErrUnsupported)
 	}
@@ -167,9 +179,14 @@ func Probe(r io.ReadSeeker) (Codec, error) {
 // ProbeCodecs maps an HLS CODECS attribute (RFC 6381 codec strings, comma
 // separated) to the audio codec it names. Video codecs in the list are
 // ignored. MP3 is "mp4a.40.34", "mp4a.6B", "mp4a.69" or "mp3"; FLAC is
-// "fLaC" or "flac". AAC ("mp4a.40.2" and the rest), AC-3, E-AC-3, Opus and
-// ALAC are reported as ErrUnsupported; an attribute that names no audio codec
-// at all returns CodecUnknown and ErrNotAudio.
+// "fLaC" or "flac"; AAC-LC is "mp4a.40.2" (MPEG-4) or "mp4a.67" (MPEG-2).
+// HE-AAC ("mp4a.40.5", "mp4a.40.29"), other AAC object types, AC-3,
+// E-AC-3, Opus and ALAC are reported as ErrUnsupported; an attribute that
+// names no audio codec at all returns CodecUnknown and ErrNotAudio.
+//
+// CodecAAC names the codec, not the container: AAC in fMP4 segments is
+// decoded with NewAACDecoder, AAC in ADTS (packed audio, MPEG-TS payloads)
+// with NewADTSDecoder.
 func ProbeCodecs(codecs string) (Codec, error) {
 	var unsupported []string
 	for _, raw := range strings.Split(codecs, ",") {
@@ -181,6 +198,10 @@ func ProbeCodecs(codecs string) (Codec, error) {
 			return CodecMP3, nil
 		case lc == "flac":
 			return CodecFLAC, nil
+		case lc == "mp4a.40.2", lc == "mp4a.40.02", lc == "mp4a.67":
+			return CodecAAC, nil
+		case lc == "mp4a.40.5", lc == "mp4a.40.05", lc == "mp4a.40.29":
+			unsupported = append(unsupported, c+" (HE-AAC)")
 		case strings.HasPrefix(lc, "mp4a"), lc == "aac", lc == "ac-3", lc == "ec-3", lc == "opus", lc == "alac", lc == "vorbis":
 			unsupported = append(unsupported, c)
 		}
@@ -210,6 +231,8 @@ func NewDecoderFor(c Codec, r io.ReadSeeker) (Decoder, error) {
 		return NewFLACDecoder(r)
 	case CodecWAV:
 		return NewWAVDecoder(r)
+	case CodecAAC:
+		return NewADTSDecoder(r, AACOptions{})
 	}
 	return nil, fmt.Errorf("decoder for codec %v: %w", c, ErrUnsupported)
 }

@@ -96,8 +96,8 @@ type state struct {
 	// used counts the tools the stream has used, for tests to check that a
 	// fixture exercises what it is meant to.
 	used toolCounts
-	buf       [2048]float32
-	win       [256]float32
+	buf  [2048]float32
+	win  [256]float32
 }
 
 func newState(cfg Config) *state {
