@@ -1,12 +1,16 @@
 package player
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/decode"
+	"github.com/hotpath-go/hotpath/kithara/hls"
 )
 
 // aacForms are the container forms of the AAC fixture (testdata/fixtures/hls-aac):
@@ -116,5 +120,72 @@ func TestClickScoreSeesAGap(t *testing.T) {
 	near, elsewhere := clickScore(s, 2, 0, 44100, 440, []int{10000}, 4)
 	if near < 0.002 || elsewhere > 1e-5 {
 		t.Fatalf("residual %.4f at the lost sample, %.6f elsewhere; want over 0.002 and about 0", near, elsewhere)
+	}
+}
+
+// TestCodecSwitchHasNoGap plays the two-codec master (AAC 44.1 kHz stereo
+// in TS, MP3 22.05 kHz mono, both 440 Hz on the left) and forces the switch
+// to MP3 at segment 2: the AAC decoder plays to the boundary, an MP3
+// decoder takes over, the resampler doubles its rate and mono goes to both
+// channels; chunk times run on without a gap and the tone has no click at
+// the switch.
+func TestCodecSwitchHasNoGap(t *testing.T) {
+	if _, err := decode.NewMP3Decoder(bytes.NewReader(fixture(t, "hls-aac/mp3-22k/seg0.mp3"))); errors.Is(err, decode.ErrUnsupported) {
+		t.Skipf("this build cannot decode MPEG-2 Layer III: %v", err)
+	}
+	srv := newServer(t)
+	open := srv.gate("hls-aac/ts/seg1.ts")
+	defer open()
+	ev := newEvents()
+	p := openPlayer(t, srv.url("hls-aac/mix.m3u8"), Options{ABR: manual(0), OnEvent: ev.record})
+	if f := p.Format(); f != (decode.Format{SampleRate: 44100, Channels: 2}) {
+		t.Fatalf("format %+v", f)
+	}
+	ev.waitFor(t, "segment 1 started", func(e hls.Event) bool {
+		s, ok := e.(hls.SegmentStart)
+		return ok && s.Segment == 1
+	})
+	if err := p.HLS().ForceVariant(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	open()
+	chunks := drain(t, p)
+
+	aac, mp3 := playlist(t, "hls-aac/ts/playlist.m3u8"), playlist(t, "hls-aac/mp3-22k/playlist.m3u8")
+	n0 := int(aac.StartOf(2).Seconds()*44100+0.5) - decode.DefaultAACPriming
+	n1 := int((mp3.Duration() - mp3.StartOf(2)).Seconds() * 44100)
+	frames := 0
+	var prevEnd time.Duration
+	for i, c := range chunks {
+		if c.Format != p.Format() {
+			t.Fatalf("chunk %d has format %v", i, c.Format)
+		}
+		if i > 0 && (c.Time-prevEnd).Abs() > 50*time.Microsecond {
+			t.Fatalf("chunk %d starts at %v, %v after the previous one ended", i, c.Time, c.Time-prevEnd)
+		}
+		prevEnd = c.Time + c.Duration()
+		frames += c.Frames()
+	}
+	// The MP3 segment plays from its first frame: a mid-stream cut has no
+	// encoder delay to drop, and its padding at the end is all it may add.
+	if frames < n0+n1-4 || frames > n0+n1+2*1152 {
+		t.Errorf("played %d frames, want %d (AAC to the switch) + %d (MP3 resampled)", frames, n0, n1)
+	}
+	s := samples(chunks)
+	if f := frequency(s[(n0-22050)*2:n0*2], 2, 0, 44100); math.Abs(f-440) > 2 {
+		t.Errorf("left before the switch at %.1f Hz, want 440", f)
+	}
+	if f := frequency(s[(n0-22050)*2:n0*2], 2, 1, 44100); math.Abs(f-660) > 2 {
+		t.Errorf("right before the switch at %.1f Hz, want 660 (AAC)", f)
+	}
+	if f := frequency(s[(n0+4410)*2:(n0+44100)*2], 2, 1, 44100); math.Abs(f-440) > 2 {
+		t.Errorf("right after the switch at %.1f Hz, want 440 (MP3 mono)", f)
+	}
+	reached := ev.waitFor(t, "reader reaching the MP3 variant", func(e hls.Event) bool {
+		r, ok := e.(hls.VariantReached)
+		return ok && r.Variant == 1
+	}).(hls.VariantReached)
+	if reached.Segment != 2 {
+		t.Errorf("reached MP3 at segment %d, want 2", reached.Segment)
 	}
 }

@@ -20,8 +20,8 @@ import (
 // and switches between variants with the same codec, are sample-accurate.
 // Where a variant switch changes the codec, the decoder of the old codec
 // reaches the end of its stretch (hls.CodecRun), and a decoder of the new
-// one is opened at the boundary, its chunks placed on the timeline where
-// the boundary's segment starts: no gap, and the pipeline's resampler takes
+// one is opened at the boundary, its chunks placed on the timeline right
+// after the old decoder's last: no gap, and the pipeline's resampler takes
 // the format change.
 type hlsDecoder struct {
 	ctx    context.Context
@@ -35,6 +35,7 @@ type hlsDecoder struct {
 	run    *hls.CodecRun
 	reader *stream.SyncReader
 	shift  time.Duration // added to cur's chunk times
+	end    time.Duration // where the last chunk returned ended
 }
 
 // Format is decode.Format, named here for brevity.
@@ -55,7 +56,7 @@ func newHLSDecoder(ctx context.Context, src *hls.HlsSource, off int64) (*hlsDeco
 		return nil, err
 	}
 	d.origin = info.Start
-	if err := d.open(off, info); err != nil {
+	if err := d.open(off, info, 0); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -66,42 +67,28 @@ func newHLSDecoder(ctx context.Context, src *hls.HlsSource, off int64) (*hlsDeco
 // Origin reports the presentation time of chunk time 0.
 func (d *hlsDecoder) Origin() time.Duration { return d.origin }
 
-// open starts a decoder for the stretch of info's codec from off on.
-func (d *hlsDecoder) open(off int64, info hls.StreamInfo) error {
+// open starts a decoder for the stretch of info's codec from off on, whose
+// chunks start at time shift.
+func (d *hlsDecoder) open(off int64, info hls.StreamInfo, shift time.Duration) error {
 	run := d.src.CodecRun(off, info.Codec)
 	r := stream.NewSyncReader(d.ctx, run)
 	var (
 		dec decode.Decoder
 		err error
 	)
-	shift := info.Start - d.origin
 	switch info.Codec {
 	case hls.AudioAAC:
-		opts := decode.AACOptions{}
-		rate := 0
+		var opts decode.AACOptions
 		switch {
 		case info.Segment == 0 && info.Priming >= 0:
 			opts.Priming, opts.PrimingKnown = int(info.Priming), true
 		case info.Segment == 0:
 			// The decoder drops its default priming.
 		default:
-			// Mid-stream there is nothing to trim: the first access unit
-			// plays at the segment's start less the priming the timeline
-			// lost at the start.
+			// Mid-stream there is no priming to drop.
 			opts.PrimingKnown = true
-			rate = -1
 		}
-		var a *decode.AACDecoder
-		if a, err = decode.NewADTSDecoder(r, opts); err == nil {
-			dec = a
-			if rate < 0 {
-				p := info.Priming
-				if p < 0 {
-					p = decode.DefaultAACPriming
-				}
-				shift -= time.Duration(p) * time.Second / time.Duration(max(a.Format().SampleRate, 1))
-			}
-		}
+		dec, err = decode.NewADTSDecoder(r, opts)
 	case hls.AudioMP3:
 		dec, err = decode.NewMP3Decoder(r)
 	default:
@@ -125,6 +112,7 @@ func (d *hlsDecoder) Next() (decode.Chunk, error) {
 		c, err := d.cur.Next()
 		if err == nil {
 			c.Time += d.shift
+			d.end = c.Time + c.Duration()
 			return c, nil
 		}
 		if !errors.Is(err, io.EOF) {
@@ -138,7 +126,10 @@ func (d *hlsDecoder) Next() (decode.Chunk, error) {
 		if err != nil {
 			return decode.Chunk{}, err // io.EOF at the end of the presentation
 		}
-		if err := d.open(end, info); err != nil {
+		// The new decoder's audio follows the old one's without a gap
+		// or an overlap: its first sample is the one after the old
+		// decoder's last.
+		if err := d.open(end, info, d.end); err != nil {
 			return decode.Chunk{}, err
 		}
 	}
