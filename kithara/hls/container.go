@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package hls
 
 import (
@@ -154,6 +156,8 @@ func (x *demuxer) initSection(r fetched) (keep bool, err error) {
 // segment takes a fetched media segment off its container: r comes back
 // with data set to the elementary stream (for TS, fMP4 and packed audio)
 // and with the container and codec found.
+//
+//hotpath:measure
 func (x *demuxer) segment(r fetched) (fetched, error) {
 	r.priming, r.pts = -1, -1
 	head, err := readHead(r, 4096)

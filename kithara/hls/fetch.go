@@ -92,6 +92,8 @@ func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Hea
 
 // fetchAtomic returns the whole resource at u, downloading it into an atomic
 // resource on a cache miss.
+//
+//hotpath:measure
 func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
 	key, err := resourceKey(kind, u)
 	if err != nil {
@@ -158,6 +160,8 @@ func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decr
 // fetchStreamed streams u (the bytes of rng only, when it is not nil) into
 // its streaming resource and commits it. On failure the resource is failed,
 // so the next attempt starts afresh.
+//
+//hotpath:measure
 func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
 	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
@@ -192,6 +196,8 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 // download copies the body of u (of rng within it, with a ranged request,
 // when rng is set) into res, through dec when it is set, and returns the
 // number of bytes written.
+//
+//hotpath:measure
 func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
 	var (
 		st  *knet.Stream

@@ -100,7 +100,12 @@ func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Hea
 
 // fetchAtomic returns the whole resource at u, downloading it into an atomic
 // resource on a cache miss.
+//
+//hotpath:measure
 func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
+//line <generated>:1
+	defer _hotpath_fn_fetchManager_fetchAtomic.Begin().End()
+//line fetch.go:98:1
 	key, err := resourceKey(kind, u)
 	if err != nil {
 		return nil, false, err
@@ -158,7 +163,7 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchSegment.Begin().End()
-//line fetch.go:151:1
+//line fetch.go:153:1
 	got, err := f.fetchStreamed(ctx, seg.URI, seg.Range, dec, progress)
 	if err != nil {
 		return got, fmt.Errorf("segment %d (%s): %w", seg.Sequence, path.Base(seg.URI.Path), err)
@@ -169,7 +174,12 @@ func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decr
 // fetchStreamed streams u (the bytes of rng only, when it is not nil) into
 // its streaming resource and commits it. On failure the resource is failed,
 // so the next attempt starts afresh.
+//
+//hotpath:measure
 func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
+//line <generated>:1
+	defer _hotpath_fn_fetchManager_fetchStreamed.Begin().End()
+//line fetch.go:166:1
 	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
 		return fetched{}, err
@@ -203,7 +213,12 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 // download copies the body of u (of rng within it, with a ranged request,
 // when rng is set) into res, through dec when it is set, and returns the
 // number of bytes written.
+//
+//hotpath:measure
 func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
+//line <generated>:1
+	defer _hotpath_fn_fetchManager_download.Begin().End()
+//line fetch.go:202:1
 	var (
 		st  *knet.Stream
 		err error
@@ -295,9 +310,12 @@ func segmentName(u *url.URL) string {
 
 //line <generated>:1
 var (
-	_hotpath_fn_fetchManager_fetchSegment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 150}
+	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 97}
+	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 152}
+	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 165}
+	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 201}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "e0b87e3081e033baceda55ae9963fd57")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "4b8b53b03bdc70fad6e857995dc9942f")
 )
 
-// hotpathgen checksum: 31a9ba858abfc59cb7aee1166ef0b3f8
+// hotpathgen checksum: af43279beeaf00556622e89ea60f322d
