@@ -171,6 +171,7 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 			return
 		}
 		keep, err := d.demux.initSection(r)
+		d.fetch.commitLater(r)
 		if err != nil {
 			d.failRun(-1, fmt.Errorf("init section %s: %w", segmentName(seg.Map.URI), err))
 			return
@@ -193,6 +194,7 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 	}
 	s.flush()
 	r, err := d.demux.segment(r)
+	d.fetch.commitLater(r)
 	if err != nil {
 		d.failRun(d.segment, fmt.Errorf("segment %d (%s): %w", seg.Sequence, segmentName(seg.URI), err))
 		return
@@ -217,6 +219,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 	for {
 		select {
 		case r := <-done:
+			if r.err == nil && (seek != nil || ctx.Err() != nil) {
+				d.fetch.commitLater(r.got) // fetched whole, though no longer wanted
+			}
 			switch {
 			case seek != nil:
 				d.apply(*seek)
@@ -237,7 +242,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			d.apply(c)
 		case <-ctx.Done():
 			cancel(ctx.Err())
-			<-done
+			if r := <-done; r.err == nil {
+				d.fetch.commitLater(r.got)
+			}
 			return fetched{}, false
 		}
 	}

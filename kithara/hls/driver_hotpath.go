@@ -182,6 +182,7 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 			return
 		}
 		keep, err := d.demux.initSection(r)
+		d.fetch.commitLater(r)
 		if err != nil {
 			d.failRun(-1, fmt.Errorf("init section %s: %w", segmentName(seg.Map.URI), err))
 			return
@@ -204,6 +205,7 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 	}
 	s.flush()
 	r, err := d.demux.segment(r)
+	d.fetch.commitLater(r)
 	if err != nil {
 		d.failRun(d.segment, fmt.Errorf("segment %d (%s): %w", seg.Sequence, segmentName(seg.URI), err))
 		return
@@ -238,50 +240,53 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			var _hotpath_ok10 bool
 			var _hotpath_case1 int
 			var _hotpath_start2 int64
-//line driver.go:218:1
+//line driver.go:220:1
 			select {
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:219:1
+//line driver.go:221:1
 				_hotpath_case1 = 1
-//line driver.go:219:1
+//line driver.go:221:1
 			case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:219:1
+//line driver.go:221:1
 				_hotpath_case1 = 2
-//line driver.go:219:1
+//line driver.go:221:1
 			case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:219:1
+//line driver.go:221:1
 				_hotpath_case1 = 3
-//line driver.go:219:1
+//line driver.go:221:1
 			default:
 			}
-//line driver.go:219:1
+//line driver.go:221:1
 			if _hotpath_case1 == 0 {
-//line driver.go:219:1
+//line driver.go:221:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line driver.go:219:1
+//line driver.go:221:1
 				select {
-//line driver.go:219:1
+//line driver.go:221:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:219:1
+//line driver.go:221:1
 					_hotpath_case1 = 1
-//line driver.go:219:1
+//line driver.go:221:1
 				case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:219:1
+//line driver.go:221:1
 					_hotpath_case1 = 2
-//line driver.go:219:1
+//line driver.go:221:1
 				case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:219:1
+//line driver.go:221:1
 					_hotpath_case1 = 3
 				}
 			}
-//line driver.go:219:1
+//line driver.go:221:1
 			switch _hotpath_case1 {
-//line driver.go:219:1
+//line driver.go:221:1
 			case 1:
-//line driver.go:219:1
+//line driver.go:221:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
-//line driver.go:219:1
+//line driver.go:221:1
 				r := _hotpath_v7
+				if r.err == nil && (seek != nil || ctx.Err() != nil) {
+					d.fetch.commitLater(r.got) // fetched whole, though no longer wanted
+				}
 				switch {
 				case seek != nil:
 					d.apply(*seek)
@@ -294,9 +299,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				return r.got, true
 			case 2:
-//line driver.go:231:1
+//line driver.go:236:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
-//line driver.go:231:1
+//line driver.go:236:1
 				c := _hotpath_v9
 				if c.kind == cmdSeek {
 					seek = &c
@@ -305,10 +310,12 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				d.apply(c)
 			default:
-//line driver.go:238:1
+//line driver.go:243:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
 				cancel(ctx.Err())
-				hotpath.Recv(done)
+				if r := hotpath.Recv(done); r.err == nil {
+					d.fetch.commitLater(r.got)
+				}
 				return fetched{}, false
 			}
 		}
@@ -317,7 +324,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 
 // publish hands a finished download to the index and reports it.
 //
-//line driver.go:247:1
+//line driver.go:254:1
 func (d *HlsDriver) publish(segment int, r fetched, t0, dur time.Duration) {
 	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur,
 		data: r.data, codec: r.codec, priming: r.priming}
@@ -346,21 +353,21 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 			_hotpath_v15 := hotpath.Zero(_hotpath_c13)
 			var _hotpath_ok14 bool
 			var _hotpath_case11 int
-//line driver.go:269:1
+//line driver.go:276:1
 			select {
 			case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c13:
-//line driver.go:270:1
+//line driver.go:277:1
 				_hotpath_case11 = 1
-//line driver.go:270:1
+//line driver.go:277:1
 			default:
 			}
-//line driver.go:270:1
+//line driver.go:277:1
 			switch _hotpath_case11 {
-//line driver.go:270:1
+//line driver.go:277:1
 			case 1:
-//line driver.go:270:1
+//line driver.go:277:1
 				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
-//line driver.go:270:1
+//line driver.go:277:1
 				c := _hotpath_v15
 				d.apply(c)
 				applied = true
@@ -374,7 +381,7 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 // wait blocks until a command arrives (and applies it), wake fires or ctx
 // is done.
 //
-//line driver.go:281:1
+//line driver.go:288:1
 func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 	{
 //line <generated>:1
@@ -387,61 +394,61 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 		var _hotpath_ok24 bool
 		var _hotpath_case16 int
 		var _hotpath_start17 int64
-//line driver.go:282:1
+//line driver.go:289:1
 		select {
 		case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:283:1
+//line driver.go:290:1
 			_hotpath_case16 = 1
-//line driver.go:283:1
+//line driver.go:290:1
 		case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:283:1
+//line driver.go:290:1
 			_hotpath_case16 = 2
-//line driver.go:283:1
+//line driver.go:290:1
 		case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:283:1
+//line driver.go:290:1
 			_hotpath_case16 = 3
-//line driver.go:283:1
+//line driver.go:290:1
 		default:
 		}
-//line driver.go:283:1
+//line driver.go:290:1
 		if _hotpath_case16 == 0 {
-//line driver.go:283:1
+//line driver.go:290:1
 			_hotpath_start17 = hotpath.Nanotime()
-//line driver.go:283:1
+//line driver.go:290:1
 			select {
-//line driver.go:283:1
+//line driver.go:290:1
 			case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:283:1
+//line driver.go:290:1
 				_hotpath_case16 = 1
-//line driver.go:283:1
+//line driver.go:290:1
 			case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:283:1
+//line driver.go:290:1
 				_hotpath_case16 = 2
-//line driver.go:283:1
+//line driver.go:290:1
 			case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:283:1
+//line driver.go:290:1
 				_hotpath_case16 = 3
 			}
 		}
-//line driver.go:283:1
+//line driver.go:290:1
 		switch _hotpath_case16 {
-//line driver.go:283:1
+//line driver.go:290:1
 		case 1:
-//line driver.go:283:1
+//line driver.go:290:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
-//line driver.go:283:1
+//line driver.go:290:1
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
-//line driver.go:286:1
+//line driver.go:293:1
 		default:
-//line driver.go:286:1
+//line driver.go:293:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
 			return ctx.Err()
 		}
 	}
-//line driver.go:289:1
+//line driver.go:296:1
 	return nil
 }
 
@@ -495,7 +502,7 @@ func (s *sampler) flush() {
 var (
 	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 96}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "6a80f7b40edbb277e584396c0f69e274")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "aab16c2f17d945410a9f8e7cb0c031f1")
 )
 
-// hotpathgen checksum: abe4b83217fa0251ef2c650afd3e0e68
+// hotpathgen checksum: a755c443344ee1f382e259249e528331

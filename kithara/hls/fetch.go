@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,6 +35,14 @@ type fetchManager struct {
 	// header goes with every request: playlists, keys, init sections and
 	// segments (Options.Header).
 	header http.Header
+
+	// Commits run in the background (see commitLater): the fsyncs of the
+	// resource and of the cache index are not on the reader's path.
+	mu       sync.Mutex
+	inflight map[string]chan struct{} // resource key -> closed when committed
+	commits  sync.WaitGroup
+	// onCommitErr reports a background commit that failed.
+	onCommitErr func(error)
 }
 
 // Resource kinds, the first element of a resource key.
@@ -120,6 +129,7 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 
 // fetched is a downloaded (or cached) init section or segment.
 type fetched struct {
+	key     string // the resource's key in the cache
 	res     *storage.StreamingResource
 	size    int64         // plaintext bytes (of data, when it is set)
 	elapsed time.Duration // download time, 0 for a cache hit
@@ -167,13 +177,16 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 	if err != nil {
 		return fetched{}, err
 	}
+	if err := f.awaitCommit(ctx, key); err != nil {
+		return fetched{}, err
+	}
 	res, err := f.lease.OpenStreaming(key)
 	if err != nil {
 		return fetched{}, err
 	}
 	if res.Status() == storage.StatusCommitted {
 		n, _ := res.Len()
-		return fetched{res: res, size: n, cached: true}, nil
+		return fetched{key: key, res: res, size: n, cached: true}, nil
 	}
 	start := f.now()
 	size, err := f.download(ctx, u, rng, res, dec, progress)
@@ -186,12 +199,61 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 		res.Fail(err)
 		return fetched{}, err
 	}
-	if err := res.Commit(size); err != nil {
-		res.Fail(err)
-		return fetched{}, err
-	}
-	return fetched{res: res, size: size, elapsed: f.now().Sub(start)}, nil
+	return fetched{key: key, res: res, size: size, elapsed: f.now().Sub(start)}, nil
 }
+
+// commitLater commits a downloaded resource in the background: its bytes
+// are all written and readable, and the commit's fsyncs (the file's, the
+// cache index's) need not hold up the reader or the next download. A
+// failed commit fails the resource, so that the next fetch starts afresh,
+// and is reported to onCommitErr. Call it once the driver is done reading
+// r (a commit holds the resource's reads up while it syncs).
+func (f *fetchManager) commitLater(r fetched) {
+	if r.cached || r.res == nil {
+		return
+	}
+	done := make(chan struct{})
+	f.mu.Lock()
+	if f.inflight == nil {
+		f.inflight = map[string]chan struct{}{}
+	}
+	f.inflight[r.key] = done
+	f.mu.Unlock()
+	f.commits.Add(1)
+	go func() {
+		defer f.commits.Done()
+		if err := r.res.Commit(r.size); err != nil {
+			r.res.Fail(err)
+			if f.onCommitErr != nil {
+				f.onCommitErr(fmt.Errorf("cache commit of %s: %w", r.key, err))
+			}
+		}
+		f.mu.Lock()
+		delete(f.inflight, r.key)
+		f.mu.Unlock()
+		close(done)
+	}()
+}
+
+// awaitCommit waits until a background commit of key, if one runs, is
+// over, so that a fetch of the same resource finds it committed.
+func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
+	f.mu.Lock()
+	done := f.inflight[key]
+	f.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waitCommits waits for every background commit.
+func (f *fetchManager) waitCommits() { f.commits.Wait() }
 
 // download copies the body of u (of rng within it, with a ranged request,
 // when rng is set) into res, through dec when it is set, and returns the

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,7 +35,7 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 // streamed into streaming resources. A committed resource is a cache hit and
 // costs no request.
 //
-//line fetch.go:30:1
+//line fetch.go:31:1
 type fetchManager struct {
 	net   knet.Net
 	lease *assets.Lease
@@ -42,6 +43,14 @@ type fetchManager struct {
 	// header goes with every request: playlists, keys, init sections and
 	// segments (Options.Header).
 	header http.Header
+
+	// Commits run in the background (see commitLater): the fsyncs of the
+	// resource and of the cache index are not on the reader's path.
+	mu       sync.Mutex
+	inflight map[string]chan struct{} // resource key -> closed when committed
+	commits  sync.WaitGroup
+	// onCommitErr reports a background commit that failed.
+	onCommitErr func(error)
 }
 
 // Resource kinds, the first element of a resource key.
@@ -105,7 +114,7 @@ func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Hea
 func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchAtomic.Begin().End()
-//line fetch.go:98:1
+//line fetch.go:107:1
 	key, err := resourceKey(kind, u)
 	if err != nil {
 		return nil, false, err
@@ -131,6 +140,7 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 
 // fetched is a downloaded (or cached) init section or segment.
 type fetched struct {
+	key     string // the resource's key in the cache
 	res     *storage.StreamingResource
 	size    int64         // plaintext bytes (of data, when it is set)
 	elapsed time.Duration // download time, 0 for a cache hit
@@ -163,7 +173,7 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchSegment.Begin().End()
-//line fetch.go:153:1
+//line fetch.go:163:1
 	got, err := f.fetchStreamed(ctx, seg.URI, seg.Range, dec, progress)
 	if err != nil {
 		return got, fmt.Errorf("segment %d (%s): %w", seg.Sequence, path.Base(seg.URI.Path), err)
@@ -179,9 +189,12 @@ func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decr
 func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchStreamed.Begin().End()
-//line fetch.go:166:1
+//line fetch.go:176:1
 	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
+		return fetched{}, err
+	}
+	if err := f.awaitCommit(ctx, key); err != nil {
 		return fetched{}, err
 	}
 	res, err := f.lease.OpenStreaming(key)
@@ -190,7 +203,7 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 	}
 	if res.Status() == storage.StatusCommitted {
 		n, _ := res.Len()
-		return fetched{res: res, size: n, cached: true}, nil
+		return fetched{key: key, res: res, size: n, cached: true}, nil
 	}
 	start := f.now()
 	size, err := f.download(ctx, u, rng, res, dec, progress)
@@ -203,12 +216,106 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 		res.Fail(err)
 		return fetched{}, err
 	}
-	if err := res.Commit(size); err != nil {
-		res.Fail(err)
-		return fetched{}, err
-	}
-	return fetched{res: res, size: size, elapsed: f.now().Sub(start)}, nil
+	return fetched{key: key, res: res, size: size, elapsed: f.now().Sub(start)}, nil
 }
+
+// commitLater commits a downloaded resource in the background: its bytes
+// are all written and readable, and the commit's fsyncs (the file's, the
+// cache index's) need not hold up the reader or the next download. A
+// failed commit fails the resource, so that the next fetch starts afresh,
+// and is reported to onCommitErr. Call it once the driver is done reading
+// r (a commit holds the resource's reads up while it syncs).
+func (f *fetchManager) commitLater(r fetched) {
+	if r.cached || r.res == nil {
+		return
+	}
+	done := make(chan struct{})
+	f.mu.Lock()
+	if f.inflight == nil {
+		f.inflight = map[string]chan struct{}{}
+	}
+	f.inflight[r.key] = done
+	f.mu.Unlock()
+	f.commits.Add(1)
+	go func() {
+		defer f.commits.Done()
+		if err := r.res.Commit(r.size); err != nil {
+			r.res.Fail(err)
+			if f.onCommitErr != nil {
+				f.onCommitErr(fmt.Errorf("cache commit of %s: %w", r.key, err))
+			}
+		}
+		f.mu.Lock()
+		delete(f.inflight, r.key)
+		f.mu.Unlock()
+		hotpath.Close(done)
+	}()
+}
+
+// awaitCommit waits until a background commit of key, if one runs, is
+// over, so that a fetch of the same resource finds it committed.
+func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
+	f.mu.Lock()
+	done := f.inflight[key]
+	f.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	{
+//line <generated>:1
+		_hotpath_c3 := done
+		_hotpath_c4 := ctx.Done()
+		var _hotpath_ok5 bool
+		var _hotpath_ok6 bool
+		var _hotpath_case1 int
+		var _hotpath_start2 int64
+//line fetch.go:247:1
+		select {
+		case _, _hotpath_ok5 = <-_hotpath_c3:
+//line fetch.go:248:1
+			_hotpath_case1 = 1
+//line fetch.go:248:1
+		case _, _hotpath_ok6 = <-_hotpath_c4:
+//line fetch.go:248:1
+			_hotpath_case1 = 2
+//line fetch.go:248:1
+		default:
+		}
+//line fetch.go:248:1
+		if _hotpath_case1 == 0 {
+//line fetch.go:248:1
+			_hotpath_start2 = hotpath.Nanotime()
+//line fetch.go:248:1
+			select {
+//line fetch.go:248:1
+			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line fetch.go:248:1
+				_hotpath_case1 = 1
+//line fetch.go:248:1
+			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line fetch.go:248:1
+				_hotpath_case1 = 2
+			}
+		}
+//line fetch.go:248:1
+		switch _hotpath_case1 {
+//line fetch.go:248:1
+		case 1:
+//line fetch.go:248:1
+			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			return nil
+		default:
+//line fetch.go:250:1
+			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			return ctx.Err()
+		}
+	}
+}
+
+// waitCommits waits for every background commit.
+//
+//line fetch.go:256:1
+func (f *fetchManager) waitCommits() { f.commits.Wait() }
 
 // download copies the body of u (of rng within it, with a ranged request,
 // when rng is set) into res, through dec when it is set, and returns the
@@ -218,7 +325,7 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_download.Begin().End()
-//line fetch.go:202:1
+//line fetch.go:264:1
 	var (
 		st  *knet.Stream
 		err error
@@ -310,12 +417,12 @@ func segmentName(u *url.URL) string {
 
 //line <generated>:1
 var (
-	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 97}
-	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 152}
-	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 165}
-	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 201}
+	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 106}
+	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 162}
+	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 175}
+	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 263}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "4b8b53b03bdc70fad6e857995dc9942f")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "e5f25c53662d489ea311a15534e0c01a")
 )
 
-// hotpathgen checksum: af43279beeaf00556622e89ea60f322d
+// hotpathgen checksum: 926d57563b7e50316dc1c4ad76b56e17

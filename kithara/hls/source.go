@@ -106,6 +106,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
 	fetch := &fetchManager{net: n, lease: lease, now: now, header: opts.Header}
+	fetch.onCommitErr = func(err error) { emit(ErrorEvent{Variant: -1, Segment: -1, Err: err}) }
 	playlists, err := loadPlaylists(ctx, fetch, u)
 	if err == nil {
 		err = checkInitial(opts.ABR, len(playlists.master.Variants))
@@ -307,6 +308,7 @@ func (s *HlsSource) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		<-s.done
+		s.driver.fetch.waitCommits()
 		s.index.close()
 		err = s.lease.Close()
 	})

@@ -114,6 +114,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
 	fetch := &fetchManager{net: n, lease: lease, now: now, header: opts.Header}
+	fetch.onCommitErr = func(err error) { emit(ErrorEvent{Variant: -1, Segment: -1, Err: err}) }
 	playlists, err := loadPlaylists(ctx, fetch, u)
 	if err == nil {
 		err = checkInitial(opts.ABR, len(playlists.master.Variants))
@@ -308,55 +309,55 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 		var _hotpath_ok8 bool
 		var _hotpath_case1 int
 		var _hotpath_start2 int64
-//line source.go:293:1
+//line source.go:294:1
 		select {
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:294:1
+//line source.go:295:1
 			_hotpath_case1 = 1
-//line source.go:294:1
+//line source.go:295:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:294:1
+//line source.go:295:1
 			_hotpath_case1 = 2
-//line source.go:294:1
+//line source.go:295:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:294:1
+//line source.go:295:1
 			_hotpath_case1 = 3
-//line source.go:294:1
+//line source.go:295:1
 		default:
 		}
-//line source.go:294:1
+//line source.go:295:1
 		if _hotpath_case1 == 0 {
-//line source.go:294:1
+//line source.go:295:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line source.go:294:1
+//line source.go:295:1
 			select {
-//line source.go:294:1
+//line source.go:295:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:294:1
+//line source.go:295:1
 				_hotpath_case1 = 1
-//line source.go:294:1
+//line source.go:295:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:294:1
+//line source.go:295:1
 				_hotpath_case1 = 2
-//line source.go:294:1
+//line source.go:295:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:294:1
+//line source.go:295:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:294:1
+//line source.go:295:1
 		switch _hotpath_case1 {
-//line source.go:294:1
+//line source.go:295:1
 		case 1:
-//line source.go:294:1
+//line source.go:295:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
-//line source.go:296:1
+//line source.go:297:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
-//line source.go:298:1
+//line source.go:299:1
 			hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -366,12 +367,13 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:305:1
+//line source.go:306:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.cancel()
 		hotpath.Recv(s.done)
+		s.driver.fetch.waitCommits()
 		s.index.close()
 		err = s.lease.Close()
 	})
@@ -380,9 +382,9 @@ func (s *HlsSource) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:131"}
+	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:132"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "e5a2fca29078ba7f048a42f9e0052ee8")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "fce11217fad7a8e26b1d0c628e2c2460")
 )
 
-// hotpathgen checksum: 61954d41ae3a96a7aaf92fedd90ab8bb
+// hotpathgen checksum: 326b79327e80c4c99a523aed9ea01a45
