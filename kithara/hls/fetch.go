@@ -3,6 +3,7 @@
 package hls
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -108,6 +109,9 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 	if err != nil {
 		return nil, false, err
 	}
+	if err := f.awaitCommit(ctx, key); err != nil {
+		return nil, false, err
+	}
 	res, err := f.lease.OpenAtomic(key)
 	if err != nil {
 		return nil, false, err
@@ -121,9 +125,10 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 	if err != nil {
 		return nil, false, err
 	}
-	if err := res.Write(data); err != nil {
-		return nil, false, err
-	}
+	// The bytes are in hand: the cache's atomic write (a temporary file,
+	// fsyncs, a rename) goes on in the background.
+	kept := bytes.Clone(data)
+	f.inBackground(key, func() error { return res.Write(kept) })
 	return data, false, nil
 }
 
@@ -205,31 +210,41 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 // commitLater commits a downloaded resource in the background: its bytes
 // are all written and readable, and the commit's fsyncs (the file's, the
 // cache index's) need not hold up the reader or the next download. A
-// failed commit fails the resource, so that the next fetch starts afresh,
-// and is reported to onCommitErr. Call it once the driver is done reading
-// r (a commit holds the resource's reads up while it syncs).
+// failed commit fails the resource, so that the next fetch starts afresh.
+// Call it once the driver is done reading r (a commit holds the resource's
+// reads up while it syncs).
 func (f *fetchManager) commitLater(r fetched) {
 	if r.cached || r.res == nil {
 		return
 	}
+	f.inBackground(r.key, func() error {
+		if err := r.res.Commit(r.size); err != nil {
+			r.res.Fail(err)
+			return err
+		}
+		return nil
+	})
+}
+
+// inBackground runs a cache write of key in a goroutine of its own; a fetch
+// of key waits for it (awaitCommit), and so does Close (waitCommits). A
+// failure is reported to onCommitErr.
+func (f *fetchManager) inBackground(key string, work func() error) {
 	done := make(chan struct{})
 	f.mu.Lock()
 	if f.inflight == nil {
 		f.inflight = map[string]chan struct{}{}
 	}
-	f.inflight[r.key] = done
+	f.inflight[key] = done
 	f.mu.Unlock()
 	f.commits.Add(1)
 	go func() {
 		defer f.commits.Done()
-		if err := r.res.Commit(r.size); err != nil {
-			r.res.Fail(err)
-			if f.onCommitErr != nil {
-				f.onCommitErr(fmt.Errorf("cache commit of %s: %w", r.key, err))
-			}
+		if err := work(); err != nil && f.onCommitErr != nil {
+			f.onCommitErr(fmt.Errorf("cache write of %s: %w", key, err))
 		}
 		f.mu.Lock()
-		delete(f.inflight, r.key)
+		delete(f.inflight, key)
 		f.mu.Unlock()
 		close(done)
 	}()

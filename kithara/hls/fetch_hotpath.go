@@ -6,6 +6,7 @@
 package hls
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,7 +36,7 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 // streamed into streaming resources. A committed resource is a cache hit and
 // costs no request.
 //
-//line fetch.go:31:1
+//line fetch.go:32:1
 type fetchManager struct {
 	net   knet.Net
 	lease *assets.Lease
@@ -114,9 +115,12 @@ func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Hea
 func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchAtomic.Begin().End()
-//line fetch.go:107:1
+//line fetch.go:108:1
 	key, err := resourceKey(kind, u)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := f.awaitCommit(ctx, key); err != nil {
 		return nil, false, err
 	}
 	res, err := f.lease.OpenAtomic(key)
@@ -132,9 +136,10 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 	if err != nil {
 		return nil, false, err
 	}
-	if err := res.Write(data); err != nil {
-		return nil, false, err
-	}
+	// The bytes are in hand: the cache's atomic write (a temporary file,
+	// fsyncs, a rename) goes on in the background.
+	kept := bytes.Clone(data)
+	f.inBackground(key, func() error { return res.Write(kept) })
 	return data, false, nil
 }
 
@@ -173,7 +178,7 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchSegment.Begin().End()
-//line fetch.go:163:1
+//line fetch.go:168:1
 	got, err := f.fetchStreamed(ctx, seg.URI, seg.Range, dec, progress)
 	if err != nil {
 		return got, fmt.Errorf("segment %d (%s): %w", seg.Sequence, path.Base(seg.URI.Path), err)
@@ -189,7 +194,7 @@ func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decr
 func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchStreamed.Begin().End()
-//line fetch.go:176:1
+//line fetch.go:181:1
 	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
 		return fetched{}, err
@@ -222,31 +227,41 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteR
 // commitLater commits a downloaded resource in the background: its bytes
 // are all written and readable, and the commit's fsyncs (the file's, the
 // cache index's) need not hold up the reader or the next download. A
-// failed commit fails the resource, so that the next fetch starts afresh,
-// and is reported to onCommitErr. Call it once the driver is done reading
-// r (a commit holds the resource's reads up while it syncs).
+// failed commit fails the resource, so that the next fetch starts afresh.
+// Call it once the driver is done reading r (a commit holds the resource's
+// reads up while it syncs).
 func (f *fetchManager) commitLater(r fetched) {
 	if r.cached || r.res == nil {
 		return
 	}
+	f.inBackground(r.key, func() error {
+		if err := r.res.Commit(r.size); err != nil {
+			r.res.Fail(err)
+			return err
+		}
+		return nil
+	})
+}
+
+// inBackground runs a cache write of key in a goroutine of its own; a fetch
+// of key waits for it (awaitCommit), and so does Close (waitCommits). A
+// failure is reported to onCommitErr.
+func (f *fetchManager) inBackground(key string, work func() error) {
 	done := make(chan struct{})
 	f.mu.Lock()
 	if f.inflight == nil {
 		f.inflight = map[string]chan struct{}{}
 	}
-	f.inflight[r.key] = done
+	f.inflight[key] = done
 	f.mu.Unlock()
 	f.commits.Add(1)
 	go func() {
 		defer f.commits.Done()
-		if err := r.res.Commit(r.size); err != nil {
-			r.res.Fail(err)
-			if f.onCommitErr != nil {
-				f.onCommitErr(fmt.Errorf("cache commit of %s: %w", r.key, err))
-			}
+		if err := work(); err != nil && f.onCommitErr != nil {
+			f.onCommitErr(fmt.Errorf("cache write of %s: %w", key, err))
 		}
 		f.mu.Lock()
-		delete(f.inflight, r.key)
+		delete(f.inflight, key)
 		f.mu.Unlock()
 		hotpath.Close(done)
 	}()
@@ -269,43 +284,43 @@ func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
 		var _hotpath_ok6 bool
 		var _hotpath_case1 int
 		var _hotpath_start2 int64
-//line fetch.go:247:1
+//line fetch.go:262:1
 		select {
 		case _, _hotpath_ok5 = <-_hotpath_c3:
-//line fetch.go:248:1
+//line fetch.go:263:1
 			_hotpath_case1 = 1
-//line fetch.go:248:1
+//line fetch.go:263:1
 		case _, _hotpath_ok6 = <-_hotpath_c4:
-//line fetch.go:248:1
+//line fetch.go:263:1
 			_hotpath_case1 = 2
-//line fetch.go:248:1
+//line fetch.go:263:1
 		default:
 		}
-//line fetch.go:248:1
+//line fetch.go:263:1
 		if _hotpath_case1 == 0 {
-//line fetch.go:248:1
+//line fetch.go:263:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line fetch.go:248:1
+//line fetch.go:263:1
 			select {
-//line fetch.go:248:1
+//line fetch.go:263:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
-//line fetch.go:248:1
+//line fetch.go:263:1
 				_hotpath_case1 = 1
-//line fetch.go:248:1
+//line fetch.go:263:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line fetch.go:248:1
+//line fetch.go:263:1
 				_hotpath_case1 = 2
 			}
 		}
-//line fetch.go:248:1
+//line fetch.go:263:1
 		switch _hotpath_case1 {
-//line fetch.go:248:1
+//line fetch.go:263:1
 		case 1:
-//line fetch.go:248:1
+//line fetch.go:263:1
 			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			return nil
 		default:
-//line fetch.go:250:1
+//line fetch.go:265:1
 			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -314,7 +329,7 @@ func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
 
 // waitCommits waits for every background commit.
 //
-//line fetch.go:256:1
+//line fetch.go:271:1
 func (f *fetchManager) waitCommits() { f.commits.Wait() }
 
 // download copies the body of u (of rng within it, with a ranged request,
@@ -325,7 +340,7 @@ func (f *fetchManager) waitCommits() { f.commits.Wait() }
 func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_download.Begin().End()
-//line fetch.go:264:1
+//line fetch.go:279:1
 	var (
 		st  *knet.Stream
 		err error
@@ -417,12 +432,12 @@ func segmentName(u *url.URL) string {
 
 //line <generated>:1
 var (
-	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 106}
-	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 162}
-	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 175}
-	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 263}
+	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 107}
+	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 167}
+	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 180}
+	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 278}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "e5f25c53662d489ea311a15534e0c01a")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "9c5c3f6484ad56b44f93ed6580243999")
 )
 
-// hotpathgen checksum: 926d57563b7e50316dc1c4ad76b56e17
+// hotpathgen checksum: a3dc4d8607110f1292ebba65a84cfbd6
