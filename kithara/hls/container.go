@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/Eyevinn/mp4ff/bits"
 	"github.com/Eyevinn/mp4ff/mp4"
 	"github.com/asticode/go-astits"
 )
@@ -225,8 +226,9 @@ type mp4Init struct {
 
 // parseInit reads an fMP4 init section. It accepts AAC-LC (and any AAC
 // object type an ADTS header can carry, 1 to 4) only.
-func parseInit(data []byte) (*mp4Init, error) {
-	f, err := mp4.DecodeFile(bytes.NewReader(data))
+func parseInit(data []byte) (in *mp4Init, err error) {
+	defer recoverMP4(&err)
+	f, err := mp4.DecodeFileSR(bits.NewFixedSliceReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: init section: %v", ErrContainer, err)
 	}
@@ -237,6 +239,9 @@ func parseInit(data []byte) (*mp4Init, error) {
 	for _, trak := range moov.Traks {
 		if trak.Mdia == nil || trak.Mdia.Hdlr == nil || trak.Mdia.Hdlr.HandlerType != "soun" {
 			continue
+		}
+		if trak.Tkhd == nil || trak.Mdia.Minf == nil || trak.Mdia.Minf.Stbl == nil || trak.Mdia.Mdhd == nil {
+			return nil, fmt.Errorf("%w: the audio track lacks tkhd, mdhd or stbl", ErrContainer)
 		}
 		in := &mp4Init{trackID: trak.Tkhd.TrackID, priming: -1}
 		stsd := trak.Mdia.Minf.Stbl.Stsd
@@ -312,16 +317,25 @@ func appendADTS(dst []byte, tmpl [7]byte, au []byte) []byte {
 	return append(dst, au...)
 }
 
+// recoverMP4 turns a panic of the MP4 parser on malformed input (it
+// trusts sizes it reads) into ErrContainer.
+func recoverMP4(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: malformed MP4: %v", ErrContainer, r)
+	}
+}
+
 // maxADTSFrame is the largest frame an ADTS header can describe.
 const maxADTSFrame = 1<<13 - 1
 
 // demuxFMP4 appends the audio samples of an fMP4 media segment to dst as
 // ADTS frames.
-func demuxFMP4(dst, data []byte, in *mp4Init) ([]byte, error) {
+func demuxFMP4(dst, data []byte, in *mp4Init) (_ []byte, err error) {
+	defer recoverMP4(&err)
 	if in == nil {
 		return dst, fmt.Errorf("%w: fMP4 segment without an EXT-X-MAP init section", ErrContainer)
 	}
-	f, err := mp4.DecodeFile(bytes.NewReader(data))
+	f, err := mp4.DecodeFileSR(bits.NewFixedSliceReader(data))
 	if err != nil {
 		return dst, fmt.Errorf("%w: fMP4 segment: %v", ErrContainer, err)
 	}
@@ -331,6 +345,13 @@ func demuxFMP4(dst, data []byte, in *mp4Init) ([]byte, error) {
 			if frag.Moof == nil || frag.Moof.Traf == nil || frag.Moof.Traf.Tfhd == nil ||
 				frag.Moof.Traf.Tfhd.TrackID != in.trackID {
 				continue
+			}
+			// A sample count beyond what the segment could hold is a
+			// broken trun: refuse it before anything is allocated for it.
+			for _, trun := range frag.Moof.Traf.Truns {
+				if int64(trun.SampleCount()) > int64(len(data)) {
+					return dst, fmt.Errorf("%w: trun of %d samples in a %d-byte segment", ErrContainer, trun.SampleCount(), len(data))
+				}
 			}
 			samples, err := frag.GetFullSamples(in.trex)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/Eyevinn/mp4ff/bits"
 	"github.com/Eyevinn/mp4ff/mp4"
 	"github.com/asticode/go-astits"
 )
@@ -22,7 +23,7 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 // Container is the format of a variant's segments, as the segment bytes
 // show it (not the playlist, which rarely says).
 //
-//line container.go:18:1
+//line container.go:19:1
 type Container int
 
 // Segment containers.
@@ -169,7 +170,7 @@ func (x *demuxer) initSection(r fetched) (keep bool, err error) {
 func (x *demuxer) segment(r fetched) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_demuxer_segment.Begin().End()
-//line container.go:162:1
+//line container.go:163:1
 	r.priming, r.pts = -1, -1
 	head, err := readHead(r, 4096)
 	if err != nil {
@@ -236,8 +237,9 @@ type mp4Init struct {
 
 // parseInit reads an fMP4 init section. It accepts AAC-LC (and any AAC
 // object type an ADTS header can carry, 1 to 4) only.
-func parseInit(data []byte) (*mp4Init, error) {
-	f, err := mp4.DecodeFile(bytes.NewReader(data))
+func parseInit(data []byte) (in *mp4Init, err error) {
+	defer recoverMP4(&err)
+	f, err := mp4.DecodeFileSR(bits.NewFixedSliceReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: init section: %v", ErrContainer, err)
 	}
@@ -248,6 +250,9 @@ func parseInit(data []byte) (*mp4Init, error) {
 	for _, trak := range moov.Traks {
 		if trak.Mdia == nil || trak.Mdia.Hdlr == nil || trak.Mdia.Hdlr.HandlerType != "soun" {
 			continue
+		}
+		if trak.Tkhd == nil || trak.Mdia.Minf == nil || trak.Mdia.Minf.Stbl == nil || trak.Mdia.Mdhd == nil {
+			return nil, fmt.Errorf("%w: the audio track lacks tkhd, mdhd or stbl", ErrContainer)
 		}
 		in := &mp4Init{trackID: trak.Tkhd.TrackID, priming: -1}
 		stsd := trak.Mdia.Minf.Stbl.Stsd
@@ -323,16 +328,25 @@ func appendADTS(dst []byte, tmpl [7]byte, au []byte) []byte {
 	return append(dst, au...)
 }
 
+// recoverMP4 turns a panic of the MP4 parser on malformed input (it
+// trusts sizes it reads) into ErrContainer.
+func recoverMP4(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: malformed MP4: %v", ErrContainer, r)
+	}
+}
+
 // maxADTSFrame is the largest frame an ADTS header can describe.
 const maxADTSFrame = 1<<13 - 1
 
 // demuxFMP4 appends the audio samples of an fMP4 media segment to dst as
 // ADTS frames.
-func demuxFMP4(dst, data []byte, in *mp4Init) ([]byte, error) {
+func demuxFMP4(dst, data []byte, in *mp4Init) (_ []byte, err error) {
+	defer recoverMP4(&err)
 	if in == nil {
 		return dst, fmt.Errorf("%w: fMP4 segment without an EXT-X-MAP init section", ErrContainer)
 	}
-	f, err := mp4.DecodeFile(bytes.NewReader(data))
+	f, err := mp4.DecodeFileSR(bits.NewFixedSliceReader(data))
 	if err != nil {
 		return dst, fmt.Errorf("%w: fMP4 segment: %v", ErrContainer, err)
 	}
@@ -342,6 +356,13 @@ func demuxFMP4(dst, data []byte, in *mp4Init) ([]byte, error) {
 			if frag.Moof == nil || frag.Moof.Traf == nil || frag.Moof.Traf.Tfhd == nil ||
 				frag.Moof.Traf.Tfhd.TrackID != in.trackID {
 				continue
+			}
+			// A sample count beyond what the segment could hold is a
+			// broken trun: refuse it before anything is allocated for it.
+			for _, trun := range frag.Moof.Traf.Truns {
+				if int64(trun.SampleCount()) > int64(len(data)) {
+					return dst, fmt.Errorf("%w: trun of %d samples in a %d-byte segment", ErrContainer, trun.SampleCount(), len(data))
+				}
 			}
 			samples, err := frag.GetFullSamples(in.trex)
 			if err != nil {
@@ -454,9 +475,9 @@ func syncsafe(b []byte) int {
 
 //line <generated>:1
 var (
-	_hotpath_fn_demuxer_segment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", File: "container.go", Line: 161}
+	_hotpath_fn_demuxer_segment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", File: "container.go", Line: 162}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "container.go", "3749b9b4196c7a779c36ca25febb52e5")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "container.go", "ff3e729508c5111af8aab436ee0a0750")
 )
 
-// hotpathgen checksum: 250a17bda9835aafff6a13d0efa21083
+// hotpathgen checksum: b91d1ed06ffead822a7a52ea7b15a300
