@@ -127,17 +127,48 @@ func TestClickScoreSeesAGap(t *testing.T) {
 // in TS, MP3 22.05 kHz mono, both 440 Hz on the left) and forces the switch
 // to MP3 at segment 2: the AAC decoder plays to the boundary, an MP3
 // decoder takes over, the resampler doubles its rate and mono goes to both
-// channels; chunk times run on without a gap and the tone has no click at
-// the switch.
+// channels; chunk times run on without a gap.
 func TestCodecSwitchHasNoGap(t *testing.T) {
 	if _, err := decode.NewMP3Decoder(bytes.NewReader(fixture(t, "hls-aac/mp3-22k/seg0.mp3"))); errors.Is(err, decode.ErrUnsupported) {
 		t.Skipf("this build cannot decode MPEG-2 Layer III: %v", err)
 	}
 	srv := newServer(t)
+	testCodecSwitch(t, srv, "hls-aac/mix.m3u8", "hls-aac/mp3-22k/playlist.m3u8", 440)
+}
+
+// TestCodecSwitchToMPEG1 is the same switch to an MPEG-1 Layer III variant
+// at 44.1 kHz (the MP3 fixture's v0, 440 Hz on both channels, its first
+// three segments), so no resampling: the AAC decoder's last sample and the
+// MP3 decoder's first meet without a gap.
+func TestCodecSwitchToMPEG1(t *testing.T) {
+	srv := newServer(t)
+	srv.bodies["mix1/master.m3u8"] = []byte("#EXTM3U\n#EXT-X-VERSION:3\n" +
+		"#EXT-X-STREAM-INF:BANDWIDTH=80000,CODECS=\"mp4a.40.2\"\n../hls-aac/ts/playlist.m3u8\n" +
+		"#EXT-X-STREAM-INF:BANDWIDTH=70000,CODECS=\"mp4a.40.34\"\nmp3/playlist.m3u8\n")
+	var pl strings.Builder
+	for i, line := range strings.Split(string(fixture(t, "hls/v0/playlist.m3u8")), "\n") {
+		if i > 10 { // the header and three segments
+			break
+		}
+		if strings.HasPrefix(line, "seg") {
+			line = "../../hls/v0/" + line
+		}
+		pl.WriteString(line + "\n")
+	}
+	pl.WriteString("#EXT-X-ENDLIST\n")
+	srv.bodies["mix1/mp3/playlist.m3u8"] = []byte(pl.String())
+	testCodecSwitch(t, srv, "mix1/master.m3u8", "mix1/mp3/playlist.m3u8", 440)
+}
+
+// testCodecSwitch plays master from variant 0 (the AAC TS fixture) and
+// forces variant 1 (an MP3 variant whose media playlist is mp3, its right
+// channel at rightAfter Hz) from segment 2 on.
+func testCodecSwitch(t *testing.T, srv *server, master, mp3 string, rightAfter float64) {
+	t.Helper()
 	open := srv.gate("hls-aac/ts/seg1.ts")
 	defer open()
 	ev := newEvents()
-	p := openPlayer(t, srv.url("hls-aac/mix.m3u8"), Options{ABR: manual(0), OnEvent: ev.record})
+	p := openPlayer(t, srv.url(master), Options{ABR: manual(0), OnEvent: ev.record})
 	if f := p.Format(); f != (decode.Format{SampleRate: 44100, Channels: 2}) {
 		t.Fatalf("format %+v", f)
 	}
@@ -151,9 +182,10 @@ func TestCodecSwitchHasNoGap(t *testing.T) {
 	open()
 	chunks := drain(t, p)
 
-	aac, mp3 := playlist(t, "hls-aac/ts/playlist.m3u8"), playlist(t, "hls-aac/mp3-22k/playlist.m3u8")
+	aac := playlist(t, "hls-aac/ts/playlist.m3u8")
+	mpl := playlistAt(t, srv, mp3)
 	n0 := int(aac.StartOf(2).Seconds()*44100+0.5) - decode.DefaultAACPriming
-	n1 := int((mp3.Duration() - mp3.StartOf(2)).Seconds() * 44100)
+	n1 := int((mpl.Duration() - mpl.StartOf(2)).Seconds()*44100 + 0.5)
 	frames := 0
 	var prevEnd time.Duration
 	for i, c := range chunks {
@@ -167,9 +199,9 @@ func TestCodecSwitchHasNoGap(t *testing.T) {
 		frames += c.Frames()
 	}
 	// The MP3 segment plays from its first frame: a mid-stream cut has no
-	// encoder delay to drop, and its padding at the end is all it may add.
-	if frames < n0+n1-4 || frames > n0+n1+2*1152 {
-		t.Errorf("played %d frames, want %d (AAC to the switch) + %d (MP3 resampled)", frames, n0, n1)
+	// encoder delay to drop.
+	if frames < n0+n1-4 || frames > n0+n1+4 {
+		t.Errorf("played %d frames, want %d (AAC to the switch) + %d (MP3)", frames, n0, n1)
 	}
 	s := samples(chunks)
 	if f := frequency(s[(n0-22050)*2:n0*2], 2, 0, 44100); math.Abs(f-440) > 2 {
@@ -178,8 +210,11 @@ func TestCodecSwitchHasNoGap(t *testing.T) {
 	if f := frequency(s[(n0-22050)*2:n0*2], 2, 1, 44100); math.Abs(f-660) > 2 {
 		t.Errorf("right before the switch at %.1f Hz, want 660 (AAC)", f)
 	}
-	if f := frequency(s[(n0+4410)*2:(n0+44100)*2], 2, 1, 44100); math.Abs(f-440) > 2 {
-		t.Errorf("right after the switch at %.1f Hz, want 440 (MP3 mono)", f)
+	if f := frequency(s[(n0+4410)*2:(n0+44100)*2], 2, 1, 44100); math.Abs(f-rightAfter) > 2 {
+		t.Errorf("right after the switch at %.1f Hz, want %v (MP3)", f, rightAfter)
+	}
+	if f := frequency(s[(n0+4410)*2:(n0+44100)*2], 2, 0, 44100); math.Abs(f-440) > 2 {
+		t.Errorf("left after the switch at %.1f Hz, want 440", f)
 	}
 	reached := ev.waitFor(t, "reader reaching the MP3 variant", func(e hls.Event) bool {
 		r, ok := e.(hls.VariantReached)
@@ -188,4 +223,18 @@ func TestCodecSwitchHasNoGap(t *testing.T) {
 	if reached.Segment != 2 {
 		t.Errorf("reached MP3 at segment %d, want 2", reached.Segment)
 	}
+}
+
+// playlistAt parses a media playlist as the server serves it.
+func playlistAt(t *testing.T, srv *server, p string) *hls.MediaPlaylist {
+	t.Helper()
+	body := srv.bodies[p]
+	if body == nil {
+		body = fixture(t, p)
+	}
+	pl, err := hls.ParseMedia(p, nil, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
 }
