@@ -185,7 +185,7 @@ func testCodecSwitch(t *testing.T, srv *server, master, mp3 string, rightAfter f
 	aac := playlist(t, "hls-aac/ts/playlist.m3u8")
 	mpl := playlistAt(t, srv, mp3)
 	n0 := int(aac.StartOf(2).Seconds()*44100+0.5) - decode.DefaultAACPriming
-	n1 := int((mpl.Duration() - mpl.StartOf(2)).Seconds()*44100 + 0.5)
+	n1 := int((mpl.Duration()-mpl.StartOf(2)).Seconds()*44100 + 0.5)
 	frames := 0
 	var prevEnd time.Duration
 	for i, c := range chunks {
