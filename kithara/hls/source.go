@@ -50,9 +50,11 @@ type Options struct {
 
 // HlsSource is an HLS VOD presentation as one contiguous byte space (see
 // stream.Source): the segments of the variants ABR chooses, end to end, in
-// playback order, readable while the driver is still fetching. A decoder of
-// the segments' elementary stream (MP3 here) reads it front to back and meets
-// variant switches as format changes in the stream.
+// playback order, readable while the driver is still fetching. The segments
+// are out of their containers (see the package doc): a decoder of the
+// elementary stream reads it front to back and meets variant switches with
+// the same codec as format changes in the stream; a switch to another codec
+// ends a CodecRun.
 //
 // Seeks are by segment or by time, because only the driver can tell where a
 // segment will land: SeekSegment returns the offset to read from.

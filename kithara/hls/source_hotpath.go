@@ -58,9 +58,11 @@ type Options struct {
 
 // HlsSource is an HLS VOD presentation as one contiguous byte space (see
 // stream.Source): the segments of the variants ABR chooses, end to end, in
-// playback order, readable while the driver is still fetching. A decoder of
-// the segments' elementary stream (MP3 here) reads it front to back and meets
-// variant switches as format changes in the stream.
+// playback order, readable while the driver is still fetching. The segments
+// are out of their containers (see the package doc): a decoder of the
+// elementary stream reads it front to back and meets variant switches with
+// the same codec as format changes in the stream; a switch to another codec
+// ends a CodecRun.
 //
 // Seeks are by segment or by time, because only the driver can tell where a
 // segment will land: SeekSegment returns the offset to read from.
@@ -309,55 +311,55 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 		var _hotpath_ok8 bool
 		var _hotpath_case1 int
 		var _hotpath_start2 int64
-//line source.go:294:1
+//line source.go:296:1
 		select {
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:295:1
+//line source.go:297:1
 			_hotpath_case1 = 1
-//line source.go:295:1
+//line source.go:297:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:295:1
+//line source.go:297:1
 			_hotpath_case1 = 2
-//line source.go:295:1
+//line source.go:297:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:295:1
+//line source.go:297:1
 			_hotpath_case1 = 3
-//line source.go:295:1
+//line source.go:297:1
 		default:
 		}
-//line source.go:295:1
+//line source.go:297:1
 		if _hotpath_case1 == 0 {
-//line source.go:295:1
+//line source.go:297:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line source.go:295:1
+//line source.go:297:1
 			select {
-//line source.go:295:1
+//line source.go:297:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:295:1
+//line source.go:297:1
 				_hotpath_case1 = 1
-//line source.go:295:1
+//line source.go:297:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:295:1
+//line source.go:297:1
 				_hotpath_case1 = 2
-//line source.go:295:1
+//line source.go:297:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:295:1
+//line source.go:297:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:295:1
+//line source.go:297:1
 		switch _hotpath_case1 {
-//line source.go:295:1
+//line source.go:297:1
 		case 1:
-//line source.go:295:1
+//line source.go:297:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
-//line source.go:297:1
+//line source.go:299:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
-//line source.go:299:1
+//line source.go:301:1
 			hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -367,7 +369,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:306:1
+//line source.go:308:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -382,9 +384,9 @@ func (s *HlsSource) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:132"}
+	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:134"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "fce11217fad7a8e26b1d0c628e2c2460")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "946ca8452d9519099f042e84704d42ad")
 )
 
-// hotpathgen checksum: 326b79327e80c4c99a523aed9ea01a45
+// hotpathgen checksum: e6358c432651a5f1ca7daffdbadc0d8c
