@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,4 +239,49 @@ func playlistAt(t *testing.T, srv *server, p string) *hls.MediaPlaylist {
 		t.Fatal(err)
 	}
 	return pl
+}
+
+// TestHeadersReachEveryRequest plays an encrypted AAC presentation from a
+// server that refuses any request without the caller's header: the
+// playlist, the key and every segment must carry Options.Header, and so
+// must the requests that tell an extensionless URL's kind.
+func TestHeadersReachEveryRequest(t *testing.T) {
+	srv := newServer(t)
+	var mu sync.Mutex
+	var refused []string
+	inner := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer t0ken" {
+			mu.Lock()
+			refused = append(refused, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+			http.Error(w, "no token", http.StatusForbidden)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	srv.alias["media"] = "hls-aac/ts-aes/playlist.m3u8"
+	srv.types["media"] = "application/vnd.apple.mpegurl"
+	srv.alias["key.bin"] = "hls-aac/key.bin"
+	srv.alias["seg0.ts"] = "hls-aac/ts-aes/seg0.ts"
+	srv.alias["seg1.ts"] = "hls-aac/ts-aes/seg1.ts"
+	srv.alias["seg2.ts"] = "hls-aac/ts-aes/seg2.ts"
+	srv.bodies["media"] = []byte(strings.ReplaceAll(string(fixture(t, "hls-aac/ts-aes/playlist.m3u8")), "../key.bin", "key.bin"))
+	p := openPlayer(t, srv.url("media"), Options{Header: http.Header{"Authorization": {"Bearer t0ken"}}})
+	if p.Kind() != KindHLS {
+		t.Fatalf("kind %v, want hls", p.Kind())
+	}
+	if frames := len(samples(drain(t, p))) / 2; frames != 238*1024-decode.DefaultAACPriming {
+		t.Errorf("played %d frames", frames)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(refused) > 0 {
+		t.Errorf("requests without the header: %v", refused)
+	}
+	for _, path := range []string{"media", "key.bin", "seg0.ts", "seg1.ts", "seg2.ts"} {
+		if srv.count(path) == 0 {
+			t.Errorf("%s never asked for", path)
+		}
+	}
 }

@@ -148,7 +148,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 
 // open does Open's work once the cache is there.
 func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets.Store, opts Options) error {
-	kind, err := detect(ctx, n, u)
+	kind, err := detect(ctx, n, u, opts.Header)
 	if err != nil {
 		return err
 	}

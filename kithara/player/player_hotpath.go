@@ -160,7 +160,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 
 // open does Open's work once the cache is there.
 func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets.Store, opts Options) error {
-	kind, err := detect(ctx, n, u)
+	kind, err := detect(ctx, n, u, opts.Header)
 	if err != nil {
 		return err
 	}
@@ -432,7 +432,7 @@ var (
 	_hotpath_fn_Open        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 111}
 	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 226}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "753926e79aaa7b43822006d7e2ed4610")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "9df7da7c2c7c6ab94352b73534ae77bc")
 )
 
-// hotpathgen checksum: 45a7adf4ab00715499a2eb86048397fe
+// hotpathgen checksum: c90c418481515e61db2d7a21fd968f6a

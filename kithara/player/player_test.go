@@ -236,7 +236,7 @@ func TestDetect(t *testing.T) {
 		"opaque":          KindFile,
 	} {
 		u := mustParse(t, srv.url(path))
-		got, err := detect(context.Background(), testNet(), u)
+		got, err := detect(context.Background(), testNet(), u, nil)
 		if err != nil || got != want {
 			t.Errorf("detect(%s) = %v, %v; want %v", path, got, err, want)
 		}
