@@ -78,15 +78,15 @@ func (d *hlsDecoder) open(off int64, info hls.StreamInfo, shift time.Duration) e
 	)
 	switch info.Codec {
 	case hls.AudioAAC:
+		// The priming is dropped wherever the decoder starts: at segment 0
+		// it is the encoder delay; at a later segment it puts the first
+		// sample kept at the segment's start on the timeline the
+		// continuous decode has (its first access unit's output lies
+		// priming samples before it), and it drops the one access unit
+		// decoded without the overlap of the one before.
 		var opts decode.AACOptions
-		switch {
-		case info.Segment == 0 && info.Priming >= 0:
+		if info.Priming >= 0 {
 			opts.Priming, opts.PrimingKnown = int(info.Priming), true
-		case info.Segment == 0:
-			// The decoder drops its default priming.
-		default:
-			// Mid-stream there is no priming to drop.
-			opts.PrimingKnown = true
 		}
 		dec, err = decode.NewADTSDecoder(r, opts)
 	case hls.AudioMP3:
