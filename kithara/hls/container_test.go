@@ -2,6 +2,7 @@ package hls
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -191,5 +192,29 @@ func BenchmarkDemuxSegment(b *testing.B) {
 			}
 			b.ReportMetric(segSeconds*float64(b.N)/b.Elapsed().Seconds(), "x-realtime")
 		})
+	}
+}
+
+// primedInit returns the fMP4 fixture's init section with its edit list's
+// media time set to n samples (ffmpeg writes 0), as encoders that signal
+// their priming there do.
+func primedInit(t testing.TB, n uint32) []byte {
+	t.Helper()
+	b := bytes.Clone(fixture(t, "hls-aac/fmp4/init.mp4"))
+	i := bytes.Index(b, []byte("elst"))
+	if i < 0 || b[i+4] != 0 || i+20 > len(b) {
+		t.Fatal("no version 0 elst box in the fixture's init section")
+	}
+	binary.BigEndian.PutUint32(b[i+16:], n) // after version, flags, count, segment duration
+	return b
+}
+
+func TestInitPrimingFromEditList(t *testing.T) {
+	in, err := parseInit(primedInit(t, 2112))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.priming != 2112 {
+		t.Errorf("priming %d, want the edit list's 2112", in.priming)
 	}
 }

@@ -322,3 +322,30 @@ func TestAACSeekLandsOnTheTimeline(t *testing.T) {
 		})
 	}
 }
+
+// TestFMP4EditListPriming serves the fMP4 form with an init section whose
+// edit list declares 1024 samples of priming (ffmpeg's encoder delay;
+// ffmpeg itself writes 0 there): the player drops exactly those, and the
+// tone then starts where continuous play of the TS form, which drops the
+// default 2112, has it 1088 samples later.
+func TestFMP4EditListPriming(t *testing.T) {
+	srv := newServer(t)
+	init := bytes.Clone(fixture(t, "hls-aac/fmp4/init.mp4"))
+	i := bytes.Index(init, []byte("elst"))
+	if i < 0 || init[i+4] != 0 {
+		t.Fatal("no version 0 elst box in the fixture's init section")
+	}
+	init[i+16], init[i+17], init[i+18], init[i+19] = 0, 0, 4, 0 // media time 1024
+	srv.bodies["hls-aac/fmp4/init.mp4"] = init
+	got := samples(drain(t, openPlayer(t, srv.url("hls-aac/fmp4/playlist.m3u8"), Options{})))
+	if frames := len(got) / 2; frames != 238*1024-1024 {
+		t.Fatalf("%d frames, want %d (the edit list's 1024 dropped)", frames, 238*1024-1024)
+	}
+	ts := samples(drain(t, openPlayer(t, srv.url("hls-aac/ts/playlist.m3u8"), Options{})))
+	const d = (decode.DefaultAACPriming - 1024) * 2
+	for i := range ts {
+		if math.Abs(float64(ts[i]-got[i+d])) > 1e-4 {
+			t.Fatalf("sample %d of the TS form differs from the fMP4 form's %d", i, i+d)
+		}
+	}
+}
