@@ -9,6 +9,7 @@ import (
 
 	"github.com/hotpath-go/hotpath/kithara/decode"
 	"github.com/hotpath-go/hotpath/kithara/hls"
+	"github.com/hotpath-go/hotpath/kithara/player"
 	"github.com/hotpath-go/hotpath/kithara/stream"
 	"github.com/hotpath-go/hotpath/testdata/fixtures"
 )
@@ -92,5 +93,46 @@ func TestProfileAacDecodeChunks(t *testing.T) {
 	wantCalls(t, rep, fnParseMedia, 1)
 	if n := srv.total("hls-aac/ts/seg"); n != aacSegments {
 		t.Errorf("%d segment requests, want %d", n, aacSegments)
+	}
+}
+
+// aacPlays is how often TestProfileHlsPlaybackAac plays the presentation:
+// enough calls per row for hotpathgen compare to rank two builds.
+const aacPlays = 10
+
+// TestProfileHlsPlaybackAac plays the AAC HLS fixture in MPEG-TS segments
+// end to end through the player, aacPlays times, each into a fresh cache,
+// so that every play fetches, demuxes, caches and decodes everything. Its
+// report is the one issue 14's performance work compares between builds
+// (HOTPATH_FORMAT=json HOTPATH_OUTPUT=... on each, then hotpathgen
+// compare). Each play gives the fixture's 238 access units less the
+// default priming; the report counts one Open, one driver and three
+// segment fetches, demuxes and downloads per play.
+func TestProfileHlsPlaybackAac(t *testing.T) {
+	srv := newServer(t, fixtures.FS, nil)
+	client := newClient(t, knetOptions())
+	ctx := testContext(t)
+	g := profileGuard(t)
+
+	for range aacPlays {
+		p := openPlayer(t, ctx, srv.url("hls-aac/ts/playlist.m3u8"), player.Options{Store: newStore(t), Net: client})
+		var out pcm
+		play(t, ctx, p, &out)
+		closePlayer(t, p)
+		if out.format != (decode.Format{SampleRate: 44100, Channels: 2}) || out.frames() != 238*1024-decode.DefaultAACPriming {
+			t.Fatalf("%v, %d frames; want 44100 Hz stereo, %d frames", out.format, out.frames(), 238*1024-decode.DefaultAACPriming)
+		}
+	}
+	rep := stopProfile(t, g)
+
+	wantCalls(t, rep, fnPlayerOpen, aacPlays)
+	wantCalls(t, rep, fnDriverRun, aacPlays)
+	wantCalls(t, rep, fnParseMedia, aacPlays)
+	wantCalls(t, rep, fnFetchSegment, aacPlays*aacSegments)
+	wantCalls(t, rep, kithara+"hls.(*demuxer).segment", aacPlays*aacSegments)
+	wantCalls(t, rep, kithara+"hls.(*fetchManager).download", aacPlays*aacSegments)
+	wantCalls(t, rep, fnGetStream, aacPlays*aacSegments)
+	for _, name := range []string{fnPlayerOpen, fnFetchSegment, blkDecodeChunk, fnPlayerNext} {
+		wantTimed(t, rep, name)
 	}
 }
