@@ -87,13 +87,12 @@ func TestProfileMp3DecodeChunks(t *testing.T) {
 	wantDecodeRun(t, rep, blocks, ref.chunks)
 }
 
-// TestProfileFlacDecodeChunks stands in for the seed's
-// profile_aac_decode_chunks. AAC cannot be decoded here: no pure-Go AAC
-// decoder exists on the module proxy (decode.ErrUnsupported says so), and
-// the HLS fixtures carry MP3 for that reason. FLAC is the other compressed
-// codec of the stack, with frames of its own size (4096 samples), so it
-// profiles the same path with a second decoder. The FLAC fixture holds the
-// WAV's samples losslessly, so the output must equal the WAV's exactly.
+// TestProfileFlacDecodeChunks profiles the decode path with the stack's
+// third compressed codec, whose frames have a size of their own (4096
+// samples). It stood in for the seed's profile_aac_decode_chunks until the
+// AAC decoder came (TestProfileAacDecodeChunks in aac_test.go). The FLAC
+// fixture holds the WAV's samples losslessly, so the output must equal the
+// WAV's exactly.
 func TestProfileFlacDecodeChunks(t *testing.T) {
 	data := fixture(t, "tone.flac")
 	ref := reference(t, decode.CodecFLAC, "tone.flac")

@@ -26,12 +26,13 @@
 //	                 HOTPATH_HTTP_TOKEN)
 //	--hold D         keep the live view up for D after playback ends
 //
-// Half-way is half the duration when it is known (HLS), else 1 s into the
-// audio. The HOTPATH_* environment variables apply as in every program
-// using the hotpath runtime; HOTPATH_FORMAT and HOTPATH_OUTPUT override
-// --format and --output. When the report goes to standard output as JSON,
-// the summary goes to standard error, so that standard output holds one
-// report that hotpath.ReadReport and "hotpathgen compare" read.
+// Half-way is half the duration when it is known (HLS, or a file whose
+// decoder knows it), else 1 s into the audio. The HOTPATH_* environment
+// variables apply as in every program using the hotpath runtime;
+// HOTPATH_FORMAT and HOTPATH_OUTPUT override --format and --output. When
+// the report goes to standard output as JSON, the summary goes to standard
+// error, so that standard output holds one report that hotpath.ReadReport
+// and "hotpathgen compare" read.
 //
 // Built without -tags hotpath the demo plays the same way and says that
 // there is no profile instead of printing an empty one.

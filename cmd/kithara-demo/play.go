@@ -29,7 +29,7 @@ type playback struct {
 }
 
 // unknownMidway is where the half-way actions happen when the duration is
-// not known (a progressive file).
+// not known (a progressive file whose decoder cannot tell).
 const unknownMidway = time.Second
 
 // play plays the URL to the end, changing the speed and seeking once

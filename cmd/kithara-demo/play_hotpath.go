@@ -37,7 +37,7 @@ type playback struct {
 }
 
 // unknownMidway is where the half-way actions happen when the duration is
-// not known (a progressive file).
+// not known (a progressive file whose decoder cannot tell).
 const unknownMidway = time.Second
 
 // play plays the URL to the end, changing the speed and seeking once
@@ -171,7 +171,7 @@ var (
 	_hotpath_fn_seek        = hotpath.Func{Name: "main.seek", Symbol: "main.seek", File: "play.go", Line: 122}
 	_hotpath_blk_next_chunk = hotpath.Func{Name: "next_chunk", Kind: hotpath.KindBlock, Parent: "main.(*playback).play", Symbol: "main.(*playback).play", File: "play.go", Line: 74, EndLine: 74}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "play.go", "a5c902e3490ea53d057b944d57469b83")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "play.go", "5594543c752075c65a3301ceb8bbce93")
 )
 
-// hotpathgen checksum: 007f5cf1366b047f417587a169028571
+// hotpathgen checksum: 70c86ceab49c429532fca92c96b69b93

@@ -35,7 +35,11 @@ var throttle = []struct {
 }
 
 // serveFixtures serves fixtures.FS on a loopback port. The caller closes
-// the server, which waits for the requests in flight.
+// the server, which waits for the requests in flight. Besides the MP3
+// presentation the demo plays by default, it serves every form the player
+// takes, for --url: AAC-LC in MPEG-TS, fMP4 (EXT-X-MAP), packed ADTS and
+// byte ranges, plain and AES-128, MPEG-2 Layer III, and a two-codec master,
+// under hls-aac/ (testdata/fixtures/README.md).
 func serveFixtures() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(serveFixture))
 }

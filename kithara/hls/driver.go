@@ -5,6 +5,7 @@ package hls
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/hls/abr"
@@ -72,6 +73,7 @@ type HlsDriver struct {
 	segment int
 	runID   uint64
 	lastMap *InitSection
+	demux   demuxer
 	idle    bool // at the end, or failed: wait for a command
 }
 
@@ -168,7 +170,15 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 		if !ok {
 			return
 		}
-		d.publish(-1, r, t0, 0)
+		keep, err := d.demux.initSection(r)
+		d.fetch.commitLater(r)
+		if err != nil {
+			d.failRun(-1, fmt.Errorf("init section %s: %w", segmentName(seg.Map.URI), err))
+			return
+		}
+		if keep {
+			d.publish(-1, r, t0, 0)
+		}
 		d.lastMap = seg.Map
 	}
 	s := &sampler{d: d, mark: d.now()}
@@ -183,6 +193,12 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 		return
 	}
 	s.flush()
+	r, err := d.demux.segment(r)
+	d.fetch.commitLater(r)
+	if err != nil {
+		d.failRun(d.segment, fmt.Errorf("segment %d (%s): %w", seg.Sequence, segmentName(seg.URI), err))
+		return
+	}
 	d.publish(d.segment, r, t0, seg.Duration)
 	d.segment++
 	d.emit(BufferLevel{Ahead: d.index.bufferAhead()})
@@ -203,6 +219,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 	for {
 		select {
 		case r := <-done:
+			if r.err == nil && (seek != nil || ctx.Err() != nil) {
+				d.fetch.commitLater(r.got) // fetched whole, though no longer wanted
+			}
 			switch {
 			case seek != nil:
 				d.apply(*seek)
@@ -223,7 +242,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			d.apply(c)
 		case <-ctx.Done():
 			cancel(ctx.Err())
-			<-done
+			if r := <-done; r.err == nil {
+				d.fetch.commitLater(r.got)
+			}
 			return fetched{}, false
 		}
 	}
@@ -231,7 +252,8 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 
 // publish hands a finished download to the index and reports it.
 func (d *HlsDriver) publish(segment int, r fetched, t0, dur time.Duration) {
-	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur}
+	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur,
+		data: r.data, codec: r.codec, priming: r.priming}
 	off, ok := d.index.publish(d.runID, e)
 	if !ok {
 		return

@@ -8,6 +8,7 @@ package hls
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/hls/abr"
@@ -18,7 +19,7 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 
 // Driver constants.
 //
-//line driver.go:14:1
+//line driver.go:15:1
 const (
 	// sampleBytes is how many bytes make one throughput sample.
 	sampleBytes = 32_000
@@ -80,6 +81,7 @@ type HlsDriver struct {
 	segment int
 	runID   uint64
 	lastMap *InitSection
+	demux   demuxer
 	idle    bool // at the end, or failed: wait for a command
 }
 
@@ -102,7 +104,7 @@ var errSeek = errors.New("hls: download abandoned for a seek")
 func (d *HlsDriver) run(ctx context.Context) error {
 //line <generated>:1
 	defer _hotpath_fn_HlsDriver_run.Begin().End()
-//line driver.go:95:1
+//line driver.go:97:1
 	d.emit(VariantApplied{From: -1, To: d.variant, Segment: d.segment, Reason: abr.ReasonInitial})
 	for {
 		if err := ctx.Err(); err != nil {
@@ -179,7 +181,15 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 		if !ok {
 			return
 		}
-		d.publish(-1, r, t0, 0)
+		keep, err := d.demux.initSection(r)
+		d.fetch.commitLater(r)
+		if err != nil {
+			d.failRun(-1, fmt.Errorf("init section %s: %w", segmentName(seg.Map.URI), err))
+			return
+		}
+		if keep {
+			d.publish(-1, r, t0, 0)
+		}
 		d.lastMap = seg.Map
 	}
 	s := &sampler{d: d, mark: d.now()}
@@ -194,6 +204,12 @@ func (d *HlsDriver) step(ctx context.Context, pl *MediaPlaylist) {
 		return
 	}
 	s.flush()
+	r, err := d.demux.segment(r)
+	d.fetch.commitLater(r)
+	if err != nil {
+		d.failRun(d.segment, fmt.Errorf("segment %d (%s): %w", seg.Sequence, segmentName(seg.URI), err))
+		return
+	}
 	d.publish(d.segment, r, t0, seg.Duration)
 	d.segment++
 	d.emit(BufferLevel{Ahead: d.index.bufferAhead()})
@@ -213,70 +229,73 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 	var seek *command
 	for {
 		{
-//line driver.go:204:1
+//line driver.go:220:1
 			_hotpath_c3 := done
-//line driver.go:204:1
+//line driver.go:220:1
 			_hotpath_c4 := d.cmds
-//line driver.go:204:1
+//line driver.go:220:1
 			_hotpath_c5 := ctx.Done()
-//line driver.go:204:1
+//line driver.go:220:1
 			_hotpath_v7 := hotpath.Zero(_hotpath_c3)
-//line driver.go:204:1
+//line driver.go:220:1
 			var _hotpath_ok6 bool
-//line driver.go:204:1
+//line driver.go:220:1
 			_hotpath_v9 := hotpath.Zero(_hotpath_c4)
-//line driver.go:204:1
+//line driver.go:220:1
 			var _hotpath_ok8 bool
-//line driver.go:204:1
+//line driver.go:220:1
 			var _hotpath_ok10 bool
-//line driver.go:204:1
+//line driver.go:220:1
 			var _hotpath_case1 int
-//line driver.go:204:1
+//line driver.go:220:1
 			var _hotpath_start2 int64
-//line driver.go:204:1
+//line driver.go:220:1
 			select {
-//line driver.go:204:1
+//line driver.go:220:1
 			case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:204:1
+//line driver.go:220:1
 				_hotpath_case1 = 1
-//line driver.go:204:1
+//line driver.go:220:1
 			case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:204:1
+//line driver.go:220:1
 				_hotpath_case1 = 2
-//line driver.go:204:1
+//line driver.go:220:1
 			case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:204:1
+//line driver.go:220:1
 				_hotpath_case1 = 3
-//line driver.go:204:1
+//line driver.go:220:1
 			default:
 			}
-//line driver.go:204:1
+//line driver.go:220:1
 			if _hotpath_case1 == 0 {
-//line driver.go:204:1
+//line driver.go:220:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line driver.go:204:1
+//line driver.go:220:1
 				select {
-//line driver.go:204:1
+//line driver.go:220:1
 				case _hotpath_v7, _hotpath_ok6 = <-_hotpath_c3:
-//line driver.go:204:1
+//line driver.go:220:1
 					_hotpath_case1 = 1
-//line driver.go:204:1
+//line driver.go:220:1
 				case _hotpath_v9, _hotpath_ok8 = <-_hotpath_c4:
-//line driver.go:204:1
+//line driver.go:220:1
 					_hotpath_case1 = 2
-//line driver.go:204:1
+//line driver.go:220:1
 				case _, _hotpath_ok10 = <-_hotpath_c5:
-//line driver.go:204:1
+//line driver.go:220:1
 					_hotpath_case1 = 3
 				}
 			}
-//line driver.go:204:1
+//line driver.go:220:1
 			switch _hotpath_case1 {
 			case 1:
-//line driver.go:205:1
+//line driver.go:221:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
-//line driver.go:205:1
+//line driver.go:221:1
 				r := _hotpath_v7
+				if r.err == nil && (seek != nil || ctx.Err() != nil) {
+					d.fetch.commitLater(r.got) // fetched whole, though no longer wanted
+				}
 				switch {
 				case seek != nil:
 					d.apply(*seek)
@@ -289,9 +308,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				return r.got, true
 			case 2:
-//line driver.go:217:1
+//line driver.go:236:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
-//line driver.go:217:1
+//line driver.go:236:1
 				c := _hotpath_v9
 				if c.kind == cmdSeek {
 					seek = &c
@@ -300,10 +319,12 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				}
 				d.apply(c)
 			default:
-//line driver.go:224:1
+//line driver.go:243:1
 				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
 				cancel(ctx.Err())
-				hotpath.Recv(done)
+				if r := hotpath.Recv(done); r.err == nil {
+					d.fetch.commitLater(r.got)
+				}
 				return fetched{}, false
 			}
 		}
@@ -312,9 +333,10 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 
 // publish hands a finished download to the index and reports it.
 //
-//line driver.go:233:1
+//line driver.go:254:1
 func (d *HlsDriver) publish(segment int, r fetched, t0, dur time.Duration) {
-	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur}
+	e := entry{end: r.size, variant: d.variant, segment: segment, res: r.res, t0: t0, dur: dur,
+		data: r.data, codec: r.codec, priming: r.priming}
 	off, ok := d.index.publish(d.runID, e)
 	if !ok {
 		return
@@ -335,29 +357,29 @@ func (d *HlsDriver) failRun(segment int, err error) {
 func (d *HlsDriver) drainCommands() (applied bool) {
 	for {
 		{
-//line driver.go:254:1
+//line driver.go:276:1
 			_hotpath_c13 := d.cmds
-//line driver.go:254:1
+//line driver.go:276:1
 			_hotpath_v15 := hotpath.Zero(_hotpath_c13)
-//line driver.go:254:1
+//line driver.go:276:1
 			var _hotpath_ok14 bool
-//line driver.go:254:1
+//line driver.go:276:1
 			var _hotpath_case11 int
-//line driver.go:254:1
+//line driver.go:276:1
 			select {
-//line driver.go:254:1
+//line driver.go:276:1
 			case _hotpath_v15, _hotpath_ok14 = <-_hotpath_c13:
-//line driver.go:254:1
+//line driver.go:276:1
 				_hotpath_case11 = 1
-//line driver.go:254:1
+//line driver.go:276:1
 			default:
 			}
-//line driver.go:254:1
+//line driver.go:276:1
 			switch _hotpath_case11 {
 			case 1:
-//line driver.go:255:1
+//line driver.go:277:1
 				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
-//line driver.go:255:1
+//line driver.go:277:1
 				c := _hotpath_v15
 				d.apply(c)
 				applied = true
@@ -371,82 +393,82 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 // wait blocks until a command arrives (and applies it), wake fires or ctx
 // is done.
 //
-//line driver.go:266:1
+//line driver.go:288:1
 func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 	{
-//line driver.go:267:1
+//line driver.go:289:1
 		_hotpath_c18 := d.cmds
-//line driver.go:267:1
+//line driver.go:289:1
 		_hotpath_c19 := wake
-//line driver.go:267:1
+//line driver.go:289:1
 		_hotpath_c20 := ctx.Done()
-//line driver.go:267:1
+//line driver.go:289:1
 		_hotpath_v22 := hotpath.Zero(_hotpath_c18)
-//line driver.go:267:1
+//line driver.go:289:1
 		var _hotpath_ok21 bool
-//line driver.go:267:1
+//line driver.go:289:1
 		var _hotpath_ok23 bool
-//line driver.go:267:1
+//line driver.go:289:1
 		var _hotpath_ok24 bool
-//line driver.go:267:1
+//line driver.go:289:1
 		var _hotpath_case16 int
-//line driver.go:267:1
+//line driver.go:289:1
 		var _hotpath_start17 int64
-//line driver.go:267:1
+//line driver.go:289:1
 		select {
-//line driver.go:267:1
+//line driver.go:289:1
 		case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:267:1
+//line driver.go:289:1
 			_hotpath_case16 = 1
-//line driver.go:267:1
+//line driver.go:289:1
 		case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:267:1
+//line driver.go:289:1
 			_hotpath_case16 = 2
-//line driver.go:267:1
+//line driver.go:289:1
 		case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:267:1
+//line driver.go:289:1
 			_hotpath_case16 = 3
-//line driver.go:267:1
+//line driver.go:289:1
 		default:
 		}
-//line driver.go:267:1
+//line driver.go:289:1
 		if _hotpath_case16 == 0 {
-//line driver.go:267:1
+//line driver.go:289:1
 			_hotpath_start17 = hotpath.Nanotime()
-//line driver.go:267:1
+//line driver.go:289:1
 			select {
-//line driver.go:267:1
+//line driver.go:289:1
 			case _hotpath_v22, _hotpath_ok21 = <-_hotpath_c18:
-//line driver.go:267:1
+//line driver.go:289:1
 				_hotpath_case16 = 1
-//line driver.go:267:1
+//line driver.go:289:1
 			case _, _hotpath_ok23 = <-_hotpath_c19:
-//line driver.go:267:1
+//line driver.go:289:1
 				_hotpath_case16 = 2
-//line driver.go:267:1
+//line driver.go:289:1
 			case _, _hotpath_ok24 = <-_hotpath_c20:
-//line driver.go:267:1
+//line driver.go:289:1
 				_hotpath_case16 = 3
 			}
 		}
-//line driver.go:267:1
+//line driver.go:289:1
 		switch _hotpath_case16 {
 		case 1:
-//line driver.go:268:1
+//line driver.go:290:1
 			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
-//line driver.go:268:1
+//line driver.go:290:1
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
-//line driver.go:270:1
+//line driver.go:292:1
 			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
 		default:
-//line driver.go:271:1
+//line driver.go:293:1
 			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
 			return ctx.Err()
 		}
 	}
-//line driver.go:274:1
+//line driver.go:296:1
 	return nil
 }
 
@@ -498,9 +520,9 @@ func (s *sampler) flush() {
 
 //line <generated>:1
 var (
-	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 94}
+	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 96}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "218cacb164c152f9f46a6262b75a896d")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "aab16c2f17d945410a9f8e7cb0c031f1")
 )
 
-// hotpathgen checksum: 089c80e49a68af9f8ade6c412ceffdb2
+// hotpathgen checksum: 34649dfc372b830c24ee64a7bf2d2bc2

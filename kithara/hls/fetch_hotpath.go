@@ -6,6 +6,7 @@
 package hls
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,11 +36,22 @@ import hotpath "github.com/hotpath-go/hotpath/runtime"
 // streamed into streaming resources. A committed resource is a cache hit and
 // costs no request.
 //
-//line fetch.go:30:1
+//line fetch.go:32:1
 type fetchManager struct {
 	net   knet.Net
 	lease *assets.Lease
 	now   func() time.Time
+	// header goes with every request: playlists, keys, init sections and
+	// segments (Options.Header).
+	header http.Header
+
+	// Commits run in the background (see commitLater): the fsyncs of the
+	// resource and of the cache index are not on the reader's path.
+	mu       sync.Mutex
+	inflight map[string]chan struct{} // resource key -> closed when committed
+	commits  sync.WaitGroup
+	// onCommitErr reports a background commit that failed.
+	onCommitErr func(error)
 }
 
 // Resource kinds, the first element of a resource key.
@@ -54,9 +67,18 @@ const (
 // included) makes it so; the readable name follows for people looking at
 // the cache.
 func resourceKey(kind string, u *url.URL) (string, error) {
+	return rangeKey(kind, u, nil)
+}
+
+// rangeKey is resourceKey for a byte range of u (the whole resource when
+// rng is nil): every range of one file is a resource of its own.
+func rangeKey(kind string, u *url.URL, rng *ByteRange) (string, error) {
 	canon, err := assets.CanonicalURL(u)
 	if err != nil {
 		return "", err
+	}
+	if rng != nil {
+		canon += fmt.Sprintf(" bytes=%d-%d", rng.Offset, rng.End())
 	}
 	sum := sha256.Sum256([]byte(canon))
 	name := assets.KeyForURL(u)
@@ -69,7 +91,7 @@ func resourceKey(kind string, u *url.URL) (string, error) {
 
 // fetchPlaylist returns the playlist at u, from the cache when it is there.
 func (f *fetchManager) fetchPlaylist(ctx context.Context, u *url.URL) ([]byte, error) {
-	data, _, err := f.fetchAtomic(ctx, kindPlaylist, u, nil)
+	data, _, err := f.fetchAtomic(ctx, kindPlaylist, u, f.header)
 	if err != nil {
 		return nil, fmt.Errorf("playlist %s: %w", u, err)
 	}
@@ -79,7 +101,7 @@ func (f *fetchManager) fetchPlaylist(ctx context.Context, u *url.URL) ([]byte, e
 // fetchKey returns the raw key bytes at u, from the cache when they are
 // there, and whether they were.
 func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Header) ([]byte, bool, error) {
-	data, cached, err := f.fetchAtomic(ctx, kindKey, u, header)
+	data, cached, err := f.fetchAtomic(ctx, kindKey, u, mergeHeaders(f.header, header))
 	if err != nil {
 		return nil, false, fmt.Errorf("key %s: %w", u, err)
 	}
@@ -88,9 +110,17 @@ func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Hea
 
 // fetchAtomic returns the whole resource at u, downloading it into an atomic
 // resource on a cache miss.
+//
+//hotpath:measure
 func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
+//line <generated>:1
+	defer _hotpath_fn_fetchManager_fetchAtomic.Begin().End()
+//line fetch.go:108:1
 	key, err := resourceKey(kind, u)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := f.awaitCommit(ctx, key); err != nil {
 		return nil, false, err
 	}
 	res, err := f.lease.OpenAtomic(key)
@@ -106,24 +136,33 @@ func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL,
 	if err != nil {
 		return nil, false, err
 	}
-	if err := res.Write(data); err != nil {
-		return nil, false, err
-	}
+	// The bytes are in hand: the cache's atomic write (a temporary file,
+	// fsyncs, a rename) goes on in the background.
+	kept := bytes.Clone(data)
+	f.inBackground(key, func() error { return res.Write(kept) })
 	return data, false, nil
 }
 
 // fetched is a downloaded (or cached) init section or segment.
 type fetched struct {
+	key     string // the resource's key in the cache
 	res     *storage.StreamingResource
-	size    int64         // plaintext bytes
+	size    int64         // plaintext bytes (of data, when it is set)
 	elapsed time.Duration // download time, 0 for a cache hit
 	cached  bool
+
+	// Set by the demuxer (see demuxer.segment).
+	data      []byte // the elementary stream, when the container was taken off
+	container Container
+	codec     AudioCodec
+	priming   int64 // encoder delay in samples from an edit list, or -1
+	pts       int64 // 90 kHz timestamp of packed audio's ID3 tag, or -1
 }
 
 // fetchInit downloads an init section (decrypting it with dec when it is
 // encrypted) into the cache.
 func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *Decrypter) (fetched, error) {
-	got, err := f.fetchStreamed(ctx, init.URI, dec, nil)
+	got, err := f.fetchStreamed(ctx, init.URI, init.Range, dec, nil)
 	if err != nil {
 		return got, fmt.Errorf("init section %s: %w", init.URI, err)
 	}
@@ -139,19 +178,28 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
 	defer _hotpath_fn_fetchManager_fetchSegment.Begin().End()
-//line fetch.go:132:1
-	got, err := f.fetchStreamed(ctx, seg.URI, dec, progress)
+//line fetch.go:168:1
+	got, err := f.fetchStreamed(ctx, seg.URI, seg.Range, dec, progress)
 	if err != nil {
 		return got, fmt.Errorf("segment %d (%s): %w", seg.Sequence, path.Base(seg.URI.Path), err)
 	}
 	return got, nil
 }
 
-// fetchStreamed streams u into its streaming resource and commits it. On
-// failure the resource is failed, so the next attempt starts afresh.
-func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decrypter, progress func(n int)) (fetched, error) {
-	key, err := resourceKey(kindSegment, u)
+// fetchStreamed streams u (the bytes of rng only, when it is not nil) into
+// its streaming resource and commits it. On failure the resource is failed,
+// so the next attempt starts afresh.
+//
+//hotpath:measure
+func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
+//line <generated>:1
+	defer _hotpath_fn_fetchManager_fetchStreamed.Begin().End()
+//line fetch.go:181:1
+	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
+		return fetched{}, err
+	}
+	if err := f.awaitCommit(ctx, key); err != nil {
 		return fetched{}, err
 	}
 	res, err := f.lease.OpenStreaming(key)
@@ -160,25 +208,153 @@ func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, dec *Decry
 	}
 	if res.Status() == storage.StatusCommitted {
 		n, _ := res.Len()
-		return fetched{res: res, size: n, cached: true}, nil
+		return fetched{key: key, res: res, size: n, cached: true}, nil
 	}
 	start := f.now()
-	size, err := f.download(ctx, u, res, dec, progress)
+	size, err := f.download(ctx, u, rng, res, dec, progress)
 	if err != nil {
 		res.Fail(err)
 		return fetched{}, err
 	}
-	if err := res.Commit(size); err != nil {
+	if rng != nil && dec == nil && size != rng.Length {
+		err := fmt.Errorf("byte range %d@%d: the resource ends after %d of its bytes", rng.Length, rng.Offset, size)
 		res.Fail(err)
 		return fetched{}, err
 	}
-	return fetched{res: res, size: size, elapsed: f.now().Sub(start)}, nil
+	return fetched{key: key, res: res, size: size, elapsed: f.now().Sub(start)}, nil
 }
 
-// download copies the body of u into res, through dec when it is set, and
-// returns the number of bytes written.
-func (f *fetchManager) download(ctx context.Context, u *url.URL, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
-	st, err := f.net.GetStream(ctx, u.String(), nil)
+// commitLater commits a downloaded resource in the background: its bytes
+// are all written and readable, and the commit's fsyncs (the file's, the
+// cache index's) need not hold up the reader or the next download. A
+// failed commit fails the resource, so that the next fetch starts afresh.
+// Call it once the driver is done reading r (a commit holds the resource's
+// reads up while it syncs).
+func (f *fetchManager) commitLater(r fetched) {
+	if r.cached || r.res == nil {
+		return
+	}
+	f.inBackground(r.key, func() error {
+		if err := r.res.Commit(r.size); err != nil {
+			r.res.Fail(err)
+			return err
+		}
+		return nil
+	})
+}
+
+// inBackground runs a cache write of key in a goroutine of its own; a fetch
+// of key waits for it (awaitCommit), and so does Close (waitCommits). A
+// failure is reported to onCommitErr.
+func (f *fetchManager) inBackground(key string, work func() error) {
+	done := make(chan struct{})
+	f.mu.Lock()
+	if f.inflight == nil {
+		f.inflight = map[string]chan struct{}{}
+	}
+	f.inflight[key] = done
+	f.mu.Unlock()
+	f.commits.Add(1)
+	go func() {
+		defer f.commits.Done()
+		if err := work(); err != nil && f.onCommitErr != nil {
+			f.onCommitErr(fmt.Errorf("cache write of %s: %w", key, err))
+		}
+		f.mu.Lock()
+		delete(f.inflight, key)
+		f.mu.Unlock()
+		hotpath.Close(done)
+	}()
+}
+
+// awaitCommit waits until a background commit of key, if one runs, is
+// over, so that a fetch of the same resource finds it committed.
+func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
+	f.mu.Lock()
+	done := f.inflight[key]
+	f.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	{
+//line fetch.go:262:1
+		_hotpath_c3 := done
+//line fetch.go:262:1
+		_hotpath_c4 := ctx.Done()
+//line fetch.go:262:1
+		var _hotpath_ok5 bool
+//line fetch.go:262:1
+		var _hotpath_ok6 bool
+//line fetch.go:262:1
+		var _hotpath_case1 int
+//line fetch.go:262:1
+		var _hotpath_start2 int64
+//line fetch.go:262:1
+		select {
+//line fetch.go:262:1
+		case _, _hotpath_ok5 = <-_hotpath_c3:
+//line fetch.go:262:1
+			_hotpath_case1 = 1
+//line fetch.go:262:1
+		case _, _hotpath_ok6 = <-_hotpath_c4:
+//line fetch.go:262:1
+			_hotpath_case1 = 2
+//line fetch.go:262:1
+		default:
+		}
+//line fetch.go:262:1
+		if _hotpath_case1 == 0 {
+//line fetch.go:262:1
+			_hotpath_start2 = hotpath.Nanotime()
+//line fetch.go:262:1
+			select {
+//line fetch.go:262:1
+			case _, _hotpath_ok5 = <-_hotpath_c3:
+//line fetch.go:262:1
+				_hotpath_case1 = 1
+//line fetch.go:262:1
+			case _, _hotpath_ok6 = <-_hotpath_c4:
+//line fetch.go:262:1
+				_hotpath_case1 = 2
+			}
+		}
+//line fetch.go:262:1
+		switch _hotpath_case1 {
+		case 1:
+//line fetch.go:263:1
+			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			return nil
+		default:
+//line fetch.go:265:1
+			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			return ctx.Err()
+		}
+	}
+}
+
+// waitCommits waits for every background commit.
+//
+//line fetch.go:271:1
+func (f *fetchManager) waitCommits() { f.commits.Wait() }
+
+// download copies the body of u (of rng within it, with a ranged request,
+// when rng is set) into res, through dec when it is set, and returns the
+// number of bytes written.
+//
+//hotpath:measure
+func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
+//line <generated>:1
+	defer _hotpath_fn_fetchManager_download.Begin().End()
+//line fetch.go:279:1
+	var (
+		st  *knet.Stream
+		err error
+	)
+	if rng != nil && rng.Length > 0 {
+		st, err = f.net.GetRange(ctx, u.String(), knet.Range{Start: rng.Offset, End: rng.End()}, f.header)
+	} else {
+		st, err = f.net.GetStream(ctx, u.String(), f.header)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -233,6 +409,24 @@ func (f *fetchManager) download(ctx context.Context, u *url.URL, res *storage.St
 	return off, nil
 }
 
+// mergeHeaders returns the headers of both, b's values after a's for a key
+// in both; nil when both are empty.
+func mergeHeaders(a, b http.Header) http.Header {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	h := a.Clone()
+	for k, vs := range b {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
 // segmentName is the name errors use for a segment or playlist URL.
 func segmentName(u *url.URL) string {
 	if name := path.Base(u.Path); name != "." && name != "/" {
@@ -243,9 +437,12 @@ func segmentName(u *url.URL) string {
 
 //line <generated>:1
 var (
-	_hotpath_fn_fetchManager_fetchSegment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 131}
+	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 107}
+	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 167}
+	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 180}
+	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 278}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "3fd475a213f99ad2cc9030075842cc88")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "9c5c3f6484ad56b44f93ed6580243999")
 )
 
-// hotpathgen checksum: 44a8650dc455d9dd929f6ef2f08f9e3c
+// hotpathgen checksum: 7b0b8f757502624da56b98f2ae0b23a9

@@ -38,6 +38,8 @@ func TestLongPresentationKeepsFewFilesOpen(t *testing.T) {
 	if s := trail(got); s != want.String() {
 		t.Fatalf("byte space holds %.80s..., want the %d segments in order", s, segments)
 	}
+	// Commits run in the background; the count is of the steady state.
+	src.driver.fetch.waitCommits()
 	if n := fdtest.OpenFilesUnder(t, dir); n > assets.DefaultMaxOpenFiles {
 		t.Fatalf("%d files open after playing %d segments, want at most %d", n, segments, assets.DefaultMaxOpenFiles)
 	}

@@ -36,6 +36,11 @@ type entry struct {
 	// t0 and dur place the entry on the presentation timeline; an init
 	// section has the t0 of the segment it precedes and no duration.
 	t0, dur time.Duration
+	// data, when set, is the entry's elementary stream, taken out of its
+	// container; res then holds the segment as fetched.
+	data    []byte
+	codec   AudioCodec
+	priming int64
 }
 
 // run is a contiguous stretch of the byte space; see above.
@@ -400,7 +405,15 @@ func (x *segmentIndex) ReadAt(p []byte, off int64) (int, error) {
 		}
 		touched++
 		pos := off + int64(n)
-		m, err := e.res.ReadAt(p[n:min(len(p), n+int(e.end-pos))], pos-e.start)
+		var (
+			m   int
+			err error
+		)
+		if e.data != nil {
+			m = copy(p[n:min(len(p), n+int(e.end-pos))], e.data[pos-e.start:])
+		} else {
+			m, err = e.res.ReadAt(p[n:min(len(p), n+int(e.end-pos))], pos-e.start)
+		}
 		n += m
 		if err != nil && !(errors.Is(err, io.EOF) && pos+int64(m) == e.end) {
 			return n, fmt.Errorf("hls: read segment %d of variant %d: %w", e.segment, e.variant, err)

@@ -44,6 +44,11 @@ type entry struct {
 	// t0 and dur place the entry on the presentation timeline; an init
 	// section has the t0 of the segment it precedes and no duration.
 	t0, dur time.Duration
+	// data, when set, is the entry's elementary stream, taken out of its
+	// container; res then holds the segment as fetched.
+	data    []byte
+	codec   AudioCodec
+	priming int64
 }
 
 // run is a contiguous stretch of the byte space; see above.
@@ -313,60 +318,60 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 		ch := x.changed
 		x.mu.Unlock()
 		{
-//line index.go:307:1
+//line index.go:312:1
 			_hotpath_c3 := ch
-//line index.go:307:1
+//line index.go:312:1
 			_hotpath_c4 := ctx.Done()
-//line index.go:307:1
+//line index.go:312:1
 			var _hotpath_ok5 bool
-//line index.go:307:1
+//line index.go:312:1
 			var _hotpath_ok6 bool
-//line index.go:307:1
+//line index.go:312:1
 			var _hotpath_case1 int
-//line index.go:307:1
+//line index.go:312:1
 			var _hotpath_start2 int64
-//line index.go:307:1
+//line index.go:312:1
 			select {
-//line index.go:307:1
+//line index.go:312:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
-//line index.go:307:1
+//line index.go:312:1
 				_hotpath_case1 = 1
-//line index.go:307:1
+//line index.go:312:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line index.go:307:1
+//line index.go:312:1
 				_hotpath_case1 = 2
-//line index.go:307:1
+//line index.go:312:1
 			default:
 			}
-//line index.go:307:1
+//line index.go:312:1
 			if _hotpath_case1 == 0 {
-//line index.go:307:1
+//line index.go:312:1
 				_hotpath_start2 = hotpath.Nanotime()
-//line index.go:307:1
+//line index.go:312:1
 				select {
-//line index.go:307:1
+//line index.go:312:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line index.go:307:1
+//line index.go:312:1
 					_hotpath_case1 = 1
-//line index.go:307:1
+//line index.go:312:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line index.go:307:1
+//line index.go:312:1
 					_hotpath_case1 = 2
 				}
 			}
-//line index.go:307:1
+//line index.go:312:1
 			switch _hotpath_case1 {
 			case 1:
-//line index.go:308:1
+//line index.go:313:1
 				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
-//line index.go:309:1
+//line index.go:314:1
 				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				x.mu.Lock()
 				return ctx.Err()
 			}
 		}
-//line index.go:313:1
+//line index.go:318:1
 		x.mu.Lock()
 	}
 }
@@ -374,25 +379,25 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 // wakeDriver wakes a driver waiting for the reader, if there is one.
 func (x *segmentIndex) wakeDriver() {
 	{
-//line index.go:319:1
+//line index.go:324:1
 		_hotpath_c9 := x.progress
-//line index.go:319:1
+//line index.go:324:1
 		_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
-//line index.go:319:1
+//line index.go:324:1
 		var _hotpath_case7 int
-//line index.go:319:1
+//line index.go:324:1
 		select {
-//line index.go:319:1
+//line index.go:324:1
 		case _hotpath_c9 <- _hotpath_x10:
-//line index.go:319:1
+//line index.go:324:1
 			_hotpath_case7 = 1
-//line index.go:319:1
+//line index.go:324:1
 		default:
 		}
-//line index.go:319:1
+//line index.go:324:1
 		switch _hotpath_case7 {
 		case 1:
-//line index.go:320:1
+//line index.go:325:1
 			hotpath.SelectSent(_hotpath_c9, 0)
 		default:
 		}
@@ -402,7 +407,7 @@ func (x *segmentIndex) wakeDriver() {
 // readerStarving reports whether a reader is blocked on bytes the current
 // run does not hold yet.
 //
-//line index.go:327:1
+//line index.go:332:1
 func (x *segmentIndex) readerStarving() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -479,7 +484,15 @@ func (x *segmentIndex) ReadAt(p []byte, off int64) (int, error) {
 		}
 		touched++
 		pos := off + int64(n)
-		m, err := e.res.ReadAt(p[n:min(len(p), n+int(e.end-pos))], pos-e.start)
+		var (
+			m   int
+			err error
+		)
+		if e.data != nil {
+			m = copy(p[n:min(len(p), n+int(e.end-pos))], e.data[pos-e.start:])
+		} else {
+			m, err = e.res.ReadAt(p[n:min(len(p), n+int(e.end-pos))], pos-e.start)
+		}
 		n += m
 		if err != nil && !(errors.Is(err, io.EOF) && pos+int64(m) == e.end) {
 			return n, fmt.Errorf("hls: read segment %d of variant %d: %w", e.segment, e.variant, err)
@@ -548,7 +561,7 @@ func (x *segmentIndex) bufferAhead() time.Duration {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "a8929385e7df117519d898f3aaf87090")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "e4b476b65664a14ae5d3fa9894bac63b")
 )
 
-// hotpathgen checksum: 518519efe1b51cc9d26d2133ef633623
+// hotpathgen checksum: 6edfcba86de7c7f76e0cc7895595e3f7

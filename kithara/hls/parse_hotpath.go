@@ -134,14 +134,15 @@ func parseStreamInf(value string) (Variant, error) {
 // ParseMedia parses a media playlist of a VOD presentation. name labels
 // errors; base, when not nil, is the playlist URL that segment, key and map
 // URIs are resolved against. Errors are *ParseError; a playlist without
-// #EXT-X-ENDLIST fails with ErrLive, SAMPLE-AES and byte ranges with
-// ErrUnsupported.
+// #EXT-X-ENDLIST fails with ErrLive, SAMPLE-AES with ErrUnsupported.
+// EXT-X-BYTERANGE and the BYTERANGE of EXT-X-MAP become Segment.Range and
+// InitSection.Range.
 //
 //hotpath:measure
 func ParseMedia(name string, base *url.URL, data []byte) (*MediaPlaylist, error) {
 //line <generated>:1
 	defer _hotpath_fn_ParseMedia.Begin().End()
-//line parse.go:131:1
+//line parse.go:132:1
 	p := parser{name: name, base: base}
 	pl := &MediaPlaylist{URL: base, Version: 1}
 	var (
@@ -153,6 +154,12 @@ func ParseMedia(name string, base *url.URL, data []byte) (*MediaPlaylist, error)
 		// inf is the pending #EXTINF; infLine is 0 when there is none.
 		inf     Segment
 		infLine int
+		// rng is the pending #EXT-X-BYTERANGE (rngLine 0 when none); the
+		// previous segment's range, when it had one, is where a range
+		// without an offset continues.
+		rng     ByteRange
+		rngLine int
+		rngOff  bool
 	)
 	body, err := p.body(data)
 	if err != nil {
@@ -175,8 +182,19 @@ func ParseMedia(name string, base *url.URL, data []byte) (*MediaPlaylist, error)
 			inf.Map = initSection
 			inf.Discontinuity = discontinuity
 			inf.Sequence = pl.MediaSequence + uint64(len(pl.Segments))
+			if rngLine != 0 {
+				if !rngOff {
+					prev := previousRange(pl.Segments, u)
+					if prev == nil {
+						return nil, p.errorf(rngLine, nil, "EXT-X-BYTERANGE: no offset, and the previous segment is not a range of %s", segmentName(u))
+					}
+					rng.Offset = prev.Offset + prev.Length
+				}
+				r := rng
+				inf.Range = &r
+			}
 			pl.Segments = append(pl.Segments, inf)
-			inf, infLine, discontinuity = Segment{}, 0, false
+			inf, infLine, discontinuity, rngLine = Segment{}, 0, false, 0
 			continue
 		}
 		tag, value := splitTag(line.text)
@@ -234,7 +252,11 @@ func ParseMedia(name string, base *url.URL, data []byte) (*MediaPlaylist, error)
 		case "EXT-X-ENDLIST":
 			endList = true
 		case "EXT-X-BYTERANGE":
-			return nil, p.errorf(line.num, ErrUnsupported, "#EXT-X-BYTERANGE segments")
+			r, hasOff, err := parseByteRange(value)
+			if err != nil {
+				return nil, p.errorf(line.num, nil, "EXT-X-BYTERANGE: %v", err)
+			}
+			rng, rngOff, rngLine = r, hasOff, line.num
 		case "EXT-X-STREAM-INF":
 			return nil, p.errorf(line.num, ErrNotMedia, "master playlist tag #%s", tag)
 		}
@@ -306,8 +328,17 @@ func (p *parser) parseMap(num int, value string, key *Key) (*InitSection, error)
 	if err != nil {
 		return nil, p.errorf(num, nil, "EXT-X-MAP: %v", err)
 	}
-	if _, ok := a["BYTERANGE"]; ok {
-		return nil, p.errorf(num, ErrUnsupported, "EXT-X-MAP BYTERANGE")
+	var rng *ByteRange
+	if v, ok, err := a.quoted("BYTERANGE"); err != nil {
+		return nil, p.errorf(num, nil, "EXT-X-MAP: %v", err)
+	} else if ok {
+		// RFC 8216, section 4.3.2.5: without an offset the range starts
+		// at 0.
+		r, _, err := parseByteRange(v)
+		if err != nil {
+			return nil, p.errorf(num, nil, "EXT-X-MAP BYTERANGE: %v", err)
+		}
+		rng = &r
 	}
 	uri, ok, err := a.quoted("URI")
 	if err != nil {
@@ -325,7 +356,40 @@ func (p *parser) parseMap(num int, value string, key *Key) (*InitSection, error)
 	if err != nil {
 		return nil, err
 	}
-	return &InitSection{URI: u, Key: key}, nil
+	return &InitSection{URI: u, Key: key, Range: rng}, nil
+}
+
+// parseByteRange reads "<length>[@<offset>]" (RFC 8216, section 4.3.2.2);
+// hasOff reports whether the offset was there.
+func parseByteRange(v string) (r ByteRange, hasOff bool, err error) {
+	lenText, offText, hasOff := strings.Cut(strings.TrimSpace(v), "@")
+	n, err := parseDecimalInt(lenText)
+	if err != nil || n == 0 || n > 1<<62 {
+		return ByteRange{}, false, fmt.Errorf("%q: the length is not a positive whole number", v)
+	}
+	r.Length = int64(n)
+	if hasOff {
+		o, err := parseDecimalInt(offText)
+		if err != nil || o > 1<<62 {
+			return ByteRange{}, false, fmt.Errorf("%q: the offset is not a whole number", v)
+		}
+		r.Offset = int64(o)
+	}
+	return r, hasOff, nil
+}
+
+// previousRange returns the byte range of the last segment when it is a
+// range of the same resource u, the only case in which a range may leave
+// its offset out.
+func previousRange(segs []Segment, u *url.URL) *ByteRange {
+	if len(segs) == 0 {
+		return nil
+	}
+	last := &segs[len(segs)-1]
+	if last.Range == nil || last.URI.String() != u.String() {
+		return nil
+	}
+	return last.Range
 }
 
 // parser carries what every error and URI needs.
@@ -410,9 +474,9 @@ func splitTag(text string) (tag, value string) {
 //line <generated>:1
 var (
 	_hotpath_fn_ParseMaster = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMaster", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMaster", File: "parse.go", Line: 34}
-	_hotpath_fn_ParseMedia  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", File: "parse.go", Line: 130}
+	_hotpath_fn_ParseMedia  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", File: "parse.go", Line: 131}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "parse.go", "fe7bae9e823c0ec7a44b09ca382c8a39")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "parse.go", "459bdbbed7e72dfca94537bda91cc40d")
 )
 
-// hotpathgen checksum: 593d702219c3f4f6b1fcec07f5f14203
+// hotpathgen checksum: 945b59beca249dcf2b54d479d528eacd

@@ -151,6 +151,37 @@ func TestSegmentAtAndStartOf(t *testing.T) {
 	}
 }
 
+func TestParseByteRanges(t *testing.T) {
+	src := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n" +
+		"#EXT-X-MAP:URI=\"audio.mp4\",BYTERANGE=\"765@0\"\n" +
+		"#EXTINF:2,\n#EXT-X-BYTERANGE:100@765\naudio.mp4\n" +
+		"#EXTINF:2,\n#EXT-X-BYTERANGE:200\naudio.mp4\n" +
+		"#EXT-X-BYTERANGE:50@2000\n#EXTINF:1,\naudio.mp4\n" +
+		"#EXTINF:1,\nwhole.mp4\n#EXT-X-ENDLIST\n"
+	base, _ := url.Parse("http://h/a/p.m3u8")
+	pl, err := ParseMedia("p.m3u8", base, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*ByteRange{{765, 100}, {865, 200}, {2000, 50}, nil}
+	if len(pl.Segments) != len(want) {
+		t.Fatalf("%d segments, want %d", len(pl.Segments), len(want))
+	}
+	for i, w := range want {
+		got := pl.Segments[i].Range
+		if (got == nil) != (w == nil) || (got != nil && *got != *w) {
+			t.Errorf("segment %d: range %v, want %v", i, got, w)
+		}
+	}
+	m := pl.Segments[0].Map
+	if m == nil || m.Range == nil || *m.Range != (ByteRange{0, 765}) || m.URI.String() != "http://h/a/audio.mp4" {
+		t.Fatalf("map = %+v, want audio.mp4 765@0", m)
+	}
+	if got := pl.Segments[1].Range.End(); got != 1065 {
+		t.Errorf("End() = %d, want 1065", got)
+	}
+}
+
 func TestSegmentIV(t *testing.T) {
 	k := &Key{Method: MethodAES128}
 	want := [16]byte{8: 0x01, 9: 0x02, 10: 0x03, 11: 0x04, 12: 0x05, 13: 0x06, 14: 0x07, 15: 0x08}
@@ -191,8 +222,11 @@ func TestParseErrors(t *testing.T) {
 		{"bad iv", false, head + "#EXT-X-KEY:METHOD=AES-128,URI=\"k\",IV=0xZZ\n", 3, nil, "IV"},
 		{"long iv", false, head + "#EXT-X-KEY:METHOD=AES-128,URI=\"k\",IV=0x" + strings.Repeat("0", 33) + "\n", 3, nil, "128-bit"},
 		{"unterminated quote", false, head + "#EXT-X-KEY:METHOD=AES-128,URI=\"k\n", 3, nil, "unterminated quoted string"},
-		{"byterange", false, head + "#EXT-X-BYTERANGE:100@0\n", 3, ErrUnsupported, "#EXT-X-BYTERANGE"},
-		{"map byterange", false, head + "#EXT-X-MAP:URI=\"i.mp4\",BYTERANGE=\"10@0\"\n", 3, ErrUnsupported, "BYTERANGE"},
+		{"byterange length", false, head + "#EXT-X-BYTERANGE:0@0\n", 3, nil, "EXT-X-BYTERANGE: \"0@0\": the length is not a positive whole number"},
+		{"byterange offset", false, head + "#EXT-X-BYTERANGE:10@x\n", 3, nil, "the offset is not a whole number"},
+		{"byterange without offset first", false, head + "#EXTINF:4,\n#EXT-X-BYTERANGE:10\na.ts\n#EXT-X-ENDLIST\n", 4, nil, "no offset, and the previous segment is not a range of a.ts"},
+		{"byterange without offset other uri", false, head + "#EXTINF:4,\n#EXT-X-BYTERANGE:10@0\na.ts\n#EXTINF:4,\n#EXT-X-BYTERANGE:10\nb.ts\n#EXT-X-ENDLIST\n", 7, nil, "previous segment is not a range of b.ts"},
+		{"map byterange", false, head + "#EXT-X-MAP:URI=\"i.mp4\",BYTERANGE=\"ten@0\"\n", 3, nil, "EXT-X-MAP BYTERANGE"},
 		{"encrypted map without iv", false, head + "#EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n#EXT-X-MAP:URI=\"i.mp4\"\n", 4, nil, "has no IV"},
 		{"sequence after segment", false, head + "#EXTINF:4,\ns.ts\n#EXT-X-MEDIA-SEQUENCE:3\n", 5, nil, "after the first segment"},
 		{"bad playlist type", false, head + "#EXT-X-PLAYLIST-TYPE:LIVE\n", 3, nil, "neither VOD nor EVENT"},

@@ -115,7 +115,19 @@ type Segment struct {
 	// Discontinuity reports an #EXT-X-DISCONTINUITY before the segment: the
 	// encoding parameters may change here.
 	Discontinuity bool
+	// Range is the EXT-X-BYTERANGE of the segment inside URI, or nil when
+	// the segment is the whole resource.
+	Range *ByteRange
 }
+
+// ByteRange is a sub-range of a resource: Length bytes from Offset. A
+// segment or init section with one is fetched with a ranged request.
+type ByteRange struct {
+	Offset, Length int64
+}
+
+// End returns the offset just past the range.
+func (r ByteRange) End() int64 { return r.Offset + r.Length }
 
 // Method is an EXT-X-KEY encryption method.
 type Method int
@@ -177,4 +189,6 @@ type InitSection struct {
 	// Key is the encryption in effect for the init section, or nil. An
 	// encrypted init section always has an explicit IV.
 	Key *Key
+	// Range is the BYTERANGE attribute, or nil for the whole resource.
+	Range *ByteRange
 }

@@ -30,7 +30,11 @@ type Options struct {
 	// KeyProcessor, when set, transforms every AES-128 key after it is
 	// fetched (DRM unwrapping).
 	KeyProcessor KeyProcessor
-	// KeyHeader holds extra headers for key requests (authorisation).
+	// Header is sent with every request: playlists, keys, init sections
+	// and segments.
+	Header http.Header
+	// KeyHeader holds extra headers for key requests (authorisation), sent
+	// after Header's.
 	KeyHeader http.Header
 	// OnEvent receives the events of the presentation, one call at a time,
 	// from the driver's and the reader's goroutines. It must not block and
@@ -46,9 +50,11 @@ type Options struct {
 
 // HlsSource is an HLS VOD presentation as one contiguous byte space (see
 // stream.Source): the segments of the variants ABR chooses, end to end, in
-// playback order, readable while the driver is still fetching. A decoder of
-// the segments' elementary stream (MP3 here) reads it front to back and meets
-// variant switches as format changes in the stream.
+// playback order, readable while the driver is still fetching. The segments
+// are out of their containers (see the package doc): a decoder of the
+// elementary stream reads it front to back and meets variant switches with
+// the same codec as format changes in the stream; a switch to another codec
+// ends a CodecRun.
 //
 // Seeks are by segment or by time, because only the driver can tell where a
 // segment will land: SeekSegment returns the offset to read from.
@@ -101,7 +107,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	if err != nil {
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
-	fetch := &fetchManager{net: n, lease: lease, now: now}
+	fetch := &fetchManager{net: n, lease: lease, now: now, header: opts.Header}
+	fetch.onCommitErr = func(err error) { emit(ErrorEvent{Variant: -1, Segment: -1, Err: err}) }
 	playlists, err := loadPlaylists(ctx, fetch, u)
 	if err == nil {
 		err = checkInitial(opts.ABR, len(playlists.master.Variants))
@@ -303,6 +310,7 @@ func (s *HlsSource) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		<-s.done
+		s.driver.fetch.waitCommits()
 		s.index.close()
 		err = s.lease.Close()
 	})

@@ -38,7 +38,11 @@ type Options struct {
 	// KeyProcessor, when set, transforms every AES-128 key after it is
 	// fetched (DRM unwrapping).
 	KeyProcessor KeyProcessor
-	// KeyHeader holds extra headers for key requests (authorisation).
+	// Header is sent with every request: playlists, keys, init sections
+	// and segments.
+	Header http.Header
+	// KeyHeader holds extra headers for key requests (authorisation), sent
+	// after Header's.
 	KeyHeader http.Header
 	// OnEvent receives the events of the presentation, one call at a time,
 	// from the driver's and the reader's goroutines. It must not block and
@@ -54,9 +58,11 @@ type Options struct {
 
 // HlsSource is an HLS VOD presentation as one contiguous byte space (see
 // stream.Source): the segments of the variants ABR chooses, end to end, in
-// playback order, readable while the driver is still fetching. A decoder of
-// the segments' elementary stream (MP3 here) reads it front to back and meets
-// variant switches as format changes in the stream.
+// playback order, readable while the driver is still fetching. The segments
+// are out of their containers (see the package doc): a decoder of the
+// elementary stream reads it front to back and meets variant switches with
+// the same codec as format changes in the stream; a switch to another codec
+// ends a CodecRun.
 //
 // Seeks are by segment or by time, because only the driver can tell where a
 // segment will land: SeekSegment returns the offset to read from.
@@ -109,7 +115,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	if err != nil {
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
-	fetch := &fetchManager{net: n, lease: lease, now: now}
+	fetch := &fetchManager{net: n, lease: lease, now: now, header: opts.Header}
+	fetch.onCommitErr = func(err error) { emit(ErrorEvent{Variant: -1, Segment: -1, Err: err}) }
 	playlists, err := loadPlaylists(ctx, fetch, u)
 	if err == nil {
 		err = checkInitial(opts.ABR, len(playlists.master.Variants))
@@ -295,71 +302,71 @@ func (s *HlsSource) AutoVariant(ctx context.Context) error {
 // send queues a command for the driver.
 func (s *HlsSource) send(ctx context.Context, c command) error {
 	{
-//line source.go:289:1
+//line source.go:296:1
 		_hotpath_c3 := s.driver.cmds
-//line source.go:289:1
+//line source.go:296:1
 		_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(c)
-//line source.go:289:1
+//line source.go:296:1
 		_hotpath_c5 := s.done
-//line source.go:289:1
+//line source.go:296:1
 		_hotpath_c6 := ctx.Done()
-//line source.go:289:1
+//line source.go:296:1
 		var _hotpath_ok7 bool
-//line source.go:289:1
+//line source.go:296:1
 		var _hotpath_ok8 bool
-//line source.go:289:1
+//line source.go:296:1
 		var _hotpath_case1 int
-//line source.go:289:1
+//line source.go:296:1
 		var _hotpath_start2 int64
-//line source.go:289:1
+//line source.go:296:1
 		select {
-//line source.go:289:1
+//line source.go:296:1
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:289:1
+//line source.go:296:1
 			_hotpath_case1 = 1
-//line source.go:289:1
+//line source.go:296:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:289:1
+//line source.go:296:1
 			_hotpath_case1 = 2
-//line source.go:289:1
+//line source.go:296:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:289:1
+//line source.go:296:1
 			_hotpath_case1 = 3
-//line source.go:289:1
+//line source.go:296:1
 		default:
 		}
-//line source.go:289:1
+//line source.go:296:1
 		if _hotpath_case1 == 0 {
-//line source.go:289:1
+//line source.go:296:1
 			_hotpath_start2 = hotpath.Nanotime()
-//line source.go:289:1
+//line source.go:296:1
 			select {
-//line source.go:289:1
+//line source.go:296:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:289:1
+//line source.go:296:1
 				_hotpath_case1 = 1
-//line source.go:289:1
+//line source.go:296:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:289:1
+//line source.go:296:1
 				_hotpath_case1 = 2
-//line source.go:289:1
+//line source.go:296:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:289:1
+//line source.go:296:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:289:1
+//line source.go:296:1
 		switch _hotpath_case1 {
 		case 1:
-//line source.go:290:1
+//line source.go:297:1
 			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
-//line source.go:292:1
+//line source.go:299:1
 			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
-//line source.go:294:1
+//line source.go:301:1
 			hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -369,12 +376,13 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:301:1
+//line source.go:308:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.cancel()
 		hotpath.Recv(s.done)
+		s.driver.fetch.waitCommits()
 		s.index.close()
 		err = s.lease.Close()
 	})
@@ -383,9 +391,9 @@ func (s *HlsSource) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:127"}
+	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:134"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "1d3fda4c000464f615da8fa2ba37c071")
+	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "946ca8452d9519099f042e84704d42ad")
 )
 
-// hotpathgen checksum: ea3cf60f4b0b87d82743625c3d37af23
+// hotpathgen checksum: 64d6b8f3c0fce458dc5baa645c8a22f6

@@ -15,11 +15,14 @@ import (
 func BenchmarkPlayHLS(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
-		dir     string
+		url     string
 		variant int
 	}{
-		{"v0-44k1-clear", "hls", 0},
-		{"v1-48k-aes128", "hls-aes", 1},
+		{"v0-44k1-clear", "hls/master.m3u8", 0},
+		{"v1-48k-aes128", "hls-aes/master.m3u8", 1},
+		{"aac-ts", "hls-aac/ts/playlist.m3u8", 0},
+		{"aac-fmp4", "hls-aac/fmp4/playlist.m3u8", 0},
+		{"aac-adts", "hls-aac/adts/playlist.m3u8", 0},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			srv := newServer(b)
@@ -27,7 +30,7 @@ func BenchmarkPlayHLS(b *testing.B) {
 			b.ReportAllocs()
 			start := time.Now()
 			for b.Loop() {
-				media = playAll(b, srv.url(tc.dir+"/master.m3u8"), tc.variant)
+				media = playAll(b, srv.url(tc.url), tc.variant)
 			}
 			perOp := time.Since(start) / time.Duration(b.N)
 			b.ReportMetric(media.Seconds()/perOp.Seconds(), "x-realtime")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"mime"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -47,15 +48,16 @@ var hlsTypes = map[string]bool{
 
 // detect tells an HLS playlist from a progressive file: by the extension of
 // the URL's path first (no request), then by the Content-Type a HEAD
-// request reports, and last by sniffing the first bytes for "#EXTM3U".
-func detect(ctx context.Context, n knet.Net, u *url.URL) (Kind, error) {
+// request reports, and last by sniffing the first bytes for "#EXTM3U". The
+// requests carry header.
+func detect(ctx context.Context, n knet.Net, u *url.URL, header http.Header) (Kind, error) {
 	switch strings.ToLower(path.Ext(u.Path)) {
 	case ".m3u8", ".m3u":
 		return KindHLS, nil
 	case ".mp3", ".flac", ".wav", ".wave":
 		return KindFile, nil
 	}
-	if meta, err := n.Head(ctx, u.String(), nil); err == nil {
+	if meta, err := n.Head(ctx, u.String(), header); err == nil {
 		mt, _, _ := mime.ParseMediaType(meta.ContentType)
 		switch {
 		case hlsTypes[mt]:
@@ -66,7 +68,7 @@ func detect(ctx context.Context, n knet.Net, u *url.URL) (Kind, error) {
 	}
 	// HEAD said nothing useful (or failed: some servers refuse it), so look
 	// at the bytes.
-	st, err := n.GetRange(ctx, u.String(), knet.Range{Start: 0, End: 16}, nil)
+	st, err := n.GetRange(ctx, u.String(), knet.Range{Start: 0, End: 16}, header)
 	if err != nil {
 		return 0, err
 	}

@@ -30,7 +30,7 @@ func Example() {
 
 	buf := make([]float32, 4096) // interleaved, p.Format().Channels per frame
 	for {
-		n, err := p.Read(buf)
+		n, err := p.ReadSamples(buf)
 		_ = buf[:n] // hand the samples to an audio device here
 		if errors.Is(err, io.EOF) {
 			break

@@ -1,8 +1,10 @@
 //go:build !hotpath
 
-// Package player opens an audio URL — an HLS presentation or a progressive
-// MP3, FLAC or WAV file — and plays it to interleaved float32 PCM at one
-// output format, with seeks, speed changes and, for HLS, adaptive bitrate.
+// Package player opens an audio URL — an HLS presentation (MP3 or AAC-LC,
+// in raw, packed, MPEG-TS or fMP4 segments) or a progressive MP3, FLAC or
+// WAV file — and plays it to interleaved PCM at one output format, with
+// seeks, speed changes and, for HLS, adaptive bitrate. A Player is an
+// io.Reader of that PCM as little-endian bytes (float32 or int16).
 //
 // It is the small facade over the rest of the Kithara port: kithara/hls or
 // kithara/file fetch the bytes through the kithara/assets cache, and
@@ -27,7 +29,6 @@ import (
 	"github.com/hotpath-go/hotpath/kithara/hls"
 	"github.com/hotpath-go/hotpath/kithara/hls/abr"
 	knet "github.com/hotpath-go/hotpath/kithara/net"
-	"github.com/hotpath-go/hotpath/kithara/stream"
 	"github.com/hotpath-go/hotpath/kithara/worker"
 )
 
@@ -41,8 +42,12 @@ type Options struct {
 	// Net fetches; nil means a knet.HttpClient behind knet.WithRetry with
 	// the default policy.
 	Net knet.Net
-	// Header is sent with the requests for a progressive file.
+	// Header is sent with every request: a progressive file's, and an HLS
+	// presentation's playlists, keys, init sections and segments.
 	Header http.Header
+	// PCM is the sample encoding Read (the io.Reader) produces: PCMFloat32
+	// (the zero value) or PCMInt16. ReadSamples always gives float32.
+	PCM PCMEncoding
 	// SampleRate is the output rate in Hz; 0 means the rate of the first
 	// audio frame. An HLS variant switch to another rate is resampled to it.
 	SampleRate int
@@ -68,15 +73,21 @@ type Player struct {
 	hls      *hls.HlsSource
 	file     *file.Source
 	store    *assets.Store // non-nil when the Player opened it
-	codec    decode.Codec
 	format   decode.Format
 	duration time.Duration
+	// durationKnown is set for a file whose decoder knows its length.
+	durationKnown bool
+
+	pcm PCMEncoding
 	// mp3Delay is the LAME encoder delay the first segment of an MP3 HLS
 	// declares, for decoders opened at later segments; 0 if none.
 	mp3Delay int
 
 	mu   sync.Mutex // guards the fields below; Next waits without it
 	pipe *decode.Pipeline
+	// dec is the decoder the pipeline runs: its reads are aborted and it
+	// is closed with the pipeline.
+	dec ownedDecoder
 	// base is the presentation time of the pipeline's time 0: an HLS seek
 	// opens a pipeline at the start of a segment.
 	base   time.Duration
@@ -87,6 +98,9 @@ type Player struct {
 	end error
 
 	rest decode.Chunk // what Read has not handed out of the last chunk
+	// pcmBuf holds the encoded bytes of a sample Read took from rest but
+	// could not hand out whole (p ended inside it).
+	pcmBuf []byte
 }
 
 // ErrClosed reports use of a closed Player.
@@ -110,7 +124,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
-	p := &Player{ctx: life, cancel: cancel, speed: 1}
+	if opts.PCM != PCMFloat32 && opts.PCM != PCMInt16 {
+		cancel()
+		return nil, fmt.Errorf("player: open %s: unknown PCM encoding %d", rawURL, int(opts.PCM))
+	}
+	p := &Player{ctx: life, cancel: cancel, speed: 1, pcm: opts.PCM}
 	store := opts.Store
 	if store == nil {
 		if opts.CacheDir == "" {
@@ -133,30 +151,25 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 
 // open does Open's work once the cache is there.
 func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets.Store, opts Options) error {
-	kind, err := detect(ctx, n, u)
+	kind, err := detect(ctx, n, u, opts.Header)
 	if err != nil {
 		return err
 	}
 	p.kind = kind
-	var src stream.Source
 	var dopts []decode.Option
+	if opts.SampleRate > 0 {
+		dopts = append(dopts, decode.WithOutputRate(opts.SampleRate))
+	}
 	switch kind {
 	case KindHLS:
 		h, err := hls.Open(ctx, u.String(), hls.Options{
 			Store: store, Net: n, ABR: opts.ABR, KeyProcessor: opts.KeyProcessor, OnEvent: opts.OnEvent,
+			Header: opts.Header,
 		})
 		if err != nil {
 			return err
 		}
-		p.hls, src = h, h
-		// Segments may each start with an ID3 tag and a Xing/LAME frame.
-		dopts = append(dopts, decode.WithSegments())
-		variant := h.Master().Variants[opts.ABR.Initial]
-		if c, err := decode.ProbeCodecs(variant.Codecs); err == nil {
-			p.codec = c
-		} else if variant.Codecs != "" && !errors.Is(err, decode.ErrNotAudio) {
-			return err
-		}
+		p.hls = h
 		pl, err := h.MediaPlaylist(ctx, opts.ABR.Initial)
 		if err != nil {
 			return err
@@ -165,33 +178,33 @@ func (p *Player) open(ctx context.Context, u *url.URL, n knet.Net, store *assets
 		if opts.Channels == 0 {
 			opts.Channels = 2
 		}
+		dec, err := newHLSDecoder(ctx, h, 0, 0)
+		if err != nil {
+			return err
+		}
+		p.dec = dec
+		// The decoder has found the stream's first bytes: they are there.
+		head := make([]byte, 4<<10)
+		n, _ := h.ReadAt(head, 0)
+		p.mp3Delay, _ = decode.MP3EncoderDelay(head[:n])
 	case KindFile:
 		f, err := file.Open(ctx, u.String(), store, n, file.Options{Header: opts.Header})
 		if err != nil {
 			return err
 		}
-		p.file, src = f, f
-	}
-	if p.codec != decode.CodecUnknown {
-		dopts = append(dopts, decode.WithCodec(p.codec))
-	}
-	if opts.SampleRate > 0 {
-		dopts = append(dopts, decode.WithOutputRate(opts.SampleRate))
+		p.file = f
+		dec, err := openStream(ctx, f)
+		if err != nil {
+			return err
+		}
+		p.dec = dec
+		p.duration, p.durationKnown = dec.Duration()
 	}
 	if opts.Channels > 0 {
 		dopts = append(dopts, decode.WithChannels(opts.Channels))
 	}
-	pipe, err := decode.OpenSource(ctx, src, dopts...)
-	if err != nil {
-		return err
-	}
-	p.pipe, p.format = pipe, pipe.Format()
-	if p.hls != nil {
-		// The decoder has read the stream's first bytes: they are there.
-		head := make([]byte, 4<<10)
-		n, _ := p.hls.ReadAt(head, 0)
-		p.mp3Delay, _ = decode.MP3EncoderDelay(head[:n])
-	}
+	p.pipe = decode.NewPipeline(ctx, p.dec, dopts...)
+	p.format = p.pipe.Format()
 	return nil
 }
 
@@ -205,9 +218,10 @@ func (p *Player) Format() decode.Format { return p.format }
 func (p *Player) HLS() *hls.HlsSource { return p.hls }
 
 // Duration reports the presentation's duration when it is known: from the
-// playlist for HLS.
+// playlist for HLS, from the decoder for a file (a FLAC or WAV header, an
+// MP3's Xing frame).
 func (p *Player) Duration() (time.Duration, bool) {
-	return p.duration, p.kind == KindHLS
+	return p.duration, p.kind == KindHLS || p.durationKnown
 }
 
 // Next returns the next chunk of PCM, whose Time is its presentation time.
@@ -257,10 +271,10 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 	}
 }
 
-// Read fills dst with interleaved samples in Format and returns how many
-// it wrote, a whole number of frames unless dst is shorter than one. It
-// returns io.EOF at the end.
-func (p *Player) Read(dst []float32) (int, error) {
+// ReadSamples fills dst with interleaved float32 samples in Format and
+// returns how many it wrote, a whole number of frames unless dst is shorter
+// than one. It returns io.EOF at the end. Use it or Read, not both.
+func (p *Player) ReadSamples(dst []float32) (int, error) {
 	n := 0
 	for n < len(dst) {
 		if len(p.rest.Samples) == 0 {
@@ -287,7 +301,7 @@ func (p *Player) Read(dst []float32) (int, error) {
 // the segments in between are never fetched; a file seeks in the decoder.
 func (p *Player) Seek(t time.Duration) error {
 	p.rest.Release()
-	p.rest = decode.Chunk{}
+	p.rest, p.pcmBuf = decode.Chunk{}, p.pcmBuf[:0]
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -302,27 +316,24 @@ func (p *Player) Seek(t time.Duration) error {
 	if err != nil {
 		return err
 	}
-	opts := []decode.Option{decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels), decode.WithSegmentsFrom(p.mp3Delay)}
-	if p.codec != decode.CodecUnknown {
-		opts = append(opts, decode.WithCodec(p.codec))
-	}
-	pipe, err := decode.OpenSource(p.ctx, offsetSource{src: p.hls, off: off}, opts...)
+	dec, err := newHLSDecoder(p.ctx, p.hls, off, p.mp3Delay)
 	if err != nil {
 		return err
 	}
+	pipe := decode.NewPipeline(p.ctx, dec, decode.WithOutputRate(p.format.SampleRate), decode.WithChannels(p.format.Channels))
 	if err := pipe.SetSpeed(p.speed); err != nil {
-		pipe.Close()
+		_ = closePipe(pipe, dec)
 		return err
 	}
 	if t > start {
 		if _, err := pipe.Seek(t - start); err != nil {
-			pipe.Close()
+			_ = closePipe(pipe, dec)
 			return err
 		}
 	}
-	old := p.pipe
-	p.pipe, p.base, p.end = pipe, start, nil
-	return old.Close()
+	oldPipe, oldDec := p.pipe, p.dec
+	p.pipe, p.dec, p.base, p.end = pipe, dec, start, nil
+	return closePipe(oldPipe, oldDec)
 }
 
 // SetSpeed sets the playback speed, clamped to decode.MinSpeed..MaxSpeed.
@@ -344,12 +355,10 @@ func (p *Player) Close() error {
 		return nil
 	}
 	p.closed = true
-	pipe := p.pipe
+	pipe, dec := p.pipe, p.dec
 	p.mu.Unlock()
 	var errs []error
-	if pipe != nil {
-		errs = append(errs, pipe.Close())
-	}
+	errs = append(errs, closePipe(pipe, dec))
 	if p.hls != nil {
 		errs = append(errs, p.hls.Close())
 	}

@@ -195,14 +195,14 @@ func TestFileSeekAndSpeed(t *testing.T) {
 	}
 }
 
-func TestRead(t *testing.T) {
+func TestReadSamples(t *testing.T) {
 	srv := newServer(t)
 	p := openPlayer(t, srv.url("tone.wav"), Options{})
 	want := decodeAll(t, fixture(t, "tone.wav"))
 	var got []float32
 	buf := make([]float32, 1000)
 	for {
-		n, err := p.Read(buf)
+		n, err := p.ReadSamples(buf)
 		got = append(got, buf[:n]...)
 		if err != nil {
 			break
@@ -212,7 +212,7 @@ func TestRead(t *testing.T) {
 		t.Fatalf("Read gave %d samples, want %d", len(got), len(want))
 	}
 	p.Close()
-	if _, err := p.Read(buf); err != ErrClosed {
+	if _, err := p.ReadSamples(buf); err != ErrClosed {
 		t.Errorf("Read after Close: %v, want ErrClosed", err)
 	}
 }
@@ -236,7 +236,7 @@ func TestDetect(t *testing.T) {
 		"opaque":          KindFile,
 	} {
 		u := mustParse(t, srv.url(path))
-		got, err := detect(context.Background(), testNet(), u)
+		got, err := detect(context.Background(), testNet(), u, nil)
 		if err != nil || got != want {
 			t.Errorf("detect(%s) = %v, %v; want %v", path, got, err, want)
 		}
