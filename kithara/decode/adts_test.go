@@ -2,14 +2,13 @@ package decode
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
-	"math"
 	"testing"
 	"time"
 
 	"github.com/hotpath-go/hotpath/kithara/decode/aac"
+	"github.com/hotpath-go/hotpath/kithara/internal/pcmtest"
 )
 
 // aacFixture returns an AAC fixture's ADTS bytes and ffmpeg's float decode
@@ -24,25 +23,11 @@ func aacFixture(t testing.TB, name string) ([]byte, []float32) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := make([]float32, len(raw)/4)
-	for i := range ref {
-		ref[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	ref, err := pcmtest.F32LE(raw)
+	if err != nil {
+		t.Fatalf("aac/%s.f32: %v", name, err)
 	}
 	return b, ref
-}
-
-// snrDB returns the signal-to-noise ratio of got against want in dB.
-func snrDB(want, got []float32) float64 {
-	var sig, noise float64
-	for i := range want {
-		d := float64(want[i]) - float64(got[i])
-		sig += float64(want[i]) * float64(want[i])
-		noise += d * d
-	}
-	if noise == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(sig/noise)
 }
 
 func openADTS(t testing.TB, b []byte, opts AACOptions) *AACDecoder {
@@ -65,7 +50,7 @@ func TestADTSMatchesFFmpeg(t *testing.T) {
 			if len(got.samples) != len(ref) {
 				t.Fatalf("%d samples, ffmpeg %d", len(got.samples), len(ref))
 			}
-			s := snrDB(ref, got.samples)
+			s := pcmtest.SNR(ref, got.samples)
 			if name == "tools24s" {
 				// PNS bands a pair shares (ms_used) get one noise vector
 				// here, as ISO/IEC 14496-3 says, and two in ffmpeg; the aac
@@ -95,7 +80,7 @@ func TestADTSPriming(t *testing.T) {
 	if got.frames() != all-DefaultAACPriming {
 		t.Fatalf("default priming: %d frames, want %d", got.frames(), all-DefaultAACPriming)
 	}
-	if s := snrDB(ref[DefaultAACPriming*ch:], got.samples); s < 90 {
+	if s := pcmtest.SNR(ref[DefaultAACPriming*ch:], got.samples); s < 90 {
 		t.Errorf("default priming: SNR %.1f dB against ffmpeg's from sample %d", s, DefaultAACPriming)
 	}
 	if got.chunks[0].time != 0 || got.chunks[1].time != framesToDuration(int64(got.chunks[0].frames), 44100) {
@@ -112,7 +97,7 @@ func TestADTSPriming(t *testing.T) {
 	if got.frames() != n {
 		t.Fatalf("known priming and length: %d frames, want %d", got.frames(), n)
 	}
-	if s := snrDB(ref[1024*ch:(1024+n)*ch], got.samples); s < 90 {
+	if s := pcmtest.SNR(ref[1024*ch:(1024+n)*ch], got.samples); s < 90 {
 		t.Errorf("known priming: SNR %.1f dB", s)
 	}
 	if d, ok := dec.Duration(); !ok || d != framesToDuration(n, 44100) {
@@ -151,7 +136,7 @@ func TestADTSSeek(t *testing.T) {
 			t.Errorf("after Seek(frame %d) chunk at %v, want %v", frame, c.Time, want)
 		}
 		off := (priming + frame) * ch
-		if s := snrDB(ref[off:off+len(c.Samples)], c.Samples); s < 90 {
+		if s := pcmtest.SNR(ref[off:off+len(c.Samples)], c.Samples); s < 90 {
 			t.Errorf("after Seek(frame %d): SNR %.1f dB against ffmpeg's samples there", frame, s)
 		}
 		c.Release()

@@ -2,7 +2,6 @@ package decode
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotpath-go/hotpath/kithara/internal/pcmtest"
 )
 
 func mustMP3(t testing.TB, r io.ReadSeeker) *MP3Decoder {
@@ -108,10 +109,9 @@ func mpeg2Stream(n int) []byte {
 
 // referencePCM reads ffmpeg's float decode of an mpa fixture.
 func referencePCM(t testing.TB, name string) []float32 {
-	b := fixture(t, name)
-	pcm := make([]float32, len(b)/4)
-	for i := range pcm {
-		pcm[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	pcm, err := pcmtest.F32LE(fixture(t, name))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 	return pcm
 }
@@ -144,7 +144,7 @@ func TestMP3PlaysEveryVersion(t *testing.T) {
 			if len(d.samples) != len(want) {
 				t.Fatalf("%d samples, ffmpeg %d", len(d.samples), len(want))
 			}
-			if db := snrDB(want, d.samples); db < 90 {
+			if db := pcmtest.SNR(want, d.samples); db < 90 {
 				t.Fatalf("SNR %.1f dB against ffmpeg, want >= 90", db)
 			}
 			if s := dec.Stats(); s != (MP3Stats{}) {

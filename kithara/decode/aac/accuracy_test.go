@@ -1,12 +1,13 @@
 package aac
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hotpath-go/hotpath/kithara/internal/pcmtest"
 )
 
 // fixtureDir holds the AAC fixtures (testdata/fixtures/make.sh) and
@@ -50,36 +51,6 @@ func decodeAll(t testing.TB, dec *Decoder, aus [][]byte, out []float32) []float3
 		}
 	}
 	return out
-}
-
-func readF32(t testing.TB, path string) []float32 {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b)%4 != 0 {
-		t.Fatalf("%s: %d bytes is not a whole number of float32", path, len(b))
-	}
-	f := make([]float32, len(b)/4)
-	for i := range f {
-		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return f
-}
-
-// snr returns the signal-to-noise ratio of got against want in dB.
-func snr(want, got []float32) float64 {
-	var sig, noise float64
-	for i := range want {
-		d := float64(want[i]) - float64(got[i])
-		sig += float64(want[i]) * float64(want[i])
-		noise += d * d
-	}
-	if noise == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(sig/noise)
 }
 
 // TestAccuracy decodes each fixture and compares it with ffmpeg's float
@@ -126,7 +97,7 @@ func TestAccuracy(t *testing.T) {
 			if len(got) != len(want) {
 				t.Fatalf("decoded %d samples, ffmpeg %d", len(got), len(want))
 			}
-			total := snr(want, got)
+			total := pcmtest.SNR(want, got)
 			t.Logf("%d frames, SNR %.1f dB, tools %+v", len(aus), total, dec.st.used)
 			if total < 90 {
 				t.Errorf("SNR %.1f dB over the file, want >= 90", total)
@@ -170,4 +141,17 @@ func rmsDiff(a, b []float32) float64 {
 		s += d * d
 	}
 	return math.Sqrt(s / float64(len(a)))
+}
+
+func readF32(t testing.TB, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := pcmtest.F32LE(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return f
 }

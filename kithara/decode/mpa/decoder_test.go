@@ -1,12 +1,11 @@
 package mpa
 
 import (
-	"encoding/binary"
 	"errors"
 	"io/fs"
-	"math"
 	"testing"
 
+	"github.com/hotpath-go/hotpath/kithara/internal/pcmtest"
 	"github.com/hotpath-go/hotpath/testdata/fixtures"
 )
 
@@ -36,10 +35,9 @@ func readFixture(t testing.TB, name string) []byte {
 
 // reference returns ffmpeg's float decode of fixture name.
 func reference(t testing.TB, name string) []float32 {
-	b := readFixture(t, name+".f32")
-	pcm := make([]float32, len(b)/4)
-	for i := range pcm {
-		pcm[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	pcm, err := pcmtest.F32LE(readFixture(t, name+".f32"))
+	if err != nil {
+		t.Fatalf("%s.f32: %v", name, err)
 	}
 	return pcm
 }
@@ -62,20 +60,6 @@ func splitFrames(t testing.TB, b []byte) [][]byte {
 		b = b[n:]
 	}
 	return frames
-}
-
-// snr reports the ratio of the reference's power to the difference's, in dB.
-func snr(got, want []float32) float64 {
-	var sig, noise float64
-	for i := range want {
-		e := float64(got[i]) - float64(want[i])
-		sig += float64(want[i]) * float64(want[i])
-		noise += e * e
-	}
-	if noise == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(sig/noise)
 }
 
 // coverage counts what a stream exercises, from its side information.
@@ -145,10 +129,10 @@ func TestAccuracy(t *testing.T) {
 			if len(got) != len(want) {
 				t.Fatalf("%d samples, ffmpeg %d", len(got), len(want))
 			}
-			db := snr(got, want)
+			db := pcmtest.SNR(want, got)
 			// One frame of delay either way must ruin the match: the
 			// alignment is exact, not merely close.
-			shifted := snr(got[s.channels:], want[:len(want)-s.channels])
+			shifted := pcmtest.SNR(want[:len(want)-s.channels], got[s.channels:])
 			t.Logf("SNR %.1f dB (%.1f dB one sample off); %d frames, coverage %+v", db, shifted, len(frames), cov)
 			if db < 90 {
 				t.Errorf("SNR %.1f dB against ffmpeg, want >= 90", db)
@@ -205,7 +189,7 @@ func TestReset(t *testing.T) {
 	// Once the reservoir is whole, one more frame settles the IMDCT overlap
 	// and the filterbank's 512-sample memory.
 	settled := (missing + 1) * spf
-	if db := snr(got[settled:], want[start*spf+settled:]); db < 90 {
+	if db := pcmtest.SNR(want[start*spf+settled:], got[settled:]); db < 90 {
 		t.Errorf("SNR after reset %.1f dB, want >= 90", db)
 	}
 }
