@@ -9,8 +9,9 @@ import (
 // channel operations made between them, and that a nil base means the
 // process start.
 func TestSnapshotWindows(t *testing.T) {
-	f := &Func{Name: "example.com/p.snapshotWindows", File: "p.go", Line: 7}
+	// A name of its own per run: Funcs of earlier -count runs stay registered.
 	site := newSite(t, "chan int")
+	f := &Func{Name: "example.com/p.snapshotWindows" + site.Label, File: "p.go", Line: 7}
 	ch := Track(site, make(chan int, 4))
 
 	for range 3 {
@@ -71,7 +72,7 @@ func TestSnapshotWindows(t *testing.T) {
 		t.Errorf("chan stats = %+v, want 1 sent, 1 received, cap 4", *cs)
 	}
 
-	rep := second.Report(first, Options{Name: "window", Focus: "snapshotWindows"})
+	rep := second.Report(first, Options{Name: "window", Focus: f.Name})
 	row := rep.Func(f.Name)
 	if row == nil || row.Calls != 5 || len(rep.Functions) != 1 {
 		t.Fatalf("report rows = %+v, want one row of 5 calls", rep.Functions)
