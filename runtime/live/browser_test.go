@@ -107,12 +107,30 @@ func TestPageInBrowser(t *testing.T) {
 	defer cancel()
 
 	const cell = chromedp.CSS(`tr[data-name="main.checksum"] td.calls`)
+	// cellText reads a cell's text in one evaluation in the page: the page
+	// rebuilds its tables every second, so a node found by one DevTools call
+	// may be gone by the next (chromedp.Text would query, then read).
+	cellText := func(sel string) string {
+		t.Helper()
+		js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `); return e ? e.textContent : null; })()`
+		for range 50 {
+			text, err := chromedp.Run(ctx, chromedp.Evaluate[*string](js))
+			if err != nil {
+				t.Fatalf("read %s: %v", sel, err)
+			}
+			if text != nil {
+				return *text
+			}
+			if err := chromedp.Do(ctx, chromedp.Sleep(20*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Fatalf("no element %s on the page", sel)
+		return ""
+	}
 	calls := func() int {
 		t.Helper()
-		text, err := chromedp.Run(ctx, chromedp.Text(cell))
-		if err != nil {
-			t.Fatalf("read %s: %v", cell, err)
-		}
+		text := cellText(string(cell))
 		n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(text), ",", ""))
 		if err != nil {
 			t.Fatalf("calls cell %q: %v", text, err)
@@ -136,10 +154,7 @@ func TestPageInBrowser(t *testing.T) {
 	if second <= first {
 		t.Errorf("calls did not grow: %d, then %d", first, second)
 	}
-	rate, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`tr[data-name="main.checksum"] td.rate`)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rate := cellText(`tr[data-name="main.checksum"] td.rate`)
 	title, err := chromedp.Run(ctx, chromedp.Title())
 	if err != nil {
 		t.Fatal(err)
