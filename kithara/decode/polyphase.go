@@ -20,31 +20,65 @@ type polyBank struct {
 // rates) use the interpolated path.
 const maxBankPhases = 1024
 
+// maxBanks bounds how many banks the cache keeps. A player meets a handful of
+// ratios (44.1 ↔ 48 kHz, 22.05 → 48 kHz, …); beyond that an arbitrary entry
+// makes room. Resamplers keep the bank they were given, so evicting one only
+// means the next stream at that ratio builds it again.
+const maxBanks = 16
+
+// bankKey is a reduced rate ratio: input frames per output frame. The bank
+// depends on nothing else, so 44.1 → 48 kHz and 88.2 → 96 kHz share one.
+type bankKey struct{ num, den int64 }
+
+// bankEntry is built once, outside the cache's lock, by the first Resampler
+// that needs it; the others wait on the same Once and then share the bank
+// read-only.
+type bankEntry struct {
+	once sync.Once
+	b    *polyBank
+}
+
 var banks struct {
 	sync.Mutex
-	m map[[2]int]*polyBank
+	m map[bankKey]*bankEntry
 }
 
 // bankFor returns the shared bank for converting in Hz to out Hz, building
-// it on first use, or nil when the ratio's denominator is too large.
+// it on first use, or nil when the rates are equal or the ratio's
+// denominator is too large.
 func bankFor(in, out int) *polyBank {
-	g := gcd(in, out)
-	num, den := in/g, out/g
-	if den > maxBankPhases || in == out {
+	if in <= 0 || out <= 0 || in == out {
 		return nil
 	}
+	g := gcd(in, out)
+	key := bankKey{int64(in / g), int64(out / g)}
+	if key.den > maxBankPhases {
+		return nil
+	}
+	e := bankEntryFor(key)
+	e.once.Do(func() { e.b = newPolyBank(key.num, key.den) })
+	return e.b
+}
+
+// bankEntryFor finds or adds the cache entry for key.
+func bankEntryFor(key bankKey) *bankEntry {
 	banks.Lock()
 	defer banks.Unlock()
-	key := [2]int{in, out}
-	if b := banks.m[key]; b != nil {
-		return b
+	if e := banks.m[key]; e != nil {
+		return e
 	}
 	if banks.m == nil {
-		banks.m = make(map[[2]int]*polyBank)
+		banks.m = make(map[bankKey]*bankEntry)
 	}
-	b := newPolyBank(int64(num), int64(den))
-	banks.m[key] = b
-	return b
+	if len(banks.m) >= maxBanks {
+		for k := range banks.m {
+			delete(banks.m, k)
+			break
+		}
+	}
+	e := new(bankEntry)
+	banks.m[key] = e
+	return e
 }
 
 func newPolyBank(num, den int64) *polyBank {
