@@ -326,6 +326,12 @@ func groupPackages(fset *token.FileSet, pkgs []*packages.Package) ([]*loadedPack
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", name, err)
 			}
+			// The syntax tree was parsed from an earlier read: a file that
+			// another process (a concurrent hotpathgen, an editor) rewrote
+			// in between would give every position a wrong offset.
+			if tf := p.Fset.File(f.Pos()); tf != nil && tf.Size() != len(src) {
+				return nil, fmt.Errorf("%s changed while hotpathgen was running; run it again", name)
+			}
 			lp.files = append(lp.files, &loadedFile{path: name, src: src, ast: f, pkg: lp})
 		}
 		for _, name := range p.IgnoredFiles {
