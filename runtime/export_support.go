@@ -1,40 +1,8 @@
 package hotpath
 
 import (
-	"slices"
-	"sync"
 	"time"
 )
-
-// allocGuards are the guards alive in allocation mode, oldest first; the
-// exporters read allocation numbers from the newest.
-var allocGuards guardList
-
-type guardList struct {
-	mu sync.Mutex
-	gs []*Guard
-}
-
-func (l *guardList) add(g *Guard) {
-	l.mu.Lock()
-	l.gs = append(l.gs, g)
-	l.mu.Unlock()
-}
-
-func (l *guardList) remove(g *Guard) {
-	l.mu.Lock()
-	l.gs = slices.DeleteFunc(l.gs, func(x *Guard) bool { return x == g })
-	l.mu.Unlock()
-}
-
-func (l *guardList) newest() *Guard {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.gs) == 0 {
-		return nil
-	}
-	return l.gs[len(l.gs)-1]
-}
 
 // AllocWindow returns the allocation numbers of the newest guard alive in
 // allocation mode: a report of every function and block since the guard
@@ -44,7 +12,7 @@ func (l *guardList) newest() *Guard {
 // [Guard.Snapshot] it runs a garbage collection; exporters call it once
 // per scrape.
 func AllocWindow() (rep *Report, start time.Time, ok bool) {
-	g := allocGuards.newest()
+	g := liveAllocGuard()
 	if g == nil {
 		return nil, time.Time{}, false
 	}

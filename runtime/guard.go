@@ -57,10 +57,7 @@ func Start(opts Options) *Guard {
 	g.base = takeBaseline()
 	g.base.alloc = heap
 	g.started = time.Now()
-	liveGuardStarted(g) // the live view's ?since=guard; HOTPATH_HTTP (live.go)
-	if heap != nil {
-		allocGuards.add(g)
-	}
+	liveGuardStarted(g) // ?since=guard, the exporters' alloc window; HOTPATH_HTTP (live.go)
 	return g
 }
 
@@ -79,7 +76,6 @@ func (g *Guard) Stop() error {
 	elapsed := time.Since(g.started)
 	rep, err := buildReport(g.opts, g.base, elapsed)
 	if g.base.alloc != nil {
-		allocGuards.remove(g)
 		stopAllocMode()
 	}
 	g.report = rep

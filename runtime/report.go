@@ -165,11 +165,7 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		return row
 	}
 	row.AvgNS = s.total / int64(s.count)
-	row.TotalNS = s.total
-	if s.calls > s.count {
-		// Sampling: scale the timed total up to every call.
-		row.TotalNS = int64(math.Round(float64(s.total) * float64(s.calls) / float64(s.count)))
-	}
+	row.TotalNS = scaledTotal(s.total, s.calls, s.count) // sampling: up to every call
 	row.MinNS, row.MaxNS = s.min, s.max
 	vals := s.histogram().valuesAtPercentiles(percentiles)
 	for k, p := range percentiles {
