@@ -187,7 +187,7 @@ func (cr *chanRewriter) applyStmts(list []dst.Stmt) {
 }
 
 func (cr *chanRewriter) call(fn string, args ...dst.Expr) *dst.CallExpr {
-	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent(fn)}, Args: args}
+	return &dst.CallExpr{Fun: runtimeSel(cr.hp, fn), Args: args}
 }
 
 // sendTo is hotpath.SendTo(ch).method(v): the element type comes from the
@@ -262,7 +262,7 @@ func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 			break
 		}
 		if a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.CallExpr); ok && isCloseCall(cr.rw.fp.file.pkg.info, a) {
-			n.Fun = &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent("Close")}
+			n.Fun = runtimeSel(cr.hp, "Close")
 		}
 	}
 	return true

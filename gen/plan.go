@@ -8,9 +8,6 @@ import (
 // buildTag is the build tag that selects twins over sources.
 const buildTag = "hotpath"
 
-// runtimePath is the import path of the runtime generated code calls.
-const runtimePath = "github.com/hotpath-go/hotpath/runtime"
-
 // Plan is what the generator will do, before any file is touched: the
 // directives it found and the targets they apply to, per file.
 type Plan struct {
