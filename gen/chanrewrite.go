@@ -24,27 +24,10 @@ import (
 //	                    then the case bodies in a switch on the case that fired
 //	make(chan T, n)     hotpath.Track(&site, make(chan T, n)) at watched sites
 type chanRewriter struct {
-	rw    *rewriter
+	rw    *fileRewrite
 	hp    string
 	sites map[dst.Node]*ChanSite
 	n     int // numbers temporaries, so nested statements read clearly
-}
-
-func (rw *rewriter) channels(df *dst.File) {
-	if !rw.fp.ChanOps && len(rw.fp.Channels) == 0 {
-		return
-	}
-	cr := &chanRewriter{rw: rw, hp: rw.alias.name, sites: map[dst.Node]*ChanSite{}}
-	for _, c := range rw.fp.Channels {
-		cr.sites[rw.dstNode(c.call)] = c
-	}
-	if !rw.fp.ChanOps {
-		// Only make sites: wrap them, leave the operations alone.
-		dstutil.Apply(df, nil, cr.trackOnly)
-		return
-	}
-	cr.markLines(df)
-	dstutil.Apply(df, cr.pre, cr.post)
 }
 
 // lineMarkerPrefix starts the comment that the channel rewrite puts before
