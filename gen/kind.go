@@ -69,8 +69,8 @@ type verbSpec struct {
 	usage string
 }
 
-// verbSpecs lists the registered verbs once each, in registry order.
-func verbSpecs() []verbSpec {
+// registered lists the registered verbs once each, in registry order.
+var registered = func() []verbSpec {
 	var out []verbSpec
 	seen := map[Verb]bool{}
 	for _, k := range kinds {
@@ -82,12 +82,12 @@ func verbSpecs() []verbSpec {
 		}
 	}
 	return out
-}
+}()
 
 // verbs is every directive verb, in registry order.
 var verbs = func() []Verb {
 	var out []Verb
-	for _, s := range verbSpecs() {
+	for _, s := range registered {
 		out = append(out, s.verb)
 	}
 	return out
@@ -95,7 +95,7 @@ var verbs = func() []Verb {
 
 // specOf returns the arguments a verb takes.
 func specOf(v Verb) (verbSpec, bool) {
-	for _, s := range verbSpecs() {
+	for _, s := range registered {
 		if s.verb == v {
 			return s, true
 		}

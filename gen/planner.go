@@ -10,7 +10,9 @@ import (
 // planner turns loaded packages into a plan, collecting every error
 // instead of stopping at the first.
 type planner struct {
-	errs []*Error
+	// kinds is the registry planning uses (a test may add to it).
+	kinds []kind
+	errs  []*Error
 }
 
 func (p *planner) errorf(pos token.Position, format string, args ...any) {
@@ -22,7 +24,12 @@ func (p *planner) errorf(pos token.Position, format string, args ...any) {
 // The plan is complete: every name the twins declare and reports show is
 // assigned; rendering only reads it.
 func makePlan(pkgs []*loadedPackage) (*Plan, []*Error) {
-	p := &planner{}
+	return makePlanWith(pkgs, kinds)
+}
+
+// makePlanWith is makePlan with the kinds given.
+func makePlanWith(pkgs []*loadedPackage, ks []kind) (*Plan, []*Error) {
+	p := &planner{kinds: ks}
 	plan := &Plan{}
 	for _, pkg := range pkgs {
 		plan.Files = append(plan.Files, p.planPackage(pkg)...)
@@ -56,7 +63,7 @@ func (p *planner) planPackage(pkg *loadedPackage) []*FilePlan {
 		return nil
 	}
 	pp := &pkgPlan{p: p, pkg: pkg}
-	for _, k := range kinds {
+	for _, k := range p.kinds {
 		pp.units = append(pp.units, k.newUnit(pp))
 	}
 	for _, f := range pkg.files {
@@ -155,7 +162,7 @@ func (p *planner) findDirectives(pp *pkgPlan, fp *FilePlan) {
 // when none claims it, the error is the units' hints joined.
 func (pp *pkgPlan) attach(fp *FilePlan, d Directive, at *site) {
 	var hints []string
-	for i, k := range kinds {
+	for i, k := range pp.p.kinds {
 		if !ownsVerb(k, d.Verb) {
 			continue
 		}
