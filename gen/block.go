@@ -163,13 +163,6 @@ func (u *blockUnit) attachStmt(fp *FilePlan, d Directive, site stmtSite) {
 	u.blocks[fp] = append(u.blocks[fp], b)
 }
 
-// shortPos prints a position in the package of the error that names it:
-// by file name, so that messages hold no absolute paths.
-func shortPos(pos token.Position) string {
-	pos.Filename = baseName(pos.Filename)
-	return pos.String()
-}
-
 func stmtKind(s ast.Stmt) string {
 	switch s := s.(type) {
 	case *ast.ReturnStmt:

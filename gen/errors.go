@@ -111,3 +111,10 @@ func packageError(e packages.Error) *Error {
 	}
 	return &Error{Pos: pos, Msg: msg + " (the package must build before hotpathgen can instrument it)"}
 }
+
+// shortPos prints a position in the package of the error that names it:
+// by file name, so that messages hold no absolute paths.
+func shortPos(pos token.Position) string {
+	pos.Filename = baseName(pos.Filename)
+	return pos.String()
+}
