@@ -151,7 +151,7 @@ func TestKindExtension(t *testing.T) {
 	for _, w := range []string{
 		"g := func() int {\n\t\tdefer _hotpath_lit.Begin().End()\n",
 		"func F() int {\n\tdefer _hotpath_fn_F.Begin().End()\n",
-		"_hotpath_lit  = hotpath.Func{Name: \"inner\"}",
+		"_hotpath_lit  = " + runtimeName + ".Func{Name: \"inner\"}",
 	} {
 		if !strings.Contains(text, w) {
 			t.Errorf("twin lacks %q:\n%s", w, text)

@@ -15,6 +15,11 @@ import (
 // runtimePath is the import path of the runtime generated code calls.
 const runtimePath = "github.com/hotpath-go/hotpath/runtime"
 
+// runtimeName is the name a twin imports the runtime under, unless the file
+// imports it already or uses the name for something else (then runtimeName2,
+// runtimeName3, ...).
+const runtimeName = "hotpath"
+
 // runtimeImport is the name generated code uses for the runtime package.
 type runtimeImport struct {
 	name string
@@ -22,7 +27,7 @@ type runtimeImport struct {
 }
 
 // importName picks the name under which the twin refers to the runtime:
-// the file's own import of it if it has one, else "hotpath", or
+// the file's own import of it if it has one, else runtimeName ("hotpath"), or
 // "hotpath2", ... when the file already uses that name for something else.
 func importName(f *loadedFile) runtimeImport {
 	used := map[string]bool{}
@@ -32,7 +37,7 @@ func importName(f *loadedFile) runtimeImport {
 			return runtimeImport{name: imp.Name.Name}
 		}
 		if path == runtimePath && imp.Name == nil {
-			return runtimeImport{name: "hotpath"}
+			return runtimeImport{name: runtimeName}
 		}
 		if imp.Name != nil {
 			used[imp.Name.Name] = true
@@ -52,7 +57,7 @@ func importName(f *loadedFile) runtimeImport {
 	})
 	scope := f.pkg.types.Scope()
 	for i := 1; ; i++ {
-		name := "hotpath"
+		name := runtimeName
 		if i > 1 {
 			name += strconv.Itoa(i)
 		}
