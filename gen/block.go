@@ -145,7 +145,7 @@ func (u *blockUnit) attachStmt(fp *FilePlan, d Directive, site stmtSite) {
 		u.pp.errorf(d.Pos, "block label %q is already used at %s: labels are unique in a package", d.Label, shortPos(prev.Directive.Pos))
 		return
 	}
-	fset := u.pp.pkg.fset
+	fset := u.pp.fset()
 	b := &Block{
 		Label:     d.Label,
 		Pos:       fset.Position(s.Pos()),
@@ -155,7 +155,7 @@ func (u *blockUnit) attachStmt(fp *FilePlan, d Directive, site stmtSite) {
 		owner:     site.owner,
 	}
 	b.Func = u.pp.ownerSymbol(site.owner)
-	b.terminating = isTerminating(u.pp.pkg.info, s, "")
+	b.terminating = isTerminating(u.pp.info(), s, "")
 	if !u.checkBlockExits(b, label) {
 		return
 	}
@@ -181,8 +181,8 @@ func stmtKind(s ast.Stmt) string {
 // get a Close before them) and reports shapes that cannot be timed
 // correctly.
 func (u *blockUnit) checkBlockExits(b *Block, label *ast.Ident) bool {
-	fset := u.pp.pkg.fset
-	info := u.pp.pkg.info
+	fset := u.pp.fset()
+	info := u.pp.info()
 	ok := true
 	// Labels of statements inside the block: jumps to them stay inside.
 	inside := map[string]bool{}

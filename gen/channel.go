@@ -68,9 +68,9 @@ func (u *channelUnit) finish() {
 		return
 	}
 	for _, fp := range u.pp.files {
-		if hasChanOps(u.pp.pkg.info, fp.file.ast) {
+		if hasChanOps(u.pp.info(), fp.file.ast) {
 			u.ops[fp] = true
-			u.checkSelectGotos(u.pp.pkg.fset, fp.file.ast)
+			u.checkSelectGotos(u.pp.fset(), fp.file.ast)
 		}
 	}
 }
@@ -157,7 +157,7 @@ func (u *channelUnit) hint(Directive, *site) string {
 // make(chan T[, n]) among the values the statement (or package-level var)
 // assigns.
 func (u *channelUnit) attachValues(fp *FilePlan, d Directive, values []ast.Expr) {
-	info := u.pp.pkg.info
+	info := u.pp.info()
 	var makes []*ast.CallExpr
 	for _, v := range values {
 		if call, ok := ast.Unparen(v).(*ast.CallExpr); ok && isChanMake(info, call) {
@@ -182,7 +182,7 @@ func (u *channelUnit) attachValues(fp *FilePlan, d Directive, values []ast.Expr)
 	u.sites[fp] = append(u.sites[fp], &ChanSite{
 		Label:     d.Label,
 		Type:      types.TypeString(info.TypeOf(call), packageName(u.pp.pkg.types)),
-		Pos:       u.pp.pkg.fset.Position(call.Pos()),
+		Pos:       u.pp.fset().Position(call.Pos()),
 		Directive: d,
 		call:      call,
 	})

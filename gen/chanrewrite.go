@@ -49,7 +49,7 @@ func (cr *chanRewriter) markLines(df *dst.File) {
 			// marker there would make the printer break the line; after
 			// a generated statement (a measured function's defer) it
 			// starts a line of its own.
-			if a := cr.rw.dec.Ast.Nodes[s]; a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.dec.Ast.Nodes[list[i-1]] == nil) {
+			if a := cr.rw.astNode(s); a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.astNode(list[i-1]) == nil) {
 				setLineMarker(s, cr.lineOfAst(a))
 			}
 		}
@@ -65,7 +65,7 @@ func (cr *chanRewriter) lineOfAst(a ast.Node) int {
 
 // lineOf is the line of the final source of a node of the original tree.
 func (cr *chanRewriter) lineOf(n dst.Node) int {
-	if a := cr.rw.dec.Ast.Nodes[n]; a != nil {
+	if a := cr.rw.astNode(n); a != nil {
 		return cr.lineOfAst(a)
 	}
 	return 0
@@ -244,7 +244,7 @@ func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 			c.Replace(cr.call("Track", &dst.UnaryExpr{Op: token.AND, X: dst.NewIdent(site.varName)}, n))
 			break
 		}
-		if a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.CallExpr); ok && isCloseCall(cr.rw.fp.file.pkg.info, a) {
+		if a, ok := cr.rw.astNode(n).(*ast.CallExpr); ok && isCloseCall(cr.rw.info(), a) {
 			n.Fun = runtimeSel(cr.hp, "Close")
 		}
 	}
@@ -261,8 +261,8 @@ func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 //		body
 //	}
 func (cr *chanRewriter) rangeStmt(n *dst.RangeStmt) dst.Stmt {
-	a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.RangeStmt)
-	if !ok || chanCore(cr.rw.fp.file.pkg.info.TypeOf(a.X)) == nil {
+	a, ok := cr.rw.astNode(n).(*ast.RangeStmt)
+	if !ok || chanCore(cr.rw.info().TypeOf(a.X)) == nil {
 		return nil
 	}
 	x := cr.applyExpr(n.X)

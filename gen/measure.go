@@ -101,7 +101,7 @@ func (u *measureUnit) attach(fp *FilePlan, d Directive, at *site) bool {
 			u.pp.errorf(d.Pos, "cannot instrument %s: %s", n.Name.Name, reason)
 			return true
 		}
-		m := &Measure{Symbol: u.pp.symbolFor(n), Pos: u.pp.pkg.fset.Position(n.Pos()), Directive: d, decl: n}
+		m := &Measure{Symbol: u.pp.symbolFor(n), Pos: u.pp.fset().Position(n.Pos()), Directive: d, decl: n}
 		m.Name = m.Symbol
 		if d.Label != "" {
 			m.Name = d.Label
@@ -117,7 +117,7 @@ func (u *measureUnit) attach(fp *FilePlan, d Directive, at *site) bool {
 			u.pp.errorf(d.Pos, "//hotpath:measure on type %s takes no label: each method is reported under its own name", n.Name.Name)
 			return true
 		}
-		tn, _ := u.pp.pkg.info.Defs[n.Name].(*types.TypeName)
+		tn, _ := u.pp.info().Defs[n.Name].(*types.TypeName)
 		if tn == nil {
 			u.pp.errorf(d.Pos, "//hotpath:measure: no type information for %s", n.Name.Name)
 			return true
@@ -154,7 +154,7 @@ func (u *measureUnit) hint(d Directive, at *site) string {
 // in whichever file of the package the method is declared.
 func (u *measureUnit) applyTypeMeasures() {
 	for _, md := range u.pp.methods {
-		tn := receiverType(u.pp.pkg.info, md.decl)
+		tn := receiverType(u.pp.info(), md.decl)
 		typeDir, typeMeasured := u.typeMeasures[tn]
 		skip, skipped := u.skips[md.decl]
 		switch {
@@ -176,12 +176,12 @@ func (u *measureUnit) applyTypeMeasures() {
 		}
 		fp := u.pp.fileOf(md.file)
 		if reason := cannotInstrument(md.file, md.decl); reason != "" {
-			u.pp.errorf(u.pp.pkg.fset.Position(md.decl.Pos()), "cannot instrument %s (its type is marked //hotpath:measure at %s): %s; add //hotpath:skip to leave it out",
+			u.pp.errorf(u.pp.fset().Position(md.decl.Pos()), "cannot instrument %s (its type is marked //hotpath:measure at %s): %s; add //hotpath:skip to leave it out",
 				md.decl.Name.Name, shortPos(typeDir.Pos), reason)
 			continue
 		}
 		sym := funcSymbol(u.pp.pkg, md.decl, md.initIndex)
-		m := &Measure{Name: sym, Symbol: sym, Pos: u.pp.pkg.fset.Position(md.decl.Pos()), Directive: typeDir, decl: md.decl}
+		m := &Measure{Name: sym, Symbol: sym, Pos: u.pp.fset().Position(md.decl.Pos()), Directive: typeDir, decl: md.decl}
 		u.measured[md.decl] = m
 		fp.Measures = append(fp.Measures, m)
 	}
