@@ -8,8 +8,10 @@ import (
 // buildTag is the build tag that selects twins over sources.
 const buildTag = "hotpath"
 
-// runtimePath is the import path of the runtime generated code calls.
-const runtimePath = "github.com/hotpath-go/hotpath/runtime"
+// runtimePath is the import path of the runtime generated code calls: the
+// runtime's package for generated code only (the user API is package
+// hotpath, github.com/hotpath-go/hotpath/runtime, which twins leave alone).
+const runtimePath = "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Plan is what the generator will do, before any file is touched: the
 // directives it found and the targets they apply to, per file.

@@ -305,9 +305,10 @@ type runtimeImport struct {
 	add  bool // the file does not import the runtime yet
 }
 
-// importName picks the name under which the twin refers to the runtime:
-// the file's own import of it if it has one, else "hotpath", or
-// "hotpath2", ... when the file already uses that name for something else.
+// importName picks the name under which the twin refers to the runtime
+// (package hotpathimpl): the file's own import of it if it has one, else
+// "hotpathimpl", or "hotpathimpl2", ... when the file already uses that
+// name for something else.
 func importName(f *loadedFile) runtimeImport {
 	used := map[string]bool{}
 	for _, imp := range f.ast.Imports {
@@ -316,7 +317,7 @@ func importName(f *loadedFile) runtimeImport {
 			return runtimeImport{name: imp.Name.Name}
 		}
 		if path == runtimePath && imp.Name == nil {
-			return runtimeImport{name: "hotpath"}
+			return runtimeImport{name: "hotpathimpl"}
 		}
 		if imp.Name != nil {
 			used[imp.Name.Name] = true
@@ -336,7 +337,7 @@ func importName(f *loadedFile) runtimeImport {
 	})
 	scope := f.pkg.types.Scope()
 	for i := 1; ; i++ {
-		name := "hotpath"
+		name := "hotpathimpl"
 		if i > 1 {
 			name += strconv.Itoa(i)
 		}

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // Allocation mode (Options.Alloc, HOTPATH_ALLOC=1) attributes heap
@@ -182,12 +184,12 @@ func stopAllocMode() {
 
 // allocResult is the attribution of one window.
 type allocResult struct {
-	incl, self map[*Func]allocCounts
+	incl, self map[*core.Func]allocCounts
 	totals     AllocTotals
 }
 
 // fill sets the allocation numbers of f's report row.
-func (r *allocResult) fill(row *FuncRow, f *Func) {
+func (r *allocResult) fill(row *FuncRow, f *core.Func) {
 	in, self := r.incl[f], r.self[f]
 	row.AllocBytes, row.AllocObjects = in.bytes, in.objects
 	row.SelfAllocBytes, row.SelfAllocObjects = self.bytes, self.objects
@@ -195,7 +197,7 @@ func (r *allocResult) fill(row *FuncRow, f *Func) {
 
 // attribute makes the profile current, reads it and attributes what was
 // allocated since the baseline to the targets among funcs.
-func (b *heapBaseline) attribute(funcs []*Func) (*allocResult, error) {
+func (b *heapBaseline) attribute(funcs []*core.Func) (*allocResult, error) {
 	runtime.GC()
 	p, err := readHeapProfile()
 	if err != nil {
@@ -204,7 +206,7 @@ func (b *heapBaseline) attribute(funcs []*Func) (*allocResult, error) {
 	return b.attributeProfile(p, funcs), nil
 }
 
-func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocResult {
+func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*core.Func) *allocResult {
 	// Records that share a stack (one per object size the stack allocated)
 	// are merged before taking the difference, as the baseline was.
 	type window struct {
@@ -226,8 +228,8 @@ func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocRes
 	}
 
 	m := newTargetMatcher(funcs, p)
-	res := &allocResult{incl: map[*Func]allocCounts{}, self: map[*Func]allocCounts{}}
-	var seen []*Func
+	res := &allocResult{incl: map[*core.Func]allocCounts{}, self: map[*core.Func]allocCounts{}}
+	var seen []*core.Func
 	for i := range windows {
 		w := &windows[i]
 		base := b.stacks[w.key]
@@ -258,14 +260,18 @@ func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocRes
 	return res
 }
 
-// selfPackage is this package's import path. Frames of its non-test code
-// mark allocations made by the profiler itself.
-var selfPackage = reflect.TypeFor[Func]().PkgPath()
+// selfPackage is this package's import path. Frames of its non-test code,
+// and of the recording core's and hotpathimpl's (selfPackages), mark
+// allocations made by the profiler itself.
+var (
+	selfPackage  = reflect.TypeFor[Report]().PkgPath()
+	selfPackages = []string{selfPackage, reflect.TypeFor[core.Func]().PkgPath(), selfPackage + "/hotpathimpl"}
+)
 
 // targetMatcher finds the measured targets on the stacks of a profile,
 // once per location.
 type targetMatcher struct {
-	bySymbol map[string][]*Func
+	bySymbol map[string][]*core.Func
 	p        *heapProfile
 	cache    []matchedLocation
 }
@@ -274,13 +280,13 @@ type targetMatcher struct {
 // stack: the targets among its frames, innermost first, and whether one
 // of its frames is this package's own code.
 type matchedLocation struct {
-	targets []*Func
+	targets []*core.Func
 	self    bool
 	done    bool // the entry has been filled in
 }
 
-func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
-	m := &targetMatcher{bySymbol: map[string][]*Func{}, p: p, cache: make([]matchedLocation, len(p.locations))}
+func newTargetMatcher(funcs []*core.Func, p *heapProfile) *targetMatcher {
+	m := &targetMatcher{bySymbol: map[string][]*core.Func{}, p: p, cache: make([]matchedLocation, len(p.locations))}
 	for _, f := range funcs {
 		if f.Symbol == "" {
 			continue
@@ -290,15 +296,15 @@ func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
 	for _, fs := range m.bySymbol {
 		// Within one frame the narrowest block is the innermost target and
 		// the function itself the outermost.
-		slices.SortStableFunc(fs, func(a, b *Func) int { return cmp.Compare(targetWidth(a), targetWidth(b)) })
+		slices.SortStableFunc(fs, func(a, b *core.Func) int { return cmp.Compare(targetWidth(a), targetWidth(b)) })
 	}
 	return m
 }
 
 // targetWidth orders the targets that can match one frame: blocks by the
 // number of lines they cover, functions after every block.
-func targetWidth(f *Func) int {
-	if f.Kind != KindBlock {
+func targetWidth(f *core.Func) int {
+	if f.Kind != core.KindBlock {
 		return math.MaxInt
 	}
 	return max(f.EndLine, f.Line) - f.Line
@@ -307,7 +313,7 @@ func targetWidth(f *Func) int {
 // targets appends to dst the distinct measured targets on a stack of
 // locations (allocation site first), innermost first. It reports false for
 // an allocation made by this package.
-func (m *targetMatcher) targets(locs []int32, dst []*Func) ([]*Func, bool) {
+func (m *targetMatcher) targets(locs []int32, dst []*core.Func) ([]*core.Func, bool) {
 	for _, li := range locs {
 		loc := m.location(li)
 		if loc.self {
@@ -334,7 +340,7 @@ func (m *targetMatcher) location(i int32) *matchedLocation {
 			break
 		}
 		for _, f := range m.bySymbol[fr.function] {
-			if f.Kind == KindBlock && (fr.line < int64(f.Line) || fr.line > int64(max(f.EndLine, f.Line))) {
+			if f.Kind == core.KindBlock && (fr.line < int64(f.Line) || fr.line > int64(max(f.EndLine, f.Line))) {
 				continue
 			}
 			loc.targets = append(loc.targets, f)
@@ -346,9 +352,15 @@ func (m *targetMatcher) location(i int32) *matchedLocation {
 // isSelfFrame reports whether a frame runs this package's own code (its
 // tests are user code).
 func isSelfFrame(function, file string) bool {
-	return strings.HasPrefix(function, selfPackage) &&
-		strings.HasPrefix(function[len(selfPackage):], ".") &&
-		!strings.HasSuffix(file, "_test.go")
+	if strings.HasSuffix(file, "_test.go") {
+		return false
+	}
+	for _, p := range selfPackages {
+		if strings.HasPrefix(function, p) && strings.HasPrefix(function[len(p):], ".") {
+			return true
+		}
+	}
+	return false
 }
 
 // Reading the heap profile takes two reads of the runtime's list of

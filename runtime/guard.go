@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // Guard collects a report over its lifetime: from Start to Stop it sees
@@ -40,7 +42,7 @@ func Start(opts Options) *Guard {
 		r.Name = filepath.Base(os.Args[0])
 	}
 	warnStale(os.Stderr)
-	sampleEvery.Store(int64(max(r.SampleEvery, 1)))
+	core.SetSampleEvery(r.SampleEvery)
 	g := &Guard{opts: r, optErr: err}
 	var heap *heapBaseline
 	if r.Alloc {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -105,7 +106,7 @@ func percentOf(part, whole int64) string {
 // displayName is the row label in tables: a block shows its enclosing
 // function after an @, without the import path's directories.
 func (f *FuncRow) displayName() string {
-	return rowLabel(f.Name, f.Kind == KindBlock.String(), f.Parent)
+	return rowLabel(f.Name, f.Kind == core.KindBlock.String(), f.Parent)
 }
 
 // rowLabel is a row's label as the table prints it, which is also what

@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"fmt"
@@ -87,7 +87,7 @@ func TestFuncMemory(t *testing.T) {
 			}
 			// What a function would take with every one of maxShards Ps
 			// recording: the bound must hold for that too.
-			worst := int(unsafe.Sizeof(funcState{})) + maxShards*int(unsafe.Sizeof(shard{})) + histBytes/funcs
+			worst := int(unsafe.Sizeof(FuncState{})) + maxShards*int(unsafe.Sizeof(shard{})) + histBytes/funcs
 			t.Logf("GOMAXPROCS %d, %d durations per function: %d B of heap per function (%.1f shards, histogram %d B); with %d shards %d B",
 				c.procs, c.values, per, float64(shards)/float64(funcs), histBytes/funcs, maxShards, worst)
 			if per > 32<<10 {
@@ -154,49 +154,8 @@ func TestChanSiteMemory(t *testing.T) {
 // TestManyFuncsMemory calls 10,000 measured functions from 64 goroutines
 // at GOMAXPROCS 64 and checks issue 18's bound: at most 400 MB of heap
 // growth, the report's rows included.
-func TestManyFuncsMemory(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("slow in -short mode and under the race detector")
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
-	const n, workers = 10000, 64
-	fs := memFuncs(t, n)
-	before := heapInUse()
-	g := ftGuard(t, "memtest."+t.Name()+".", Options{})
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := range 3 {
-				for j := range fs {
-					f := fs[(j+w*157+i)%n]
-					func() {
-						defer f.Begin().End()
-					}()
-				}
-				runtime.Gosched()
-			}
-		})
-	}
-	wg.Wait()
-	rep := ftStop(t, g)
-	growth := heapInUse() - before
-	if len(rep.Functions) != n {
-		t.Fatalf("%d rows, want %d", len(rep.Functions), n)
-	}
-	for _, row := range rep.Functions {
-		if row.Calls != 3*workers {
-			t.Fatalf("%s: %d calls, want %d", row.Name, row.Calls, 3*workers)
-		}
-	}
-	t.Logf("10,000 functions from 64 goroutines: heap grew %d MB (%d B per function)", growth>>20, growth/n)
-	if growth > 400<<20 {
-		t.Errorf("heap grew %d MB, want at most 400 MB", growth>>20)
-	}
-	runtime.KeepAlive(rep)
-}
-
 // histBytes returns the heap that the Func's histogram takes.
-func (st *funcState) histBytes() int {
+func (st *FuncState) histBytes() int {
 	st.mu.Lock()
 	n := st.hist.bytes()
 	st.mu.Unlock()

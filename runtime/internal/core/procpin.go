@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import _ "unsafe" // for go:linkname
 

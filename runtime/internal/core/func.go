@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"math/bits"
@@ -73,12 +73,12 @@ type Func struct {
 	File          string
 	Line, EndLine int
 
-	state atomic.Pointer[funcState]
+	state atomic.Pointer[FuncState]
 }
 
-// funcState is the mutable part of a Func, allocated when it registers:
+// FuncState is the mutable part of a Func, allocated when it registers:
 // about 600 bytes until the Func records (TestFuncMemory).
-type funcState struct {
+type FuncState struct {
 	f *Func
 	// shards[id] belongs to the P with that id; nil until a goroutine on
 	// that P records.
@@ -87,7 +87,7 @@ type funcState struct {
 	// goroutine pinned to its P must not park, so it only tries to take
 	// mu, and unpins first when it has to wait for it.
 	mu   sync.Mutex
-	hist histWindow
+	hist HistWindow
 	// over records the calls of goroutines on Ps beyond maxShards.
 	over overflowShard
 }
@@ -217,15 +217,15 @@ func newHistogramOf(counts []int64) *hdr.Histogram {
 const maxShards = 64
 
 // load returns the Func's state, registering the Func on first use.
-func (f *Func) load() *funcState {
+func (f *Func) load() *FuncState {
 	if st := f.state.Load(); st != nil {
 		return st
 	}
 	return f.register()
 }
 
-func (f *Func) register() *funcState {
-	st := &funcState{f: f}
+func (f *Func) register() *FuncState {
+	st := &FuncState{f: f}
 	if !f.state.CompareAndSwap(nil, st) {
 		return f.state.Load()
 	}
@@ -236,7 +236,7 @@ func (f *Func) register() *funcState {
 // Span is one measurement in progress, returned by [Func.Begin]. It is a
 // small value: generated code defers its End method directly.
 type Span struct {
-	st      *funcState
+	st      *FuncState
 	start   int64
 	counted bool // the call was counted at Begin (sampling mode)
 }
@@ -268,7 +268,7 @@ func (f *Func) beginSlow() Span {
 }
 
 // beginSampled counts a call and times one in sampleEvery.
-func (st *funcState) beginSampled() Span {
+func (st *FuncState) beginSampled() Span {
 	n := uint64(sampleEvery.Load())
 	id := procPin()
 	if uint(id) < maxShards {
@@ -296,7 +296,7 @@ func (st *funcState) beginSampled() Span {
 // maxShards.
 //
 //go:noinline
-func (st *funcState) beginSampledSlow(id int, n uint64) Span {
+func (st *FuncState) beginSampledSlow(id int, n uint64) Span {
 	if uint(id) < maxShards {
 		st.shards[id].CompareAndSwap(nil, new(shard))
 		return st.beginSampled()
@@ -392,7 +392,7 @@ func (s *Span) Close() {
 
 // record records one call that took d, into the shard of the P the
 // goroutine runs on.
-func (st *funcState) record(d int64, counted bool) {
+func (st *FuncState) record(d int64, counted bool) {
 	id := procPin()
 	if uint(id) < maxShards {
 		if sh := st.shards[id].Load(); sh != nil {
@@ -420,7 +420,7 @@ func (st *funcState) record(d int64, counted bool) {
 // caller is pinned to, into the Func's histogram. The caller holds st.mu.
 //
 //go:noinline
-func (st *funcState) flush(sh *shard) {
+func (st *FuncState) flush(sh *shard) {
 	seq := loadU64(&sh.seq)
 	storeU64(&sh.seq, seq+1)
 	n := min(loadU64(&sh.n), shardBufLen)
@@ -436,7 +436,7 @@ func (st *funcState) flush(sh *shard) {
 // then flushes the shard of the P it runs on and records.
 //
 //go:noinline
-func (st *funcState) recordContended(d int64, counted bool) {
+func (st *FuncState) recordContended(d int64, counted bool) {
 	st.mu.Lock()
 	id := procPin()
 	if uint(id) < maxShards {
@@ -452,7 +452,7 @@ func (st *funcState) recordContended(d int64, counted bool) {
 // recordSlow is record for a P without a shard yet, or beyond maxShards.
 //
 //go:noinline
-func (st *funcState) recordSlow(id int, d int64, counted bool) {
+func (st *FuncState) recordSlow(id int, d int64, counted bool) {
 	if uint(id) < maxShards {
 		// Allocate unpinned; a goroutine that moved to another P meanwhile
 		// records there, and its new P gets a shard in turn.
@@ -477,16 +477,16 @@ func (st *funcState) recordSlow(id int, d int64, counted bool) {
 	o.mu.Unlock()
 }
 
-// funcSnapshot is a Func's numbers at one instant, merged over its shards:
+// FuncSnapshot is a Func's numbers at one instant, merged over its shards:
 // every call, and the timed ones.
-type funcSnapshot struct {
+type FuncSnapshot struct {
 	calls uint64
-	durationSummary
+	DurationSummary
 }
 
 // callCount returns the calls counted so far: a cheap test of whether a
 // Func ran at all in a guard's window, before its histogram is copied.
-func (st *funcState) callCount() uint64 {
+func (st *FuncState) callCount() uint64 {
 	n := st.over.calls.Load()
 	for i := range st.shards {
 		if sh := st.shards[i].Load(); sh != nil {
@@ -500,8 +500,8 @@ func (st *funcState) callCount() uint64 {
 // meanwhile: the reader holds the histogram's lock, which delays a shard
 // that must flush, and waits for no shard but one that its owner is
 // updating at that moment.
-func (st *funcState) snapshot() funcSnapshot {
-	var s funcSnapshot
+func (st *FuncState) snapshot() FuncSnapshot {
+	var s FuncSnapshot
 	o := &st.over
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -527,6 +527,6 @@ func (st *funcState) snapshot() funcSnapshot {
 }
 
 // since returns what happened between base and s.
-func (s funcSnapshot) since(base funcSnapshot) funcSnapshot {
-	return funcSnapshot{calls: s.calls - base.calls, durationSummary: s.durationSummary.since(base.durationSummary)}
+func (s FuncSnapshot) since(base FuncSnapshot) FuncSnapshot {
+	return FuncSnapshot{calls: s.calls - base.calls, DurationSummary: s.DurationSummary.since(base.DurationSummary)}
 }

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package hotpath
+package core
 
 // tscAvailable reports that there is no cycle counter the profiler can
 // use: only amd64's TSC is supported.

@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"runtime"
@@ -67,7 +67,7 @@ const minChanSlots = 64
 // it is published.
 type chanEntry struct {
 	key  uintptr // the channel's address
-	site *chanState
+	site *ChanState
 	// weak and handle refer to the channel without keeping it alive.
 	weak   weak.Pointer[chanObject]
 	handle *atomic.Uintptr
@@ -123,7 +123,7 @@ var weakHandleOK = func() bool {
 // lookupChan returns the site of the tracked channel at p, or nil when the
 // channel is nil or not tracked. A nil channel (key 0) stops at the first
 // empty slot, as no key stored is 0.
-func lookupChan(p unsafe.Pointer) *chanState {
+func lookupChan(p unsafe.Pointer) *ChanState {
 	t := chanIdx.tab.Load()
 	if t == nil {
 		return nil
@@ -173,7 +173,7 @@ func newChanTable(slots int) *chanTable {
 
 // track enters the channel at p (alive: the caller holds it) into the
 // index.
-func (x *chanIndex) track(p unsafe.Pointer, st *chanState, lenOf func(unsafe.Pointer) int) {
+func (x *chanIndex) track(p unsafe.Pointer, st *ChanState, lenOf func(unsafe.Pointer) int) {
 	e := newChanEntry(p, st, lenOf)
 	x.mu.Lock()
 	x.insertLocked(e)
@@ -181,7 +181,7 @@ func (x *chanIndex) track(p unsafe.Pointer, st *chanState, lenOf func(unsafe.Poi
 	x.mu.Unlock()
 }
 
-func newChanEntry(p unsafe.Pointer, st *chanState, lenOf func(unsafe.Pointer) int) *chanEntry {
+func newChanEntry(p unsafe.Pointer, st *ChanState, lenOf func(unsafe.Pointer) int) *chanEntry {
 	e := &chanEntry{key: uintptr(p), site: st, weak: weak.Make((*chanObject)(p)), len: lenOf}
 	e.handle = weakHandle(e.weak)
 	return e
@@ -332,8 +332,8 @@ func chanIndexSize() (entries, slots int) {
 
 // liveDepths returns, per site, the number of messages queued in its live
 // channels now.
-func liveDepths() map[*chanState]int {
-	depths := map[*chanState]int{}
+func liveDepths() map[*ChanState]int {
+	depths := map[*ChanState]int{}
 	t := chanIdx.tab.Load()
 	if t == nil {
 		return depths

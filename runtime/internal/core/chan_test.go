@@ -1,8 +1,6 @@
-package hotpath
+package core
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -835,13 +833,18 @@ func TestChanDepth(t *testing.T) {
 		Recv(ch) // depths 7..0
 	}
 	st := site.state.Load()
-	d := st.snapshot().since(chanSnapshot{})
-	row := chanRow(st, d, 0, []float64{50, 99, 100}, time.Second)
-	if row.MaxDepth != 8 {
-		t.Errorf("max depth %d, want 8", row.MaxDepth)
+	d := st.snapshot().since(ChanSnapshot{})
+	if d.maxDepth != 8 {
+		t.Errorf("max depth %d, want 8", d.maxDepth)
 	}
-	// Sorted samples: 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8.
-	if diff := cmp.Diff(map[string]int{"p50": 4, "p99": 8, "p100": 8}, row.DepthPercentiles); diff != "" {
+	// Sorted samples: 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8. The report caps a
+	// percentile at the window's maximum, as here.
+	got := map[string]uint64{}
+	n := d.Sent() + d.Received()
+	for _, p := range []float64{50, 99, 100} {
+		got[fmt.Sprintf("p%g", p)] = min(d.depthAtPercentile(p, n), d.maxDepth)
+	}
+	if diff := cmp.Diff(map[string]uint64{"p50": 4, "p99": 8, "p100": 8}, got); diff != "" {
 		t.Errorf("depth percentiles (-want +got):\n%s", diff)
 	}
 	// A window that starts after the site was used: its maximum comes from
@@ -917,46 +920,6 @@ func waitIndexSize(t *testing.T, entries int) (int, int) {
 // TestChanManyChannelsOneSite makes a channel per "request": they all count
 // into one row, no goroutine runs per channel, and once they are garbage
 // the index shrinks back.
-func TestChanManyChannelsOneSite(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	startEntries := settledIndexSize()
-	goroutines := runtime.NumGoroutine()
-	const n = 100_000
-	site := newSite(t, "chan int")
-	base := baseline{chans: chanBaseline()}
-	chans := make([]chan int, n)
-	for i := range chans {
-		chans[i] = Track(site, make(chan int, 1))
-		Send(chans[i], i)
-	}
-	if e, _ := chanIndexSize(); e < n {
-		t.Fatalf("index holds %d entries with %d channels alive", e, n)
-	}
-	if g := runtime.NumGoroutine(); g > goroutines {
-		t.Errorf("%d goroutines with %d tracked channels alive, %d before", g, n, goroutines)
-	}
-	for i, ch := range chans {
-		if v := Recv(ch); v != i {
-			t.Fatalf("channel %d received %d", i, v)
-		}
-	}
-	chans = nil
-	e, slots := waitIndexSize(t, startEntries)
-	if e > startEntries || slots > 4*minChanSlots {
-		t.Errorf("index holds %d entries in %d slots after the channels died; want <= %d entries, <= %d slots",
-			e, slots, startEntries, 4*minChanSlots)
-	}
-	checkCounts(t, site, siteCounts{Created: n, Sent: n, Received: n, MaxDepth: 1})
-	opts, err := resolveOptions(Options{Focus: site.Label}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := buildChannels(opts, base, time.Second)
-	if len(rows) != 1 || rows[0].Created != n || rows[0].Received != n || rows[0].Depth != 0 {
-		t.Errorf("rows %+v: want one row with %d channels created and messages received", rows, n)
-	}
-}
-
 // findEntry returns the index entry for address p, if one is present
 // (alive or not).
 func findEntry(p uintptr) *chanEntry {
@@ -1085,145 +1048,40 @@ func TestChanUntracked(t *testing.T) {
 	runtime.KeepAlive(keep)
 }
 
-func TestChanReport(t *testing.T) {
-	if tscClock.Load() != nil {
-		t.Skip("the TSC clock (HOTPATH_CLOCK=tsc, -tags hotpath_tsc) does not follow synctest's fake clock")
+func TestChanManyChannelsOneSite(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	startEntries := settledIndexSize()
+	goroutines := runtime.NumGoroutine()
+	const n = 100_000
+	site := newSite(t, "chan int")
+	base := chanBaseline()
+	chans := make([]chan int, n)
+	for i := range chans {
+		chans[i] = Track(site, make(chan int, 1))
+		Send(chans[i], i)
 	}
-	for _, env := range []string{"HOTPATH_FOCUS", "HOTPATH_LIMIT", "HOTPATH_PERCENTILES", "HOTPATH_FORMAT", "HOTPATH_OUTPUT"} {
-		t.Setenv(env, "")
+	if e, _ := chanIndexSize(); e < n {
+		t.Fatalf("index holds %d entries with %d channels alive", e, n)
 	}
-	// Sites stay registered across -count runs, but a row needs activity in
-	// the guard's window, so fixed labels do not mix runs.
-	const prefix = "pool."
-	work := &ChanSite{Label: prefix + "work", Type: "chan Job[T]", Site: "example.com/p/pool.go:12"}
-	done := &ChanSite{Label: prefix + "done", Type: "chan struct{}", Site: "example.com/p/pool.go:13"}
-	var rep *Report
-	synctest.Test(t, func(t *testing.T) {
-		w := Track(work, make(chan int, 4))
-		for i := range 4 {
-			Send(w, i) // before the guard: not in its window
+	if g := runtime.NumGoroutine(); g > goroutines {
+		t.Errorf("%d goroutines with %d tracked channels alive, %d before", g, n, goroutines)
+	}
+	for i, ch := range chans {
+		if v := Recv(ch); v != i {
+			t.Fatalf("channel %d received %d", i, v)
 		}
-		g := Start(Options{Name: "pool", Format: FormatNone, Focus: prefix, Percentiles: []float64{50, 99}})
-		// Drain and refill the work queue: depths 3 2 1 0, then 1 2.
-		for range 4 {
-			Recv(w)
-		}
-		Send(w, 10)
-		Send(w, 11)
-		// A receiver waits 2s for its message; another 1s for the close.
-		d := Track(done, make(chan struct{}))
-		go func() { Recv(d) }()
-		synctest.Wait()
-		time.Sleep(2 * time.Second)
-		Send(d, struct{}{})
-		synctest.Wait()
-		go func() { Recv(d) }()
-		synctest.Wait()
-		time.Sleep(time.Second)
-		Close(d)
-		synctest.Wait()
-		time.Sleep(time.Second) // 4s in all
-		if err := g.Stop(); err != nil {
-			t.Fatal(err)
-		}
-		rep = g.Report()
-		runtime.KeepAlive(w)
-	})
-	zero := map[string]int64{"p50": 0, "p99": 0}
-	// Percentiles come from an HDR histogram, which answers with the
-	// highest value its bucket holds (clamped to the exact maximum).
-	h := newHistogram()
-	_ = h.RecordValue(1e9)
-	p50 := h.ValueAtQuantile(50)
-	want := []ChanRow{
-		{
-			Label: prefix + "done", Type: "chan struct{}", Created: 1, Sent: 1, Received: 1, Closed: 1,
-			DepthPercentiles: map[string]int{"p50": 0, "p99": 0},
-			SendBlocked:      BlockedStats{Percentiles: zero},
-			RecvBlocked: BlockedStats{Count: 2, TotalNS: 3e9, MaxNS: 2e9,
-				Percentiles: map[string]int64{"p50": p50, "p99": 2e9}},
-			MsgsPerSec: 0.25,
-			Site:       "example.com/p/pool.go:13",
-		},
-		{
-			Label: prefix + "work", Type: "chan Job[T]", Capacity: 4, MinCapacity: 4, Sent: 2, Received: 4,
-			Depth: 2, MaxDepth: 3,
-			DepthPercentiles: map[string]int{"p50": 1, "p99": 3},
-			SendBlocked:      BlockedStats{Percentiles: zero},
-			RecvBlocked:      BlockedStats{Percentiles: zero},
-			MsgsPerSec:       1,
-			Site:             "example.com/p/pool.go:12",
-		},
 	}
-	if diff := cmp.Diff(want, rep.Channels); diff != "" {
-		t.Errorf("channel rows (-want +got):\n%s", diff)
+	chans = nil
+	e, slots := waitIndexSize(t, startEntries)
+	if e > startEntries || slots > 4*minChanSlots {
+		t.Errorf("index holds %d entries in %d slots after the channels died; want <= %d entries, <= %d slots",
+			e, slots, startEntries, 4*minChanSlots)
 	}
-	if rep.Chan(prefix+"work") != &rep.Channels[1] || rep.Chan("nope") != nil {
-		t.Errorf("Report.Chan does not find rows by label")
-	}
-
-	// JSON keeps raw numbers under the documented names.
-	var buf bytes.Buffer
-	if err := rep.Write(&buf, FormatJSON); err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Channels []map[string]any `json:"channels"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for k := range doc.Channels[0] {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	wantKeys := []string{"capacity", "closed", "created", "depth", "depth_percentiles", "label",
-		"max_depth", "min_capacity", "msgs_per_sec", "received", "recv_blocked", "send_blocked", "sent", "site", "type"}
-	if diff := cmp.Diff(wantKeys, keys); diff != "" {
-		t.Errorf("JSON keys of a channel row (-want +got):\n%s", diff)
-	}
-	rb := doc.Channels[0]["recv_blocked"].(map[string]any)
-	if rb["count"] != 2.0 || rb["total_ns"] != 3e9 || rb["percentiles"].(map[string]any)["p99"] != 2e9 {
-		t.Errorf("recv_blocked in JSON: %v", rb)
-	}
-	back, err := ReadReport(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(rep.Channels, back.Channels); diff != "" {
-		t.Errorf("JSON round trip (-before +after):\n%s", diff)
-	}
-
-	// The table section.
-	buf.Reset()
-	if err := rep.Write(&buf, FormatTable); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	i := strings.Index(out, "[hotpath] channels")
-	if i < 0 {
-		t.Fatalf("no channels section in:\n%s", out)
-	}
-	wantTable := `[hotpath] channels - Channel summary from pool (Total time: 4.00s)
-+-----------+---------------+-----+------+----------+--------+-----------+--------------+-----------------------+--------+
-| Channel   | Type          | Cap | Sent | Received | Closed | Max depth | Send blocked |          Recv blocked | Msgs/s |
-+-----------+---------------+-----+------+----------+--------+-----------+--------------+-----------------------+--------+
-| pool.done | chan struct{} |   0 |    1 |        1 |      1 |         0 |            0 | 2 / 3.00s / p99 2.00s |   0.25 |
-| pool.work | chan Job[T]   |   4 |    2 |        4 |      0 |         3 |            0 |                     0 |   1.00 |
-+-----------+---------------+-----+------+----------+--------+-----------+--------------+-----------------------+--------+
-`
-	if diff := cmp.Diff(wantTable, out[i:]); diff != "" {
-		t.Errorf("channels table (-want +got):\n%s", diff)
-	}
-
-	// Focus, limit and sorting apply to channel rows as to functions.
-	opts, err := resolveOptions(Options{Focus: prefix, Limit: 1}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := buildChannels(opts, baseline{}, time.Second)
-	if len(rows) != 1 || rows[0].Label != prefix+"done" {
-		t.Errorf("limit 1: rows %v", rows)
+	checkCounts(t, site, siteCounts{Created: n, Sent: n, Received: n, MaxDepth: 1})
+	st := site.state.Load()
+	d := st.snapshot().since(base[site])
+	if d.created != n || d.Received() != n || liveDepths()[st] != 0 {
+		t.Errorf("window: %d channels created, %d received, depth %d; want %d, %d, 0",
+			d.created, d.Received(), liveDepths()[st], n, n)
 	}
 }

@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 // Sender is the send side of a channel, for generated code. A send
 // statement assigns its value to the channel's element type; a call

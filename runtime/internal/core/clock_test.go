@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"bytes"
@@ -43,32 +43,6 @@ func TestTSCCalibration(t *testing.T) {
 
 // TestTSCClockOn turns the TSC clock on as HOTPATH_CLOCK=tsc does and
 // checks that measurements still come out in nanoseconds.
-func TestTSCClockOn(t *testing.T) {
-	if ok, why := tscAvailable(); !ok {
-		t.Skipf("no TSC clock here: %s", why)
-	}
-	restoreClock(t)
-	var w bytes.Buffer
-	setupClock("tsc", &w)
-	if tscClock.Load() == nil {
-		t.Fatalf("TSC clock not on: %s", w.String())
-	}
-	f := ftFunc(t, "tsc")
-	g := ftGuard(t, f.Name, Options{})
-	func() {
-		defer f.Begin().End()
-		time.Sleep(20 * time.Millisecond)
-	}()
-	rep := ftStop(t, g)
-	row := ftRow(t, rep, f)
-	if row.TotalNS < int64(20*time.Millisecond) || row.TotalNS > int64(2*time.Second) {
-		t.Errorf("a 20 ms sleep measured %v with the TSC clock", time.Duration(row.TotalNS))
-	}
-	if rep.Clock == nil || rep.Clock.Source != "tsc" || rep.Clock.TSCHz == 0 || math.Abs(rep.Clock.DriftPPM) > 1000 {
-		t.Errorf("report's clock check = %+v, want the TSC with its rate and a small drift", rep.Clock)
-	}
-}
-
 // TestTSCFallback checks that the monotonic clock stays in use when the
 // TSC clock cannot be had: a processor without an invariant TSC (every
 // architecture but amd64 answers so), a bad HOTPATH_CLOCK value, and
@@ -81,7 +55,7 @@ func TestTSCFallback(t *testing.T) {
 	if tscClock.Load() != nil || !strings.Contains(w.String(), "not invariant") {
 		t.Errorf("TSC clock on without an invariant TSC; said %q", w.String())
 	}
-	if c := checkClock(&w); c == nil || c.Source != "monotonic" || !strings.Contains(c.Reason, "invariant") {
+	if c := CheckClock(&w); c == nil || c.Source != "monotonic" || !strings.Contains(c.Reason, "invariant") {
 		t.Errorf("report's clock check = %+v, want monotonic and why", c)
 	}
 	w.Reset()
@@ -89,7 +63,7 @@ func TestTSCFallback(t *testing.T) {
 	if tscClock.Load() != nil || !strings.Contains(w.String(), `HOTPATH_CLOCK="cycles"`) {
 		t.Errorf("bad HOTPATH_CLOCK: said %q", w.String())
 	}
-	if c := checkClock(&w); c != nil {
+	if c := CheckClock(&w); c != nil {
 		t.Errorf("clock check %+v when the TSC clock was not asked for", c)
 	}
 
@@ -148,7 +122,7 @@ func TestClockCheckDrops(t *testing.T) {
 	tscClock.Store(&off)
 	time.Sleep(20 * time.Millisecond)
 	var w bytes.Buffer
-	cc := checkClock(&w)
+	cc := CheckClock(&w)
 	if cc == nil || cc.Source != "monotonic" || cc.DriftPPM < 1000 || tscClock.Load() != nil {
 		t.Fatalf("check = %+v, clock %v; want the drift found and the TSC dropped", cc, tscClock.Load())
 	}

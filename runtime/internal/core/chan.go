@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"math/bits"
@@ -28,12 +28,12 @@ type ChanSite struct {
 	// Site is the make call's position: import path, file and line.
 	Site string
 
-	state atomic.Pointer[chanState]
+	state atomic.Pointer[ChanState]
 }
 
-// chanState is the mutable part of a ChanSite, allocated when the site
+// ChanState is the mutable part of a ChanSite, allocated when the site
 // makes its first channel.
-type chanState struct {
+type ChanState struct {
 	site *ChanSite
 	// shards[id] belongs to the P with that id, as a Func's shards do (see
 	// shard); nil until a goroutine on that P counts an operation.
@@ -122,15 +122,15 @@ func depthBucketHigh(i int) uint64 {
 }
 
 // load returns the site's state, registering the site on first use.
-func (s *ChanSite) load() *chanState {
+func (s *ChanSite) load() *ChanState {
 	if st := s.state.Load(); st != nil {
 		return st
 	}
 	return s.register()
 }
 
-func (s *ChanSite) register() *chanState {
-	st := &chanState{site: s}
+func (s *ChanSite) register() *ChanState {
+	st := &ChanState{site: s}
 	st.minCap.Store(-1)
 	st.maxCap.Store(-1)
 	if !s.state.CompareAndSwap(nil, st) {
@@ -141,7 +141,7 @@ func (s *ChanSite) register() *chanState {
 }
 
 // noteCap widens the site's capacity range to include c.
-func (st *chanState) noteCap(c int64) {
+func (st *ChanState) noteCap(c int64) {
 	for {
 		m := st.minCap.Load()
 		if (m >= 0 && m <= c) || st.minCap.CompareAndSwap(m, c) {
@@ -159,7 +159,7 @@ func (st *chanState) noteCap(c int64) {
 // count records one completed send or receive (kind) and the queue depth
 // after it. It never allocates (but for a P's first operation) and never
 // blocks.
-func (st *chanState) count(kind int, depth int) {
+func (st *ChanState) count(kind int, depth int) {
 	d := uint64(depth)
 	e := uint16(kind&1)<<8 | uint16(depthBucket(d))
 	id := procPin()
@@ -196,7 +196,7 @@ func (st *chanState) count(kind int, depth int) {
 // caller is pinned to, into the site's counts. The caller holds st.mu.
 //
 //go:noinline
-func (st *chanState) flush(sh *chanShard) {
+func (st *ChanState) flush(sh *chanShard) {
 	seq := loadU64(&sh.seq)
 	storeU64(&sh.seq, seq+1)
 	n := min(loadU64(&sh.n), shardBufLen)
@@ -212,7 +212,7 @@ func (st *chanState) flush(sh *chanShard) {
 // lock is taken: it waits for the lock unpinned (see Func's record).
 //
 //go:noinline
-func (st *chanState) countContended(kind int, d uint64) {
+func (st *ChanState) countContended(kind int, d uint64) {
 	st.mu.Lock()
 	id := procPin()
 	if uint(id) < maxShards {
@@ -228,7 +228,7 @@ func (st *chanState) countContended(kind int, d uint64) {
 // countSlow is count for a P without a shard yet, or beyond maxShards.
 //
 //go:noinline
-func (st *chanState) countSlow(id, kind int, d uint64) {
+func (st *ChanState) countSlow(id, kind int, d uint64) {
 	if uint(id) < maxShards {
 		st.shards[id].CompareAndSwap(nil, new(chanShard))
 		st.count(kind, int(d))
@@ -242,13 +242,13 @@ func (st *chanState) countSlow(id, kind int, d uint64) {
 }
 
 // created counts a channel made at the site.
-func (st *chanState) madeOne() { st.created.Add(1) }
+func (st *ChanState) madeOne() { st.created.Add(1) }
 
 // closedOne counts a close of one of the site's channels.
-func (st *chanState) closedOne() { st.closed.Add(1) }
+func (st *ChanState) closedOne() { st.closed.Add(1) }
 
 // blocked records how long a send (send == true) or receive waited.
-func (st *chanState) blocked(send bool, d int64) {
+func (st *ChanState) blocked(send bool, d int64) {
 	st.blockMu.Lock()
 	if send {
 		st.send.record(d)

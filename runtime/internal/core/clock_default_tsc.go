@@ -1,6 +1,6 @@
 //go:build hotpath_tsc
 
-package hotpath
+package core
 
 // defaultClock is the clock when HOTPATH_CLOCK is not set: this build has
 // the hotpath_tsc tag.

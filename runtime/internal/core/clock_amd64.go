@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 // rdtsc reads the processor's time-stamp counter.
 func rdtsc() uint64

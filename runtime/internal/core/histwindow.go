@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"unsafe"
@@ -6,7 +6,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// histWindow holds counts in the bucket layout of hdr.New(histLowest,
+// HistWindow holds counts in the bucket layout of hdr.New(histLowest,
 // histHighest, histDigits) (see histIndex), without the 33792 counters
 // (264 KiB) that the library allocates for every histogram.
 //
@@ -20,10 +20,10 @@ import (
 // percentiles are those of the library's histogram for the same
 // values, bucket for bucket (TestHistWindowMatchesLibrary).
 //
-// A function keeps one histWindow, its shards' buffered durations are
-// merged into it, and each snapshot is a copy. A histWindow value shares
+// A function keeps one HistWindow, its shards' buffered durations are
+// merged into it, and each snapshot is a copy. A HistWindow value shares
 // its pages: only the code that built it changes it.
-type histWindow struct {
+type HistWindow struct {
 	t *histTable // nil while empty
 	// shared is set when t may be shared with a copy: the next write
 	// copies the table first.
@@ -131,7 +131,7 @@ func (p *histPage) widen(c int, v uint64) {
 }
 
 // add counts n more in bucket i.
-func (w *histWindow) add(i int, n uint64) {
+func (w *HistWindow) add(i int, n uint64) {
 	switch {
 	case w.t == nil:
 		w.t = new(histTable)
@@ -160,10 +160,10 @@ func (w *histWindow) add(i int, n uint64) {
 }
 
 // record counts one duration, clamped into the histogram's range.
-func (w *histWindow) record(d int64) { w.add(histIndex(clampHist(d)), 1) }
+func (w *HistWindow) record(d int64) { w.add(histIndex(clampHist(d)), 1) }
 
 // each calls fn for every bucket with a nonzero count, in bucket order.
-func (w histWindow) each(fn func(i int, n uint64)) {
+func (w HistWindow) each(fn func(i int, n uint64)) {
 	if w.t == nil {
 		return
 	}
@@ -198,16 +198,16 @@ func (w histWindow) each(fn func(i int, n uint64)) {
 }
 
 // clone returns a copy of w; both share w's memory until they write.
-func (w *histWindow) clone() histWindow {
+func (w *HistWindow) clone() HistWindow {
 	if w.t == nil {
-		return histWindow{}
+		return HistWindow{}
 	}
 	w.shared = true
-	return histWindow{t: w.t, shared: true}
+	return HistWindow{t: w.t, shared: true}
 }
 
 // total returns the number of counts in w.
-func (w histWindow) total() uint64 {
+func (w HistWindow) total() uint64 {
 	var t uint64
 	if w.t == nil {
 		return 0
@@ -237,8 +237,8 @@ func (w histWindow) total() uint64 {
 }
 
 // since returns w minus base, an earlier state of the same recorders.
-func (w histWindow) since(base histWindow) histWindow {
-	var d histWindow
+func (w HistWindow) since(base HistWindow) HistWindow {
+	var d HistWindow
 	counts := map[int]uint64{}
 	base.each(func(i int, n uint64) { counts[i] = n })
 	w.each(func(i int, n uint64) {
@@ -281,13 +281,13 @@ func percentileRank(p float64, total uint64) uint64 {
 // library's ValueAtQuantile returns it: the highest value of the bucket
 // in which the count of that rank falls (the lowest for p = 0), 0 when
 // empty.
-func (w histWindow) valueAtPercentile(p float64) int64 {
+func (w HistWindow) valueAtPercentile(p float64) int64 {
 	return w.valuesAtPercentiles([]float64{p})[0]
 }
 
 // valuesAtPercentiles returns valueAtPercentile for each of ps, in two
 // passes over w whatever the number of percentiles.
-func (w histWindow) valuesAtPercentiles(ps []float64) []int64 {
+func (w HistWindow) valuesAtPercentiles(ps []float64) []int64 {
 	vals := make([]int64, len(ps))
 	total := w.total()
 	if total == 0 {
@@ -321,7 +321,7 @@ func (w histWindow) valuesAtPercentiles(ps []float64) []int64 {
 
 // minMax returns the lowest value of the first bucket with a count and the
 // highest value of the last one: the library's Min and Max.
-func (w histWindow) minMax() (lo, hi int64) {
+func (w HistWindow) minMax() (lo, hi int64) {
 	first := true
 	w.each(func(i int, _ uint64) {
 		l, h := histBucketRange(i)
@@ -335,14 +335,14 @@ func (w histWindow) minMax() (lo, hi int64) {
 
 // histogram returns w as an hdr.Histogram, which allocates every bucket:
 // for tests that compare with the library.
-func (w histWindow) histogram() *hdr.Histogram {
+func (w HistWindow) histogram() *hdr.Histogram {
 	full := make([]int64, histCountsLen)
 	w.each(func(i int, n uint64) { full[i] = int64(n) })
 	return newHistogramOf(full)
 }
 
 // bytes returns the heap that w's pages and chunks take.
-func (w histWindow) bytes() int {
+func (w HistWindow) bytes() int {
 	if w.t == nil {
 		return 0
 	}
@@ -366,7 +366,7 @@ type durations struct {
 	count    uint64
 	total    int64
 	min, max int64
-	hist     histWindow
+	hist     HistWindow
 }
 
 func (d *durations) record(v int64) {
@@ -381,8 +381,8 @@ func (d *durations) record(v int64) {
 	d.hist.record(v)
 }
 
-// durationSummary is durations merged at one instant.
-type durationSummary struct {
+// DurationSummary is durations merged at one instant.
+type DurationSummary struct {
 	count    uint64
 	total    int64
 	min, max int64
@@ -391,12 +391,12 @@ type durationSummary struct {
 	// histogram applies. Taking a summary thus copies nothing but a few
 	// indexes; only a summary whose percentiles are asked for pays for
 	// applying them.
-	merged  histWindow
+	merged  HistWindow
 	pending []uint16
 }
 
 // histogram returns the summary's histogram, every duration counted.
-func (s *durationSummary) histogram() histWindow {
+func (s *DurationSummary) histogram() HistWindow {
 	if len(s.pending) == 0 {
 		return s.merged
 	}
@@ -409,12 +409,12 @@ func (s *durationSummary) histogram() histWindow {
 }
 
 // summary returns a copy of d.
-func (d *durations) summary() durationSummary {
-	return durationSummary{count: d.count, total: d.total, min: d.min, max: d.max, merged: d.hist.clone()}
+func (d *durations) summary() DurationSummary {
+	return DurationSummary{count: d.count, total: d.total, min: d.min, max: d.max, merged: d.hist.clone()}
 }
 
 // addExact merges exact numbers into s (the histogram apart).
-func (s *durationSummary) addExact(count uint64, total, lo, hi int64) {
+func (s *DurationSummary) addExact(count uint64, total, lo, hi int64) {
 	if count == 0 {
 		return
 	}
@@ -430,11 +430,11 @@ func (s *durationSummary) addExact(count uint64, total, lo, hi int64) {
 // and maximum of a window are known only when nothing was recorded before
 // it; otherwise they come from the window's histogram, within its
 // precision.
-func (s durationSummary) since(base durationSummary) durationSummary {
+func (s DurationSummary) since(base DurationSummary) DurationSummary {
 	if base.count == 0 {
 		return s
 	}
-	d := durationSummary{count: s.count - base.count, total: s.total - base.total}
+	d := DurationSummary{count: s.count - base.count, total: s.total - base.total}
 	if d.count == 0 {
 		return d
 	}

@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"fmt"
@@ -98,7 +98,7 @@ func TestHistWindowMatchesLibrary(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			vals := c.values(r)
 			lib := newHistogram()
-			var w histWindow
+			var w HistWindow
 			for _, v := range vals {
 				if err := lib.RecordValue(clampHist(v)); err != nil {
 					t.Fatal(err)
@@ -141,7 +141,7 @@ func TestFuncPercentilesMatchLibrary(t *testing.T) {
 			for part := range 4 {
 				rec.Go(func() {
 					for i := part; i < len(vals); i += 4 {
-						ftRecord(f, vals[i])
+						RecordDuration(f, vals[i])
 						if i%64 == 0 {
 							runtime.Gosched()
 						}
@@ -160,7 +160,7 @@ func TestFuncPercentilesMatchLibrary(t *testing.T) {
 	}
 }
 
-func compareWithLibrary(t *testing.T, what string, lib *hdr.Histogram, w histWindow) {
+func compareWithLibrary(t *testing.T, what string, lib *hdr.Histogram, w HistWindow) {
 	t.Helper()
 	if got, want := w.total(), uint64(lib.TotalCount()); got != want {
 		t.Errorf("%s: %d counts, library %d", what, got, want)
@@ -180,7 +180,7 @@ func compareWithLibrary(t *testing.T, what string, lib *hdr.Histogram, w histWin
 // against a library histogram of the values recorded in between.
 func TestHistWindowSince(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 9))
-	var w histWindow
+	var w HistWindow
 	for range 5000 {
 		w.record(logUniform(r, 1, 1e7))
 	}
@@ -245,9 +245,9 @@ func TestRecordingStress(t *testing.T) {
 			var total int64
 			lo, hi := int64(1<<62), int64(0)
 			for i := range iters {
-				ftRecord(ones, 1)
+				RecordDuration(ones, 1)
 				d := int64(w*iters+i)%100003 + 1
-				ftRecord(varied, d)
+				RecordDuration(varied, d)
 				total += d
 				lo, hi = min(lo, d), max(hi, d)
 				func() {
@@ -279,5 +279,21 @@ func TestRecordingStress(t *testing.T) {
 	}
 	if s := real.load().snapshot(); s.calls != n || s.count != n || s.histogram().total() != n {
 		t.Errorf("real: calls %d count %d hist %d, want %d", s.calls, s.count, s.histogram().total(), n)
+	}
+}
+
+// TestHistBucketRangeHoldsValue checks that every value lands in the
+// bucket whose range holds it.
+func TestHistBucketRangeHoldsValue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []int64{1, 2, 2047, 2048, 2049, 4095, 4096, 1e6, 123456789, histHighest}
+	for range 2000 {
+		values = append(values, 1+rng.Int64N(int64(1e10)))
+	}
+	for _, v := range values {
+		lo, hi := histBucketRange(histIndex(clampHist(v)))
+		if c := clampHist(v); c < lo || c > hi {
+			t.Fatalf("value %d in bucket [%d, %d]", v, lo, hi)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !amd64 || race
 
-package hotpath
+package core
 
 import "sync/atomic"
 

@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"errors"
@@ -175,34 +175,27 @@ var tscProbe = tscAvailable
 
 func init() { setupClock(os.Getenv("HOTPATH_CLOCK"), os.Stderr) }
 
-// ClockCheck is the state of the TSC clock when a report was made. A
-// report carries one only when the TSC clock was asked for.
-type ClockCheck struct {
-	// Source is "tsc" while durations are read from the cycle counter,
-	// "monotonic" when it was refused at start or dropped by a check.
-	Source string `json:"source"`
-	// TSCHz is the counter's calibrated rate; 0 when it was refused.
-	TSCHz float64 `json:"tsc_hz"`
-	// DriftPPM is how far the converted counter has run from the
-	// monotonic clock since calibration, in parts per million of the time
-	// elapsed. Beyond 1000 (0.1%) the check drops the TSC clock.
+// ClockState is the state of the TSC clock when a report was made; package
+// hotpath's ClockCheck has the same fields and documents them.
+type ClockState struct {
+	Source   string  `json:"source"`
+	TSCHz    float64 `json:"tsc_hz"`
 	DriftPPM float64 `json:"drift_ppm"`
-	// Reason says why the TSC clock is not in use, when it is not.
-	Reason string `json:"reason,omitempty"`
+	Reason   string  `json:"reason,omitempty"`
 }
 
-// checkClock re-checks the TSC calibration against the monotonic clock,
+// CheckClock re-checks the TSC calibration against the monotonic clock,
 // drops the TSC clock when it drifted beyond tscMaxError, and returns what
 // it found; nil when the TSC clock was not asked for.
-func checkClock(w io.Writer) *ClockCheck {
+func CheckClock(w io.Writer) *ClockState {
 	if !tscConfigured.asked {
 		return nil
 	}
 	c := tscConfigured.calib
 	if c == nil {
-		return &ClockCheck{Source: "monotonic", Reason: tscConfigured.refused}
+		return &ClockState{Source: "monotonic", Reason: tscConfigured.refused}
 	}
-	cc := &ClockCheck{Source: "tsc", TSCHz: math.Round(c.hz)}
+	cc := &ClockState{Source: "tsc", TSCHz: math.Round(c.hz)}
 	drift := c.drift(rdtsc, monoNow)
 	cc.DriftPPM = math.Round(drift*1e6*100) / 100
 	if math.Abs(drift) > tscMaxError && tscConfigured.dropped.CompareAndSwap(false, true) {
