@@ -13,8 +13,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	hotpath "github.com/hotpath-go/hotpath/runtime"
 	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
+	"github.com/hotpath-go/hotpath/runtime/internal/exportbridge"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/sdk/metric"
 	colmetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
@@ -174,7 +174,7 @@ func TestOTLPExport(t *testing.T) {
 	if got == nil || got.GetAsInt() != 1000 {
 		t.Fatalf("calls of %s: %v, want 1000", tg.fast.Name, got)
 	}
-	if got.StartTimeUnixNano != uint64(hotpath.ProcessStart().UnixNano()) || got.TimeUnixNano <= got.StartTimeUnixNano {
+	if got.StartTimeUnixNano != uint64(exportbridge.Start.UnixNano()) || got.TimeUnixNano <= got.StartTimeUnixNano {
 		t.Errorf("calls start %d, time %d", got.StartTimeUnixNano, got.TimeUnixNano)
 	}
 
