@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -242,7 +243,7 @@ func chanRow(st *chanState, d chanSnapshot, depth int, percentiles []float64, el
 		if n > 0 {
 			v = min(d.depthAtPercentile(p, n), d.maxDepth)
 		}
-		row.DepthPercentiles[percentileKey(p)] = int(v)
+		row.DepthPercentiles[names.PercentileKey(p)] = int(v)
 	}
 	if elapsed > 0 {
 		row.MsgsPerSec = math.Round(float64(row.Received)/elapsed.Seconds()*100) / 100
@@ -265,7 +266,7 @@ func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
 			// the bucket; never report beyond the extremes.
 			v = min(max(vals[k], b.min), b.max)
 		}
-		st.Percentiles[percentileKey(p)] = v
+		st.Percentiles[names.PercentileKey(p)] = v
 	}
 	return st
 }
@@ -309,8 +310,8 @@ func (b *BlockedStats) cell(p float64) string {
 		return "0"
 	}
 	s := strconv.FormatUint(b.Count, 10) + " / " + FormatDuration(b.TotalNS)
-	if v, ok := b.Percentiles[percentileKey(p)]; ok {
-		s += " / " + percentileKey(p) + " " + FormatDuration(v)
+	if v, ok := b.Percentiles[names.PercentileKey(p)]; ok {
+		s += " / " + names.PercentileKey(p) + " " + FormatDuration(v)
 	}
 	return s
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // SchemaVersion is the version of the JSON report. It changes only when a
@@ -121,7 +123,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		Clock:       checkClock(os.Stderr),
 	}
 	for _, f := range registry.list() {
-		if !opts.focus(rowLabel(f.Name, f.Kind == KindBlock, f.Parent)) {
+		if !opts.focus(names.Label(f.Name, f.Kind == KindBlock, f.Parent)) {
 			continue
 		}
 		st := f.state.Load()
@@ -160,7 +162,7 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 	}
 	if s.count == 0 {
 		for _, p := range percentiles {
-			row.Percentiles[percentileKey(p)] = 0
+			row.Percentiles[names.PercentileKey(p)] = 0
 		}
 		return row
 	}
@@ -173,7 +175,7 @@ func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Durati
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
 		v = min(max(v, s.min), s.max)
-		row.Percentiles[percentileKey(p)] = v
+		row.Percentiles[names.PercentileKey(p)] = v
 	}
 	if elapsed > 0 {
 		row.PercentTotal = math.Round(float64(row.TotalNS)/float64(elapsed)*1e4) / 100
