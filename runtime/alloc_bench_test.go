@@ -161,7 +161,7 @@ func BenchmarkAllocReport(b *testing.B) {
 					b.Fatal("nothing attributed")
 				}
 			}
-			b.ReportMetric(float64(len(p.samples)), "records")
+			b.ReportMetric(float64(len(p.Samples)), "records")
 		})
 	}
 	b.Run("gc", func(b *testing.B) {

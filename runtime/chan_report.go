@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -121,7 +122,7 @@ func chanRow(st *core.ChanState, d core.ChanSnapshot, depth int, percentiles []f
 		if n > 0 {
 			v = min(d.DepthAtPercentile(p, n), d.MaxDepth())
 		}
-		row.DepthPercentiles[percentileKey(p)] = int(v)
+		row.DepthPercentiles[names.PercentileKey(p)] = int(v)
 	}
 	if elapsed > 0 {
 		row.MsgsPerSec = math.Round(float64(row.Received)/elapsed.Seconds()*100) / 100
@@ -144,7 +145,7 @@ func blockedStats(b core.DurationSummary, percentiles []float64) BlockedStats {
 			// the bucket; never report beyond the extremes.
 			v = min(max(vals[k], b.Min()), b.Max())
 		}
-		st.Percentiles[percentileKey(p)] = v
+		st.Percentiles[names.PercentileKey(p)] = v
 	}
 	return st
 }
@@ -188,8 +189,8 @@ func (b *BlockedStats) cell(p float64) string {
 		return "0"
 	}
 	s := strconv.FormatUint(b.Count, 10) + " / " + FormatDuration(b.TotalNS)
-	if v, ok := b.Percentiles[percentileKey(p)]; ok {
-		s += " / " + percentileKey(p) + " " + FormatDuration(v)
+	if v, ok := b.Percentiles[names.PercentileKey(p)]; ok {
+		s += " / " + names.PercentileKey(p) + " " + FormatDuration(v)
 	}
 	return s
 }

@@ -224,11 +224,6 @@ func focusFilter(focus string) (func(string) bool, error) {
 	}
 }
 
-// percentileKey names a percentile in JSON: 50 -> "p50", 99.9 -> "p99.9".
-func percentileKey(p float64) string {
-	return "p" + strconv.FormatFloat(p, 'f', -1, 64)
-}
-
 // percentileTitle names a percentile column in the table: "P99.9".
 func percentileTitle(p float64) string {
 	return "P" + strconv.FormatFloat(p, 'f', -1, 64)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // SchemaVersion is the version of the JSON report. It changes only when a
@@ -139,7 +140,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		Clock:       clockCheck(),
 	}
 	for _, f := range core.Funcs() {
-		if !opts.focus(rowLabel(f.Name, f.Kind == core.KindBlock, f.Parent)) {
+		if !opts.focus(names.Label(f.Name, f.Kind == core.KindBlock, f.Parent)) {
 			continue
 		}
 		st := f.State()
@@ -178,7 +179,7 @@ func funcRow(f *core.Func, s core.FuncSnapshot, percentiles []float64, elapsed t
 	}
 	if s.Count() == 0 {
 		for _, p := range percentiles {
-			row.Percentiles[percentileKey(p)] = 0
+			row.Percentiles[names.PercentileKey(p)] = 0
 		}
 		return row
 	}
@@ -191,7 +192,7 @@ func funcRow(f *core.Func, s core.FuncSnapshot, percentiles []float64, elapsed t
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
 		v = min(max(v, s.Min()), s.Max())
-		row.Percentiles[percentileKey(p)] = v
+		row.Percentiles[names.PercentileKey(p)] = v
 	}
 	if elapsed > 0 {
 		row.PercentTotal = math.Round(float64(row.TotalNS)/float64(elapsed)*1e4) / 100

@@ -1,14 +1,14 @@
 package hotpath
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/hotpath-go/hotpath/internal/srchash"
 )
 
 // source is a file that generated code was made from.
@@ -102,8 +102,7 @@ func staleSources(list []source, roots []moduleRoot) []string {
 			if err != nil {
 				break
 			}
-			sum := sha256.Sum256(data)
-			if hex.EncodeToString(sum[:16]) != s.hash {
+			if srchash.Sum(data) != s.hash {
 				stale = append(stale, path)
 			}
 			break

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -52,7 +53,7 @@ func (r *Report) writeFuncTable(w io.Writer) {
 		f := &r.Functions[i]
 		row := []string{f.displayName(), strconv.FormatUint(f.Calls, 10), FormatDuration(f.AvgNS)}
 		for _, p := range r.Percentiles {
-			row = append(row, FormatDuration(f.Percentiles[percentileKey(p)]))
+			row = append(row, FormatDuration(f.Percentiles[names.PercentileKey(p)]))
 		}
 		row = append(row, FormatDuration(f.TotalNS), fmt.Sprintf("%.2f%%", f.PercentTotal))
 		t.Rows = append(t.Rows, row)
@@ -106,24 +107,7 @@ func percentOf(part, whole int64) string {
 // displayName is the row label in tables: a block shows its enclosing
 // function after an @, without the import path's directories.
 func (f *FuncRow) displayName() string {
-	return rowLabel(f.Name, f.Kind == core.KindBlock.String(), f.Parent)
-}
-
-// rowLabel is a row's label as the table prints it, which is also what
-// Options.Focus matches.
-func rowLabel(name string, block bool, parent string) string {
-	if block && parent != "" {
-		return name + " @ " + shortName(parent)
-	}
-	return name
-}
-
-// shortName drops the directories of an import path from a symbol name:
-// example.com/a/b.(*T).M -> b.(*T).M.
-func shortName(sym string) string {
-	// The package path ends at the first dot after the last slash.
-	slash := strings.LastIndexByte(sym, '/')
-	return sym[slash+1:]
+	return names.Label(f.Name, f.Kind == core.KindBlock.String(), f.Parent)
 }
 
 // FormatDuration renders nanoseconds with a unit and two decimals, as

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // WriteJSON writes the result as indented JSON. Numbers are raw:
@@ -85,18 +86,11 @@ func percent(f float64) string {
 	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
 }
 
-// displayName is how a row is shown: without the import path's
-// directories, and a block with its enclosing function after an @, as the
-// runtime's tables show them.
+// displayName is how a row is shown: a block with its enclosing function
+// after an @, as the runtime's tables show it, and a function without the
+// import path's directories (names.ShortLabel).
 func (d *FuncDelta) displayName() string {
-	if d.Kind == "block" && d.Parent != "" {
-		return d.Name + " @ " + shortName(d.Parent)
-	}
-	return shortName(d.Name)
-}
-
-func shortName(sym string) string {
-	return sym[strings.LastIndexByte(sym, '/')+1:]
+	return names.ShortLabel(d.Name, d.Kind == "block", d.Parent)
 }
 
 func (d *FuncDelta) verdictText() string {
