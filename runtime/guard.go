@@ -41,7 +41,7 @@ func Start(opts Options) *Guard {
 	if r.Name == "" {
 		r.Name = filepath.Base(os.Args[0])
 	}
-	warnStale(os.Stderr)
+	core.WarnStale(os.Stderr)
 	core.SetSampleEvery(r.SampleEvery)
 	g := &Guard{opts: r, optErr: err}
 	var heap *heapBaseline

@@ -11,7 +11,6 @@
 package hotpathimpl
 
 import (
-	hotpath "github.com/hotpath-go/hotpath/runtime"
 	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
@@ -73,4 +72,4 @@ func Zero[E any](ch <-chan E) E { return core.Zero(ch) }
 // RegisterSource records that a twin of file in package pkg was generated
 // from a source whose checksum is hash; a guard warns about twins whose
 // source changed since. It returns true, for use in a var declaration.
-func RegisterSource(pkg, file, hash string) bool { return hotpath.RegisterSource(pkg, file, hash) }
+func RegisterSource(pkg, file, hash string) bool { return core.RegisterSource(pkg, file, hash) }

@@ -1,4 +1,4 @@
-package hotpath
+package core
 
 import (
 	"fmt"
@@ -36,8 +36,8 @@ func RegisterSource(pkg, file, hash string) bool {
 	return true
 }
 
-// warnStale prints one warning listing every stale twin it can detect.
-func warnStale(w io.Writer) {
+// WarnStale prints one warning listing every stale twin it can detect.
+func WarnStale(w io.Writer) {
 	staleOnce.Do(func() {
 		sourcesMu.Lock()
 		list := append([]source(nil), sources...)
