@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hotpath-go/hotpath/internal/textfmt"
 	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
@@ -152,7 +153,7 @@ func blockedStats(b core.DurationSummary, percentiles []float64) BlockedStats {
 
 // writeChanTable writes the channels section of the text report.
 func (r *Report) writeChanTable(w io.Writer) {
-	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, textfmt.Duration(r.ElapsedNS))
 	t := texttable.Table{Title: title, Header: []string{
 		"Channel", "Type", "Cap", "Sent", "Received", "Closed", "Max depth", "Send blocked", "Recv blocked", "Msgs/s",
 	}, TextCols: 2}
@@ -188,9 +189,9 @@ func (b *BlockedStats) cell(p float64) string {
 	if b.Count == 0 {
 		return "0"
 	}
-	s := strconv.FormatUint(b.Count, 10) + " / " + FormatDuration(b.TotalNS)
+	s := strconv.FormatUint(b.Count, 10) + " / " + textfmt.Duration(b.TotalNS)
 	if v, ok := b.Percentiles[names.PercentileKey(p)]; ok {
-		s += " / " + names.PercentileKey(p) + " " + FormatDuration(v)
+		s += " / " + names.PercentileKey(p) + " " + textfmt.Duration(v)
 	}
 	return s
 }

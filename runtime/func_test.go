@@ -620,20 +620,6 @@ func TestReadReportSchema(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	for _, c := range []struct {
-		ns   int64
-		want string
-	}{
-		{0, "0ns"}, {999, "999ns"}, {1000, "1.00µs"}, {17_090, "17.09µs"}, {999_994, "999.99µs"},
-		{1_160_000, "1.16ms"}, {2_500_000_000, "2.50s"}, {3_600_000_000_000, "3600.00s"},
-	} {
-		if got := FormatDuration(c.ns); got != c.want {
-			t.Errorf("FormatDuration(%d) = %q, want %q", c.ns, got, c.want)
-		}
-	}
-}
-
 func TestResolveOptionsEnv(t *testing.T) {
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/internal/textfmt"
 	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
@@ -166,7 +166,7 @@ func chanCell(d *ChanDelta, get func(*ChanStats) float64, format func(float64) s
 	return delta(b, h, format)
 }
 
-func fmtDuration(v float64) string { return hotpath.FormatDuration(int64(math.Round(v))) }
+func fmtDuration(v float64) string { return textfmt.Duration(int64(math.Round(v))) }
 
 func fmtCount(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
@@ -178,7 +178,7 @@ func fmtPerCall(v float64) string {
 
 func fmtBytesPerCall(v float64) string {
 	if v >= 1024 {
-		return hotpath.FormatBytes(int64(math.Round(v)))
+		return textfmt.Bytes(int64(math.Round(v)))
 	}
 	return fmtPerCall(v) + " B"
 }
