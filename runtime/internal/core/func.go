@@ -466,26 +466,8 @@ func (st *FuncState) flush(sh *shard) {
 	seq := loadU64(&sh.seq)
 	storeU64(&sh.seq, seq+1)
 	n := min(loadU64(&sh.n), shardBufLen)
-	// Count equal entries first: a function's durations fall in a few
-	// buckets, and one histogram update per bucket costs a fraction of one
-	// per entry (HistWindow.add walks a table, a page and a chunk).
-	var idx [shardBufLen]uint16
-	var cnt [shardBufLen]uint8
-	k := 0
 	for i := range n {
-		e := loadBuf(&sh.buf, i)
-		j := 0
-		for j < k && idx[j] != e {
-			j++
-		}
-		if j == k {
-			idx[k], cnt[k] = e, 0
-			k++
-		}
-		cnt[j]++
-	}
-	for j := range k {
-		st.hist.add(int(idx[j]), uint64(cnt[j]))
+		st.hist.add(int(loadBuf(&sh.buf, i)), 1)
 	}
 	storeU64(&sh.n, 0)
 	storeU64(&sh.seq, seq+2)
