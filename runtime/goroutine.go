@@ -1,0 +1,243 @@
+package hotpath
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// GoSite is one //hotpath:go statement. Generated code declares one
+// package-level GoSite per site, as a composite literal, and replaces the
+// go statement by one that evaluates the function value and its
+// arguments first, as the go statement did, then calls [GoStart] and
+// starts a wrapper that defers [GoSpan.End]:
+//
+//	var _hotpath_go_2 = hotpath.GoSite{Label: "example.com/w.(*W).Start:go@42", Func: "example.com/w.(*W).Start", Site: "example.com/w/w.go:42"}
+//
+//	{
+//		_hp_f, _hp_a0 := w.loop, ctx
+//		_hp_g := hotpath.GoStart(&_hotpath_go_2)
+//		go func() {
+//			_hp_ok := false
+//			defer _hp_g.End(&_hp_ok)
+//			_hp_f(_hp_a0)
+//			_hp_ok = true
+//		}()
+//	}
+//
+// A GoSite must not be copied after first use.
+type GoSite struct {
+	// Label names the row: label=NAME from the directive, or
+	// pkg.F:go@LINE, F being the function that holds the go statement.
+	Label string
+	// Func is the function that holds the go statement, as pprof prints it.
+	Func string
+	// Site is the go statement's position: import path, file and line.
+	Site string
+
+	state atomic.Pointer[goState]
+}
+
+// goState is the mutable part of a GoSite, allocated when the site starts
+// its first goroutine.
+//
+// Every go statement adds to started and alive, and every goroutine that
+// ends subtracts from alive: one contended atomic each way, which costs
+// little next to starting a goroutine (a few hundred nanoseconds) and
+// keeps alive exact. The lifetimes go through a Func's per-P shards into
+// one histogram, as measured calls do, so ending costs no lock.
+type goState struct {
+	site *GoSite
+	_    [56]byte // started, alive and peak on a line of their own
+	// started counts go statements executed; alive the goroutines started
+	// and not yet ended; peak the largest alive ever was.
+	started atomic.Uint64
+	alive   atomic.Int64
+	peak    atomic.Int64
+	_       [40]byte
+	// panicked and goexited count the goroutines that ended by a panic
+	// and by runtime.Goexit: rare, so a plain atomic each.
+	panicked, goexited atomic.Uint64
+	// life holds the lifetimes of the goroutines that ended, panicked or
+	// not: its call count is the number that ended. It is never in the
+	// registry of functions.
+	life funcState
+}
+
+// GoSpan is one watched goroutine, from its go statement to its end:
+// returned by [GoStart] in the goroutine that runs the go statement, and
+// ended by the started goroutine. It is a small value, captured by the
+// generated wrapper.
+type GoSpan struct {
+	st    *goState
+	start int64
+}
+
+// load returns the site's state, registering the site on first use.
+func (s *GoSite) load() *goState {
+	if st := s.state.Load(); st != nil {
+		return st
+	}
+	return s.register()
+}
+
+func (s *GoSite) register() *goState {
+	st := &goState{site: s}
+	if !s.state.CompareAndSwap(nil, st) {
+		return s.state.Load()
+	}
+	goSites.add(s)
+	return st
+}
+
+// goSites holds every GoSite that has started a goroutine; it only grows,
+// as the registry of functions does.
+var goSites growingList[*GoSite]
+
+// GoStart counts a goroutine about to be started at site s: generated code
+// calls it after the go statement's function value and arguments have
+// been evaluated, right before the go statement, so that the goroutine is
+// counted (started, alive) from the instant it exists until it ends, and
+// its lifetime includes the wait to be scheduled.
+func GoStart(s *GoSite) GoSpan {
+	st := s.state.Load()
+	if st == nil {
+		st = s.register()
+	}
+	st.started.Add(1)
+	if n := st.alive.Add(1); n > st.peak.Load() {
+		st.notePeak(n)
+	}
+	return GoSpan{st: st, start: nanotime()}
+}
+
+// notePeak raises the site's peak to n unless it is already higher.
+func (st *goState) notePeak(n int64) {
+	for p := st.peak.Load(); n > p && !st.peak.CompareAndSwap(p, n); p = st.peak.Load() {
+	}
+}
+
+// End ends the goroutine started with g. Generated code defers it first
+// thing in the goroutine, with a flag that the goroutine sets after its
+// function returned:
+//
+//	_hp_ok := false
+//	defer _hp_g.End(&_hp_ok)
+//	f(args...)
+//	_hp_ok = true
+//
+// A goroutine whose flag is not set is ending by a panic or by
+// runtime.Goexit; End tells the two apart from its own stack (see
+// [abnormalEnd]) and never recovers: a panic goes on, with the same
+// value, and crashes the program with the same message and the original
+// frames at the top of its stack, as it would have without hotpath.
+//
+// A goroutine counts as ended once its function has returned and its own
+// deferred calls have run: code that waits for a signal the goroutine
+// sends before that (a WaitGroup's Done, a closed channel) may see it
+// alive for a moment longer.
+func (g GoSpan) End(returned *bool) {
+	st := g.st
+	if st == nil {
+		return
+	}
+	d := nanotime() - g.start
+	st.life.record(d, false)
+	if !*returned {
+		// After the lifetime: a reader takes panicked before the
+		// lifetimes, so it never sees more panics than ended goroutines.
+		st.abnormalEnd()
+	}
+	st.alive.Add(-1)
+}
+
+// abnormalEnd classifies a goroutine that is ending without its function
+// having returned. The deferred calls of a panic run below
+// runtime.gopanic, those of runtime.Goexit below runtime.Goexit; the
+// nearer of the two on the stack is how this goroutine is ending (a
+// deferred call that calls Goexit while a panic runs stops the panic, and
+// the goroutine ends without crashing the program; a deferred call that
+// panics while Goexit runs crashes it). Only this path pays for reading
+// the stack.
+//
+//go:noinline
+func (st *goState) abnormalEnd() {
+	if goexiting() {
+		st.goexited.Add(1)
+		return
+	}
+	st.panicked.Add(1)
+	if h := goPanicHook; h != nil {
+		h(st.site)
+	}
+}
+
+// goPanicHook, when set (by tests), is called after a panicking goroutine
+// is counted, before the panic goes on.
+var goPanicHook func(*GoSite)
+
+// goexiting reports whether the calling goroutine is running its deferred
+// calls for runtime.Goexit rather than for a panic. A stack that shows
+// neither (which the runtime of this Go version never produces: see
+// TestGoEndClassifies) counts as a panic.
+func goexiting() bool {
+	var pcs [64]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		switch f.Function {
+		case "runtime.Goexit":
+			return true
+		case "runtime.gopanic":
+			return false
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// goCounts are a site's numbers at one instant.
+type goCounts struct {
+	started            uint64
+	panicked, goexited uint64
+	// alive and peak are now and ever, not differences.
+	alive, peak int64
+	// life holds the lifetimes of the goroutines that ended; life.calls
+	// counts them.
+	life funcSnapshot
+}
+
+// snapshot reads the site's numbers. It reads panicked and goexited
+// before the lifetimes, and the lifetimes before started, the reverse of
+// the order in which a goroutine adds to them, so that the numbers agree:
+// never more ended than started, nor more panics than ends.
+func (st *goState) snapshot() goCounts {
+	var c goCounts
+	c.panicked = st.panicked.Load()
+	c.goexited = st.goexited.Load()
+	c.life = st.life.snapshot()
+	c.started = st.started.Load()
+	c.alive = st.alive.Load()
+	c.peak = st.peak.Load()
+	return c
+}
+
+// finished returns the goroutines that ended without a panic: their
+// function returned, or they called runtime.Goexit.
+func (c *goCounts) finished() uint64 { return c.life.calls - c.panicked }
+
+func (c *goCounts) used() bool { return c.started > 0 || c.life.calls > 0 }
+
+// since returns what happened between base and c; alive and peak stay
+// c's.
+func (c goCounts) since(base goCounts) goCounts {
+	return goCounts{
+		started:  c.started - base.started,
+		panicked: c.panicked - base.panicked,
+		goexited: c.goexited - base.goexited,
+		alive:    c.alive,
+		peak:     c.peak,
+		life:     c.life.since(base.life),
+	}
+}
