@@ -93,6 +93,30 @@ func buildGoroutines(opts resolved, base map[*GoSite]goCounts) []GoRow {
 	return rows
 }
 
+// goroutineRows returns the rows of the sites that started or ended a
+// goroutine between base (nil: the process start) and s, as
+// buildGoroutines does for a guard.
+func (s *Snapshot) goroutineRows(base *Snapshot, opts resolved) []GoRow {
+	var bg map[*GoSite]goCounts
+	if base != nil {
+		bg = base.goros
+	}
+	var rows []GoRow
+	for site, cur := range s.goros {
+		if !opts.focus(site.Label) {
+			continue
+		}
+		if c := cur.since(bg[site]); c.used() {
+			rows = append(rows, goRow(site, c, opts.Percentiles))
+		}
+	}
+	sortGoRows(rows)
+	if opts.Limit > 0 && len(rows) > opts.Limit {
+		rows = rows[:opts.Limit]
+	}
+	return rows
+}
+
 func goRow(s *GoSite, c goCounts, percentiles []float64) GoRow {
 	row := GoRow{
 		Label:               s.Label,

@@ -458,3 +458,51 @@ func TestGoReport(t *testing.T) {
 		t.Errorf("a report without goroutine rows has a goroutines field: %s", buf.String())
 	}
 }
+
+// TestGoSnapshotReport checks goroutine rows of reports made from
+// snapshots, as the live view and the exporters make them.
+func TestGoSnapshotReport(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newGoSite(t)
+	goWatched(s, func() {})
+	waitEnded(t, s)
+	a := TakeSnapshot()
+	gate := make(chan struct{})
+	for range 3 {
+		goWatched(s, func() { <-gate })
+	}
+	b := TakeSnapshot()
+	close(gate)
+	waitEnded(t, s)
+	c := TakeSnapshot()
+	opts := Options{Focus: s.Label, Percentiles: []float64{50}}
+	row := func(rep *Report) GoRow {
+		t.Helper()
+		if len(rep.Goroutines) != 1 {
+			t.Fatalf("rows %+v, want one", rep.Goroutines)
+		}
+		r := rep.Goroutines[0]
+		r.LifetimeTotalNS, r.LifetimeAvgNS, r.LifetimeMinNS, r.LifetimeMaxNS, r.LifetimePercentiles = 0, 0, 0, 0, nil
+		return r
+	}
+	base := GoRow{Label: s.Label, Func: s.Func, Site: s.Site}
+	for _, tc := range []struct {
+		name     string
+		cur, old *Snapshot
+		want     GoRow
+	}{
+		{"a since start", a, nil, GoRow{Started: 1, Finished: 1, PeakAlive: 1}},
+		{"b since a", b, a, GoRow{Started: 3, Alive: 3, PeakAlive: 3}},
+		{"c since b", c, b, GoRow{Finished: 3, PeakAlive: 3}},
+		{"c since start", c, nil, GoRow{Started: 4, Finished: 4, PeakAlive: 3}},
+	} {
+		want := tc.want
+		want.Label, want.Func, want.Site = base.Label, base.Func, base.Site
+		if diff := cmp.Diff(want, row(tc.cur.Report(tc.old, opts))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	if rows := c.Report(c, opts).Goroutines; len(rows) != 0 {
+		t.Errorf("an empty window has rows: %+v", rows)
+	}
+}
