@@ -6,23 +6,37 @@ import (
 )
 
 // GoSite is one //hotpath:go statement. Generated code declares one
-// package-level GoSite per site, as a composite literal, and replaces the
-// go statement by one that evaluates the function value and its
-// arguments first, as the go statement did, then calls [GoStart] and
-// starts a wrapper that defers [GoSpan.End]:
+// package-level GoSite per site, as a composite literal, and a small
+// generic type per shape of called function (parameters, results,
+// variadic) whose run method is what the go statement starts:
 //
-//	var _hotpath_go_2 = hotpath.GoSite{Label: "example.com/w.(*W).Start:go@42", Func: "example.com/w.(*W).Start", Site: "example.com/w/w.go:42"}
+//	var _hotpath_go_w_0 = hotpath.GoSite{Label: "example.com/w.(*W).Start:go@42", Func: "example.com/w.(*W).Start", Site: "example.com/w/w.go:42"}
 //
-//	{
-//		_hp_f, _hp_a0 := w.loop, ctx
-//		_hp_g := hotpath.GoStart(&_hotpath_go_2)
-//		go func() {
-//			_hp_ok := false
-//			defer _hp_g.End(&_hp_ok)
-//			_hp_f(_hp_a0)
-//			_hp_ok = true
-//		}()
+//	type _hotpath_gocall_w_p2r1[A0, A1, R0 any] struct {
+//		s *hotpath.GoSite
+//		t int64
+//		f func(A0, A1) R0
 //	}
+//
+//	func _hotpath_gofunc_w_p2r1[A0, A1, R0 any](s *hotpath.GoSite, f func(A0, A1) R0) _hotpath_gocall_w_p2r1[A0, A1, R0] {
+//		return _hotpath_gocall_w_p2r1[A0, A1, R0]{s, hotpath.Nanotime(), f}
+//	}
+//
+//	func (c _hotpath_gocall_w_p2r1[A0, A1, R0]) run(a0 A0, a1 A1) {
+//		ok := false
+//		defer hotpath.GoBegin(c.s, c.t).End(&ok)
+//		c.f(a0, a1)
+//		ok = true
+//	}
+//
+// and "go w.loop(ctx, n)" becomes
+//
+//	go _hotpath_gofunc_w_p2r1(&_hotpath_go_w_0, w.loop).run(ctx, n)
+//
+// which evaluates the function value and the arguments in the calling
+// goroutine, in the order and with the typing of the original statement
+// (the arguments go to a method whose parameters are the function's), and
+// starts the goroutine.
 //
 // A GoSite must not be copied after first use.
 type GoSite struct {
@@ -64,9 +78,8 @@ type goState struct {
 }
 
 // GoSpan is one watched goroutine, from its go statement to its end:
-// returned by [GoStart] in the goroutine that runs the go statement, and
-// ended by the started goroutine. It is a small value, captured by the
-// generated wrapper.
+// returned by [GoBegin] when the goroutine begins, and ended by its
+// deferred [GoSpan.End].
 type GoSpan struct {
 	st    *goState
 	start int64
@@ -93,12 +106,17 @@ func (s *GoSite) register() *goState {
 // as the registry of functions does.
 var goSites growingList[*GoSite]
 
-// GoStart counts a goroutine about to be started at site s: generated code
-// calls it after the go statement's function value and arguments have
-// been evaluated, right before the go statement, so that the goroutine is
-// counted (started, alive) from the instant it exists until it ends, and
-// its lifetime includes the wait to be scheduled.
-func GoStart(s *GoSite) GoSpan {
+// GoBegin counts a goroutine of site s that has begun to run (started,
+// alive, peak) and returns its span; at is the [Nanotime] of its go
+// statement, where its lifetime starts. Generated code calls it first
+// thing in the goroutine, in a deferred call's receiver:
+//
+//	defer hotpath.GoBegin(c.s, c.t).End(&ok)
+//
+// A goroutine is counted from the instant it runs, not from its go
+// statement: a go statement whose arguments panic starts nothing, and
+// counts nothing.
+func GoBegin(s *GoSite, at int64) GoSpan {
 	st := s.state.Load()
 	if st == nil {
 		st = s.register()
@@ -107,7 +125,7 @@ func GoStart(s *GoSite) GoSpan {
 	if n := st.alive.Add(1); n > st.peak.Load() {
 		st.notePeak(n)
 	}
-	return GoSpan{st: st, start: nanotime()}
+	return GoSpan{st: st, start: at}
 }
 
 // notePeak raises the site's peak to n unless it is already higher.
@@ -120,10 +138,10 @@ func (st *goState) notePeak(n int64) {
 // thing in the goroutine, with a flag that the goroutine sets after its
 // function returned:
 //
-//	_hp_ok := false
-//	defer _hp_g.End(&_hp_ok)
-//	f(args...)
-//	_hp_ok = true
+//	ok := false
+//	defer hotpath.GoBegin(c.s, c.t).End(&ok)
+//	c.f(args...)
+//	ok = true
 //
 // A goroutine whose flag is not set is ending by a panic or by
 // runtime.Goexit; End tells the two apart from its own stack (see

@@ -20,14 +20,14 @@ import (
 	"go.uber.org/goleak"
 )
 
-// goWatched starts f as hotpathgen's rewrite of "go f()" does: count the
-// start in the calling goroutine, then run f in a wrapper that defers End
-// with a flag set after f returns.
+// goWatched starts f as hotpathgen's rewrite of "go f()" does: take the
+// go statement's time in the calling goroutine, then run f in a wrapper
+// that begins the span and defers End with a flag set after f returns.
 func goWatched(s *GoSite, f func()) {
-	g := GoStart(s)
+	at := Nanotime()
 	go func() {
 		ok := false
-		defer g.End(&ok)
+		defer GoBegin(s, at).End(&ok)
 		f()
 		ok = true
 	}()
@@ -189,12 +189,11 @@ func TestGoEndClassifies(t *testing.T) {
 func TestGoStartEndNoAlloc(t *testing.T) {
 	s := newGoSite(t)
 	ok := true
-	GoStart(s).End(&ok)
+	GoBegin(s, Nanotime()).End(&ok)
 	if n := testing.AllocsPerRun(1000, func() {
-		g := GoStart(s)
-		g.End(&ok)
+		GoBegin(s, Nanotime()).End(&ok)
 	}); n != 0 {
-		t.Errorf("GoStart + End allocate %v times", n)
+		t.Errorf("GoBegin + End allocate %v times", n)
 	}
 }
 
@@ -241,6 +240,26 @@ func TestGoPanicUnchanged(t *testing.T) {
 	}
 }
 
+// goCallP2 and goFuncP2 are what hotpathgen declares for go statements
+// that call a function of two parameters and no result; it rewrites
+// "go f(a, b)" as "go goFuncP2(&site, f).run(a, b)".
+type goCallP2[A0, A1 any] struct {
+	s *GoSite
+	t int64
+	f func(A0, A1)
+}
+
+func goFuncP2[A0, A1 any](s *GoSite, f func(A0, A1)) goCallP2[A0, A1] {
+	return goCallP2[A0, A1]{s, Nanotime(), f}
+}
+
+func (c goCallP2[A0, A1]) run(a0 A0, a1 A1) {
+	ok := false
+	defer GoBegin(c.s, c.t).End(&ok)
+	c.f(a0, a1)
+	ok = true
+}
+
 // goPanicValue is what the programs of TestGoPanicUnchanged panic with: a
 // value of a type of their own, printed by its Error method.
 type goPanicValue struct{ n int }
@@ -271,16 +290,7 @@ func goPanicProgram(mode, out string) {
 				c.Started, c.Finished, c.Panicked, c.Alive-1, c.Lifetimes) // alive drops after the hook
 			_ = os.WriteFile(out, []byte(msg), 0o644)
 		}
-		{
-			_hp_f, _hp_a0, _hp_a1 := goPanicWorker, n, done
-			_hp_g := GoStart(s)
-			go func() {
-				_hp_ok := false
-				defer _hp_g.End(&_hp_ok)
-				_hp_f(_hp_a0, _hp_a1)
-				_hp_ok = true
-			}()
-		}
+		go goFuncP2(s, goPanicWorker).run(n, done)
 	}
 	<-done
 	select {} // the panic ends the program
@@ -468,9 +478,12 @@ func TestGoSnapshotReport(t *testing.T) {
 	waitEnded(t, s)
 	a := TakeSnapshot()
 	gate := make(chan struct{})
+	var running sync.WaitGroup
+	running.Add(3)
 	for range 3 {
-		goWatched(s, func() { <-gate })
+		goWatched(s, func() { running.Done(); <-gate })
 	}
+	running.Wait()
 	b := TakeSnapshot()
 	close(gate)
 	waitEnded(t, s)
