@@ -25,7 +25,7 @@ type GoRow struct {
 	Label string `json:"label"`
 	// Func is the function that holds the go statement, as pprof prints it.
 	Func string `json:"func"`
-	// Started counts the go statements executed.
+	// Started counts the goroutines that began to run.
 	Started uint64 `json:"started"`
 	// Finished counts the goroutines that ended without a panic; Goexit
 	// counts those of them that ended by runtime.Goexit.
@@ -33,8 +33,8 @@ type GoRow struct {
 	Goexit   uint64 `json:"goexit"`
 	// Panicked counts the goroutines that ended by a panic.
 	Panicked uint64 `json:"panicked"`
-	// Alive is the number of the site's goroutines alive when the report
-	// was made, and PeakAlive the largest number alive at once since the
+	// Alive is the number of the site's goroutines that had begun and not
+	// ended when the report was made, and PeakAlive the largest number alive at once since the
 	// site started its first goroutine (not only in the window).
 	Alive     int64 `json:"alive"`
 	PeakAlive int64 `json:"peak_alive"`
