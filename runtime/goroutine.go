@@ -6,37 +6,12 @@ import (
 )
 
 // GoSite is one //hotpath:go statement. Generated code declares one
-// package-level GoSite per site, as a composite literal, and a small
-// generic type per shape of called function (parameters, results,
-// variadic) whose run method is what the go statement starts:
+// package-level GoSite per site, as a composite literal, and wraps the go
+// statement's function value in the GoFunc of its shape (gocall.go):
 //
 //	var _hotpath_go_w_0 = hotpath.GoSite{Label: "example.com/w.(*W).Start:go@42", Func: "example.com/w.(*W).Start", Site: "example.com/w/w.go:42"}
 //
-//	type _hotpath_gocall_w_p2r1[A0, A1, R0 any] struct {
-//		s *hotpath.GoSite
-//		t int64
-//		f func(A0, A1) R0
-//	}
-//
-//	func _hotpath_gofunc_w_p2r1[A0, A1, R0 any](s *hotpath.GoSite, f func(A0, A1) R0) _hotpath_gocall_w_p2r1[A0, A1, R0] {
-//		return _hotpath_gocall_w_p2r1[A0, A1, R0]{s, hotpath.Nanotime(), f}
-//	}
-//
-//	func (c _hotpath_gocall_w_p2r1[A0, A1, R0]) run(a0 A0, a1 A1) {
-//		ok := false
-//		defer hotpath.GoBegin(c.s, c.t).End(&ok)
-//		c.f(a0, a1)
-//		ok = true
-//	}
-//
-// and "go w.loop(ctx, n)" becomes
-//
-//	go _hotpath_gofunc_w_p2r1(&_hotpath_go_w_0, w.loop).run(ctx, n)
-//
-// which evaluates the function value and the arguments in the calling
-// goroutine, in the order and with the typing of the original statement
-// (the arguments go to a method whose parameters are the function's), and
-// starts the goroutine.
+//	go hotpath.GoFunc2R0(&_hotpath_go_w_0, w.loop).Run(ctx, n)
 //
 // A GoSite must not be copied after first use.
 type GoSite struct {
@@ -108,10 +83,10 @@ var goSites growingList[*GoSite]
 
 // GoBegin counts a goroutine of site s that has begun to run (started,
 // alive, peak) and returns its span; at is the [Nanotime] of its go
-// statement, where its lifetime starts. Generated code calls it first
-// thing in the goroutine, in a deferred call's receiver:
+// statement, where its lifetime starts. The Run methods of gocall.go call
+// it first thing in the goroutine, in a deferred call's receiver:
 //
-//	defer hotpath.GoBegin(c.s, c.t).End(&ok)
+//	defer GoBegin(c.s, c.t).End(&ok)
 //
 // A goroutine is counted from the instant it runs, not from its go
 // statement: a go statement whose arguments panic starts nothing, and
@@ -134,12 +109,11 @@ func (st *goState) notePeak(n int64) {
 	}
 }
 
-// End ends the goroutine started with g. Generated code defers it first
-// thing in the goroutine, with a flag that the goroutine sets after its
-// function returned:
+// End ends the goroutine started with g. Run defers it first thing in the
+// goroutine, with a flag that it sets after the function returned:
 //
 //	ok := false
-//	defer hotpath.GoBegin(c.s, c.t).End(&ok)
+//	defer GoBegin(c.s, c.t).End(&ok)
 //	c.f(args...)
 //	ok = true
 //

@@ -40,7 +40,7 @@ func BenchmarkGo(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
 			benchGoWG.Add(1)
-			go goFuncP0(&benchGoSite, benchGoDone).run()
+			go GoFunc0R0(&benchGoSite, benchGoDone).Run()
 		}
 		benchGoWG.Wait()
 	})
@@ -58,7 +58,7 @@ func BenchmarkGo(b *testing.B) {
 		var wg sync.WaitGroup
 		for i := range b.N {
 			wg.Add(1)
-			go goFuncP2(&benchGoSite, benchGoWork).run(i, &wg)
+			go GoFunc2R0(&benchGoSite, benchGoWork).Run(i, &wg)
 		}
 		wg.Wait()
 	})
@@ -79,7 +79,7 @@ func BenchmarkGo(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for i := 0; pb.Next(); i++ {
 				wg.Add(1)
-				go goFuncP2(&benchGoSite, benchGoWork).run(i, &wg)
+				go GoFunc2R0(&benchGoSite, benchGoWork).Run(i, &wg)
 			}
 		})
 		wg.Wait()
@@ -93,21 +93,4 @@ func BenchmarkGoBeginEnd(b *testing.B) {
 	for range b.N {
 		GoBegin(&benchGoSite, Nanotime()).End(&ok)
 	}
-}
-
-// goCallP0 and goFuncP0 are what hotpathgen declares for go statements
-// that call a function of no parameter and no result (see goCallP2).
-type goCallP0 struct {
-	s *GoSite
-	t int64
-	f func()
-}
-
-func goFuncP0(s *GoSite, f func()) goCallP0 { return goCallP0{s, Nanotime(), f} }
-
-func (c goCallP0) run() {
-	ok := false
-	defer GoBegin(c.s, c.t).End(&ok)
-	c.f()
-	ok = true
 }

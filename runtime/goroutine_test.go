@@ -240,26 +240,6 @@ func TestGoPanicUnchanged(t *testing.T) {
 	}
 }
 
-// goCallP2 and goFuncP2 are what hotpathgen declares for go statements
-// that call a function of two parameters and no result; it rewrites
-// "go f(a, b)" as "go goFuncP2(&site, f).run(a, b)".
-type goCallP2[A0, A1 any] struct {
-	s *GoSite
-	t int64
-	f func(A0, A1)
-}
-
-func goFuncP2[A0, A1 any](s *GoSite, f func(A0, A1)) goCallP2[A0, A1] {
-	return goCallP2[A0, A1]{s, Nanotime(), f}
-}
-
-func (c goCallP2[A0, A1]) run(a0 A0, a1 A1) {
-	ok := false
-	defer GoBegin(c.s, c.t).End(&ok)
-	c.f(a0, a1)
-	ok = true
-}
-
 // goPanicValue is what the programs of TestGoPanicUnchanged panic with: a
 // value of a type of their own, printed by its Error method.
 type goPanicValue struct{ n int }
@@ -290,7 +270,7 @@ func goPanicProgram(mode, out string) {
 				c.Started, c.Finished, c.Panicked, c.Alive-1, c.Lifetimes) // alive drops after the hook
 			_ = os.WriteFile(out, []byte(msg), 0o644)
 		}
-		go goFuncP2(s, goPanicWorker).run(n, done)
+		go GoFunc2R0(s, goPanicWorker).Run(n, done)
 	}
 	<-done
 	select {} // the panic ends the program
