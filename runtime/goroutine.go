@@ -60,14 +60,7 @@ type GoSpan struct {
 	start int64
 }
 
-// load returns the site's state, registering the site on first use.
-func (s *GoSite) load() *goState {
-	if st := s.state.Load(); st != nil {
-		return st
-	}
-	return s.register()
-}
-
+// register allocates the site's state on first use.
 func (s *GoSite) register() *goState {
 	st := &goState{site: s}
 	if !s.state.CompareAndSwap(nil, st) {
