@@ -139,6 +139,14 @@ func goRow(s *GoSite, c goCounts, percentiles []float64) GoRow {
 	}
 	row.LifetimeTotalNS = l.total
 	row.LifetimeAvgNS = l.total / int64(l.count)
+	// In a window that starts with the site in use, min and max come from
+	// the histogram's buckets (durationSummary.since); the exact total and
+	// average bound them.
+	if l.count == 1 {
+		l.min, l.max = l.total, l.total
+	}
+	l.min = min(l.min, row.LifetimeAvgNS)
+	l.max = min(max(l.max, row.LifetimeAvgNS), l.total)
 	row.LifetimeMinNS, row.LifetimeMaxNS = l.min, l.max
 	vals := l.histogram().valuesAtPercentiles(percentiles)
 	for k, p := range percentiles {

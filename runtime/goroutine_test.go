@@ -499,3 +499,29 @@ func TestGoSnapshotReport(t *testing.T) {
 		t.Errorf("an empty window has rows: %+v", rows)
 	}
 }
+
+// TestGoLifetimeBounds checks that a window's lifetimes agree with its
+// exact total when the site was in use before the window, where min and
+// max come from histogram buckets.
+func TestGoLifetimeBounds(t *testing.T) {
+	if tscClock.Load() != nil {
+		t.Skip("the TSC clock does not follow synctest's fake clock")
+	}
+	s := newGoSite(t)
+	synctest.Test(t, func(t *testing.T) {
+		goWatched(s, func() { time.Sleep(time.Second) })
+		time.Sleep(2 * time.Second)
+		base := TakeSnapshot()
+		goWatched(s, func() { time.Sleep(1234567 * time.Microsecond) })
+		time.Sleep(2 * time.Second)
+		rows := TakeSnapshot().Report(base, Options{Focus: s.Label}).Goroutines
+		if len(rows) != 1 {
+			t.Fatalf("rows %+v", rows)
+		}
+		r := rows[0]
+		const d = 1234567000
+		if r.LifetimeTotalNS != d || r.LifetimeMinNS != d || r.LifetimeMaxNS != d {
+			t.Errorf("one lifetime of %d ns: total %d, min %d, max %d", int64(d), r.LifetimeTotalNS, r.LifetimeMinNS, r.LifetimeMaxNS)
+		}
+	})
+}
