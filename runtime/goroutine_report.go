@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/hotpath-go/hotpath/internal/textfmt"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -61,27 +64,16 @@ func (r *Report) Goroutine(label string) *GoRow {
 	return nil
 }
 
-// goBaseline snapshots every site in use, for a guard that starts now.
-func goBaseline() map[*GoSite]goCounts {
-	b := map[*GoSite]goCounts{}
-	for _, s := range goSites.list() {
-		if c := s.state.Load().snapshot(); c.used() {
-			b[s] = c
-		}
-	}
-	return b
-}
-
 // buildGoroutines returns the rows of the sites that started or ended a
 // goroutine since base, sorted by label; nil when there are none.
-func buildGoroutines(opts resolved, base map[*GoSite]goCounts) []GoRow {
+func buildGoroutines(opts resolved, base map[*core.GoSite]core.GoCounts) []GoRow {
 	var rows []GoRow
-	for _, s := range goSites.list() {
+	for _, s := range core.GoSites() {
 		if !opts.focus(s.Label) {
 			continue
 		}
-		c := s.state.Load().snapshot().since(base[s])
-		if !c.used() {
+		c := s.State().Snapshot().Since(base[s])
+		if !c.Used() {
 			continue
 		}
 		rows = append(rows, goRow(s, c, opts.Percentiles))
@@ -97,7 +89,7 @@ func buildGoroutines(opts resolved, base map[*GoSite]goCounts) []GoRow {
 // goroutine between base (nil: the process start) and s, as
 // buildGoroutines does for a guard.
 func (s *Snapshot) goroutineRows(base *Snapshot, opts resolved) []GoRow {
-	var bg map[*GoSite]goCounts
+	var bg map[*core.GoSite]core.GoCounts
 	if base != nil {
 		bg = base.goros
 	}
@@ -106,7 +98,7 @@ func (s *Snapshot) goroutineRows(base *Snapshot, opts resolved) []GoRow {
 		if !opts.focus(site.Label) {
 			continue
 		}
-		if c := cur.since(bg[site]); c.used() {
+		if c := cur.Since(bg[site]); c.Used() {
 			rows = append(rows, goRow(site, c, opts.Percentiles))
 		}
 	}
@@ -117,40 +109,41 @@ func (s *Snapshot) goroutineRows(base *Snapshot, opts resolved) []GoRow {
 	return rows
 }
 
-func goRow(s *GoSite, c goCounts, percentiles []float64) GoRow {
+func goRow(s *core.GoSite, c core.GoCounts, percentiles []float64) GoRow {
 	row := GoRow{
 		Label:               s.Label,
 		Func:                s.Func,
-		Started:             c.started,
-		Finished:            c.finished(),
-		Goexit:              c.goexited,
-		Panicked:            c.panicked,
-		Alive:               c.alive,
-		PeakAlive:           c.peak,
+		Started:             c.Started(),
+		Finished:            c.Finished(),
+		Goexit:              c.Goexited(),
+		Panicked:            c.Panicked(),
+		Alive:               c.Alive(),
+		PeakAlive:           c.Peak(),
 		LifetimePercentiles: make(map[string]int64, len(percentiles)),
 		Site:                s.Site,
 	}
-	l := c.life
-	if l.count == 0 {
+	l := c.Lifetimes()
+	count, total, lo, hi := l.Count(), l.Total(), l.Min(), l.Max()
+	if count == 0 {
 		for _, p := range percentiles {
-			row.LifetimePercentiles[percentileKey(p)] = 0
+			row.LifetimePercentiles[names.PercentileKey(p)] = 0
 		}
 		return row
 	}
-	row.LifetimeTotalNS = l.total
-	row.LifetimeAvgNS = l.total / int64(l.count)
+	row.LifetimeTotalNS = total
+	row.LifetimeAvgNS = total / int64(count)
 	// In a window that starts with the site in use, min and max come from
-	// the histogram's buckets (durationSummary.since); the exact total and
+	// the histogram's buckets (DurationSummary.since); the exact total and
 	// average bound them.
-	if l.count == 1 {
-		l.min, l.max = l.total, l.total
+	if count == 1 {
+		lo, hi = total, total
 	}
-	l.min = min(l.min, row.LifetimeAvgNS)
-	l.max = min(max(l.max, row.LifetimeAvgNS), l.total)
-	row.LifetimeMinNS, row.LifetimeMaxNS = l.min, l.max
-	vals := l.histogram().valuesAtPercentiles(percentiles)
+	lo = min(lo, row.LifetimeAvgNS)
+	hi = min(max(hi, row.LifetimeAvgNS), total)
+	row.LifetimeMinNS, row.LifetimeMaxNS = lo, hi
+	vals := l.Histogram().ValuesAtPercentiles(percentiles)
 	for k, p := range percentiles {
-		row.LifetimePercentiles[percentileKey(p)] = min(max(vals[k], l.min), l.max)
+		row.LifetimePercentiles[names.PercentileKey(p)] = min(max(vals[k], lo), hi)
 	}
 	return row
 }
@@ -167,7 +160,7 @@ func sortGoRows(rows []GoRow) {
 
 // writeGoTable writes the goroutines section of the text report.
 func (r *Report) writeGoTable(w io.Writer) {
-	title := fmt.Sprintf("[hotpath] goroutines - Goroutine summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	title := fmt.Sprintf("[hotpath] goroutines - Goroutine summary from %s (Total time: %s)", r.Name, textfmt.Duration(r.ElapsedNS))
 	header := []string{"Goroutine", "Started", "Finished", "Panicked", "Alive", "Peak", "Avg life"}
 	for _, p := range r.Percentiles {
 		header = append(header, percentileTitle(p))
@@ -183,12 +176,12 @@ func (r *Report) writeGoTable(w io.Writer) {
 			strconv.FormatUint(g.Panicked, 10),
 			strconv.FormatInt(g.Alive, 10),
 			strconv.FormatInt(g.PeakAlive, 10),
-			FormatDuration(g.LifetimeAvgNS),
+			textfmt.Duration(g.LifetimeAvgNS),
 		}
 		for _, p := range r.Percentiles {
-			row = append(row, FormatDuration(g.LifetimePercentiles[percentileKey(p)]))
+			row = append(row, textfmt.Duration(g.LifetimePercentiles[names.PercentileKey(p)]))
 		}
-		row = append(row, FormatDuration(g.LifetimeMaxNS))
+		row = append(row, textfmt.Duration(g.LifetimeMaxNS))
 		t.Rows = append(t.Rows, row)
 	}
 	t.Write(w)

@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,305 +12,50 @@ import (
 	"testing/synctest"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/google/go-cmp/cmp"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"go.uber.org/goleak"
 )
 
-// goWatched starts f as hotpathgen's rewrite of "go f()" does: take the
-// go statement's time in the calling goroutine, then run f in a wrapper
-// that begins the span and defers End with a flag set after f returns.
-func goWatched(s *GoSite, f func()) {
-	at := Nanotime()
+// goWatched starts f as hotpathgen's rewrite of "go f()" does (see
+// hotpathimpl.GoFunc0R0).
+func goWatched(s *core.GoSite, f func()) {
+	at := core.Nanotime()
 	go func() {
 		ok := false
-		defer GoBegin(s, at).End(&ok)
+		defer core.GoBegin(s, at).End(&ok)
 		f()
 		ok = true
 	}()
 }
 
 // newGoSite returns a site of its own for one run of one test.
-func newGoSite(t testing.TB) *GoSite {
+func newGoSite(t testing.TB) *core.GoSite {
 	n := siteSeq.Add(1)
-	return &GoSite{
+	return &core.GoSite{
 		Label: fmt.Sprintf("%s#%d", t.Name(), n),
 		Func:  "example.com/p.F",
 		Site:  fmt.Sprintf("example.com/p/go_test.go:%d", n),
 	}
 }
 
-// goSiteCounts is what a site counted since it was created.
-type goSiteCounts struct {
-	Started, Finished, Goexit, Panicked uint64
-	Alive, Peak                         int64
-	Lifetimes                           uint64
-}
-
-func goCountsOf(s *GoSite) goSiteCounts {
-	st := s.state.Load()
-	if st == nil {
-		return goSiteCounts{}
-	}
-	c := st.snapshot()
-	return goSiteCounts{
-		Started: c.started, Finished: c.finished(), Goexit: c.goexited, Panicked: c.panicked,
-		Alive: c.alive, Peak: c.peak, Lifetimes: c.life.count,
-	}
-}
-
-// waitEnded waits until none of the site's goroutines is alive: a
-// goroutine ends after its function's own signals (a WaitGroup's Done),
-// so tests wait for End itself.
-func waitEnded(t *testing.T, s *GoSite) {
+// waitEnded waits until none of the site's goroutines is alive.
+func waitEnded(t *testing.T, s *core.GoSite) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for s.state.Load() == nil || s.state.Load().alive.Load() != 0 {
+	for s.State() == nil || s.State().Snapshot().Alive() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("goroutines of %s still alive: %+v", s.Label, goCountsOf(s))
+			t.Fatalf("goroutines of %s still alive", s.Label)
 		}
 		time.Sleep(time.Millisecond)
 	}
 }
 
-// TestGoExactCounts starts many goroutines from many goroutines and checks
-// every count exactly; under -race it also checks that the recording has
-// no data race.
-func TestGoExactCounts(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newGoSite(t)
-	const parents, each = 16, 200
-	const n = parents * each
-	gate := make(chan struct{})
-	var running sync.WaitGroup
-	running.Add(n)
-	var parentsWG sync.WaitGroup
-	for range parents {
-		parentsWG.Add(1)
-		go func() {
-			defer parentsWG.Done()
-			for range each {
-				goWatched(s, func() {
-					running.Done()
-					<-gate
-				})
-			}
-		}()
-	}
-	parentsWG.Wait()
-	running.Wait()
-	// Every goroutine has started and none can end: alive and peak are
-	// exact.
-	if got, want := goCountsOf(s), (goSiteCounts{Started: n, Alive: n, Peak: n}); got != want {
-		t.Errorf("all blocked: counts %+v, want %+v", got, want)
-	}
-	close(gate)
-	waitEnded(t, s)
-	if got, want := goCountsOf(s), (goSiteCounts{Started: n, Finished: n, Peak: n, Lifetimes: n}); got != want {
-		t.Errorf("all ended: counts %+v, want %+v", got, want)
-	}
-}
-
-// TestGoPeak checks that the peak is the largest number alive at once,
-// and stays when fewer are alive later.
-func TestGoPeak(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newGoSite(t)
-	startBlocked := func(k int) chan struct{} {
-		gate := make(chan struct{})
-		var running sync.WaitGroup
-		running.Add(k)
-		for range k {
-			goWatched(s, func() { running.Done(); <-gate })
-		}
-		running.Wait()
-		return gate
-	}
-	g1 := startBlocked(5)
-	close(g1)
-	waitEnded(t, s)
-	g2 := startBlocked(3)
-	if got, want := goCountsOf(s), (goSiteCounts{Started: 8, Finished: 5, Alive: 3, Peak: 5, Lifetimes: 5}); got != want {
-		t.Errorf("counts %+v, want %+v", got, want)
-	}
-	g3 := startBlocked(4) // 7 alive now
-	close(g2)
-	close(g3)
-	waitEnded(t, s)
-	if got, want := goCountsOf(s), (goSiteCounts{Started: 12, Finished: 12, Peak: 7, Lifetimes: 12}); got != want {
-		t.Errorf("counts %+v, want %+v", got, want)
-	}
-}
-
-// TestGoEndClassifies checks how each way of ending is counted: a return
-// (also after a recovered panic) and runtime.Goexit are finished, Goexit
-// counted apart; a deferred Goexit during a panic stops the panic, and the
-// goroutine ends by Goexit without crashing the program.
-func TestGoEndClassifies(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	cases := []struct {
-		name string
-		f    func()
-		want goSiteCounts
-	}{
-		{"return", func() {}, goSiteCounts{Finished: 1}},
-		{"recovered panic", func() {
-			defer func() { _ = recover() }()
-			panic("recovered")
-		}, goSiteCounts{Finished: 1}},
-		{"Goexit", func() { runtime.Goexit() }, goSiteCounts{Finished: 1, Goexit: 1}},
-		{"Goexit deep", func() {
-			func() { defer func() {}(); runtime.Goexit() }()
-		}, goSiteCounts{Finished: 1, Goexit: 1}},
-		{"Goexit stops a panic", func() {
-			defer runtime.Goexit()
-			panic("stopped by Goexit")
-		}, goSiteCounts{Finished: 1, Goexit: 1}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s := newGoSite(t)
-			goWatched(s, c.f)
-			waitEnded(t, s)
-			want := c.want
-			want.Started, want.Peak, want.Lifetimes = 1, 1, 1
-			if got := goCountsOf(s); got != want {
-				t.Errorf("counts %+v, want %+v", got, want)
-			}
-		})
-	}
-}
-
-// TestGoStartEndNoAlloc checks that counting a goroutine allocates
-// nothing (but for the site's state, on first use).
-func TestGoStartEndNoAlloc(t *testing.T) {
-	s := newGoSite(t)
-	ok := true
-	GoBegin(s, Nanotime()).End(&ok)
-	if n := testing.AllocsPerRun(1000, func() {
-		GoBegin(s, Nanotime()).End(&ok)
-	}); n != 0 {
-		t.Errorf("GoBegin + End allocate %v times", n)
-	}
-}
-
-// TestGoPanicUnchanged runs a program (this test binary) whose watched
-// goroutine panics, and the same program with a raw go statement: the
-// panic's message, the stack's top frames and the exit status are the
-// same; the watched one counted the panic before the program died.
-func TestGoPanicUnchanged(t *testing.T) {
-	if mode := os.Getenv("HOTPATH_TEST_GO_PANIC"); mode != "" {
-		goPanicProgram(mode, os.Getenv("HOTPATH_TEST_GO_PANIC_OUT"))
-		return
-	}
-	run := func(mode string) (stderr, counts string) {
-		out := filepath.Join(t.TempDir(), "counts")
-		cmd := exec.Command(os.Args[0], "-test.run=^TestGoPanicUnchanged$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "HOTPATH_TEST_GO_PANIC="+mode, "HOTPATH_TEST_GO_PANIC_OUT="+out, "GOTRACEBACK=single")
-		var buf bytes.Buffer
-		cmd.Stderr = &buf
-		err := cmd.Run()
-		ee, isExit := err.(*exec.ExitError)
-		if !isExit || ee.ExitCode() != 2 {
-			t.Fatalf("%s program: %v, want exit status 2\nstderr:\n%s", mode, err, buf.String())
-		}
-		b, _ := os.ReadFile(out)
-		return buf.String(), string(b)
-	}
-	rawErr, rawCounts := run("raw")
-	watchedErr, watchedCounts := run("watched")
-	if rawCounts != "" {
-		t.Errorf("raw program counted: %q", rawCounts)
-	}
-	if want := "started=1 finished=0 panicked=1 alive=0 lifetimes=1"; watchedCounts != want {
-		t.Errorf("watched program counted %q, want %q", watchedCounts, want)
-	}
-	raw, watched := panicTop(rawErr), panicTop(watchedErr)
-	if len(raw) < 5 {
-		t.Fatalf("raw program's standard error has no panic trace:\n%s", rawErr)
-	}
-	if diff := cmp.Diff(raw, watched); diff != "" {
-		t.Errorf("top of the panic trace (-raw +watched):\n%s\nraw:\n%s\nwatched:\n%s", diff, rawErr, watchedErr)
-	}
-	if rc, wc := createdBy(rawErr), createdBy(watchedErr); rc == "" || rc != wc {
-		t.Errorf("created by %q (raw), %q (watched)", rc, wc)
-	}
-}
-
-// goPanicValue is what the programs of TestGoPanicUnchanged panic with: a
-// value of a type of their own, printed by its Error method.
-type goPanicValue struct{ n int }
-
-func (v *goPanicValue) Error() string { return fmt.Sprintf("worker %d failed", v.n) }
-
-//go:noinline
-func goPanicWorker(n int, done chan<- struct{}) {
-	defer close(done)
-	if n > 0 {
-		panic(&goPanicValue{n})
-	}
-}
-
-// goPanicProgram is the program of TestGoPanicUnchanged. Its watched mode
-// is written as hotpathgen rewrites "go goPanicWorker(n, done)"; the
-// panic hook writes the site's counts to out before the program dies.
-func goPanicProgram(mode, out string) {
-	n, done := 7, make(chan struct{})
-	switch mode {
-	case "raw":
-		go goPanicWorker(n, done)
-	case "watched":
-		s := &GoSite{Label: "crash", Func: "example.com/p.main", Site: "example.com/p/main.go:1"}
-		goPanicHook = func(s *GoSite) {
-			c := goCountsOf(s)
-			msg := fmt.Sprintf("started=%d finished=%d panicked=%d alive=%d lifetimes=%d",
-				c.Started, c.Finished, c.Panicked, c.Alive-1, c.Lifetimes) // alive drops after the hook
-			_ = os.WriteFile(out, []byte(msg), 0o644)
-		}
-		go GoFunc2R0(s, goPanicWorker).Run(n, done)
-	}
-	<-done
-	select {} // the panic ends the program
-}
-
-var (
-	goroutineLine = regexp.MustCompile(`^goroutine \d+ \[`)
-	pcOffset      = regexp.MustCompile(` \+0x[0-9a-f]+$`)
-	argWords      = regexp.MustCompile(`\((0x[0-9a-f]+\??(, )?|\.\.\.)*\)$`)
-)
-
-// panicTop returns the panic message and the frames of the panicking
-// goroutine down to the worker function, the goroutine number, program
-// counter offsets and argument words left out.
-func panicTop(stderr string) []string {
-	var top []string
-	for line := range strings.Lines(stderr) {
-		line = strings.TrimRight(line, "\n")
-		line = goroutineLine.ReplaceAllString(line, "goroutine N [")
-		line = pcOffset.ReplaceAllString(line, "")
-		line = argWords.ReplaceAllString(line, "(...)")
-		top = append(top, line)
-		if strings.HasPrefix(line, "\t") && len(top) > 1 && strings.Contains(top[len(top)-2], "goPanicWorker(") {
-			break
-		}
-	}
-	return top
-}
-
-// createdBy returns the function named on the "created by" line.
-func createdBy(stderr string) string {
-	for line := range strings.Lines(stderr) {
-		if rest, ok := strings.CutPrefix(line, "created by "); ok {
-			name, _, _ := strings.Cut(rest, " in goroutine")
-			return strings.TrimSpace(name)
-		}
-	}
-	return ""
-}
-
 // TestGoReport checks the goroutines section of a report: rows, JSON and
 // table, on synctest's fake clock so that lifetimes are exact.
 func TestGoReport(t *testing.T) {
-	if tscClock.Load() != nil {
+	if core.TSCOn() {
 		t.Skip("the TSC clock (HOTPATH_CLOCK=tsc, -tags hotpath_tsc) does not follow synctest's fake clock")
 	}
 	for _, env := range []string{"HOTPATH_FOCUS", "HOTPATH_LIMIT", "HOTPATH_PERCENTILES", "HOTPATH_FORMAT", "HOTPATH_OUTPUT"} {
@@ -323,9 +64,9 @@ func TestGoReport(t *testing.T) {
 	// Sites stay registered across -count runs, but a row needs activity
 	// in the guard's window, so fixed labels do not mix runs.
 	const prefix = "pool."
-	workers := &GoSite{Label: prefix + "worker", Func: "example.com/p.(*Pool).Start", Site: "example.com/p/pool.go:20"}
-	driver := &GoSite{Label: prefix + "driver", Func: "example.com/p.Run", Site: "example.com/p/pool.go:40"}
-	idle := &GoSite{Label: prefix + "idle", Func: "example.com/p.Run", Site: "example.com/p/pool.go:41"}
+	workers := &core.GoSite{Label: prefix + "worker", Func: "example.com/p.(*Pool).Start", Site: "example.com/p/pool.go:20"}
+	driver := &core.GoSite{Label: prefix + "driver", Func: "example.com/p.Run", Site: "example.com/p/pool.go:40"}
+	idle := &core.GoSite{Label: prefix + "idle", Func: "example.com/p.Run", Site: "example.com/p/pool.go:41"}
 	var rep *Report
 	synctest.Test(t, func(t *testing.T) {
 		goWatched(idle, func() {}) // before the guard: not in its window
@@ -352,7 +93,7 @@ func TestGoReport(t *testing.T) {
 		close(stop)
 		synctest.Wait()
 	})
-	h := newHistogram()
+	h := hdr.New(1, 3600e9, 3) // the bounds of the runtime's histograms
 	_ = h.RecordValue(2e9)
 	p50 := h.ValueAtQuantile(100)
 	want := []GoRow{
@@ -504,7 +245,7 @@ func TestGoSnapshotReport(t *testing.T) {
 // exact total when the site was in use before the window, where min and
 // max come from histogram buckets.
 func TestGoLifetimeBounds(t *testing.T) {
-	if tscClock.Load() != nil {
+	if core.TSCOn() {
 		t.Skip("the TSC clock does not follow synctest's fake clock")
 	}
 	s := newGoSite(t)
