@@ -128,4 +128,3 @@ func createdBy(stderr string) string {
 	}
 	return ""
 }
-

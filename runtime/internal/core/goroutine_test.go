@@ -187,7 +187,6 @@ func TestGoBeginEndNoAlloc(t *testing.T) {
 	}
 }
 
-
 // BenchmarkGoBeginEnd is the recording of one goroutine alone, without
 // the goroutine: two clock reads, two atomic adds on the site's line, the
 // lifetime into the P's shard.
