@@ -36,6 +36,10 @@ type Report struct {
 	// Channels has one row per //hotpath:channel make site whose channels
 	// were used while the guard was alive, sorted by label.
 	Channels []ChanRow `json:"channels"`
+	// Goroutines has one row per //hotpath:go statement that started or
+	// ended a goroutine while the guard was alive, sorted by label; absent
+	// from JSON when there is none.
+	Goroutines []GoRow `json:"goroutines,omitempty"`
 	// Clock is the TSC clock's check when HOTPATH_CLOCK=tsc or the
 	// hotpath_tsc build tag asked for it, and absent otherwise.
 	Clock *ClockCheck `json:"clock,omitempty"`
@@ -108,11 +112,12 @@ type ClockCheck struct {
 type baseline struct {
 	funcs map[*core.Func]core.FuncSnapshot
 	chans map[*core.ChanSite]core.ChanSnapshot
+	goros map[*core.GoSite]core.GoCounts
 	alloc *heapBaseline // nil unless in allocation mode
 }
 
 func takeBaseline() baseline {
-	b := baseline{funcs: map[*core.Func]core.FuncSnapshot{}, chans: core.ChanBaseline()}
+	b := baseline{funcs: map[*core.Func]core.FuncSnapshot{}, chans: core.ChanBaseline(), goros: core.GoBaseline()}
 	for _, f := range core.Funcs() {
 		if st := f.State(); st.CallCount() > 0 {
 			b.funcs[f] = st.Snapshot()
@@ -165,6 +170,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		r.Functions = r.Functions[:opts.Limit]
 	}
 	r.Channels = buildChannels(opts, base, elapsed)
+	r.Goroutines = buildGoroutines(opts, base.goros)
 	return r, allocErr
 }
 

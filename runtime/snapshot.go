@@ -19,6 +19,7 @@ type Snapshot struct {
 	at    time.Time
 	funcs map[*core.Func]core.FuncSnapshot
 	chans map[*core.ChanSite]core.ChanSnapshot
+	goros map[*core.GoSite]core.GoCounts
 }
 
 // processStart is the instant the runtime was initialised; a nil base
@@ -29,7 +30,7 @@ var processStart = time.Now()
 // used since the process started.
 func TakeSnapshot() *Snapshot {
 	b := takeBaseline()
-	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans}
+	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans, goros: b.goros}
 }
 
 // Time returns the instant the snapshot was taken.
@@ -96,6 +97,7 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 	if r.Limit > 0 && len(rep.Channels) > r.Limit {
 		rep.Channels = rep.Channels[:r.Limit]
 	}
+	rep.Goroutines = s.goroutineRows(base, r)
 	return rep
 }
 

@@ -28,6 +28,10 @@ func (r *Report) writeTable(w io.Writer) error {
 		fmt.Fprintln(bw)
 		r.writeChanTable(bw)
 	}
+	if len(r.Goroutines) > 0 {
+		fmt.Fprintln(bw)
+		r.writeGoTable(bw)
+	}
 	return bw.Flush()
 }
 

@@ -192,7 +192,9 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 	if cfg.buffer {
 		p.buf = NewPCMBuffer(out, cfg.limit)
 	}
+	//hotpath:go label=decode_worker
 	go func() { _ = w.Run(ctx) }() // it ends when ctx is cancelled; Close waits on w.Done
+	//hotpath:go label=decode_pump
 	go p.pump()
 	return p
 }

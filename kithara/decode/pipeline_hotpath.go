@@ -200,8 +200,10 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 	if cfg.buffer {
 		p.buf = NewPCMBuffer(out, cfg.limit)
 	}
-	go func() { _ = w.Run(ctx) }() // it ends when ctx is cancelled; Close waits on w.Done
-	go p.pump()
+	//hotpath:go label=decode_worker
+	go hotpathimpl.GoFunc0R0(&_hotpath_go_pipeline_0, func() { _ = w.Run(ctx) }).Run() // it ends when ctx is cancelled; Close waits on w.Done
+	//hotpath:go label=decode_pump
+	go hotpathimpl.GoFunc0R0(&_hotpath_go_pipeline_1, p.pump).Run()
 	return p
 }
 
@@ -215,14 +217,14 @@ func (p *Pipeline) pump() {
 	ended := false // the current epoch's end has been delivered
 	epoch := uint64(0)
 	for _hotpath_rc9 := p.w.Data(); ; {
-//line pipeline.go:209:1
+//line pipeline.go:211:1
 		f, _hotpath_ok10 := hotpathimpl.Recv2(_hotpath_rc9)
-//line pipeline.go:209:1
+//line pipeline.go:211:1
 		if !_hotpath_ok10 {
-//line pipeline.go:209:1
+//line pipeline.go:211:1
 			break
 		}
-//line pipeline.go:210:1
+//line pipeline.go:212:1
 		p.mu.Lock()
 		current := p.epochs.Valid(f.Epoch)
 		if current && p.buf != nil {
@@ -243,65 +245,65 @@ func (p *Pipeline) pump() {
 		}
 		ended = ended || f.EOF
 		{
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			_hotpath_c3 := p.live
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(f)
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			_hotpath_c5 := p.ctx.Done()
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			var _hotpath_ok6 bool
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			var _hotpath_case1 int
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			var _hotpath_start2 int64
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			select {
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 				_hotpath_case1 = 1
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 				_hotpath_case1 = 2
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			default:
 			}
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			if _hotpath_case1 == 0 {
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 				_hotpath_start2 = hotpathimpl.Nanotime()
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 				select {
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 					_hotpath_case1 = 1
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 				case _, _hotpath_ok6 = <-_hotpath_c5:
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 					_hotpath_case1 = 2
 				}
 			}
-//line pipeline.go:229:1
+//line pipeline.go:231:1
 			switch _hotpath_case1 {
 			case 1:
-//line pipeline.go:230:1
+//line pipeline.go:232:1
 				hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 			default:
-//line pipeline.go:231:1
+//line pipeline.go:233:1
 				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 				f.Data.Release()
 				for _hotpath_rc7 := p.w.Data(); ; {
-//line pipeline.go:233:1
+//line pipeline.go:235:1
 					f, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
-//line pipeline.go:233:1
+//line pipeline.go:235:1
 					if !_hotpath_ok8 {
-//line pipeline.go:233:1
+//line pipeline.go:235:1
 						break
 					}
-//line pipeline.go:234:1
+//line pipeline.go:236:1
 					f.Data.Release()
 				}
 				return
@@ -313,7 +315,7 @@ func (p *Pipeline) pump() {
 // Chunks returns the live channel, or nil under WithoutLive. It is closed
 // after Close.
 //
-//line pipeline.go:243:1
+//line pipeline.go:245:1
 func (p *Pipeline) Chunks() <-chan worker.Fetch[Block] { return p.live }
 
 // Buffer returns the PCM buffer, or nil without WithBuffer. It holds the
@@ -371,55 +373,55 @@ func (p *Pipeline) command(update func(*Command)) error {
 	cmd := p.state
 	p.mu.Unlock()
 	{
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		_hotpath_c13 := p.cmds
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		_hotpath_x14 := hotpathimpl.SendTo(_hotpath_c13).Value(cmd)
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		_hotpath_c15 := p.w.Done()
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		var _hotpath_ok16 bool
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		var _hotpath_case11 int
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		var _hotpath_start12 int64
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		select {
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 			_hotpath_case11 = 1
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 			_hotpath_case11 = 2
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		default:
 		}
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		if _hotpath_case11 == 0 {
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 			_hotpath_start12 = hotpathimpl.Nanotime()
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 			select {
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 			case _hotpath_c13 <- _hotpath_x14:
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 				_hotpath_case11 = 1
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 			case _, _hotpath_ok16 = <-_hotpath_c15:
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 				_hotpath_case11 = 2
 			}
 		}
-//line pipeline.go:299:1
+//line pipeline.go:301:1
 		switch _hotpath_case11 {
 		case 1:
-//line pipeline.go:300:1
+//line pipeline.go:302:1
 			hotpathimpl.SelectSent(_hotpath_c13, _hotpath_start12)
 			return nil
 		default:
-//line pipeline.go:302:1
+//line pipeline.go:304:1
 			hotpathimpl.SelectRecv(_hotpath_c15, _hotpath_ok16, _hotpath_start12)
 			return ErrClosed
 		}
@@ -430,7 +432,7 @@ func (p *Pipeline) command(update func(*Command)) error {
 // channel and, for OpenSource, the reader. Later calls return the first
 // call's result.
 //
-//line pipeline.go:310:1
+//line pipeline.go:312:1
 func (p *Pipeline) Close() error {
 	p.closeOnce.Do(func() {
 		p.cancel()
@@ -451,8 +453,10 @@ func (p *Pipeline) Close() error {
 //line <generated>:1
 var (
 	_hotpath_ch_pipeline_0 = hotpathimpl.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:189"}
+	_hotpath_go_pipeline_0 = hotpathimpl.GoSite{Label: "decode_worker", Func: "github.com/hotpath-go/hotpath/kithara/decode.NewPipeline", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:196"}
+	_hotpath_go_pipeline_1 = hotpathimpl.GoSite{Label: "decode_pump", Func: "github.com/hotpath-go/hotpath/kithara/decode.NewPipeline", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:198"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "e58635e3757b7af7e7cdb830bb649a37")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "853e78a36a7adac738d08f343f71d02e")
 )
 
-// hotpathgen checksum: 5036134dba5df88a50a52c79a982561f
+// hotpathgen checksum: 5a62e17a63716cd08ff4a97af1ce7a0b

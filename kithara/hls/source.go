@@ -147,6 +147,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	}
 	dctx, cancel := context.WithCancel(ctx)
 	s := &HlsSource{index: index, driver: d, playlists: playlists, lease: lease, cancel: cancel, done: make(chan struct{})}
+	//hotpath:go label=hls_driver
 	go func() {
 		defer close(s.done)
 		d.run(dctx)

@@ -155,10 +155,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	}
 	dctx, cancel := context.WithCancel(ctx)
 	s := &HlsSource{index: index, driver: d, playlists: playlists, lease: lease, cancel: cancel, done: make(chan struct{})}
-	go func() {
+	//hotpath:go label=hls_driver
+	go hotpathimpl.GoFunc0R0(&_hotpath_go_source_0, func() {
 		defer hotpathimpl.Close(s.done)
 		d.run(dctx)
-	}()
+	}).Run()
 	return s, nil
 }
 
@@ -302,71 +303,71 @@ func (s *HlsSource) AutoVariant(ctx context.Context) error {
 // send queues a command for the driver.
 func (s *HlsSource) send(ctx context.Context, c command) error {
 	{
-//line source.go:296:1
+//line source.go:297:1
 		_hotpath_c3 := s.driver.cmds
-//line source.go:296:1
+//line source.go:297:1
 		_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(c)
-//line source.go:296:1
+//line source.go:297:1
 		_hotpath_c5 := s.done
-//line source.go:296:1
+//line source.go:297:1
 		_hotpath_c6 := ctx.Done()
-//line source.go:296:1
+//line source.go:297:1
 		var _hotpath_ok7 bool
-//line source.go:296:1
+//line source.go:297:1
 		var _hotpath_ok8 bool
-//line source.go:296:1
+//line source.go:297:1
 		var _hotpath_case1 int
-//line source.go:296:1
+//line source.go:297:1
 		var _hotpath_start2 int64
-//line source.go:296:1
+//line source.go:297:1
 		select {
-//line source.go:296:1
+//line source.go:297:1
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:296:1
+//line source.go:297:1
 			_hotpath_case1 = 1
-//line source.go:296:1
+//line source.go:297:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:296:1
+//line source.go:297:1
 			_hotpath_case1 = 2
-//line source.go:296:1
+//line source.go:297:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:296:1
+//line source.go:297:1
 			_hotpath_case1 = 3
-//line source.go:296:1
+//line source.go:297:1
 		default:
 		}
-//line source.go:296:1
+//line source.go:297:1
 		if _hotpath_case1 == 0 {
-//line source.go:296:1
+//line source.go:297:1
 			_hotpath_start2 = hotpathimpl.Nanotime()
-//line source.go:296:1
+//line source.go:297:1
 			select {
-//line source.go:296:1
+//line source.go:297:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:296:1
+//line source.go:297:1
 				_hotpath_case1 = 1
-//line source.go:296:1
+//line source.go:297:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:296:1
+//line source.go:297:1
 				_hotpath_case1 = 2
-//line source.go:296:1
+//line source.go:297:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:296:1
+//line source.go:297:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:296:1
+//line source.go:297:1
 		switch _hotpath_case1 {
 		case 1:
-//line source.go:297:1
+//line source.go:298:1
 			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
-//line source.go:299:1
+//line source.go:300:1
 			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
-//line source.go:301:1
+//line source.go:302:1
 			hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -376,7 +377,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:308:1
+//line source.go:309:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -392,8 +393,9 @@ func (s *HlsSource) Close() error {
 //line <generated>:1
 var (
 	_hotpath_ch_source_0 = hotpathimpl.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:134"}
+	_hotpath_go_source_0 = hotpathimpl.GoSite{Label: "hls_driver", Func: "github.com/hotpath-go/hotpath/kithara/hls.Open", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:151"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "946ca8452d9519099f042e84704d42ad")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "825a108e6e4c0a40e085d7b29a084e94")
 )
 
-// hotpathgen checksum: e41ef03e77b2a97c34013bc3eff46f50
+// hotpathgen checksum: a9a3d4ff1da10014851d8abee2b2159d

@@ -96,6 +96,7 @@ func NewSyncReader(ctx context.Context, src Source, opts ...ReaderOption) *SyncR
 	}
 	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
 	r := &SyncReader{src: src, w: w, cmds: w.Commands(), data: w.Data(), ctx: ctx, cancel: cancel}
+	//hotpath:go label=stream_worker
 	go func() { _ = w.Run(ctx) }() // its result is seen through the data channel
 	return r
 }

@@ -104,7 +104,8 @@ func NewSyncReader(ctx context.Context, src Source, opts ...ReaderOption) *SyncR
 	}
 	w := worker.NewAsyncWorker(NewBytePrefetchSource(src, cfg.chunkSize), worker.WithDataCapacity(cfg.depth))
 	r := &SyncReader{src: src, w: w, cmds: w.Commands(), data: w.Data(), ctx: ctx, cancel: cancel}
-	go func() { _ = w.Run(ctx) }() // its result is seen through the data channel
+	//hotpath:go label=stream_worker
+	go hotpathimpl.GoFunc0R0(&_hotpath_go_reader_0, func() { _ = w.Run(ctx) }).Run() // its result is seen through the data channel
 	return r
 }
 
@@ -176,7 +177,7 @@ func (r *SyncReader) readLent(p []byte) (int, error) {
 func (r *SyncReader) recvChunk() error {
 //line <generated>:1
 	defer _hotpath_fn_SyncReader_recvChunk.Begin().End()
-//line reader.go:169:1
+//line reader.go:170:1
 	r.dropChunk()
 	for {
 		if r.err != nil {
@@ -277,54 +278,54 @@ func (r *SyncReader) seekTo(target int64) {
 	r.pos, r.eof, r.err = target, false, nil
 	cmd := SeekCmd{Pos: target, Epoch: r.epochs.Next()}
 	{
-//line reader.go:268:1
+//line reader.go:269:1
 		_hotpath_c3 := r.cmds
-//line reader.go:268:1
+//line reader.go:269:1
 		_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(cmd)
-//line reader.go:268:1
+//line reader.go:269:1
 		_hotpath_c5 := r.w.Done()
-//line reader.go:268:1
+//line reader.go:269:1
 		var _hotpath_ok6 bool
-//line reader.go:268:1
+//line reader.go:269:1
 		var _hotpath_case1 int
-//line reader.go:268:1
+//line reader.go:269:1
 		var _hotpath_start2 int64
-//line reader.go:268:1
+//line reader.go:269:1
 		select {
-//line reader.go:268:1
+//line reader.go:269:1
 		case _hotpath_c3 <- _hotpath_x4:
-//line reader.go:268:1
+//line reader.go:269:1
 			_hotpath_case1 = 1
-//line reader.go:268:1
+//line reader.go:269:1
 		case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:268:1
+//line reader.go:269:1
 			_hotpath_case1 = 2
-//line reader.go:268:1
+//line reader.go:269:1
 		default:
 		}
-//line reader.go:268:1
+//line reader.go:269:1
 		if _hotpath_case1 == 0 {
-//line reader.go:268:1
+//line reader.go:269:1
 			_hotpath_start2 = hotpathimpl.Nanotime()
-//line reader.go:268:1
+//line reader.go:269:1
 			select {
-//line reader.go:268:1
+//line reader.go:269:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line reader.go:268:1
+//line reader.go:269:1
 				_hotpath_case1 = 1
-//line reader.go:268:1
+//line reader.go:269:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line reader.go:268:1
+//line reader.go:269:1
 				_hotpath_case1 = 2
 			}
 		}
-//line reader.go:268:1
+//line reader.go:269:1
 		switch _hotpath_case1 {
 		case 1:
-//line reader.go:269:1
+//line reader.go:270:1
 			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 		default:
-//line reader.go:270:1
+//line reader.go:271:1
 			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 
 			// The worker is gone; the next Read reports why.
@@ -335,7 +336,7 @@ func (r *SyncReader) seekTo(target int64) {
 // Close stops the prefetch worker, waits for it to end and returns the
 // buffers it holds. Later calls return nil; Read and Seek return ErrClosed.
 //
-//line reader.go:277:1
+//line reader.go:278:1
 func (r *SyncReader) Close() error {
 	if r.closed {
 		return nil
@@ -349,14 +350,14 @@ func (r *SyncReader) Close() error {
 	hotpathimpl.Recv(r.w.Done())
 	r.dropChunk()
 	for _hotpath_rc7 := r.data; ; {
-//line reader.go:289:1
+//line reader.go:290:1
 		f, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
-//line reader.go:289:1
+//line reader.go:290:1
 		if !_hotpath_ok8 {
-//line reader.go:289:1
+//line reader.go:290:1
 			break
 		}
-//line reader.go:290:1
+//line reader.go:291:1
 		f.Data.Release()
 	}
 	return nil
@@ -364,9 +365,10 @@ func (r *SyncReader) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_fn_SyncReader_recvChunk = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 168}
+	_hotpath_fn_SyncReader_recvChunk = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 169}
+	_hotpath_go_reader_0             = hotpathimpl.GoSite{Label: "stream_worker", Func: "github.com/hotpath-go/hotpath/kithara/stream.NewSyncReader", Site: "github.com/hotpath-go/hotpath/kithara/stream/reader.go:100"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "67e423dbd730c29fb6b5c868747182f1")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "3391314844f3c67ffecf68159c66e230")
 )
 
-// hotpathgen checksum: a88f46375ff276c43e055f6aecf89840
+// hotpathgen checksum: 2ea6e80c184d20b30170cf80cfcef655

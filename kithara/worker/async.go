@@ -74,6 +74,7 @@ func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	in := newInbox[Cmd](ctx)
 	quit := make(chan struct{})
 	watcherDone := make(chan struct{})
+	//hotpath:go label=worker_watcher
 	go func() {
 		defer close(watcherDone)
 		in.watch(ctx, w.cmds, quit)

@@ -85,10 +85,11 @@ func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	in := newInbox[Cmd](ctx)
 	quit := make(chan struct{})
 	watcherDone := make(chan struct{})
-	go func() {
+	//hotpath:go label=worker_watcher
+	go hotpathimpl.GoFunc0R0(&_hotpath_go_async_0, func() {
 		defer hotpathimpl.Close(watcherDone)
 		in.watch(ctx, w.cmds, quit)
-	}()
+	}).Run()
 	defer func() {
 		hotpathimpl.Close(quit)
 		hotpathimpl.Recv(watcherDone)
@@ -118,67 +119,67 @@ next:
 
 		for sent := false; !sent; {
 			{
-//line async.go:109:1
+//line async.go:110:1
 				_hotpath_c3 := w.data
-//line async.go:109:1
+//line async.go:110:1
 				_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(item)
-//line async.go:109:1
+//line async.go:110:1
 				_hotpath_c5 := in.notify
-//line async.go:109:1
+//line async.go:110:1
 				_hotpath_c6 := ctx.Done()
-//line async.go:109:1
+//line async.go:110:1
 				var _hotpath_ok7 bool
-//line async.go:109:1
+//line async.go:110:1
 				var _hotpath_ok8 bool
-//line async.go:109:1
+//line async.go:110:1
 				var _hotpath_case1 int
-//line async.go:109:1
+//line async.go:110:1
 				var _hotpath_start2 int64
-//line async.go:109:1
+//line async.go:110:1
 				select {
-//line async.go:109:1
+//line async.go:110:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line async.go:109:1
+//line async.go:110:1
 					_hotpath_case1 = 1
-//line async.go:109:1
+//line async.go:110:1
 				case _, _hotpath_ok7 = <-_hotpath_c5:
-//line async.go:109:1
+//line async.go:110:1
 					_hotpath_case1 = 2
-//line async.go:109:1
+//line async.go:110:1
 				case _, _hotpath_ok8 = <-_hotpath_c6:
-//line async.go:109:1
+//line async.go:110:1
 					_hotpath_case1 = 3
-//line async.go:109:1
+//line async.go:110:1
 				default:
 				}
-//line async.go:109:1
+//line async.go:110:1
 				if _hotpath_case1 == 0 {
-//line async.go:109:1
+//line async.go:110:1
 					_hotpath_start2 = hotpathimpl.Nanotime()
-//line async.go:109:1
+//line async.go:110:1
 					select {
-//line async.go:109:1
+//line async.go:110:1
 					case _hotpath_c3 <- _hotpath_x4:
-//line async.go:109:1
+//line async.go:110:1
 						_hotpath_case1 = 1
-//line async.go:109:1
+//line async.go:110:1
 					case _, _hotpath_ok7 = <-_hotpath_c5:
-//line async.go:109:1
+//line async.go:110:1
 						_hotpath_case1 = 2
-//line async.go:109:1
+//line async.go:110:1
 					case _, _hotpath_ok8 = <-_hotpath_c6:
-//line async.go:109:1
+//line async.go:110:1
 						_hotpath_case1 = 3
 					}
 				}
-//line async.go:109:1
+//line async.go:110:1
 				switch _hotpath_case1 {
 				case 1:
-//line async.go:110:1
+//line async.go:111:1
 					hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 					sent = true
 				case 2:
-//line async.go:112:1
+//line async.go:113:1
 					hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 					// The consumer has moved on while the item waited for room;
 					// unless the command left the epoch alone, the item is for a
@@ -193,7 +194,7 @@ next:
 						continue next
 					}
 				default:
-//line async.go:125:1
+//line async.go:126:1
 					hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 					release(item)
 					return ctx.Err()
@@ -201,7 +202,7 @@ next:
 			}
 		}
 
-//line async.go:131:1
+//line async.go:132:1
 		if item.EOF {
 			if ok, err := w.awaitCommand(ctx, in); !ok {
 				return err
@@ -230,51 +231,51 @@ func (w *AsyncWorker[C, Cmd]) applyInbox(in *inbox[Cmd]) (fetch context.Context,
 func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) (bool, error) {
 	for {
 		{
-//line async.go:158:1
+//line async.go:159:1
 			_hotpath_c11 := in.notify
-//line async.go:158:1
+//line async.go:159:1
 			_hotpath_c12 := ctx.Done()
-//line async.go:158:1
+//line async.go:159:1
 			var _hotpath_ok13 bool
-//line async.go:158:1
+//line async.go:159:1
 			var _hotpath_ok14 bool
-//line async.go:158:1
+//line async.go:159:1
 			var _hotpath_case9 int
-//line async.go:158:1
+//line async.go:159:1
 			var _hotpath_start10 int64
-//line async.go:158:1
+//line async.go:159:1
 			select {
-//line async.go:158:1
+//line async.go:159:1
 			case _, _hotpath_ok13 = <-_hotpath_c11:
-//line async.go:158:1
+//line async.go:159:1
 				_hotpath_case9 = 1
-//line async.go:158:1
+//line async.go:159:1
 			case _, _hotpath_ok14 = <-_hotpath_c12:
-//line async.go:158:1
+//line async.go:159:1
 				_hotpath_case9 = 2
-//line async.go:158:1
+//line async.go:159:1
 			default:
 			}
-//line async.go:158:1
+//line async.go:159:1
 			if _hotpath_case9 == 0 {
-//line async.go:158:1
+//line async.go:159:1
 				_hotpath_start10 = hotpathimpl.Nanotime()
-//line async.go:158:1
+//line async.go:159:1
 				select {
-//line async.go:158:1
+//line async.go:159:1
 				case _, _hotpath_ok13 = <-_hotpath_c11:
-//line async.go:158:1
+//line async.go:159:1
 					_hotpath_case9 = 1
-//line async.go:158:1
+//line async.go:159:1
 				case _, _hotpath_ok14 = <-_hotpath_c12:
-//line async.go:158:1
+//line async.go:159:1
 					_hotpath_case9 = 2
 				}
 			}
-//line async.go:158:1
+//line async.go:159:1
 			switch _hotpath_case9 {
 			case 1:
-//line async.go:159:1
+//line async.go:160:1
 				hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
 				_, applied, open := w.applyInbox(in)
 				if !open {
@@ -284,7 +285,7 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 					return true, nil
 				}
 			default:
-//line async.go:167:1
+//line async.go:168:1
 				hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
 				return false, ctx.Err()
 			}
@@ -297,8 +298,9 @@ var (
 	_hotpath_fn_AsyncWorker_runWorker = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", File: "async.go", Line: 73}
 	_hotpath_ch_async_0               = hotpathimpl.ChanSite{Label: "worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:37"}
 	_hotpath_ch_async_1               = hotpathimpl.ChanSite{Label: "worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:39"}
+	_hotpath_go_async_0               = hotpathimpl.GoSite{Label: "worker_watcher", Func: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:78"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "2bd55bcf44a6d70d75219da9c8dd7755")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "87f80d756c6168d460c4e904d8e6aef9")
 )
 
-// hotpathgen checksum: 133f1b6ddcd4ddd4b61cd8c65eeea5fa
+// hotpathgen checksum: e2a3d1e5eddbb4255da3796923364d06
