@@ -33,6 +33,9 @@ type Report struct {
 	// Channels has one row per //hotpath:channel make site whose channels
 	// were used while the guard was alive, sorted by label.
 	Channels []ChanRow `json:"channels"`
+	// Mutexes has one row per //hotpath:mutex variable or field whose
+	// mutexes were locked while the guard was alive, sorted by label.
+	Mutexes []MutexRow `json:"mutexes"`
 	// Clock is the TSC clock's check when HOTPATH_CLOCK=tsc or the
 	// hotpath_tsc build tag asked for it, and absent otherwise.
 	Clock *ClockCheck `json:"clock,omitempty"`
@@ -89,11 +92,12 @@ func (r *Report) Elapsed() time.Duration { return time.Duration(r.ElapsedNS) }
 type baseline struct {
 	funcs map[*Func]funcSnapshot
 	chans map[*ChanSite]chanSnapshot
+	mutex map[*MutexSite]mutexSnapshot
 	alloc *heapBaseline // nil unless in allocation mode
 }
 
 func takeBaseline() baseline {
-	b := baseline{funcs: map[*Func]funcSnapshot{}, chans: chanBaseline()}
+	b := baseline{funcs: map[*Func]funcSnapshot{}, chans: chanBaseline(), mutex: mutexBaseline()}
 	for _, f := range registry.list() {
 		if st := f.state.Load(); st.callCount() > 0 {
 			b.funcs[f] = st.snapshot()
@@ -146,6 +150,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		r.Functions = r.Functions[:opts.Limit]
 	}
 	r.Channels = buildChannels(opts, base, elapsed)
+	r.Mutexes = buildMutexes(opts, base.mutex)
 	return r, allocErr
 }
 

@@ -1,0 +1,189 @@
+package hotpath
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
+)
+
+// MutexRow is one //hotpath:mutex variable or struct field: every mutex
+// declared there, over the guard's window.
+type MutexRow struct {
+	// Label is label=NAME from the directive, or the variable or field as
+	// pkg.mu or pkg.T.mu.
+	Label string `json:"label"`
+	// Type is "sync.Mutex" or "sync.RWMutex".
+	Type string `json:"type"`
+	// Lock describes the write locks: Lock and successful TryLock calls,
+	// which for a sync.Mutex are all of its acquisitions.
+	Lock MutexStats `json:"lock"`
+	// RLock describes the read locks of a sync.RWMutex (RLock and
+	// successful TryRLock calls); it is absent for a sync.Mutex.
+	RLock *MutexStats `json:"rlock,omitempty"`
+	// Site is the declaration's position: import path, file and line.
+	Site string `json:"site"`
+}
+
+// MutexStats are the acquisitions of one mode (write or read) of a
+// site's mutexes.
+type MutexStats struct {
+	// Acquisitions counts the locks taken; a TryLock that fails takes none.
+	Acquisitions uint64 `json:"acquisitions"`
+	// Contended counts the acquisitions that could not take the lock at
+	// once and waited for it.
+	Contended uint64 `json:"contended"`
+	// Wait times the contended acquisitions, from the call to the lock
+	// taken (Count equals Contended).
+	Wait BlockedStats `json:"wait"`
+	// Hold times the holds released in the window. For write locks, each
+	// is one acquisition to its Unlock. For read locks, each is a
+	// read-held period: from a reader taking the lock while no reader held
+	// it to the last reader releasing it, however many readers came and
+	// went meanwhile (RUnlock does not say which reader leaves, so
+	// per-reader times are not known; see docs/JSON.md).
+	Hold BlockedStats `json:"hold"`
+}
+
+// Mutex returns the mutex row labelled label, or nil.
+func (r *Report) Mutex(label string) *MutexRow {
+	for i := range r.Mutexes {
+		if r.Mutexes[i].Label == label {
+			return &r.Mutexes[i]
+		}
+	}
+	return nil
+}
+
+// mutexSnapshot is a site's numbers at one instant, merged over its
+// shards, per mode.
+type mutexSnapshot struct {
+	held, wait [2]funcSnapshot
+}
+
+func (st *mutexState) snapshot() mutexSnapshot {
+	var s mutexSnapshot
+	for m := range s.held {
+		s.held[m] = st.held[m].snapshot()
+		s.wait[m] = st.wait[m].snapshot()
+	}
+	return s
+}
+
+// used reports whether anything was recorded.
+func (s mutexSnapshot) used() bool {
+	for m := range s.held {
+		if s.held[m].calls > 0 || s.held[m].count > 0 || s.wait[m].calls > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// since returns what happened between base and s.
+func (s mutexSnapshot) since(base mutexSnapshot) mutexSnapshot {
+	var d mutexSnapshot
+	for m := range s.held {
+		d.held[m] = s.held[m].since(base.held[m])
+		d.wait[m] = s.wait[m].since(base.wait[m])
+	}
+	return d
+}
+
+// mutexBaseline snapshots every site in use, for a guard that starts now.
+func mutexBaseline() map[*MutexSite]mutexSnapshot {
+	b := map[*MutexSite]mutexSnapshot{}
+	for _, s := range mutexSites.list() {
+		if snap := s.state.Load().snapshot(); snap.used() {
+			b[s] = snap
+		}
+	}
+	return b
+}
+
+// buildMutexes returns the rows of the sites used since base, sorted by
+// label.
+func buildMutexes(opts resolved, base map[*MutexSite]mutexSnapshot) []MutexRow {
+	rows := []MutexRow{}
+	for _, s := range mutexSites.list() {
+		if !opts.focus(s.Label) {
+			continue
+		}
+		d := s.state.Load().snapshot().since(base[s])
+		if !d.used() {
+			continue
+		}
+		rows = append(rows, mutexRow(s, d, opts.Percentiles))
+	}
+	sortMutexRows(rows)
+	if opts.Limit > 0 && len(rows) > opts.Limit {
+		rows = rows[:opts.Limit]
+	}
+	return rows
+}
+
+func mutexRow(s *MutexSite, d mutexSnapshot, percentiles []float64) MutexRow {
+	row := MutexRow{Label: s.Label, Type: s.Type, Site: s.Site, Lock: mutexStats(d, modeLock, percentiles)}
+	if s.Type == "sync.RWMutex" {
+		r := mutexStats(d, modeRLock, percentiles)
+		row.RLock = &r
+	}
+	return row
+}
+
+func mutexStats(d mutexSnapshot, mode int, percentiles []float64) MutexStats {
+	return MutexStats{
+		Acquisitions: d.held[mode].calls,
+		Contended:    d.wait[mode].calls,
+		Wait:         blockedStats(d.wait[mode].durationSummary, percentiles),
+		Hold:         blockedStats(d.held[mode].durationSummary, percentiles),
+	}
+}
+
+func sortMutexRows(rows []MutexRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Label != rows[j].Label {
+			return rows[i].Label < rows[j].Label
+		}
+		return rows[i].Site < rows[j].Site
+	})
+}
+
+// writeMutexTable writes the mutexes section of the text report: a line
+// per site and mode (a sync.RWMutex has a "lock" and an "rlock" line).
+func (r *Report) writeMutexTable(w io.Writer) {
+	title := fmt.Sprintf("[hotpath] mutexes - Lock summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	header := []string{"Mutex", "Type", "Mode", "Acquired", "Contended", "Wait"}
+	for _, p := range r.Percentiles {
+		header = append(header, "Hold "+percentileTitle(p))
+	}
+	header = append(header, "Hold max", "Hold total")
+	t := texttable.Table{Title: title, Header: header, TextCols: 3}
+	// The wait column shows the highest percentile asked for.
+	p := 0.0
+	if len(r.Percentiles) > 0 {
+		p = r.Percentiles[len(r.Percentiles)-1]
+	}
+	line := func(m *MutexRow, mode string, s *MutexStats) {
+		row := []string{m.Label, m.Type, mode,
+			strconv.FormatUint(s.Acquisitions, 10),
+			strconv.FormatUint(s.Contended, 10),
+			s.Wait.cell(p),
+		}
+		for _, q := range r.Percentiles {
+			row = append(row, FormatDuration(s.Hold.Percentiles[percentileKey(q)]))
+		}
+		row = append(row, FormatDuration(s.Hold.MaxNS), FormatDuration(s.Hold.TotalNS))
+		t.Rows = append(t.Rows, row)
+	}
+	for i := range r.Mutexes {
+		m := &r.Mutexes[i]
+		line(m, "lock", &m.Lock)
+		if m.RLock != nil {
+			line(m, "rlock", m.RLock)
+		}
+	}
+	t.Write(w)
+}
