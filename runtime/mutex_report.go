@@ -106,12 +106,18 @@ func mutexBaseline() map[*MutexSite]mutexSnapshot {
 // buildMutexes returns the rows of the sites used since base, sorted by
 // label.
 func buildMutexes(opts resolved, base map[*MutexSite]mutexSnapshot) []MutexRow {
+	return mutexRows(opts, mutexBaseline(), base)
+}
+
+// mutexRows returns the rows of the sites whose numbers changed between
+// base and cur, sorted by label.
+func mutexRows(opts resolved, cur, base map[*MutexSite]mutexSnapshot) []MutexRow {
 	rows := []MutexRow{}
-	for _, s := range mutexSites.list() {
+	for s, snap := range cur {
 		if !opts.focus(s.Label) {
 			continue
 		}
-		d := s.state.Load().snapshot().since(base[s])
+		d := snap.since(base[s])
 		if !d.used() {
 			continue
 		}
@@ -122,6 +128,15 @@ func buildMutexes(opts resolved, base map[*MutexSite]mutexSnapshot) []MutexRow {
 		rows = rows[:opts.Limit]
 	}
 	return rows
+}
+
+// mutexes returns the mutex sites of s; a nil s is the process start, when
+// nothing was locked.
+func (s *Snapshot) mutexes() map[*MutexSite]mutexSnapshot {
+	if s == nil {
+		return nil
+	}
+	return s.mutex
 }
 
 func mutexRow(s *MutexSite, d mutexSnapshot, percentiles []float64) MutexRow {

@@ -544,3 +544,30 @@ func TestMutexReport(t *testing.T) {
 		t.Errorf("limit 1: rows %+v", rows)
 	}
 }
+
+// TestMutexSnapshotReport reads mutex rows between two snapshots, as the
+// live view and the exporters do.
+func TestMutexSnapshotReport(t *testing.T) {
+	site := newMutexSite(t, "sync.RWMutex")
+	var mu sync.RWMutex
+	RWMutexLock(site, &mu)
+	RWMutexUnlock(site, &mu)
+	a := TakeSnapshot()
+	for range 5 {
+		RWMutexRLock(site, &mu)
+		RWMutexRUnlock(site, &mu)
+	}
+	b := TakeSnapshot()
+	opts := Options{Focus: site.Label}
+	rows := b.Report(a, opts).Mutexes
+	if len(rows) != 1 || rows[0].Lock.Acquisitions != 0 || rows[0].RLock.Acquisitions != 5 || rows[0].RLock.Hold.Count != 5 {
+		t.Errorf("rows between snapshots: %+v", rows)
+	}
+	rows = b.Report(nil, opts).Mutexes
+	if len(rows) != 1 || rows[0].Lock.Acquisitions != 1 || rows[0].RLock.Acquisitions != 5 {
+		t.Errorf("rows since the process start: %+v", rows)
+	}
+	if rows := b.Report(b, opts).Mutexes; len(rows) != 0 {
+		t.Errorf("rows of an empty window: %+v", rows)
+	}
+}

@@ -17,6 +17,7 @@ type Snapshot struct {
 	at    time.Time
 	funcs map[*Func]funcSnapshot
 	chans map[*ChanSite]chanSnapshot
+	mutex map[*MutexSite]mutexSnapshot
 }
 
 // processStart is the instant the runtime was initialised; a nil base
@@ -27,7 +28,7 @@ var processStart = time.Now()
 // used since the process started.
 func TakeSnapshot() *Snapshot {
 	b := takeBaseline()
-	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans}
+	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans, mutex: b.mutex}
 }
 
 // Time returns the instant the snapshot was taken.
@@ -94,6 +95,7 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 	if r.Limit > 0 && len(rep.Channels) > r.Limit {
 		rep.Channels = rep.Channels[:r.Limit]
 	}
+	rep.Mutexes = mutexRows(r, s.mutex, base.mutexes())
 	return rep
 }
 
