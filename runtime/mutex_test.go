@@ -571,3 +571,68 @@ func TestMutexSnapshotReport(t *testing.T) {
 		t.Errorf("rows of an empty window: %+v", rows)
 	}
 }
+
+// TestMutexManyInstances locks many mutexes of one site from many
+// goroutines, more mutexes than the hold table has slots, several held at
+// once (those that share a home slot go to the overflow map):
+// every acquisition and every hold is counted, read and write apart.
+func TestMutexManyInstances(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	site := newMutexSite(t, "sync.RWMutex")
+	const instances, workers, iters = 4 * holdSlots, 8, 300
+	mus := make([]sync.RWMutex, instances)
+	counts := make([]int, instances)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range iters {
+				// Hold a few at once, in address order (no deadlock).
+				a, b := (w*7+i*13)%instances, (w*11+i*17+1)%instances
+				if a > b {
+					a, b = b, a
+				}
+				if a == b {
+					b = (b + 1) % instances
+					a, b = min(a, b), max(a, b)
+				}
+				RWMutexLock(site, &mus[a])
+				RWMutexRLock(site, &mus[b])
+				counts[a]++
+				RWMutexRUnlock(site, &mus[b])
+				RWMutexUnlock(site, &mus[a])
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	if total != workers*iters {
+		t.Fatalf("counted %d, want %d", total, workers*iters)
+	}
+	w, _ := mutexCountsOf(site, modeLock)
+	if w.Acquisitions != workers*iters || w.Holds != workers*iters {
+		t.Errorf("write mode %+v, want %d acquisitions and holds", w, workers*iters)
+	}
+	r, _ := mutexCountsOf(site, modeRLock)
+	if r.Acquisitions != workers*iters || r.Holds == 0 || r.Holds > r.Acquisitions {
+		t.Errorf("read mode %+v, want %d acquisitions", r, workers*iters)
+	}
+	st := site.state.Load()
+	st.holds.mu.Lock()
+	left := len(st.holds.over)
+	st.holds.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d entries left in the overflow map", left)
+	}
+	for i := range st.holds.slots {
+		s := &st.holds.slots[i]
+		s.acquire()
+		key, over := s.key, s.over
+		s.release()
+		if key != 0 || over != 0 {
+			t.Errorf("slot %d left with key %#x, over %d", i, key, over)
+		}
+	}
+}
