@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/hotpath-go/hotpath/internal/textfmt"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -57,46 +60,11 @@ func (r *Report) Mutex(label string) *MutexRow {
 	return nil
 }
 
-// mutexSnapshot is a site's numbers at one instant, merged over its
-// shards, per mode.
-type mutexSnapshot struct {
-	held, wait [2]funcSnapshot
-}
-
-func (st *mutexState) snapshot() mutexSnapshot {
-	var s mutexSnapshot
-	for m := range s.held {
-		s.held[m] = st.held[m].snapshot()
-		s.wait[m] = st.wait[m].snapshot()
-	}
-	return s
-}
-
-// used reports whether anything was recorded.
-func (s mutexSnapshot) used() bool {
-	for m := range s.held {
-		if s.held[m].calls > 0 || s.held[m].count > 0 || s.wait[m].calls > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// since returns what happened between base and s.
-func (s mutexSnapshot) since(base mutexSnapshot) mutexSnapshot {
-	var d mutexSnapshot
-	for m := range s.held {
-		d.held[m] = s.held[m].since(base.held[m])
-		d.wait[m] = s.wait[m].since(base.wait[m])
-	}
-	return d
-}
-
 // mutexBaseline snapshots every site in use, for a guard that starts now.
-func mutexBaseline() map[*MutexSite]mutexSnapshot {
-	b := map[*MutexSite]mutexSnapshot{}
-	for _, s := range mutexSites.list() {
-		if snap := s.state.Load().snapshot(); snap.used() {
+func mutexBaseline() map[*core.MutexSite]core.MutexSnapshot {
+	b := map[*core.MutexSite]core.MutexSnapshot{}
+	for _, s := range core.MutexSites() {
+		if snap := s.State().Snapshot(); snap.Used() {
 			b[s] = snap
 		}
 	}
@@ -105,20 +73,20 @@ func mutexBaseline() map[*MutexSite]mutexSnapshot {
 
 // buildMutexes returns the rows of the sites used since base, sorted by
 // label.
-func buildMutexes(opts resolved, base map[*MutexSite]mutexSnapshot) []MutexRow {
+func buildMutexes(opts resolved, base map[*core.MutexSite]core.MutexSnapshot) []MutexRow {
 	return mutexRows(opts, mutexBaseline(), base)
 }
 
 // mutexRows returns the rows of the sites whose numbers changed between
 // base and cur, sorted by label.
-func mutexRows(opts resolved, cur, base map[*MutexSite]mutexSnapshot) []MutexRow {
+func mutexRows(opts resolved, cur, base map[*core.MutexSite]core.MutexSnapshot) []MutexRow {
 	rows := []MutexRow{}
 	for s, snap := range cur {
 		if !opts.focus(s.Label) {
 			continue
 		}
-		d := snap.since(base[s])
-		if !d.used() {
+		d := snap.Since(base[s])
+		if !d.Used() {
 			continue
 		}
 		rows = append(rows, mutexRow(s, d, opts.Percentiles))
@@ -132,28 +100,28 @@ func mutexRows(opts resolved, cur, base map[*MutexSite]mutexSnapshot) []MutexRow
 
 // mutexes returns the mutex sites of s; a nil s is the process start, when
 // nothing was locked.
-func (s *Snapshot) mutexes() map[*MutexSite]mutexSnapshot {
+func (s *Snapshot) mutexes() map[*core.MutexSite]core.MutexSnapshot {
 	if s == nil {
 		return nil
 	}
 	return s.mutex
 }
 
-func mutexRow(s *MutexSite, d mutexSnapshot, percentiles []float64) MutexRow {
-	row := MutexRow{Label: s.Label, Type: s.Type, Site: s.Site, Lock: mutexStats(d, modeLock, percentiles)}
+func mutexRow(s *core.MutexSite, d core.MutexSnapshot, percentiles []float64) MutexRow {
+	row := MutexRow{Label: s.Label, Type: s.Type, Site: s.Site, Lock: mutexStats(d, core.ModeLock, percentiles)}
 	if s.Type == "sync.RWMutex" {
-		r := mutexStats(d, modeRLock, percentiles)
+		r := mutexStats(d, core.ModeRLock, percentiles)
 		row.RLock = &r
 	}
 	return row
 }
 
-func mutexStats(d mutexSnapshot, mode int, percentiles []float64) MutexStats {
+func mutexStats(d core.MutexSnapshot, mode int, percentiles []float64) MutexStats {
 	return MutexStats{
-		Acquisitions: d.held[mode].calls,
-		Contended:    d.wait[mode].calls,
-		Wait:         blockedStats(d.wait[mode].durationSummary, percentiles),
-		Hold:         blockedStats(d.held[mode].durationSummary, percentiles),
+		Acquisitions: d.Acquisitions(mode),
+		Contended:    d.Contended(mode),
+		Wait:         blockedStats(d.Wait(mode), percentiles),
+		Hold:         blockedStats(d.Hold(mode), percentiles),
 	}
 }
 
@@ -169,7 +137,7 @@ func sortMutexRows(rows []MutexRow) {
 // writeMutexTable writes the mutexes section of the text report: a line
 // per site and mode (a sync.RWMutex has a "lock" and an "rlock" line).
 func (r *Report) writeMutexTable(w io.Writer) {
-	title := fmt.Sprintf("[hotpath] mutexes - Lock summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	title := fmt.Sprintf("[hotpath] mutexes - Lock summary from %s (Total time: %s)", r.Name, textfmt.Duration(r.ElapsedNS))
 	header := []string{"Mutex", "Type", "Mode", "Acquired", "Contended", "Wait"}
 	for _, p := range r.Percentiles {
 		header = append(header, "Hold "+percentileTitle(p))
@@ -188,9 +156,9 @@ func (r *Report) writeMutexTable(w io.Writer) {
 			s.Wait.cell(p),
 		}
 		for _, q := range r.Percentiles {
-			row = append(row, FormatDuration(s.Hold.Percentiles[percentileKey(q)]))
+			row = append(row, textfmt.Duration(s.Hold.Percentiles[names.PercentileKey(q)]))
 		}
-		row = append(row, FormatDuration(s.Hold.MaxNS), FormatDuration(s.Hold.TotalNS))
+		row = append(row, textfmt.Duration(s.Hold.MaxNS), textfmt.Duration(s.Hold.TotalNS))
 		t.Rows = append(t.Rows, row)
 	}
 	for i := range r.Mutexes {
