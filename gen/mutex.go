@@ -248,22 +248,34 @@ func (u *mutexUnit) finish() {
 		// literal's key.
 		ok := map[*ast.Ident]bool{}
 		var bad []*ast.Ident
+		parent := map[ast.Node]ast.Node{}
+		var stack []ast.Node
 		ast.Inspect(fp.file.ast, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return false
+			}
+			if len(stack) > 0 {
+				parent[n] = stack[len(stack)-1]
+			}
+			stack = append(stack, n)
 			switch n := n.(type) {
 			case *ast.CallExpr:
-				if c := u.callOn(n); c != nil {
-					if len(c.path) > 0 {
-						fun := ast.Unparen(n.Fun).(*ast.SelectorExpr)
-						x := types.ExprString(fun.X)
-						u.pp.errorf(u.pp.fset().Position(n.Pos()),
-							"%s.%s() calls the method promoted from the watched embedded mutex %s; name the mutex in the call, %s.%s.%s(), so that hotpathgen can count it",
-							x, fun.Sel.Name, c.site.Name, x, strings.Join(c.path, "."), fun.Sel.Name)
-						return true
-					}
-					u.calls[fp] = append(u.calls[fp], c)
-					if id := receiverIdent(n.Fun.(*ast.SelectorExpr).X); id != nil {
-						ok[id] = true
-					}
+				c := u.callOn(n)
+				if c == nil {
+					break
+				}
+				fun := ast.Unparen(n.Fun).(*ast.SelectorExpr)
+				if len(c.path) > 0 {
+					x := types.ExprString(fun.X)
+					u.pp.errorf(u.pp.fset().Position(n.Pos()),
+						"%s.%s() calls the method promoted from the watched embedded mutex %s; name the mutex in the call, %s.%s.%s(), so that hotpathgen can count it",
+						x, fun.Sel.Name, c.site.Name, x, strings.Join(c.path, "."), fun.Sel.Name)
+					break
+				}
+				u.calls[fp] = append(u.calls[fp], c)
+				if id := receiverIdent(fun.X); id != nil {
+					ok[id] = true
 				}
 			case *ast.KeyValueExpr:
 				if id, isID := n.Key.(*ast.Ident); isID {
@@ -282,10 +294,38 @@ func (u *mutexUnit) finish() {
 			}
 			s := u.siteOf(info.Uses[id].(*types.Var))
 			u.pp.errorf(u.pp.fset().Position(id.Pos()),
-				"watched mutex %s (//hotpath:mutex at %s) is used other than by calling its methods: its address is taken, it is copied or a method value is made; the lock operations done through it could not be counted (call Lock, Unlock, ... on it directly, or remove the directive)",
-				s.Name, shortPos(s.Directive.Pos))
+				"%s watched mutex %s (//hotpath:mutex at %s): hotpathgen counts the calls of its methods made on it by name, so the lock operations done through it could not be counted; lock it by name (%s.Lock()), or remove the directive",
+				misuse(id, parent), s.Name, shortPos(s.Directive.Pos), s.obj.Name())
 		}
 	}
+}
+
+// misuse says how an identifier that names a watched mutex uses it, other
+// than as the receiver of a method call.
+func misuse(id *ast.Ident, parent map[ast.Node]ast.Node) string {
+	var e ast.Node = id
+	if sel, isSel := parent[id].(*ast.SelectorExpr); isSel && sel.Sel == id {
+		e = sel
+	}
+	p := parent[e]
+	for {
+		pe, isParen := p.(*ast.ParenExpr)
+		if !isParen {
+			break
+		}
+		e, p = pe, parent[pe]
+	}
+	switch p := p.(type) {
+	case *ast.UnaryExpr:
+		if p.Op == token.AND {
+			return "taking the address of"
+		}
+	case *ast.SelectorExpr:
+		if p.X == e {
+			return "a method value or expression of"
+		}
+	}
+	return "a copy of"
 }
 
 // siteOf returns the site of a watched variable or field, nil for one
