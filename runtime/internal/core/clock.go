@@ -12,8 +12,12 @@ import (
 )
 
 // clockBase anchors the monotonic clock. time.Since on a Time that carries a
-// monotonic reading costs one read of the runtime's nanotime and a
+// monotonic reading costs one read of the runtime's clock and a
 // subtraction, about half of time.Now, which reads the wall clock as well.
+// It is time.Since rather than the runtime's nanotime (linkname) because
+// inside a testing/synctest bubble time.Since reads the bubble's clock,
+// which the runtime gives only to package time (time.runtimeNano, a
+// linkname the linker refuses to other packages).
 var clockBase = time.Now()
 
 // monoNow returns monotonic nanoseconds since clockBase.

@@ -132,6 +132,39 @@ func (p *histPage) widen(c int, v uint64) {
 
 // add counts n more in bucket i.
 func (w *HistWindow) add(i int, n uint64) {
+	// The common case first, in one pass: the table, the page and the
+	// chunk exist and are this histogram's own, and the count fits the
+	// chunk's width. Every measured call pays for it once, when its shard
+	// flushes.
+	if t := w.t; t != nil && !w.shared {
+		pi := i >> histPageBits
+		if p := t.page[pi]; p != nil && t.owned&(1<<pi) != 0 {
+			c, j := i>>histChunkBits&(histChunks-1), i&(histChunkLen-1)
+			if p.owned&(1<<c) != 0 {
+				switch p.width[c] {
+				case 1:
+					if v := uint64((*[histChunkLen]uint8)(p.chunk[c])[j]) + n; v <= 0xff {
+						(*[histChunkLen]uint8)(p.chunk[c])[j] = uint8(v)
+						return
+					}
+				case 2:
+					if v := uint64((*[histChunkLen]uint16)(p.chunk[c])[j]) + n; v <= 0xffff {
+						(*[histChunkLen]uint16)(p.chunk[c])[j] = uint16(v)
+						return
+					}
+				case 8:
+					(*[histChunkLen]uint64)(p.chunk[c])[j] += n
+					return
+				}
+			}
+		}
+	}
+	w.addSlow(i, n)
+}
+
+// addSlow is add when a table, page or chunk must be made, copied or
+// widened first.
+func (w *HistWindow) addSlow(i int, n uint64) {
 	switch {
 	case w.t == nil:
 		w.t = new(histTable)

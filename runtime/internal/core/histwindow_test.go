@@ -297,3 +297,63 @@ func TestHistBucketRangeHoldsValue(t *testing.T) {
 		}
 	}
 }
+
+// TestHistWindowAddFastAndSlow drives HistWindow.add through its one-pass
+// case and through addSlow (new pages and chunks, counts that outgrow 8
+// and 16 bits, tables and pages shared with a copy) and checks every
+// bucket against a plain map, the copies' too: a copy keeps the counts it
+// was taken with, whatever the original records after.
+func TestHistWindowAddFastAndSlow(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 2))
+	var w HistWindow
+	want := map[int]uint64{}
+	type frozen struct {
+		w    HistWindow
+		want map[int]uint64
+	}
+	var copies []frozen
+	check := func(what string, w HistWindow, want map[int]uint64) {
+		t.Helper()
+		got := map[int]uint64{}
+		w.each(func(i int, n uint64) { got[i] = n })
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d buckets, want %d", what, len(got), len(want))
+		}
+		for i, n := range want {
+			if got[i] != n {
+				t.Fatalf("%s: bucket %d holds %d, want %d", what, i, got[i], n)
+			}
+		}
+	}
+	// A few hot buckets (the common case), some spread over every page.
+	hot := []int{3, 77, 1500, 2047, 5000, 33000}
+	for step := range 20000 {
+		var i int
+		if r.IntN(4) == 0 {
+			i = r.IntN(histCountsLen)
+		} else {
+			i = hot[r.IntN(len(hot))]
+		}
+		n := uint64(1)
+		switch r.IntN(500) {
+		case 0:
+			n = 300 // past 8 bits
+		case 1:
+			n = 70000 // past 16 bits
+		}
+		w.add(i, n)
+		want[i] += n
+		if step%2500 == 0 {
+			c := w.clone()
+			m := make(map[int]uint64, len(want))
+			for k, v := range want {
+				m[k] = v
+			}
+			copies = append(copies, frozen{c, m})
+		}
+	}
+	check("original", w, want)
+	for k, c := range copies {
+		check(fmt.Sprintf("copy %d", k), c.w, c.want)
+	}
+}
