@@ -49,8 +49,8 @@ func E() {}
 		want: `
 verb/verb.go:3:1: unknown directive //hotpath:mesure (did you mean //hotpath:measure?)
 verb/verb.go:6:1: unknown directive //hotpath:Measure (did you mean //hotpath:measure?)
-verb/verb.go:9:1: directive has no verb: want one of measure, skip, block, channel, go
-verb/verb.go:12:1: unknown directive //hotpath:xyzzy: want one of measure, skip, block, channel, go
+verb/verb.go:9:1: directive has no verb: want one of measure, skip, block, channel, go, mutex
+verb/verb.go:12:1: unknown directive //hotpath:xyzzy: want one of measure, skip, block, channel, go, mutex
 verb/verb.go:15:1: unknown directive //hotpath:blok (did you mean //hotpath:block?)
 `,
 	},

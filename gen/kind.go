@@ -19,6 +19,7 @@ var kinds = []kind{
 	blockKind{},
 	channelKind{},
 	goKind{},
+	mutexKind{},
 }
 
 // kind is one kind of directive: the verbs it owns and how it plans a

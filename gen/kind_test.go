@@ -185,7 +185,7 @@ func TestVerbsFromRegistry(t *testing.T) {
 			names = append(names, string(s.verb))
 		}
 	}
-	if got := verbList(); got != strings.Join(names, ", ") || got != "measure, skip, block, channel, go" {
+	if got := verbList(); got != strings.Join(names, ", ") || got != "measure, skip, block, channel, go, mutex" {
 		t.Errorf("verbList() = %q, kinds list %q", got, names)
 	}
 	for _, tc := range []struct{ text, err string }{
@@ -193,7 +193,7 @@ func TestVerbsFromRegistry(t *testing.T) {
 		{"//hotpath:block", "//hotpath:block needs a label: //hotpath:block NAME"},
 		{"//hotpath:block label=a", ""},
 		{"//hotpath:channel a", `//hotpath:channel: unexpected argument "a" (usage: //hotpath:channel [label=NAME])`},
-		{"//hotpath:nope", "unknown directive //hotpath:nope: want one of measure, skip, block, channel, go"},
+		{"//hotpath:nope", "unknown directive //hotpath:nope: want one of measure, skip, block, channel, go, mutex"},
 	} {
 		_, err := ParseDirective(tc.text, token.Position{Filename: "x.go", Line: 1, Column: 1})
 		msg := ""

@@ -40,6 +40,9 @@ type Report struct {
 	// ended a goroutine while the guard was alive, sorted by label; absent
 	// from JSON when there is none.
 	Goroutines []GoRow `json:"goroutines,omitempty"`
+	// Mutexes has one row per //hotpath:mutex variable or field whose
+	// mutexes were locked while the guard was alive, sorted by label.
+	Mutexes []MutexRow `json:"mutexes"`
 	// Clock is the TSC clock's check when HOTPATH_CLOCK=tsc or the
 	// hotpath_tsc build tag asked for it, and absent otherwise.
 	Clock *ClockCheck `json:"clock,omitempty"`
@@ -113,11 +116,12 @@ type baseline struct {
 	funcs map[*core.Func]core.FuncSnapshot
 	chans map[*core.ChanSite]core.ChanSnapshot
 	goros map[*core.GoSite]core.GoCounts
+	mutex map[*core.MutexSite]core.MutexSnapshot
 	alloc *heapBaseline // nil unless in allocation mode
 }
 
 func takeBaseline() baseline {
-	b := baseline{funcs: map[*core.Func]core.FuncSnapshot{}, chans: core.ChanBaseline(), goros: core.GoBaseline()}
+	b := baseline{funcs: map[*core.Func]core.FuncSnapshot{}, chans: core.ChanBaseline(), goros: core.GoBaseline(), mutex: mutexBaseline()}
 	for _, f := range core.Funcs() {
 		if st := f.State(); st.CallCount() > 0 {
 			b.funcs[f] = st.Snapshot()
@@ -171,6 +175,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 	}
 	r.Channels = buildChannels(opts, base, elapsed)
 	r.Goroutines = buildGoroutines(opts, base.goros)
+	r.Mutexes = buildMutexes(opts, base.mutex)
 	return r, allocErr
 }
 

@@ -20,6 +20,7 @@ type Snapshot struct {
 	funcs map[*core.Func]core.FuncSnapshot
 	chans map[*core.ChanSite]core.ChanSnapshot
 	goros map[*core.GoSite]core.GoCounts
+	mutex map[*core.MutexSite]core.MutexSnapshot
 }
 
 // processStart is the instant the runtime was initialised; a nil base
@@ -30,7 +31,7 @@ var processStart = time.Now()
 // used since the process started.
 func TakeSnapshot() *Snapshot {
 	b := takeBaseline()
-	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans, goros: b.goros}
+	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans, goros: b.goros, mutex: b.mutex}
 }
 
 // Time returns the instant the snapshot was taken.
@@ -98,6 +99,7 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 		rep.Channels = rep.Channels[:r.Limit]
 	}
 	rep.Goroutines = s.goroutineRows(base, r)
+	rep.Mutexes = mutexRows(r, s.mutex, base.mutexes())
 	return rep
 }
 

@@ -32,6 +32,10 @@ func (r *Report) writeTable(w io.Writer) error {
 		fmt.Fprintln(bw)
 		r.writeGoTable(bw)
 	}
+	if len(r.Mutexes) > 0 {
+		fmt.Fprintln(bw)
+		r.writeMutexTable(bw)
+	}
 	return bw.Flush()
 }
 

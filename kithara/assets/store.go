@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package assets
 
 import (
@@ -55,6 +57,7 @@ type Store struct {
 	index   *storage.AtomicResource
 	handles *storage.HandleCache // nil: no limit
 
+	//hotpath:mutex
 	mu     sync.Mutex
 	assets map[string]*assetEntry
 	clock  uint64 // logical time of the last use of any asset

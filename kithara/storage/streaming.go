@@ -66,6 +66,8 @@ type StreamingResource struct {
 	// hold it shared, so Commit and Close (exclusive) never race an in-flight
 	// pwrite — a commit therefore validates exactly the bytes that are on
 	// disk, and no write can land after it.
+	//
+	//hotpath:mutex
 	ioMu sync.RWMutex
 	// file is the file opened for writing; nil once a committed resource
 	// has given it to handles.

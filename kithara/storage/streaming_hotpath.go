@@ -74,6 +74,8 @@ type StreamingResource struct {
 	// hold it shared, so Commit and Close (exclusive) never race an in-flight
 	// pwrite — a commit therefore validates exactly the bytes that are on
 	// disk, and no write can land after it.
+	//
+	//hotpath:mutex
 	ioMu sync.RWMutex
 	// file is the file opened for writing; nil once a committed resource
 	// has given it to handles.
@@ -181,12 +183,12 @@ func (r *StreamingResource) Len() (n int64, known bool) {
 func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 //line <generated>:1
 	defer _hotpath_fn_StreamingResource_WriteAt.Begin().End()
-//line streaming.go:174:1
+//line streaming.go:176:1
 	if off < 0 || int64(len(p)) > math.MaxInt64-off {
 		return 0, fmt.Errorf("write %s at %d+%d: %w", r.path, off, len(p), ErrInvalidRange)
 	}
-	r.ioMu.RLock()
-	defer r.ioMu.RUnlock()
+	hotpathimpl.RWMutexRLock(&_hotpath_mu_streaming_0, &r.ioMu)
+	defer hotpathimpl.RWMutexRUnlock(&_hotpath_mu_streaming_0, &r.ioMu)
 	if err := r.writableErr(off); err != nil {
 		return 0, err
 	}
@@ -226,12 +228,12 @@ func (r *StreamingResource) writableErr(off int64) error {
 func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 //line <generated>:1
 	defer _hotpath_fn_StreamingResource_ReadAt.Begin().End()
-//line streaming.go:216:1
+//line streaming.go:218:1
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, ErrInvalidRange)
 	}
-	r.ioMu.RLock()
-	defer r.ioMu.RUnlock()
+	hotpathimpl.RWMutexRLock(&_hotpath_mu_streaming_0, &r.ioMu)
+	defer hotpathimpl.RWMutexRUnlock(&_hotpath_mu_streaming_0, &r.ioMu)
 
 	r.mu.Lock()
 	if err := r.stateErrLocked(); err != nil {
@@ -303,7 +305,7 @@ func (r *StreamingResource) readFile(p []byte, off int64) (int, error) {
 func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) error {
 //line <generated>:1
 	defer _hotpath_fn_StreamingResource_WaitRange.Begin().End()
-//line streaming.go:290:1
+//line streaming.go:292:1
 	if start < 0 || end < start {
 		return fmt.Errorf("wait %s %v: %w", r.path, Range{start, end}, ErrInvalidRange)
 	}
@@ -330,54 +332,54 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 		r.mu.Unlock()
 
 		{
-//line streaming.go:315:1
+//line streaming.go:317:1
 			_hotpath_c3 := changed
-//line streaming.go:315:1
+//line streaming.go:317:1
 			_hotpath_c4 := ctx.Done()
-//line streaming.go:315:1
+//line streaming.go:317:1
 			var _hotpath_ok5 bool
-//line streaming.go:315:1
+//line streaming.go:317:1
 			var _hotpath_ok6 bool
-//line streaming.go:315:1
+//line streaming.go:317:1
 			var _hotpath_case1 int
-//line streaming.go:315:1
+//line streaming.go:317:1
 			var _hotpath_start2 int64
-//line streaming.go:315:1
+//line streaming.go:317:1
 			select {
-//line streaming.go:315:1
+//line streaming.go:317:1
 			case _, _hotpath_ok5 = <-_hotpath_c3:
-//line streaming.go:315:1
+//line streaming.go:317:1
 				_hotpath_case1 = 1
-//line streaming.go:315:1
+//line streaming.go:317:1
 			case _, _hotpath_ok6 = <-_hotpath_c4:
-//line streaming.go:315:1
+//line streaming.go:317:1
 				_hotpath_case1 = 2
-//line streaming.go:315:1
+//line streaming.go:317:1
 			default:
 			}
-//line streaming.go:315:1
+//line streaming.go:317:1
 			if _hotpath_case1 == 0 {
-//line streaming.go:315:1
+//line streaming.go:317:1
 				_hotpath_start2 = hotpathimpl.Nanotime()
-//line streaming.go:315:1
+//line streaming.go:317:1
 				select {
-//line streaming.go:315:1
+//line streaming.go:317:1
 				case _, _hotpath_ok5 = <-_hotpath_c3:
-//line streaming.go:315:1
+//line streaming.go:317:1
 					_hotpath_case1 = 1
-//line streaming.go:315:1
+//line streaming.go:317:1
 				case _, _hotpath_ok6 = <-_hotpath_c4:
-//line streaming.go:315:1
+//line streaming.go:317:1
 					_hotpath_case1 = 2
 				}
 			}
-//line streaming.go:315:1
+//line streaming.go:317:1
 			switch _hotpath_case1 {
 			case 1:
-//line streaming.go:316:1
+//line streaming.go:318:1
 				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
-//line streaming.go:317:1
+//line streaming.go:319:1
 				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
@@ -391,25 +393,25 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 // before the commit is published, so a cache that records the commit can trust
 // the bytes after a crash. Committing again with the same length is a no-op.
 //
-//line streaming.go:328:1
+//line streaming.go:330:1
 func (r *StreamingResource) Commit(finalLen int64) error {
 	if finalLen < 0 {
 		return fmt.Errorf("commit %s at %d: %w", r.path, finalLen, ErrInvalidRange)
 	}
-	r.ioMu.Lock()
+	hotpathimpl.RWMutexLock(&_hotpath_mu_streaming_0, &r.ioMu)
 	r.mu.Lock()
 	err := r.commitCheckLocked(finalLen)
 	done, dirty := r.status == StatusCommitted, r.dirty
 	r.mu.Unlock()
 	if err != nil || done {
-		r.ioMu.Unlock()
+		hotpathimpl.RWMutexUnlock(&_hotpath_mu_streaming_0, &r.ioMu)
 		return err
 	}
 	// Bytes found on disk at open were synced by whoever wrote them; only
 	// our own writes need syncing.
 	if dirty {
 		if err := r.file.Sync(); err != nil {
-			r.ioMu.Unlock()
+			hotpathimpl.RWMutexUnlock(&_hotpath_mu_streaming_0, &r.ioMu)
 			return fmt.Errorf("commit %s: %w", r.path, err)
 		}
 	}
@@ -422,7 +424,7 @@ func (r *StreamingResource) Commit(finalLen int64) error {
 		r.handles.adopt(r, r.file)
 		r.file = nil
 	}
-	r.ioMu.Unlock()
+	hotpathimpl.RWMutexUnlock(&_hotpath_mu_streaming_0, &r.ioMu)
 
 	if r.onCommit != nil {
 		r.onCommit(finalLen)
@@ -471,8 +473,8 @@ func (r *StreamingResource) Fail(cause error) {
 // Close releases the file. Waiters return ErrClosed; later calls of any
 // method but Close, Status and Path return ErrClosed. Close is idempotent.
 func (r *StreamingResource) Close() error {
-	r.ioMu.Lock()
-	defer r.ioMu.Unlock()
+	hotpathimpl.RWMutexLock(&_hotpath_mu_streaming_0, &r.ioMu)
+	defer hotpathimpl.RWMutexUnlock(&_hotpath_mu_streaming_0, &r.ioMu)
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -527,11 +529,12 @@ func (f *failure) Unwrap() []error { return []error{ErrFailed, f.cause} }
 
 //line <generated>:1
 var (
-	_hotpath_fn_StreamingResource_WriteAt   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 173}
-	_hotpath_fn_StreamingResource_ReadAt    = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 215}
-	_hotpath_fn_StreamingResource_WaitRange = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 289}
+	_hotpath_fn_StreamingResource_WriteAt   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 175}
+	_hotpath_fn_StreamingResource_ReadAt    = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 217}
+	_hotpath_fn_StreamingResource_WaitRange = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 291}
+	_hotpath_mu_streaming_0                 = hotpathimpl.MutexSite{Label: "github.com/hotpath-go/hotpath/kithara/storage.StreamingResource.ioMu", Type: "sync.RWMutex", Site: "github.com/hotpath-go/hotpath/kithara/storage/streaming.go:71"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "75803e95c1171cc980a49c360c2114ee")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "38908043663eeea75482efb531cf2531")
 )
 
-// hotpathgen checksum: da61ec855edbd0a748ef22cc7281ae4e
+// hotpathgen checksum: dfbb2456872be03e9cf3535c922aaca0
