@@ -1,0 +1,386 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Function literals measured with //hotpath:measure.
+//
+// A literal is named as the compiler names the closure, which is what
+// runtime.FuncForPC, stack traces and pprof print, and what allocation mode
+// matches heap samples against:
+//
+//	func F() { f := func() {...} }        p.F.func1 (literals of F in source order)
+//	  nested in F's first literal         p.F.func1.1, p.F.func1.2, p.F.func1.2.1
+//	func (*T) M() { go func() {...}() }   p.(*T).M.func1
+//	func G[X any]() { func() {...}() }    p.G[...].func1
+//	func init() { ... }                   p.init.0.func1 (the init functions numbered in file order)
+//	var h = func() {...}                  p.init.func1 (package-level literals numbered in initialisation order)
+//
+// go and defer statements with arguments get wrappers (p.F.gowrap1,
+// p.F.deferwrap1) and range-over-func loop bodies closures (p.F-range1)
+// numbered apart: they do not shift the literals' numbers.
+//
+// The name holds only while nothing around the literal is inlined: when the
+// compiler inlines a function (or a literal) that holds closures, it copies
+// them into the caller under new names (p.Caller.F.func3,
+// p.F.F.func4.func6). The twin therefore marks the declaration that holds a
+// measured literal //go:noinline, and the measured literal itself is never
+// inlined (its deferred End keeps it out). What the twin cannot stop is the
+// inlining of an unmeasured literal around the measured one, or of a
+// range-over-func loop body: those are refused (see litEnclosureProblem).
+
+// closureInfo is a function literal of a package and where it sits.
+type closureInfo struct {
+	lit *ast.FuncLit
+	// name is the closure's symbol in the tagged build.
+	name string
+	// decl is the declaration whose body holds the literal; nil at package
+	// level.
+	decl *ast.FuncDecl
+	// parent is the literal directly around this one, nil when the literal
+	// is directly in decl's body or in a package-level initialiser.
+	parent *ast.FuncLit
+	// rangeFunc is the innermost range-over-func loop whose body holds the
+	// literal, between it and parent (or decl); nil if none.
+	rangeFunc *ast.RangeStmt
+	// started is true when the literal is the function of a go or defer
+	// statement: go func() {...}(), defer func() {...}().
+	started bool
+}
+
+// closureNames names every function literal of a package as the compiler
+// names it in the tagged build. compiledName returns the name under which a
+// file is compiled in that build (the twin's for a file that has one): the
+// compiler numbers init functions, and orders package-level variables
+// declared independently, by the sorted file names.
+func closureNames(pkg *loadedPackage, compiledName func(*loadedFile) string) map[*ast.FuncLit]*closureInfo {
+	out := map[*ast.FuncLit]*closureInfo{}
+	started := map[*ast.FuncLit]bool{}
+	files := append([]*loadedFile(nil), pkg.files...)
+	sort.SliceStable(files, func(i, j int) bool { return compiledName(files[i]) < compiledName(files[j]) })
+	prefix := symbolPackage(pkg) + "."
+	initIndex := 0
+	for _, f := range files {
+		for _, d := range f.ast.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			idx := 0
+			if fd.Recv == nil && fd.Name.Name == "init" {
+				idx = initIndex
+				initIndex++
+			}
+			n := &closureNamer{info: pkg.info, out: out, started: started, decl: fd}
+			n.number(fd.Body, funcSymbol(pkg, fd, idx)+".func", nil)
+		}
+	}
+	// Package-level initialisers, in the order the package initialises
+	// them; one counter for all of them.
+	n := &closureNamer{info: pkg.info, out: out, started: started}
+	for _, init := range packageInitOrder(pkg, files) {
+		n.number(init, prefix+"init.func", nil)
+	}
+	return out
+}
+
+// packageInitOrder returns the initialiser expressions of the package's
+// variables in the order the tagged build initialises them. Variables that
+// do not depend on each other are initialised in declaration order, which
+// runs through the files in the order the compiler gets them: by name, and
+// a twin's name can sort elsewhere than its source's (a.go comes before
+// a_b.go, a_hotpath.go after it). So when the order of the files changes,
+// the package is type-checked again in the new order for its InitOrder.
+func packageInitOrder(pkg *loadedPackage, files []*loadedFile) []ast.Expr {
+	if pkg.info == nil {
+		return nil
+	}
+	order := pkg.info.InitOrder
+	same := len(files) == len(pkg.files)
+	for i := range files {
+		same = same && files[i] == pkg.files[i]
+	}
+	hasInit := false
+	for _, in := range order {
+		if in.Rhs != nil && len(outermostLits(in.Rhs)) > 0 {
+			hasInit = true
+		}
+	}
+	if !same && hasInit && pkg.types != nil {
+		asts := make([]*ast.File, len(files))
+		for i, f := range files {
+			asts[i] = f.ast
+		}
+		imports := map[string]*types.Package{}
+		for _, p := range pkg.types.Imports() {
+			imports[p.Path()] = p
+		}
+		info := &types.Info{}
+		conf := types.Config{
+			Importer: importerFunc(func(path string) (*types.Package, error) {
+				if p := imports[path]; p != nil {
+					return p, nil
+				}
+				return nil, fmt.Errorf("%s is not imported by %s", path, pkg.path)
+			}),
+			Error: func(error) {}, // the package type-checked once already
+		}
+		if _, err := conf.Check(pkg.path, pkg.fset, asts, info); err == nil {
+			order = info.InitOrder
+		}
+	}
+	var out []ast.Expr
+	for _, in := range order {
+		if in.Rhs != nil {
+			out = append(out, in.Rhs)
+		}
+	}
+	return out
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// closureNamer numbers the literals of one function body (or of the
+// package's initialisers).
+type closureNamer struct {
+	info    *types.Info
+	out     map[*ast.FuncLit]*closureInfo
+	started map[*ast.FuncLit]bool
+	decl    *ast.FuncDecl
+	count   int
+}
+
+// number names the literals directly inside n (not inside another literal
+// of n) base+"1", base+"2", ... in source order, and recursively the
+// literals inside those, "name.1", "name.2", ...
+func (c *closureNamer) number(n ast.Node, base string, parent *ast.FuncLit) {
+	if c.started == nil {
+		c.started = map[*ast.FuncLit]bool{}
+	}
+	var ranges []*ast.RangeStmt
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			c.count++
+			ci := &closureInfo{lit: n, name: base + strconv.Itoa(c.count), decl: c.decl, parent: parent, started: c.started[n]}
+			if len(ranges) > 0 {
+				ci.rangeFunc = ranges[len(ranges)-1]
+			}
+			c.out[n] = ci
+			inner := &closureNamer{info: c.info, out: c.out, started: c.started, decl: c.decl}
+			inner.number(n.Body, ci.name+".", n)
+			return false
+		case *ast.GoStmt:
+			c.markStarted(n.Call)
+		case *ast.DeferStmt:
+			c.markStarted(n.Call)
+		case *ast.RangeStmt:
+			if isRangeOverFunc(c.info, n) {
+				// The body becomes a closure of its own (F-range1) that
+				// is not numbered with the literals; literals in it
+				// keep counting in the enclosing function.
+				for _, e := range []ast.Node{n.Key, n.Value, n.X} {
+					if e != nil {
+						ast.Inspect(e, visit)
+					}
+				}
+				ranges = append(ranges, n)
+				ast.Inspect(n.Body, visit)
+				ranges = ranges[:len(ranges)-1]
+				return false
+			}
+		}
+		return true
+	}
+	ast.Inspect(n, visit)
+}
+
+// markStarted records the literal a go or defer statement calls; the
+// statement is met before the literal.
+func (c *closureNamer) markStarted(call *ast.CallExpr) {
+	if call == nil {
+		return
+	}
+	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		c.started[lit] = true
+	}
+}
+
+func isRangeOverFunc(info *types.Info, r *ast.RangeStmt) bool {
+	if info == nil {
+		return false
+	}
+	t := info.TypeOf(r.X)
+	if t == nil {
+		return false
+	}
+	_, ok := t.Underlying().(*types.Signature)
+	return ok
+}
+
+// litMeasure is one function literal to time.
+type litMeasure struct {
+	// Name is the report label; Symbol the closure's name in the tagged
+	// build.
+	Name, Symbol string
+	// Pos is where the literal's func keyword is.
+	Pos token.Position
+	// Directive is the //hotpath:measure comment.
+	Directive Directive
+
+	lit  *ast.FuncLit
+	decl *ast.FuncDecl // the declaration that holds it, nil at package level
+	// varName is the package-level hotpath.Func variable in the twin.
+	varName string
+}
+
+// outermostLits returns the function literals in n that are not inside
+// another literal of n, in source order.
+func outermostLits(n ast.Node) []*ast.FuncLit {
+	var lits []*ast.FuncLit
+	ast.Inspect(n, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.FuncLit); ok {
+			lits = append(lits, lit)
+			return false
+		}
+		return true
+	})
+	return lits
+}
+
+// litAtBodyTop returns the literal whose body starts with the comment c,
+// before its first statement: the directive is the literal's first
+// comment. The innermost such literal wins; nil if there is none.
+func litAtBodyTop(f *ast.File, c *ast.Comment) *ast.FuncLit {
+	var found *ast.FuncLit
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil || c.Pos() < n.Pos() || c.Pos() >= n.End() {
+			return n == nil || n == ast.Node(f)
+		}
+		lit, ok := n.(*ast.FuncLit)
+		if !ok || c.Pos() < lit.Body.Lbrace {
+			return true
+		}
+		first := lit.Body.Rbrace
+		if len(lit.Body.List) > 0 {
+			first = lit.Body.List[0].Pos()
+		}
+		if c.Pos() < first {
+			found = lit
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// litStatementProblem says why a statement cannot hold the literal that a
+// //hotpath:measure on the line before it measures, or "" with the
+// literal. A statement with several literals (side by side, not one inside
+// another) is refused: the directive would not say which one it means.
+func litStatementProblem(fset *token.FileSet, stmt ast.Stmt) (*ast.FuncLit, string) {
+	for {
+		l, ok := stmt.(*ast.LabeledStmt)
+		if !ok {
+			break
+		}
+		stmt = l.Stmt
+	}
+	switch s := stmt.(type) {
+	case *ast.BlockStmt, *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt,
+		*ast.TypeSwitchStmt, *ast.SelectStmt:
+		return nil, fmt.Sprintf("//hotpath:measure before %s: it measures the function literal of a simple statement "+
+			"(go func() {...}(), f := func() {...}, call(func() {...})); put it on the line before that statement, "+
+			"or use //hotpath:block NAME to time this statement", describeStmt(s))
+	}
+	lits := outermostLits(stmt)
+	switch len(lits) {
+	case 0:
+		return nil, "//hotpath:measure before a statement with no function literal: it measures a function literal " +
+			"(go func() {...}(), f := func() {...}, call(func() {...})); use //hotpath:block NAME to time a statement"
+	case 1:
+		return lits[0], ""
+	}
+	var at []string
+	for _, l := range lits {
+		at = append(at, fmt.Sprintf("%d:%d", fset.Position(l.Pos()).Line, fset.Position(l.Pos()).Column))
+	}
+	return nil, fmt.Sprintf("//hotpath:measure before a statement with %d function literals (at %s): "+
+		"put the directive as the first line inside the body of the one to measure", len(lits), strings.Join(at, ", "))
+}
+
+func describeStmt(s ast.Stmt) string {
+	switch s := s.(type) {
+	case *ast.BlockStmt:
+		return "a block"
+	case *ast.IfStmt:
+		return "an if statement"
+	case *ast.ForStmt:
+		return "a for loop"
+	case *ast.RangeStmt:
+		return "a range loop"
+	case *ast.SwitchStmt, *ast.TypeSwitchStmt:
+		return "a switch statement"
+	case *ast.SelectStmt:
+		return "a select statement"
+	default:
+		return fmt.Sprintf("%T", s)
+	}
+}
+
+// litEnclosureProblem says why the tagged build could name a measured
+// literal differently from ci.name, or "". Everything between the literal
+// and its declaration must stay out of the inliner: a literal around it
+// that is measured is (it defers), one that a go or defer statement calls
+// is; any other may be inlined into its caller, which copies the closures
+// inside it under new names (p.F.F.func1.func2). A range-over-func loop
+// body is a closure the compiler may inline together with the iterator.
+func litEnclosureProblem(fset *token.FileSet, ci *closureInfo, all map[*ast.FuncLit]*closureInfo, measured map[*ast.FuncLit]bool) string {
+	for c := ci; c != nil; c = all[c.parent] {
+		if c.rangeFunc != nil {
+			return fmt.Sprintf("it is in the body of the range-over-func loop at %s, which the compiler turns into a closure "+
+				"and may inline with the iterator, renaming the literals in it; move the literal out of the loop body",
+				shortPos(fset.Position(c.rangeFunc.Pos())))
+		}
+		if c.parent == nil {
+			return ""
+		}
+		p := all[c.parent]
+		if p == nil {
+			return ""
+		}
+		if !measured[p.lit] && !p.started {
+			return fmt.Sprintf("it is inside the function literal at %s, which the compiler may inline into its caller, "+
+				"renaming every closure in it; measure that literal too (a measured literal is never inlined)",
+				shortPos(fset.Position(p.lit.Pos())))
+		}
+	}
+	return ""
+}
+
+// litVarNames gives the measured literals of one file the names of their
+// hotpath.Func variables: _hotpath_lit_ and the closure's name without its
+// package (F_func1, T_M_func2_1, init_func1).
+func litVarNames(lits []*litMeasure, pkgPrefix string) {
+	used := map[string]int{}
+	for _, m := range lits {
+		short := strings.TrimPrefix(m.Symbol, pkgPrefix)
+		short = strings.NewReplacer("(*", "", ")", "", "[...]", "").Replace(short)
+		base := "_hotpath_lit_" + identName(short)
+		used[base]++
+		if n := used[base]; n > 1 {
+			base += "_" + strconv.Itoa(n)
+		}
+		m.varName = base
+	}
+}

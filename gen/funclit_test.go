@@ -1,0 +1,341 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
+)
+
+// closureCase is a package whose literals each start with mark("KEY"),
+// and the names the compiler gives them in the tagged build. twinned files
+// are compiled under their twin's name there.
+type closureCase struct {
+	name    string
+	files   string
+	twinned []string
+	want    map[string]string
+}
+
+// markLib is the mark function of the cases: it records the name of the
+// function that called it, as stack traces and pprof print it.
+const markLib = `package p
+
+import (
+	"runtime"
+	"sync"
+)
+
+var (
+	markMu sync.Mutex
+	Marks  = map[string]string{}
+)
+
+func mark(key string) {
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:])
+	fr, _ := runtime.CallersFrames(pcs[:]).Next()
+	markMu.Lock()
+	Marks[key] = fr.Function
+	markMu.Unlock()
+}
+`
+
+var closureCases = []closureCase{
+	{
+		name: "functions",
+		files: `
+-- p.go --
+package p
+
+func F() {
+	f := func() { mark("F1") }
+	f()
+	go func() {}()
+	func(x int) { mark("F3") }(1)
+	func() {
+		mark("F4")
+		func() { mark("F4.1") }()
+		func() {
+			mark("F4.2")
+			func() { mark("F4.2.1") }()
+		}()
+	}()
+	defer func() { mark("F5") }()
+}
+
+type T struct{}
+
+func (T) V() { func() { mark("T.V1") }() }
+
+func (*T) P() {
+	func() { mark("T.P1") }()
+	func() { mark("T.P2") }()
+}
+
+type S[X any] struct{ x X }
+
+func (s *S[X]) M() { func() { mark("S.M1") }() }
+
+func (s S[X]) N() { func() { mark("S.N1") }() }
+
+func G[X any](x X) { func() { mark("G1") }() }
+
+func Run() {
+	F()
+	var t T
+	t.V()
+	t.P()
+	(&S[int]{}).M()
+	S[string]{}.N()
+	G(1)
+	G("s")
+}
+`,
+		want: map[string]string{
+			"F1": "p.F.func1", "F3": "p.F.func3", "F4": "p.F.func4", "F4.1": "p.F.func4.1",
+			"F4.2": "p.F.func4.2", "F4.2.1": "p.F.func4.2.1", "F5": "p.F.func5",
+			"T.V1": "p.T.V.func1", "T.P1": "p.(*T).P.func1", "T.P2": "p.(*T).P.func2",
+			"S.M1": "p.(*S[...]).M.func1", "S.N1": "p.S[...].N.func1", "G1": "p.G[...].func1",
+		},
+	},
+	{
+		// go f(x) and defer f(x) make wrappers (gowrap1, deferwrap1) and a
+		// range-over-func body a closure (F-range1): none of them shifts
+		// the numbers of the literals.
+		name: "wrappers",
+		files: `
+-- p.go --
+package p
+
+func seq(yield func(int) bool) { yield(1) }
+
+func work(int) {}
+
+func W() {
+	go work(1)
+	defer work(2)
+	for x := range seq {
+		_ = x
+		func() { mark("W1") }()
+	}
+	for range 2 {
+	}
+	done := make(chan bool)
+	go func(x int) { mark("W2"); done <- true }(3)
+	<-done
+	f := func() { mark("W3") }
+	f()
+}
+
+func Run() { W() }
+`,
+		want: map[string]string{"W1": "p.W.func1", "W2": "p.W.func2", "W3": "p.W.func3"},
+	},
+	{
+		// Package-level literals are numbered in initialisation order: A
+		// needs B, declared after it, and otherwise declaration order.
+		name:  "pkglevel",
+		files: pkgLevelFiles,
+		want: map[string]string{
+			"A2": "p.init.func1", "A2.1": "p.init.func1.1", "B": "p.init.func2", "A": "p.init.func3", "C": "p.init.func4",
+			"init a.go": "p.init.0.func1", "init a_b.go": "p.init.1.func1",
+		},
+	},
+	{
+		// The same package with a twin for a.go: the tagged build
+		// compiles a_hotpath.go, after a_b.go, which changes the
+		// declaration order and the numbers of the init functions.
+		name:    "pkgtwin",
+		twinned: []string{"a.go"},
+		files:   pkgLevelFiles,
+		want: map[string]string{
+			"B": "p.init.func1", "C": "p.init.func2", "A": "p.init.func3", "A2": "p.init.func4", "A2.1": "p.init.func4.1",
+			"init a_b.go": "p.init.0.func1", "init a.go": "p.init.1.func1",
+		},
+	},
+}
+
+// checkClosureCase type-checks a case as package p and returns the
+// closures of its marked literals by key.
+func checkClosureCase(t *testing.T, c closureCase) (*loadedPackage, map[string]*closureInfo) {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkg := &loadedPackage{path: "p", name: "p", fset: fset}
+	var files []*ast.File
+	ar := txtar.Parse([]byte(strings.TrimPrefix(c.files, "\n")))
+	for _, f := range append(ar.Files, txtar.File{Name: "mark.go", Data: []byte(markLib)}) {
+		af, err := parser.ParseFile(fset, f.Name, f.Data, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, af)
+		pkg.files = append(pkg.files, &loadedFile{path: f.Name, src: f.Data, ast: af, pkg: pkg})
+	}
+	pkg.info = &types.Info{
+		Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{},
+		Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{},
+	}
+	tp, err := (&types.Config{Importer: importer.Default()}).Check("p", fset, files, pkg.info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg.types = tp
+	twinned := setOf(c.twinned...)
+	names := closureNames(pkg, func(f *loadedFile) string {
+		if twinned[f.path] {
+			return twinPath(f.path)
+		}
+		return f.path
+	})
+	byKey := map[string]*closureInfo{}
+	for lit, ci := range names {
+		if key := markKey(lit); key != "" {
+			byKey[key] = ci
+		}
+	}
+	return pkg, byKey
+}
+
+// markKey returns KEY when a literal's body starts with mark("KEY").
+func markKey(lit *ast.FuncLit) string {
+	if len(lit.Body.List) == 0 {
+		return ""
+	}
+	es, ok := lit.Body.List[0].(*ast.ExprStmt)
+	if !ok {
+		return ""
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return ""
+	}
+	if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "mark" {
+		return ""
+	}
+	lit2, ok := call.Args[0].(*ast.BasicLit)
+	if !ok {
+		return ""
+	}
+	s, _ := strconv.Unquote(lit2.Value)
+	return s
+}
+
+func TestClosureNames(t *testing.T) {
+	for _, c := range closureCases {
+		t.Run(c.name, func(t *testing.T) {
+			_, byKey := checkClosureCase(t, c)
+			got := map[string]string{}
+			for k, ci := range byKey {
+				got[k] = ci.name
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("closure names (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestClosureNamesCompiler builds and runs every case with the compiler
+// and compares the names the closures see themselves under (inlining off,
+// as the twin keeps it around measured literals) with the table.
+func TestClosureNamesCompiler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	dir := t.TempDir()
+	write := func(name, data string) {
+		t.Helper()
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/names\n\ngo 1.26\n")
+	var main strings.Builder
+	main.WriteString("package main\n\nimport (\n\t\"fmt\"\n")
+	for _, c := range closureCases {
+		fmt.Fprintf(&main, "\t%s \"example.com/names/%s\"\n", c.name, c.name)
+		twinned := setOf(c.twinned...)
+		ar := txtar.Parse([]byte(strings.TrimPrefix(c.files, "\n")))
+		for _, f := range append(ar.Files, txtar.File{Name: "mark.go", Data: []byte(markLib)}) {
+			name := f.Name
+			if twinned[name] {
+				name = twinPath(name)
+			}
+			write(c.name+"/"+name, string(f.Data))
+		}
+	}
+	main.WriteString(")\n\nfunc main() {\n")
+	for _, c := range closureCases {
+		fmt.Fprintf(&main, "\t%s.Run()\n\tfor k, v := range %s.Marks {\n\t\tfmt.Printf(\"%s %%s=%%s\\n\", k, v)\n\t}\n", c.name, c.name, c.name)
+	}
+	main.WriteString("}\n")
+	write("main.go", main.String())
+	cmd := exec.Command("go", "run", "-gcflags=all=-l", ".")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go run: %v\n%s", err, out)
+	}
+	got := map[string]map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, rest, _ := strings.Cut(line, " ")
+		i := strings.LastIndex(rest, "=")
+		if got[pkg] == nil {
+			got[pkg] = map[string]string{}
+		}
+		got[pkg][rest[:i]] = strings.TrimPrefix(rest[i+1:], "example.com/names/"+pkg+".")
+	}
+	for _, c := range closureCases {
+		want := map[string]string{}
+		for k, v := range c.want {
+			want[k] = strings.TrimPrefix(v, "p.")
+		}
+		if diff := cmp.Diff(want, got[c.name]); diff != "" {
+			t.Errorf("%s: compiled names (-table +compiler):\n%s", c.name, diff)
+		}
+	}
+}
+
+const pkgLevelFiles = `
+-- a.go --
+package p
+
+var A = func() func() { mark("A"); return B }()
+
+var A2 = func() {
+	mark("A2")
+	func() { mark("A2.1") }()
+}
+
+func init() { func() { mark("init a.go") }() }
+
+func Run() {
+	A()
+	A2()
+	C.f()
+}
+-- a_b.go --
+package p
+
+var B = func() { mark("B") }
+
+var C = struct{ f func() }{f: func() { mark("C") }}
+
+func init() { func() { mark("init a_b.go") }() }
+`
