@@ -56,11 +56,18 @@ type closureInfo struct {
 }
 
 // closureNames names every function literal of a package as the compiler
-// names it in the tagged build. compiledName returns the name under which a
-// file is compiled in that build (the twin's for a file that has one): the
-// compiler numbers init functions, and orders package-level variables
-// declared independently, by the sorted file names.
-func closureNames(pkg *loadedPackage, compiledName func(*loadedFile) string) map[*ast.FuncLit]*closureInfo {
+// names it in the tagged build. twinned says which files are compiled as
+// their twins there: the compiler numbers init functions, and orders
+// package-level variables declared independently, by the sorted file names.
+// sites are the positions of the code the twins make refer to their own
+// variables (see packageInitOrder).
+func closureNames(pkg *loadedPackage, twinned func(*loadedFile) bool, sites []token.Pos) map[*ast.FuncLit]*closureInfo {
+	compiledName := func(f *loadedFile) string {
+		if twinned(f) {
+			return twinPath(f.path)
+		}
+		return f.path
+	}
 	out := map[*ast.FuncLit]*closureInfo{}
 	started := map[*ast.FuncLit]bool{}
 	files := append([]*loadedFile(nil), pkg.files...)
@@ -85,69 +92,164 @@ func closureNames(pkg *loadedPackage, compiledName func(*loadedFile) string) map
 	// Package-level initialisers, in the order the package initialises
 	// them; one counter for all of them.
 	n := &closureNamer{info: pkg.info, out: out, started: started}
-	for _, init := range packageInitOrder(pkg, files) {
+	for _, init := range packageInitOrder(pkg, files, twinned, sites) {
 		n.number(init, prefix+"init.func", nil)
 	}
 	return out
 }
 
 // packageInitOrder returns the initialiser expressions of the package's
-// variables in the order the tagged build initialises them. Variables that
-// do not depend on each other are initialised in declaration order, which
-// runs through the files in the order the compiler gets them: by name, and
-// a twin's name can sort elsewhere than its source's (a.go comes before
-// a_b.go, a_hotpath.go after it). So when the order of the files changes,
-// the package is type-checked again in the new order for its InitOrder.
-func packageInitOrder(pkg *loadedPackage, files []*loadedFile) []ast.Expr {
-	if pkg.info == nil {
+// variables in the order the tagged build initialises them: the spec's
+// order (repeatedly the earliest variable in declaration order that depends
+// on no uninitialised variable), computed over what that build compiles.
+// Two things differ from the untagged build the type checker saw:
+//   - declaration order runs through the files in the order the compiler
+//     gets them, by name, and a twin's name can sort elsewhere than its
+//     source's (a.go comes before a_b.go, a_hotpath.go after it);
+//   - a twin declares its hotpath variables at its end, and code that the
+//     twin instruments refers to them: an initialiser whose expression (or
+//     a function it refers to) holds one of the sites waits for them.
+//
+// files are in compiled order; sites are the positions of the code that
+// refers to a twin's own variables (a measured function's declaration, a
+// block's statement, a channel's make, a measured literal).
+func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loadedFile) bool, sites []token.Pos) []ast.Expr {
+	if pkg.info == nil || pkg.types == nil {
 		return nil
 	}
-	order := pkg.info.InitOrder
-	same := len(files) == len(pkg.files)
-	for i := range files {
-		same = same && files[i] == pkg.files[i]
+	type node struct {
+		expr ast.Expr
+		file *loadedFile
+		deps []*node
+		done bool
 	}
-	hasInit := false
-	for _, in := range order {
-		if in.Rhs != nil && len(outermostLits(in.Rhs)) > 0 {
-			hasInit = true
-		}
-	}
-	if !same && hasInit && pkg.types != nil {
-		asts := make([]*ast.File, len(files))
-		for i, f := range files {
-			asts[i] = f.ast
-		}
-		imports := map[string]*types.Package{}
-		for _, p := range pkg.types.Imports() {
-			imports[p.Path()] = p
-		}
-		info := &types.Info{}
-		conf := types.Config{
-			Importer: importerFunc(func(path string) (*types.Package, error) {
-				if p := imports[path]; p != nil {
-					return p, nil
+	scope := pkg.types.Scope()
+	funcs := map[types.Object]*ast.FuncDecl{}
+	fileOf := map[ast.Node]*loadedFile{}
+	vars := map[types.Object]*node{}
+	synthetic := map[*loadedFile]*node{}
+	var order []*node
+	for _, f := range files {
+		for _, d := range f.ast.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if obj := pkg.info.Defs[d.Name]; obj != nil {
+					funcs[obj] = d
+					fileOf[d] = f
 				}
-				return nil, fmt.Errorf("%s is not imported by %s", path, pkg.path)
-			}),
-			Error: func(error) {}, // the package type-checked once already
+			case *ast.GenDecl:
+				if d.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range d.Specs {
+					vs := spec.(*ast.ValueSpec)
+					var shared *node
+					for i, name := range vs.Names {
+						n := &node{file: f}
+						switch {
+						case len(vs.Values) == len(vs.Names):
+							n.expr = vs.Values[i]
+						case len(vs.Values) == 1: // var a, b = f()
+							if shared == nil {
+								shared = &node{file: f, expr: vs.Values[0]}
+								order = append(order, shared)
+							}
+							n = shared
+						}
+						if n != shared {
+							order = append(order, n)
+						}
+						if obj := pkg.info.Defs[name]; obj != nil {
+							vars[obj] = n
+						}
+					}
+				}
+			}
 		}
-		if _, err := conf.Check(pkg.path, pkg.fset, asts, info); err == nil {
-			order = info.InitOrder
+		if twinned(f) {
+			n := &node{file: f}
+			synthetic[f] = n
+			order = append(order, n)
+		}
+	}
+	// hasSite reports whether the code of n, in file f, refers to the
+	// twin's variables.
+	hasSite := func(f *loadedFile, n ast.Node) bool {
+		if synthetic[f] == nil {
+			return false
+		}
+		for _, p := range sites {
+			if n.Pos() <= p && p < n.End() {
+				return true
+			}
+		}
+		return false
+	}
+	// deps collects the variables code depends on, through the functions
+	// it refers to.
+	seenFunc := map[*ast.FuncDecl]bool{}
+	var collect func(f *loadedFile, code ast.Node, out map[*node]bool)
+	collect = func(f *loadedFile, code ast.Node, out map[*node]bool) {
+		if hasSite(f, code) {
+			out[synthetic[f]] = true
+		}
+		ast.Inspect(code, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			switch obj := pkg.info.Uses[id].(type) {
+			case *types.Var:
+				if v := vars[obj]; v != nil && obj.Parent() == scope {
+					out[v] = true
+				}
+			case *types.Func:
+				if fd := funcs[obj.Origin()]; fd != nil && !seenFunc[fd] {
+					seenFunc[fd] = true
+					collect(fileOf[fd], fd, out)
+				}
+			}
+			return true
+		})
+	}
+	for _, n := range order {
+		if n.expr == nil {
+			continue
+		}
+		clear(seenFunc)
+		deps := map[*node]bool{}
+		collect(n.file, n.expr, deps)
+		delete(deps, n)
+		for d := range deps {
+			n.deps = append(n.deps, d)
 		}
 	}
 	var out []ast.Expr
-	for _, in := range order {
-		if in.Rhs != nil {
-			out = append(out, in.Rhs)
+	for left := len(order); left > 0; left-- {
+		var next *node
+		for _, n := range order {
+			if n.done {
+				continue
+			}
+			ready := true
+			for _, d := range n.deps {
+				ready = ready && d.done
+			}
+			if ready {
+				next = n
+				break
+			}
+		}
+		if next == nil {
+			break // a cycle: the package does not compile
+		}
+		next.done = true
+		if next.expr != nil {
+			out = append(out, next.expr)
 		}
 	}
 	return out
 }
-
-type importerFunc func(path string) (*types.Package, error)
-
-func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
 // closureNamer numbers the literals of one function body (or of the
 // package's initialisers).

@@ -37,9 +37,11 @@ import (
 	"sync"
 )
 
+// Marks has no initialiser: the literals' calls of mark do not make their
+// initialisers wait for it.
 var (
 	markMu sync.Mutex
-	Marks  = map[string]string{}
+	Marks  map[string]string
 )
 
 func mark(key string) {
@@ -47,6 +49,9 @@ func mark(key string) {
 	runtime.Callers(2, pcs[:])
 	fr, _ := runtime.CallersFrames(pcs[:]).Next()
 	markMu.Lock()
+	if Marks == nil {
+		Marks = map[string]string{}
+	}
 	Marks[key] = fr.Function
 	markMu.Unlock()
 }
@@ -149,22 +154,47 @@ func Run() { W() }
 		name:  "pkglevel",
 		files: pkgLevelFiles,
 		want: map[string]string{
-			"A2": "p.init.func1", "A2.1": "p.init.func1.1", "B": "p.init.func2", "A": "p.init.func3", "C": "p.init.func4",
+			"Hook": "p.init.func1", "Y": "p.init.func2", "After": "p.init.func3", "A2": "p.init.func4", "A2.1": "p.init.func4.1",
+			"B": "p.init.func5", "A": "p.init.func6", "C": "p.init.func7",
 			"init a.go": "p.init.0.func1", "init a_b.go": "p.init.1.func1",
 		},
 	},
 	{
 		// The same package with a twin for a.go: the tagged build
 		// compiles a_hotpath.go, after a_b.go, which changes the
-		// declaration order and the numbers of the init functions.
+		// declaration order and the numbers of the init functions; and
+		// Hook and Y (through use) refer to the twin's variable at its
+		// end, so they wait for it.
 		name:    "pkgtwin",
 		twinned: []string{"a.go"},
 		files:   pkgLevelFiles,
 		want: map[string]string{
-			"B": "p.init.func1", "C": "p.init.func2", "A": "p.init.func3", "A2": "p.init.func4", "A2.1": "p.init.func4.1",
+			"B": "p.init.func1", "C": "p.init.func2", "A": "p.init.func3", "After": "p.init.func4",
+			"A2": "p.init.func5", "A2.1": "p.init.func5.1", "Hook": "p.init.func6", "Y": "p.init.func7",
 			"init a_b.go": "p.init.0.func1", "init a.go": "p.init.1.func1",
 		},
 	},
+}
+
+// twinLines blanks the lines of src that end in "// twin" (keeping every
+// position) and returns the offsets where they started.
+func twinLines(src []byte) ([]byte, []int) {
+	out := append([]byte(nil), src...)
+	var sites []int
+	start := 0
+	for _, line := range strings.SplitAfter(string(src), "\n") {
+		if strings.HasSuffix(strings.TrimRight(line, "\n"), "// twin") {
+			trimmed := strings.TrimLeft(line, "\t ")
+			if !strings.HasPrefix(trimmed, "var ") {
+				sites = append(sites, start+len(line)-len(trimmed))
+			}
+			for i := start; i < start+len(strings.TrimRight(line, "\n")); i++ {
+				out[i] = ' '
+			}
+		}
+		start += len(line)
+	}
+	return out, sites
 }
 
 // checkClosureCase type-checks a case as package p and returns the
@@ -175,13 +205,22 @@ func checkClosureCase(t *testing.T, c closureCase) (*loadedPackage, map[string]*
 	pkg := &loadedPackage{path: "p", name: "p", fset: fset}
 	var files []*ast.File
 	ar := txtar.Parse([]byte(strings.TrimPrefix(c.files, "\n")))
-	for _, f := range append(ar.Files, txtar.File{Name: "mark.go", Data: []byte(markLib)}) {
-		af, err := parser.ParseFile(fset, f.Name, f.Data, parser.ParseComments|parser.SkipObjectResolution)
+	twinned := setOf(c.twinned...)
+	var sites []token.Pos
+	for _, f := range append(ar.Files, txtar.File{Name: "0mark.go", Data: []byte(markLib)}) {
+		data, offs := twinLines(f.Data)
+		af, err := parser.ParseFile(fset, f.Name, data, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if twinned[f.Name] {
+			tf := fset.File(af.Pos())
+			for _, off := range offs {
+				sites = append(sites, tf.Pos(off))
+			}
+		}
 		files = append(files, af)
-		pkg.files = append(pkg.files, &loadedFile{path: f.Name, src: f.Data, ast: af, pkg: pkg})
+		pkg.files = append(pkg.files, &loadedFile{path: f.Name, src: data, ast: af, pkg: pkg})
 	}
 	pkg.info = &types.Info{
 		Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{},
@@ -192,13 +231,7 @@ func checkClosureCase(t *testing.T, c closureCase) (*loadedPackage, map[string]*
 		t.Fatal(err)
 	}
 	pkg.types = tp
-	twinned := setOf(c.twinned...)
-	names := closureNames(pkg, func(f *loadedFile) string {
-		if twinned[f.path] {
-			return twinPath(f.path)
-		}
-		return f.path
-	})
+	names := closureNames(pkg, func(f *loadedFile) bool { return twinned[f.path] }, sites)
 	byKey := map[string]*closureInfo{}
 	for lit, ci := range names {
 		if key := markKey(lit); key != "" {
@@ -272,12 +305,14 @@ func TestClosureNamesCompiler(t *testing.T) {
 		fmt.Fprintf(&main, "\t%s \"example.com/names/%s\"\n", c.name, c.name)
 		twinned := setOf(c.twinned...)
 		ar := txtar.Parse([]byte(strings.TrimPrefix(c.files, "\n")))
-		for _, f := range append(ar.Files, txtar.File{Name: "mark.go", Data: []byte(markLib)}) {
-			name := f.Name
+		for _, f := range append(ar.Files, txtar.File{Name: "0mark.go", Data: []byte(markLib)}) {
+			name, data := f.Name, f.Data
 			if twinned[name] {
 				name = twinPath(name)
+			} else {
+				data, _ = twinLines(data)
 			}
-			write(c.name+"/"+name, string(f.Data))
+			write(c.name+"/"+name, string(data))
 		}
 	}
 	main.WriteString(")\n\nfunc main() {\n")
@@ -312,24 +347,48 @@ func TestClosureNamesCompiler(t *testing.T) {
 	}
 }
 
+// pkgLevelFiles has package-level literals. Lines that end in "// twin"
+// are what a twin adds: a variable at its end, and references to it from
+// the instrumented code. TestClosureNames blanks them and passes their
+// positions as sites; the compiler sees them as written, in the twinned
+// cases (the others compile them blanked too).
 const pkgLevelFiles = `
 -- a.go --
 package p
 
 var A = func() func() { mark("A"); return B }()
 
+var Hook = func() {
+	mark("Hook")
+	_ = hpdep // twin
+}
+
+var Y = use(func() { mark("Y") })
+
+var After = func() { mark("After") }
+
 var A2 = func() {
 	mark("A2")
 	func() { mark("A2.1") }()
+}
+
+func use(f func()) int {
+	_ = hpdep // twin
+	f()
+	return 1
 }
 
 func init() { func() { mark("init a.go") }() }
 
 func Run() {
 	A()
+	Hook()
+	After()
 	A2()
 	C.f()
 }
+
+var hpdep = 1 // twin
 -- a_b.go --
 package p
 
@@ -339,146 +398,3 @@ var C = struct{ f func() }{f: func() { mark("C") }}
 
 func init() { func() { mark("init a_b.go") }() }
 `
-
-func TestLitEnclosureProblem(t *testing.T) {
-	c := closureCase{name: "enclosure", files: `
--- p.go --
-package p
-
-func seq(yield func(int) bool) { yield(1) }
-
-func F() {
-	func() {
-		mark("E1")
-		func() { mark("L1") }()
-	}()
-	go func() {
-		mark("E2")
-		func() { mark("L2") }()
-	}()
-	for range seq {
-		func() { mark("L3") }()
-	}
-	func() {
-		mark("E4")
-		go func() { func() { mark("L4") }() }()
-	}()
-	defer func() {
-		mark("E5")
-		func() { mark("L5") }()
-	}()
-}
-`}
-	pkg, byKey := checkClosureCase(t, c)
-	names := closureNames(pkg, func(f *loadedFile) string { return f.path })
-	measured := map[*ast.FuncLit]bool{byKey["E4"].lit: true}
-	want := map[string]string{
-		"L1": "it is inside the function literal at p.go:6:2, which the compiler may inline into its caller, renaming every closure in it; measure that literal too (a measured literal is never inlined)",
-		"L2": "",
-		"L3": "it is in the body of the range-over-func loop at p.go:14:2, which the compiler turns into a closure and may inline with the iterator, renaming the literals in it; move the literal out of the loop body",
-		"L4": "",
-		"L5": "",
-	}
-	for key, w := range want {
-		ci := byKey[key]
-		if ci == nil {
-			t.Fatalf("no literal %s", key)
-		}
-		if got := litEnclosureProblem(pkg.fset, names[ci.lit], names, measured); got != w {
-			t.Errorf("%s: got %q, want %q", key, got, w)
-		}
-	}
-}
-
-func TestLitStatementProblem(t *testing.T) {
-	src := `package p
-
-func call(...func()) {}
-
-func F() {
-	go func() {}()
-	f := func() { func() {}() }
-	call(func() {}, func() {})
-	println()
-	for {
-		go func() {}()
-	}
-	switch {
-	}
-lbl:
-	call(func() {})
-	_ = f
-	goto lbl
-}
-`
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "p.go", src, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := f.Decls[1].(*ast.FuncDecl).Body.List
-	want := []struct {
-		lit  bool
-		prob string
-	}{
-		{true, ""},
-		{true, ""},
-		{false, "//hotpath:measure before a statement with 2 function literals (at 8:7, 8:18): put the directive as the first line inside the body of the one to measure"},
-		{false, "//hotpath:measure before a statement with no function literal: it measures a function literal (go func() {...}(), f := func() {...}, call(func() {...})); use //hotpath:block NAME to time a statement"},
-		{false, "//hotpath:measure before a for loop: it measures the function literal of a simple statement (go func() {...}(), f := func() {...}, call(func() {...})); put it on the line before that statement, or use //hotpath:block NAME to time this statement"},
-		{false, "//hotpath:measure before a switch statement: it measures the function literal of a simple statement (go func() {...}(), f := func() {...}, call(func() {...})); put it on the line before that statement, or use //hotpath:block NAME to time this statement"},
-		{true, ""},
-	}
-	for i, w := range want {
-		lit, prob := litStatementProblem(fset, body[i])
-		if (lit != nil) != w.lit || prob != w.prob {
-			t.Errorf("statement %d: literal %v, problem %q; want literal %v, %q", i, lit != nil, prob, w.lit, w.prob)
-		}
-		if lit != nil && i == 1 && fset.Position(lit.Pos()).Column != 7 {
-			t.Errorf("statement 1: measured the literal at %s, want the outer one", fset.Position(lit.Pos()))
-		}
-	}
-}
-
-func TestLitAtBodyTop(t *testing.T) {
-	src := `package p
-
-func F() {
-	go func() {
-		// a plain comment first is fine
-		//hotpath:measure
-		println()
-		//hotpath:measure
-		println()
-	}()
-	f := func() {
-		g := func() {
-			//hotpath:measure
-		}
-		_ = g
-	}
-	_ = f
-}
-`
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[int]int{6: 4, 8: 0, 13: 12} // directive line -> line of the literal it measures
-	for _, g := range f.Comments {
-		for _, c := range g.List {
-			if c.Text != "//hotpath:measure" {
-				continue
-			}
-			line := fset.Position(c.Pos()).Line
-			got := 0
-			if lit := litAtBodyTop(f, c); lit != nil {
-				got = fset.Position(lit.Pos()).Line
-			}
-			if got != want[line] {
-				t.Errorf("directive on line %d: literal on line %d, want %d", line, got, want[line])
-			}
-		}
-	}
-}
