@@ -5,9 +5,13 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"sort"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dave/dst"
 )
 
 // Function literals measured with //hotpath:measure.
@@ -70,8 +74,16 @@ func closureNames(pkg *loadedPackage, twinned func(*loadedFile) bool, sites []to
 	}
 	out := map[*ast.FuncLit]*closureInfo{}
 	started := map[*ast.FuncLit]bool{}
+	// The go command compiles a package's files sorted by name, and in a
+	// test binary its _test.go files after them, sorted likewise.
 	files := append([]*loadedFile(nil), pkg.files...)
-	sort.SliceStable(files, func(i, j int) bool { return compiledName(files[i]) < compiledName(files[j]) })
+	sort.SliceStable(files, func(i, j int) bool {
+		ti, tj := strings.HasSuffix(files[i].path, "_test.go"), strings.HasSuffix(files[j].path, "_test.go")
+		if ti != tj {
+			return tj
+		}
+		return filepath.Base(compiledName(files[i])) < filepath.Base(compiledName(files[j]))
+	})
 	prefix := symbolPackage(pkg) + "."
 	initIndex := 0
 	for _, f := range files {
@@ -484,5 +496,167 @@ func litVarNames(lits []*litMeasure, pkgPrefix string) {
 			base += "_" + strconv.Itoa(n)
 		}
 		m.varName = base
+	}
+}
+
+// litPlanner resolves the //hotpath:measure directives of one package that
+// are about function literals, then names and checks the literals once the
+// rest of the plan is known.
+type litPlanner struct {
+	pkg      *loadedPackage
+	pending  []*litMeasure
+	files    map[*ast.FuncLit]*loadedFile
+	measured map[*ast.FuncLit]*litMeasure
+}
+
+func newLitPlanner(pkg *loadedPackage) *litPlanner {
+	return &litPlanner{pkg: pkg, files: map[*ast.FuncLit]*loadedFile{}, measured: map[*ast.FuncLit]*litMeasure{}}
+}
+
+// attach resolves one //hotpath:measure directive. owner is the
+// declaration whose doc comment holds it (nil if none), next the statement
+// on the line after its comment group (zero if none). It reports false
+// when the directive is not about a literal (a function's or a type's doc
+// comment, or nothing at all): the caller goes on with it.
+func (lp *litPlanner) attach(f *loadedFile, c *ast.Comment, d Directive, owner ast.Node, next stmtSite) (bool, *Error) {
+	fset := lp.pkg.fset
+	if lit := litAtBodyTop(f.ast, c); lit != nil {
+		return true, lp.add(f, lit, d)
+	}
+	if vs, ok := owner.(*ast.ValueSpec); ok {
+		var lits []*ast.FuncLit
+		for _, v := range vs.Values {
+			lits = append(lits, outermostLits(v)...)
+		}
+		switch len(lits) {
+		case 0:
+			return true, errorAt(d.Pos, "//hotpath:measure on a variable whose value holds no function literal: "+
+				"it measures the function literal a package-level variable is set to (var h = func() {...})")
+		case 1:
+			return true, lp.add(f, lits[0], d)
+		}
+		return true, errorAt(d.Pos, "//hotpath:measure on a variable whose value holds %d function literals (at %s): "+
+			"put the directive as the first line inside the body of the one to measure", len(lits), litPositions(fset, lits))
+	}
+	if owner != nil || next.stmt == nil {
+		return false, nil
+	}
+	lit, problem := litStatementProblem(fset, next.stmt)
+	if problem != "" {
+		return true, errorAt(d.Pos, "%s", problem)
+	}
+	return true, lp.add(f, lit, d)
+}
+
+func litPositions(fset *token.FileSet, lits []*ast.FuncLit) string {
+	var at []string
+	for _, l := range lits {
+		p := fset.Position(l.Pos())
+		at = append(at, fmt.Sprintf("%d:%d", p.Line, p.Column))
+	}
+	return strings.Join(at, ", ")
+}
+
+func (lp *litPlanner) add(f *loadedFile, lit *ast.FuncLit, d Directive) *Error {
+	if prev := lp.measured[lit]; prev != nil {
+		return errorAt(d.Pos, "//hotpath:measure given twice on the function literal at %s (also at %s)",
+			shortPos(lp.pkg.fset.Position(lit.Pos())), shortPos(prev.Directive.Pos))
+	}
+	m := &litMeasure{Directive: d, Pos: lp.pkg.fset.Position(lit.Pos()), lit: lit}
+	lp.measured[lit] = m
+	lp.files[lit] = f
+	lp.pending = append(lp.pending, m)
+	return nil
+}
+
+// sites returns the positions of the measured literals, for
+// packageInitOrder: their bodies refer to the twin's variables.
+func (lp *litPlanner) sites() []token.Pos {
+	var out []token.Pos
+	for _, m := range lp.pending {
+		out = append(out, m.lit.Pos())
+	}
+	return out
+}
+
+// finish names the measured literals as the tagged build does and checks
+// that nothing around them can rename them. twinned says which files get a
+// twin; sites are the positions of all the code the twins refer to their
+// variables from (lp.sites() among them). It returns the literals by file,
+// in source order, with their variable names.
+func (lp *litPlanner) finish(twinned func(*loadedFile) bool, sites []token.Pos) (map[*loadedFile][]*litMeasure, []*Error) {
+	if len(lp.pending) == 0 {
+		return nil, nil
+	}
+	fset := lp.pkg.fset
+	names := closureNames(lp.pkg, twinned, sites)
+	isMeasured := map[*ast.FuncLit]bool{}
+	for lit := range lp.measured {
+		isMeasured[lit] = true
+	}
+	var errs []*Error
+	labels := map[string]*litMeasure{}
+	byFile := map[*loadedFile][]*litMeasure{}
+	sort.SliceStable(lp.pending, func(i, j int) bool { return lp.pending[i].lit.Pos() < lp.pending[j].lit.Pos() })
+	for _, m := range lp.pending {
+		ci := names[m.lit]
+		if ci == nil {
+			errs = append(errs, errorAt(m.Directive.Pos, "//hotpath:measure: the function literal at %s is not in a function body or a package-level initialiser",
+				shortPos(m.Pos)))
+			continue
+		}
+		if problem := litEnclosureProblem(fset, ci, names, isMeasured); problem != "" {
+			errs = append(errs, errorAt(m.Directive.Pos, "cannot measure the function literal at %s: %s", shortPos(m.Pos), problem))
+			continue
+		}
+		m.Symbol, m.Name, m.decl = ci.name, ci.name, ci.decl
+		if l := m.Directive.Label; l != "" {
+			if prev := labels[l]; prev != nil {
+				errs = append(errs, errorAt(m.Directive.Pos, "label %q is already used by the function literal at %s: labels of measured literals are unique in a package",
+					l, shortPos(prev.Pos)))
+				continue
+			}
+			labels[l] = m
+			m.Name = l
+		}
+		f := lp.files[m.lit]
+		byFile[f] = append(byFile[f], m)
+	}
+	for _, lits := range byFile {
+		litVarNames(lits, symbolPackage(lp.pkg)+".")
+	}
+	return byFile, errs
+}
+
+// litHint is what the error for a //hotpath:measure that documents nothing
+// adds: how to measure a function literal.
+const litHint = "; to measure a function literal, put //hotpath:measure on the line before the statement " +
+	"that holds it (go func() {...}(), f := func() {...}, call(func() {...})) or as the first line of its body"
+
+// litDeclaration is the twin's declaration of a measured literal's Func.
+func litDeclaration(m *litMeasure, hp, file string, line int) string {
+	return fmt.Sprintf("\t%s = %s.Func{Name: %q, Symbol: %q, File: %q, Line: %d}\n", m.varName, hp, m.Name, m.Symbol, file, line)
+}
+
+// rewriteLits puts "defer V.Begin().End()" first in the body of every
+// measured literal of a file, and marks each declaration that holds one
+// //go:noinline: inlined into a caller, its closures would be copied under
+// the caller's names (p.Caller.F.func1), which neither the report's row
+// nor allocation mode would find.
+func rewriteLits(f *loadedFile, lits []*litMeasure, dstNode func(ast.Node) dst.Node) {
+	marked := map[*ast.FuncDecl]bool{}
+	for _, m := range lits {
+		fl := dstNode(m.lit).(*dst.FuncLit)
+		fl.Body.List = append(mustStmts(fmt.Sprintf("defer %s.Begin().End()", m.varName)), fl.Body.List...)
+		d := m.decl
+		if d == nil || marked[d] || (d.Recv == nil && d.Name.Name == "init") {
+			continue
+		}
+		marked[d] = true
+		if slices.Contains(pragmas(f.ast, d), "//go:noinline") {
+			continue
+		}
+		fd := dstNode(d).(*dst.FuncDecl)
+		fd.Decs.Start.Append("//go:noinline")
 	}
 }

@@ -26,6 +26,9 @@ type closureCase struct {
 	files   string
 	twinned []string
 	want    map[string]string
+	// tests is true when the case has _test.go files: it is left out of
+	// TestClosureNamesCompiler, which builds a program.
+	tests bool
 }
 
 // markLib is the mark function of the cases: it records the name of the
@@ -174,6 +177,27 @@ func Run() { W() }
 			"init a_b.go": "p.init.0.func1", "init a.go": "p.init.1.func1",
 		},
 	},
+	{
+		// A test binary compiles the _test.go files after the others
+		// (go test -n: ./a.go ./b.go ./a_test.go).
+		name:  "testfiles",
+		tests: true,
+		files: `
+-- a.go --
+package p
+
+func init() { func() { mark("init a.go") }() }
+-- a_test.go --
+package p
+
+func init() { func() { mark("init a_test.go") }() }
+-- b.go --
+package p
+
+func init() { func() { mark("init b.go") }() }
+`,
+		want: map[string]string{"init a.go": "p.init.0.func1", "init b.go": "p.init.1.func1", "init a_test.go": "p.init.2.func1"},
+	},
 }
 
 // twinLines blanks the lines of src that end in "// twin" (keeping every
@@ -301,7 +325,13 @@ func TestClosureNamesCompiler(t *testing.T) {
 	write("go.mod", "module example.com/names\n\ngo 1.26\n")
 	var main strings.Builder
 	main.WriteString("package main\n\nimport (\n\t\"fmt\"\n")
+	var cases []closureCase
 	for _, c := range closureCases {
+		if !c.tests {
+			cases = append(cases, c)
+		}
+	}
+	for _, c := range cases {
 		fmt.Fprintf(&main, "\t%s \"example.com/names/%s\"\n", c.name, c.name)
 		twinned := setOf(c.twinned...)
 		ar := txtar.Parse([]byte(strings.TrimPrefix(c.files, "\n")))
@@ -316,7 +346,7 @@ func TestClosureNamesCompiler(t *testing.T) {
 		}
 	}
 	main.WriteString(")\n\nfunc main() {\n")
-	for _, c := range closureCases {
+	for _, c := range cases {
 		fmt.Fprintf(&main, "\t%s.Run()\n\tfor k, v := range %s.Marks {\n\t\tfmt.Printf(\"%s %%s=%%s\\n\", k, v)\n\t}\n", c.name, c.name, c.name)
 	}
 	main.WriteString("}\n")
@@ -336,7 +366,7 @@ func TestClosureNamesCompiler(t *testing.T) {
 		}
 		got[pkg][rest[:i]] = strings.TrimPrefix(rest[i+1:], "example.com/names/"+pkg+".")
 	}
-	for _, c := range closureCases {
+	for _, c := range cases {
 		want := map[string]string{}
 		for k, v := range c.want {
 			want[k] = strings.TrimPrefix(v, "p.")
