@@ -6,8 +6,8 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"sort"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
