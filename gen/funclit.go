@@ -530,8 +530,8 @@ func (lp *litPlanner) attach(f *loadedFile, c *ast.Comment, d Directive, owner a
 		}
 		switch len(lits) {
 		case 0:
-			return true, errorAt(d.Pos, "//hotpath:measure on a variable whose value holds no function literal: "+
-				"it measures the function literal a package-level variable is set to (var h = func() {...})")
+			// Not about a literal: the caller reports what it documents.
+			return false, nil
 		case 1:
 			return true, lp.add(f, lits[0], d)
 		}

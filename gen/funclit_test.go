@@ -428,3 +428,85 @@ var C = struct{ f func() }{f: func() { mark("C") }}
 
 func init() { func() { mark("init a_b.go") }() }
 `
+
+// litBadCases are the function literal directives hotpathgen must refuse;
+// they join TestBadInput's cases.
+var litBadCases = []badCase{
+	{
+		name: "litbad",
+		files: `
+-- litbad.go --
+package litbad
+
+func call(...func()) {}
+
+func seq(yield func(int) bool) { yield(1) }
+
+func NoLiteral() {
+	//hotpath:measure
+	println()
+}
+
+func TwoLiterals() {
+	//hotpath:measure
+	call(func() {}, func() {})
+}
+
+func Loop() {
+	//hotpath:measure
+	for range 2 {
+		go func() {}()
+	}
+}
+
+func Nested() {
+	func() {
+		println()
+		//hotpath:measure
+		go func() {}()
+	}()
+}
+
+func RangeFunc() {
+	for range seq {
+		//hotpath:measure
+		f := func() {}
+		f()
+	}
+}
+
+func Labels() {
+	//hotpath:measure label=same
+	go func() {}()
+	//hotpath:measure label=same
+	go func() {}()
+}
+
+func Twice() {
+	//hotpath:measure
+	go func() {
+		//hotpath:measure
+	}()
+}
+
+func Nothing() {
+	println()
+	//hotpath:measure
+}
+
+//hotpath:measure
+var a, b = func() {}, func() {}
+`,
+		want: `
+litbad/litbad.go:8:2: //hotpath:measure before a statement with no function literal: it measures a function literal (go func() {...}(), f := func() {...}, call(func() {...})); use //hotpath:block NAME to time a statement
+litbad/litbad.go:13:2: //hotpath:measure before a statement with 2 function literals (at 14:7, 14:18): put the directive as the first line inside the body of the one to measure
+litbad/litbad.go:18:2: //hotpath:measure before a range loop: it measures the function literal of a simple statement (go func() {...}(), f := func() {...}, call(func() {...})); put it on the line before that statement, or use //hotpath:block NAME to time this statement
+litbad/litbad.go:27:3: cannot measure the function literal at litbad.go:28:6: it is inside the function literal at litbad.go:25:2, which the compiler may inline into its caller, renaming every closure in it; measure that literal too (a measured literal is never inlined)
+litbad/litbad.go:34:3: cannot measure the function literal at litbad.go:35:8: it is in the body of the range-over-func loop at litbad.go:33:2, which the compiler turns into a closure and may inline with the iterator, renaming the literals in it; move the literal out of the loop body
+litbad/litbad.go:43:2: label "same" is already used by the function literal at litbad.go:42:5: labels of measured literals are unique in a package
+litbad/litbad.go:50:3: //hotpath:measure given twice on the function literal at litbad.go:49:5 (also at litbad.go:48:2)
+litbad/litbad.go:56:2: //hotpath:measure must be in the doc comment of a function, method or type; here it documents nothing (it is not in the doc comment of a declaration); to measure a function literal, put //hotpath:measure on the line before the statement that holds it (go func() {...}(), f := func() {...}, call(func() {...})) or as the first line of its body
+litbad/litbad.go:59:1: //hotpath:measure on a variable whose value holds 2 function literals (at 60:12, 60:25): put the directive as the first line inside the body of the one to measure
+`,
+	},
+}
