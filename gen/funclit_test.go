@@ -506,7 +506,7 @@ litbad/litbad.go:34:3: cannot measure the function literal at litbad.go:35:8: it
 litbad/litbad.go:43:2: label "same" is already used by the function literal at litbad.go:42:5: labels of measured literals are unique in a package
 litbad/litbad.go:50:3: //hotpath:measure given twice on the function literal at litbad.go:49:5 (also at litbad.go:48:2)
 litbad/litbad.go:56:2: //hotpath:measure must be in the doc comment of a function, method or type; here it documents nothing (it is not in the doc comment of a declaration); to measure a function literal, put //hotpath:measure on the line before the statement that holds it (go func() {...}(), f := func() {...}, call(func() {...})) or as the first line of its body
-litbad/litbad.go:59:1: //hotpath:measure on a variable whose value holds 2 function literals (at 60:12, 60:25): put the directive as the first line inside the body of the one to measure
+litbad/litbad.go:59:1: //hotpath:measure on a variable whose value holds 2 function literals (at 60:12, 60:23): put the directive as the first line inside the body of the one to measure
 `,
 	},
 }
