@@ -483,14 +483,16 @@ func litEnclosureProblem(fset *token.FileSet, ci *closureInfo, all map[*ast.Func
 }
 
 // litVarNames gives the measured literals of one file the names of their
-// hotpath.Func variables: _hotpath_lit_ and the closure's name without its
-// package (F_func1, T_M_func2_1, init_func1).
+// hotpath.Func variables: _hotpath_fn_lit_ and the closure's name without
+// its package (F_func1, T_M_func2_1, init_func1). The _hotpath_fn_ prefix
+// marks the deferred Begin as instrumentation for the twin's //line
+// directives, as a measured function's.
 func litVarNames(lits []*litMeasure, pkgPrefix string) {
 	used := map[string]int{}
 	for _, m := range lits {
 		short := strings.TrimPrefix(m.Symbol, pkgPrefix)
 		short = strings.NewReplacer("(*", "", ")", "", "[...]", "").Replace(short)
-		base := "_hotpath_lit_" + identName(short)
+		base := "_hotpath_fn_lit_" + identName(short)
 		used[base]++
 		if n := used[base]; n > 1 {
 			base += "_" + strconv.Itoa(n)
@@ -647,7 +649,14 @@ func rewriteLits(f *loadedFile, lits []*litMeasure, dstNode func(ast.Node) dst.N
 	marked := map[*ast.FuncDecl]bool{}
 	for _, m := range lits {
 		fl := dstNode(m.lit).(*dst.FuncLit)
-		fl.Body.List = append(mustStmts(fmt.Sprintf("defer %s.Begin().End()", m.varName)), fl.Body.List...)
+		begin := mustStmts(fmt.Sprintf("defer %s.Begin().End()", m.varName))
+		if len(fl.Body.List) > 0 {
+			// The comments above the first statement (the directive, when
+			// it is the literal's first line) stay first.
+			first := fl.Body.List[0].Decorations()
+			begin[0].Decorations().Start, first.Start = first.Start, nil
+		}
+		fl.Body.List = append(begin, fl.Body.List...)
 		d := m.decl
 		if d == nil || marked[d] || (d.Recv == nil && d.Name.Name == "init") {
 			continue
