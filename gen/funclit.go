@@ -522,7 +522,12 @@ func newLitPlanner(pkg *loadedPackage) *litPlanner {
 // comment, or nothing at all): the caller goes on with it.
 func (lp *litPlanner) attach(f *loadedFile, c *ast.Comment, d Directive, owner ast.Node, next stmtSite) (bool, *Error) {
 	fset := lp.pkg.fset
-	if lit := litAtBodyTop(f.ast, c); lit != nil {
+	// At the top of a literal's body the directive measures that literal,
+	// unless the statement after it is one that holds a literal: the
+	// line-before-a-statement form wins, so that a literal in a body's
+	// first statement can be measured too (the enclosing one can always be
+	// measured from the line before its own statement).
+	if lit := litAtBodyTop(f.ast, c); lit != nil && !holdsLit(next.stmt) {
 		return true, lp.add(f, lit, d)
 	}
 	if vs, ok := owner.(*ast.ValueSpec); ok {
@@ -548,6 +553,27 @@ func (lp *litPlanner) attach(f *loadedFile, c *ast.Comment, d Directive, owner a
 		return true, errorAt(d.Pos, "%s", problem)
 	}
 	return true, lp.add(f, lit, d)
+}
+
+// holdsLit reports whether s is a simple statement that holds a function
+// literal: one that a //hotpath:measure on the line before it measures.
+func holdsLit(s ast.Stmt) bool {
+	if s == nil {
+		return false
+	}
+	for {
+		l, ok := s.(*ast.LabeledStmt)
+		if !ok {
+			break
+		}
+		s = l.Stmt
+	}
+	switch s.(type) {
+	case *ast.BlockStmt, *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt,
+		*ast.TypeSwitchStmt, *ast.SelectStmt:
+		return false
+	}
+	return len(outermostLits(s)) > 0
 }
 
 func litPositions(fset *token.FileSet, lits []*ast.FuncLit) string {
