@@ -131,6 +131,7 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 	}
 	type node struct {
 		expr ast.Expr
+		spec *ast.ValueSpec // where sites count: a directive on it refers to the twin too
 		file *loadedFile
 		deps []*node
 		done bool
@@ -157,13 +158,13 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 					vs := spec.(*ast.ValueSpec)
 					var shared *node
 					for i, name := range vs.Names {
-						n := &node{file: f}
+						n := &node{file: f, spec: vs}
 						switch {
 						case len(vs.Values) == len(vs.Names):
 							n.expr = vs.Values[i]
 						case len(vs.Values) == 1: // var a, b = f()
 							if shared == nil {
-								shared = &node{file: f, expr: vs.Values[0]}
+								shared = &node{file: f, expr: vs.Values[0], spec: vs}
 								order = append(order, shared)
 							}
 							n = shared
@@ -231,6 +232,9 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 		clear(seenFunc)
 		deps := map[*node]bool{}
 		collect(n.file, n.expr, deps)
+		if hasSite(n.file, n.spec) {
+			deps[synthetic[n.file]] = true
+		}
 		delete(deps, n)
 		for d := range deps {
 			n.deps = append(n.deps, d)
