@@ -510,3 +510,178 @@ litbad/litbad.go:59:1: //hotpath:measure on a variable whose value holds 2 funct
 `,
 	},
 }
+
+func TestLitEnclosureProblem(t *testing.T) {
+	c := closureCase{name: "enclosure", files: `
+-- p.go --
+package p
+
+func seq(yield func(int) bool) { yield(1) }
+
+func F() {
+	func() {
+		mark("E1")
+		func() { mark("L1") }()
+	}()
+	go func() {
+		mark("E2")
+		func() { mark("L2") }()
+	}()
+	for range seq {
+		func() { mark("L3") }()
+	}
+	func() {
+		mark("E4")
+		go func() { func() { mark("L4") }() }()
+	}()
+	defer func() {
+		mark("E5")
+		func() { mark("L5") }()
+	}()
+}
+`}
+	pkg, byKey := checkClosureCase(t, c)
+	names := closureNames(pkg, func(*loadedFile) bool { return false }, nil)
+	measured := map[*ast.FuncLit]bool{byKey["E4"].lit: true}
+	want := map[string]string{
+		"L1": "it is inside the function literal at p.go:6:2, which the compiler may inline into its caller, renaming every closure in it; measure that literal too (a measured literal is never inlined)",
+		"L2": "",
+		"L3": "it is in the body of the range-over-func loop at p.go:14:2, which the compiler turns into a closure and may inline with the iterator, renaming the literals in it; move the literal out of the loop body",
+		"L4": "",
+		"L5": "",
+	}
+	for key, w := range want {
+		ci := byKey[key]
+		if ci == nil {
+			t.Fatalf("no literal %s", key)
+		}
+		if got := litEnclosureProblem(pkg.fset, names[ci.lit], names, measured); got != w {
+			t.Errorf("%s: got %q, want %q", key, got, w)
+		}
+	}
+}
+
+func TestLitStatementProblem(t *testing.T) {
+	src := `package p
+
+func call(...func()) {}
+
+func F() {
+	go func() {}()
+	f := func() { func() {}() }
+	call(func() {}, func() {})
+	println()
+	for {
+		go func() {}()
+	}
+	switch {
+	}
+lbl:
+	call(func() {})
+	_ = f
+	goto lbl
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := f.Decls[1].(*ast.FuncDecl).Body.List
+	want := []struct {
+		lit  bool
+		prob string
+	}{
+		{true, ""},
+		{true, ""},
+		{false, "//hotpath:measure before a statement with 2 function literals (at 8:7, 8:18): put the directive as the first line inside the body of the one to measure"},
+		{false, "//hotpath:measure before a statement with no function literal: it measures a function literal (go func() {...}(), f := func() {...}, call(func() {...})); use //hotpath:block NAME to time a statement"},
+		{false, "//hotpath:measure before a for loop: it measures the function literal of a simple statement (go func() {...}(), f := func() {...}, call(func() {...})); put it on the line before that statement, or use //hotpath:block NAME to time this statement"},
+		{false, "//hotpath:measure before a switch statement: it measures the function literal of a simple statement (go func() {...}(), f := func() {...}, call(func() {...})); put it on the line before that statement, or use //hotpath:block NAME to time this statement"},
+		{true, ""},
+	}
+	for i, w := range want {
+		lit, prob := litStatementProblem(fset, body[i])
+		if (lit != nil) != w.lit || prob != w.prob {
+			t.Errorf("statement %d: literal %v, problem %q; want literal %v, %q", i, lit != nil, prob, w.lit, w.prob)
+		}
+		if lit != nil && i == 1 && fset.Position(lit.Pos()).Column != 7 {
+			t.Errorf("statement 1: measured the literal at %s, want the outer one", fset.Position(lit.Pos()))
+		}
+	}
+}
+
+func TestLitAtBodyTop(t *testing.T) {
+	src := `package p
+
+func F() {
+	go func() {
+		// a plain comment first is fine
+		//hotpath:measure
+		println()
+		//hotpath:measure
+		println()
+	}()
+	f := func() {
+		g := func() {
+			//hotpath:measure
+		}
+		_ = g
+	}
+	_ = f
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int{6: 4, 8: 0, 13: 12} // directive line -> line of the literal it measures
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			if c.Text != "//hotpath:measure" {
+				continue
+			}
+			line := fset.Position(c.Pos()).Line
+			got := 0
+			if lit := litAtBodyTop(f, c); lit != nil {
+				got = fset.Position(lit.Pos()).Line
+			}
+			if got != want[line] {
+				t.Errorf("directive on line %d: literal on line %d, want %d", line, got, want[line])
+			}
+		}
+	}
+}
+
+func TestHoldsLit(t *testing.T) {
+	src := `package p
+
+func F() {
+	f := func() {}
+	go func() {}()
+	println()
+	for {
+		f()
+	}
+lbl:
+	_ = func() {}
+	goto lbl
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body.List
+	want := []bool{true, true, false, false, true, false}
+	for i, w := range want {
+		if got := holdsLit(body[i]); got != w {
+			t.Errorf("statement %d: holdsLit %v, want %v", i, got, w)
+		}
+	}
+	if holdsLit(nil) {
+		t.Error("holdsLit(nil) is true")
+	}
+}
