@@ -358,7 +358,7 @@ type litMeasure struct {
 
 	lit  *ast.FuncLit
 	decl *ast.FuncDecl // the declaration that holds it, nil at package level
-	// varName is the package-level hotpath.Func variable in the twin.
+	// varName is the package-level hotpathimpl.Func variable in the twin.
 	varName string
 }
 
@@ -374,32 +374,6 @@ func outermostLits(n ast.Node) []*ast.FuncLit {
 		return true
 	})
 	return lits
-}
-
-// litAtBodyTop returns the literal whose body starts with the comment c,
-// before its first statement: the directive is the literal's first
-// comment. The innermost such literal wins; nil if there is none.
-func litAtBodyTop(f *ast.File, c *ast.Comment) *ast.FuncLit {
-	var found *ast.FuncLit
-	ast.Inspect(f, func(n ast.Node) bool {
-		if n == nil || c.Pos() < n.Pos() || c.Pos() >= n.End() {
-			return n == nil || n == ast.Node(f)
-		}
-		lit, ok := n.(*ast.FuncLit)
-		if !ok || c.Pos() < lit.Body.Lbrace {
-			return true
-		}
-		first := lit.Body.Rbrace
-		if len(lit.Body.List) > 0 {
-			first = lit.Body.List[0].Pos()
-		}
-		if c.Pos() < first {
-			found = lit
-			return false
-		}
-		return true
-	})
-	return found
 }
 
 // litStatementProblem says why a statement cannot hold the literal that a
@@ -486,25 +460,6 @@ func litEnclosureProblem(fset *token.FileSet, ci *closureInfo, all map[*ast.Func
 	return ""
 }
 
-// litVarNames gives the measured literals of one file the names of their
-// hotpath.Func variables: _hotpath_fn_lit_ and the closure's name without
-// its package (F_func1, T_M_func2_1, init_func1). The _hotpath_fn_ prefix
-// marks the deferred Begin as instrumentation for the twin's //line
-// directives, as a measured function's.
-func litVarNames(lits []*litMeasure, pkgPrefix string) {
-	used := map[string]int{}
-	for _, m := range lits {
-		short := strings.TrimPrefix(m.Symbol, pkgPrefix)
-		short = strings.NewReplacer("(*", "", ")", "", "[...]", "").Replace(short)
-		base := "_hotpath_fn_lit_" + identName(short)
-		used[base]++
-		if n := used[base]; n > 1 {
-			base += "_" + strconv.Itoa(n)
-		}
-		m.varName = base
-	}
-}
-
 // litPlanner resolves the //hotpath:measure directives of one package that
 // are about function literals, then names and checks the literals once the
 // rest of the plan is known.
@@ -519,20 +474,21 @@ func newLitPlanner(pkg *loadedPackage) *litPlanner {
 	return &litPlanner{pkg: pkg, files: map[*ast.FuncLit]*loadedFile{}, measured: map[*ast.FuncLit]*litMeasure{}}
 }
 
-// attach resolves one //hotpath:measure directive. owner is the
-// declaration whose doc comment holds it (nil if none), next the statement
-// on the line after its comment group (zero if none). It reports false
+// attach resolves one //hotpath:measure directive. bodyTop is the literal
+// whose body its comment group opens (nil if none), owner the declaration
+// whose doc comment holds it (nil if none), next the statement on the line
+// after its comment group (zero if none). It reports false
 // when the directive is not about a literal (a function's or a type's doc
 // comment, or nothing at all): the caller goes on with it.
-func (lp *litPlanner) attach(f *loadedFile, c *ast.Comment, d Directive, owner ast.Node, next stmtSite) (bool, *Error) {
+func (lp *litPlanner) attach(f *loadedFile, bodyTop *ast.FuncLit, d Directive, owner ast.Node, next stmtSite) (bool, *Error) {
 	fset := lp.pkg.fset
 	// At the top of a literal's body the directive measures that literal,
 	// unless the statement after it is one that holds a literal: the
 	// line-before-a-statement form wins, so that a literal in a body's
 	// first statement can be measured too (the enclosing one can always be
 	// measured from the line before its own statement).
-	if lit := litAtBodyTop(f.ast, c); lit != nil && !holdsLit(next.stmt) {
-		return true, lp.add(f, lit, d)
+	if bodyTop != nil && !holdsLit(next.stmt) {
+		return true, lp.add(f, bodyTop, d)
 	}
 	if vs, ok := owner.(*ast.ValueSpec); ok {
 		var lits []*ast.FuncLit
@@ -615,7 +571,7 @@ func (lp *litPlanner) sites() []token.Pos {
 // that nothing around them can rename them. twinned says which files get a
 // twin; sites are the positions of all the code the twins refer to their
 // variables from (lp.sites() among them). It returns the literals by file,
-// in source order, with their variable names.
+// in source order.
 func (lp *litPlanner) finish(twinned func(*loadedFile) bool, sites []token.Pos) (map[*loadedFile][]*litMeasure, []*Error) {
 	if len(lp.pending) == 0 {
 		return nil, nil
@@ -654,15 +610,12 @@ func (lp *litPlanner) finish(twinned func(*loadedFile) bool, sites []token.Pos) 
 		f := lp.files[m.lit]
 		byFile[f] = append(byFile[f], m)
 	}
-	for _, lits := range byFile {
-		litVarNames(lits, symbolPackage(lp.pkg)+".")
-	}
 	return byFile, errs
 }
 
 // litHint is what the error for a //hotpath:measure that documents nothing
 // adds: how to measure a function literal.
-const litHint = "; to measure a function literal, put //hotpath:measure on the line before the statement " +
+const litHint = "to measure a function literal, put //hotpath:measure on the line before the statement " +
 	"that holds it (go func() {...}(), f := func() {...}, call(func() {...})) or as the first line of its body"
 
 // litDeclaration is the twin's declaration of a measured literal's Func.
@@ -698,4 +651,132 @@ func rewriteLits(f *loadedFile, lits []*litMeasure, dstNode func(ast.Node) dst.N
 		fd := dstNode(d).(*dst.FuncDecl)
 		fd.Decs.Start.Append("//go:noinline")
 	}
+}
+
+// The kind: //hotpath:measure on a function literal. It shares the verb
+// with the measure kind, which claims the doc comments of functions and
+// types; this one claims a directive on the line before a statement that
+// holds a literal, at the top of a literal's body, or in the doc comment of
+// a package-level variable set to one.
+type funcLitKind struct{}
+
+func (funcLitKind) verbs() []verbSpec {
+	return []verbSpec{{verb: VerbMeasure, label: true, usage: " (usage: //hotpath:measure [label=NAME])"}}
+}
+
+func (funcLitKind) newUnit(pp *pkgPlan) unit {
+	return &funcLitUnit{pp: pp, lp: newLitPlanner(pp.pkg), claimed: map[*FilePlan]bool{}, lits: map[*FilePlan][]*litMeasure{}}
+}
+
+// funcLitUnit plans the measured literals of one package.
+type funcLitUnit struct {
+	pp *pkgPlan
+	lp *litPlanner
+	// claimed are the files with a literal directive, until finish has
+	// named the literals; lits the literals of each file after it.
+	claimed map[*FilePlan]bool
+	lits    map[*FilePlan][]*litMeasure
+}
+
+func (u *funcLitUnit) attach(fp *FilePlan, d Directive, at *site) bool {
+	if d.Verb != VerbMeasure {
+		return false
+	}
+	claimed, err := u.lp.attach(fp.file, at.lit, d, at.doc, at.next)
+	if err != nil {
+		u.pp.errorf(err.Pos, "%s", err.Msg)
+	}
+	if claimed {
+		u.claimed[fp] = true
+	}
+	return claimed
+}
+
+// hint says how to measure a literal, for a directive that documents
+// nothing.
+func (u *funcLitUnit) hint(d Directive, at *site) string {
+	if d.Verb != VerbMeasure || at.doc != nil {
+		return ""
+	}
+	return litHint
+}
+
+// finish names the literals, which needs the rest of the plan: which files
+// get twins (other kinds' units finished before this one, registered
+// last) and where the twins' code refers to their variables.
+func (u *funcLitUnit) finish() {
+	if len(u.lp.pending) == 0 {
+		return
+	}
+	twinned := func(f *loadedFile) bool {
+		fp := u.pp.fileOf(f)
+		return fp != nil && fp.NeedsTwin()
+	}
+	byFile, errs := u.lp.finish(twinned, append(u.lp.sites(), u.otherSites()...))
+	for _, e := range errs {
+		u.pp.errorf(e.Pos, "%s", e.Msg)
+	}
+	for f, lits := range byFile {
+		u.lits[u.pp.fileOf(f)] = lits
+	}
+	u.claimed = nil
+}
+
+// otherSites are where the other kinds' twin code refers to the twins'
+// variables, as far as the plan shows it: measured functions, and the code
+// on the line after any other directive (a block's statement, a channel's
+// make, a goroutine's go statement). Operations rewritten throughout a
+// package (channel sends, receives) call the runtime and refer to no
+// variable of the twin.
+func (u *funcLitUnit) otherSites() []token.Pos {
+	var out []token.Pos
+	for _, fp := range u.pp.files {
+		for _, m := range fp.Measures {
+			out = append(out, m.decl.Pos())
+		}
+		tf := u.pp.fset().File(fp.file.ast.Pos())
+		for _, d := range fp.Directives {
+			if d.Verb == VerbMeasure || d.Verb == VerbSkip || d.Pos.Line >= tf.LineCount() {
+				continue
+			}
+			// The first character that is not blank on the next line.
+			off := tf.Offset(tf.LineStart(d.Pos.Line + 1))
+			for off < len(fp.file.src) && (fp.file.src[off] == ' ' || fp.file.src[off] == '\t') {
+				off++
+			}
+			out = append(out, tf.Pos(off))
+		}
+	}
+	return out
+}
+
+func (u *funcLitUnit) name(fp *FilePlan, n *namer) {
+	prefix := symbolPackage(u.pp.pkg) + "."
+	for _, m := range u.lits[fp] {
+		short := strings.TrimPrefix(m.Symbol, prefix)
+		short = strings.NewReplacer("(*", "", ")", "", "[...]", "").Replace(short)
+		m.varName = n.unique("_hotpath_fn_lit_" + identName(short))
+	}
+}
+
+func (u *funcLitUnit) needsTwin(fp *FilePlan) bool { return u.claimed[fp] || len(u.lits[fp]) > 0 }
+
+func (u *funcLitUnit) rewrite(fr *fileRewrite) error {
+	rewriteLits(fr.fp.file, u.lits[fr.fp], fr.dstNode)
+	return nil
+}
+
+func (u *funcLitUnit) declare(fr *fileRewrite, w *strings.Builder) {
+	for _, m := range u.lits[fr.fp] {
+		file, line := fr.lineOf(m.Pos)
+		w.WriteString(litDeclaration(m, fr.hp, file, line))
+	}
+}
+
+func (u *funcLitUnit) list(fp *FilePlan) []ListItem {
+	var items []ListItem
+	for _, m := range u.lits[fp] {
+		items = append(items, listItem(VerbMeasure, m.Name, m.Symbol, m.Directive))
+	}
+	return items
 }

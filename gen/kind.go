@@ -18,6 +18,7 @@ var kinds = []kind{
 	measureKind{},
 	blockKind{},
 	channelKind{},
+	funcLitKind{},
 }
 
 // kind is one kind of directive: the verbs it owns and how it plans a
