@@ -65,7 +65,7 @@ type closureInfo struct {
 // package-level variables declared independently, by the sorted file names.
 // sites are the positions of the code the twins make refer to their own
 // variables (see packageInitOrder).
-func closureNames(pkg *loadedPackage, twinned func(*loadedFile) bool, sites []token.Pos) map[*ast.FuncLit]*closureInfo {
+func closureNames(pkg *loadedPackage, twinned func(*loadedFile) bool, sites []twinSite) map[*ast.FuncLit]*closureInfo {
 	compiledName := func(f *loadedFile) string {
 		if twinned(f) {
 			return twinPath(f.path)
@@ -122,16 +122,28 @@ func closureNames(pkg *loadedPackage, twinned func(*loadedFile) bool, sites []to
 //     twin instruments refers to them: an initialiser whose expression (or
 //     a function it refers to) holds one of the sites waits for them.
 //
-// files are in compiled order; sites are the positions of the code that
-// refers to a twin's own variables (a measured function's declaration, a
-// block's statement, a channel's make, a measured literal).
-func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loadedFile) bool, sites []token.Pos) []ast.Expr {
+// files are in compiled order; sites are the code that refers to a twin's
+// own variables (a measured function's declaration, a block's statement, a
+// channel's make, a measured literal), one variable each. A twin declares
+// its variables at its end, kind by kind in registry order (rank), each
+// kind's in source order: a variable that waits for a later one is
+// initialised after one that waits for an earlier one.
+type twinSite struct {
+	pos  token.Pos
+	rank int
+}
+
+func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loadedFile) bool, sites []twinSite) []ast.Expr {
 	if pkg.info == nil || pkg.types == nil {
 		return nil
 	}
 	type node struct {
 		expr ast.Expr
-		spec *ast.ValueSpec // where sites count: a directive on it refers to the twin too
+		// decl is where sites count besides expr: the spec, or the whole
+		// declaration when it has one spec (var x = ..., the var keyword
+		// included), so that the code a directive on it makes refer to
+		// the twin's variables counts.
+		decl ast.Node
 		file *loadedFile
 		deps []*node
 		done bool
@@ -140,7 +152,7 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 	funcs := map[types.Object]*ast.FuncDecl{}
 	fileOf := map[ast.Node]*loadedFile{}
 	vars := map[types.Object]*node{}
-	synthetic := map[*loadedFile]*node{}
+	twinVar := map[token.Pos]*node{}
 	var order []*node
 	for _, f := range files {
 		for _, d := range f.ast.Decls {
@@ -156,15 +168,19 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 				}
 				for _, spec := range d.Specs {
 					vs := spec.(*ast.ValueSpec)
+					var decl ast.Node = vs
+					if !d.Lparen.IsValid() {
+						decl = d
+					}
 					var shared *node
 					for i, name := range vs.Names {
-						n := &node{file: f, spec: vs}
+						n := &node{file: f, decl: decl}
 						switch {
 						case len(vs.Values) == len(vs.Names):
 							n.expr = vs.Values[i]
 						case len(vs.Values) == 1: // var a, b = f()
 							if shared == nil {
-								shared = &node{file: f, expr: vs.Values[0], spec: vs}
+								shared = &node{file: f, expr: vs.Values[0], decl: decl}
 								order = append(order, shared)
 							}
 							n = shared
@@ -180,32 +196,41 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 			}
 		}
 		if twinned(f) {
-			n := &node{file: f}
-			synthetic[f] = n
-			order = append(order, n)
-		}
-	}
-	// hasSite reports whether the code of n, in file f, refers to the
-	// twin's variables.
-	hasSite := func(f *loadedFile, n ast.Node) bool {
-		if synthetic[f] == nil {
-			return false
-		}
-		for _, p := range sites {
-			if n.Pos() <= p && p < n.End() {
-				return true
+			// The twin's variables, one per site, in the order the twin
+			// declares them.
+			var own []twinSite
+			for _, ts := range sites {
+				if f.ast.Pos() <= ts.pos && ts.pos < f.ast.End() {
+					own = append(own, ts)
+				}
+			}
+			sort.SliceStable(own, func(i, j int) bool {
+				if own[i].rank != own[j].rank {
+					return own[i].rank < own[j].rank
+				}
+				return own[i].pos < own[j].pos
+			})
+			for _, ts := range own {
+				n := &node{file: f}
+				twinVar[ts.pos] = n
+				order = append(order, n)
 			}
 		}
-		return false
+	}
+	// sitesIn adds to out the twin variables that code n refers to.
+	sitesIn := func(n ast.Node, out map[*node]bool) {
+		for p, v := range twinVar {
+			if n.Pos() <= p && p < n.End() {
+				out[v] = true
+			}
+		}
 	}
 	// deps collects the variables code depends on, through the functions
 	// it refers to.
 	seenFunc := map[*ast.FuncDecl]bool{}
 	var collect func(f *loadedFile, code ast.Node, out map[*node]bool)
 	collect = func(f *loadedFile, code ast.Node, out map[*node]bool) {
-		if hasSite(f, code) {
-			out[synthetic[f]] = true
-		}
+		sitesIn(code, out)
 		ast.Inspect(code, func(n ast.Node) bool {
 			id, ok := n.(*ast.Ident)
 			if !ok {
@@ -232,9 +257,7 @@ func packageInitOrder(pkg *loadedPackage, files []*loadedFile, twinned func(*loa
 		clear(seenFunc)
 		deps := map[*node]bool{}
 		collect(n.file, n.expr, deps)
-		if hasSite(n.file, n.spec) {
-			deps[synthetic[n.file]] = true
-		}
+		sitesIn(n.decl, deps)
 		delete(deps, n)
 		for d := range deps {
 			n.deps = append(n.deps, d)
@@ -557,12 +580,13 @@ func (lp *litPlanner) add(f *loadedFile, lit *ast.FuncLit, d Directive) *Error {
 	return nil
 }
 
-// sites returns the positions of the measured literals, for
-// packageInitOrder: their bodies refer to the twin's variables.
-func (lp *litPlanner) sites() []token.Pos {
-	var out []token.Pos
+// sites returns the measured literals as twin sites of the given rank
+// (the kind's place in the registry), for packageInitOrder: their bodies
+// refer to the twin's variables.
+func (lp *litPlanner) sites(rank int) []twinSite {
+	var out []twinSite
 	for _, m := range lp.pending {
-		out = append(out, m.lit.Pos())
+		out = append(out, twinSite{m.lit.Pos(), rank})
 	}
 	return out
 }
@@ -572,7 +596,7 @@ func (lp *litPlanner) sites() []token.Pos {
 // twin; sites are the positions of all the code the twins refer to their
 // variables from (lp.sites() among them). It returns the literals by file,
 // in source order.
-func (lp *litPlanner) finish(twinned func(*loadedFile) bool, sites []token.Pos) (map[*loadedFile][]*litMeasure, []*Error) {
+func (lp *litPlanner) finish(twinned func(*loadedFile) bool, sites []twinSite) (map[*loadedFile][]*litMeasure, []*Error) {
 	if len(lp.pending) == 0 {
 		return nil, nil
 	}
@@ -712,7 +736,7 @@ func (u *funcLitUnit) finish() {
 		fp := u.pp.fileOf(f)
 		return fp != nil && fp.NeedsTwin()
 	}
-	byFile, errs := u.lp.finish(twinned, append(u.lp.sites(), u.otherSites()...))
+	byFile, errs := u.lp.finish(twinned, append(u.lp.sites(u.rank()), u.otherSites()...))
 	for _, e := range errs {
 		u.pp.errorf(e.Pos, "%s", e.Msg)
 	}
@@ -725,14 +749,23 @@ func (u *funcLitUnit) finish() {
 // otherSites are where the other kinds' twin code refers to the twins'
 // variables, as far as the plan shows it: measured functions, and the code
 // on the line after any other directive (a block's statement, a channel's
-// make, a goroutine's go statement). Operations rewritten throughout a
-// package (channel sends, receives) call the runtime and refer to no
-// variable of the twin.
-func (u *funcLitUnit) otherSites() []token.Pos {
-	var out []token.Pos
+// make, a goroutine's go statement). Each ranks as the first kind of the
+// registry that owns its verb: a twin declares its variables kind by kind.
+// Operations rewritten throughout a package (channel sends, receives) call
+// the runtime and refer to no variable of the twin.
+func (u *funcLitUnit) otherSites() []twinSite {
+	rank := func(v Verb) int {
+		for i, k := range u.pp.p.kinds {
+			if ownsVerb(k, v) {
+				return i
+			}
+		}
+		return len(u.pp.p.kinds)
+	}
+	var out []twinSite
 	for _, fp := range u.pp.files {
 		for _, m := range fp.Measures {
-			out = append(out, m.decl.Pos())
+			out = append(out, twinSite{m.decl.Pos(), rank(VerbMeasure)})
 		}
 		tf := u.pp.fset().File(fp.file.ast.Pos())
 		for _, d := range fp.Directives {
@@ -744,10 +777,20 @@ func (u *funcLitUnit) otherSites() []token.Pos {
 			for off < len(fp.file.src) && (fp.file.src[off] == ' ' || fp.file.src[off] == '\t') {
 				off++
 			}
-			out = append(out, tf.Pos(off))
+			out = append(out, twinSite{tf.Pos(off), rank(d.Verb)})
 		}
 	}
 	return out
+}
+
+// rank is this kind's place in the registry.
+func (u *funcLitUnit) rank() int {
+	for i, k := range u.pp.p.kinds {
+		if k == (funcLitKind{}) {
+			return i
+		}
+	}
+	return len(u.pp.p.kinds)
 }
 
 func (u *funcLitUnit) name(fp *FilePlan, n *namer) {

@@ -230,7 +230,7 @@ func checkClosureCase(t *testing.T, c closureCase) (*loadedPackage, map[string]*
 	var files []*ast.File
 	ar := txtar.Parse([]byte(strings.TrimPrefix(c.files, "\n")))
 	twinned := setOf(c.twinned...)
-	var sites []token.Pos
+	var sites []twinSite
 	for _, f := range append(ar.Files, txtar.File{Name: "0mark.go", Data: []byte(markLib)}) {
 		data, offs := twinLines(f.Data)
 		af, err := parser.ParseFile(fset, f.Name, data, parser.ParseComments|parser.SkipObjectResolution)
@@ -240,7 +240,7 @@ func checkClosureCase(t *testing.T, c closureCase) (*loadedPackage, map[string]*
 		if twinned[f.Name] {
 			tf := fset.File(af.Pos())
 			for _, off := range offs {
-				sites = append(sites, tf.Pos(off))
+				sites = append(sites, twinSite{tf.Pos(off), 0})
 			}
 		}
 		files = append(files, af)
