@@ -204,7 +204,7 @@ misplaced/misplaced.go:20:1: //hotpath:measure on type L takes no label: each me
 misplaced/misplaced.go:23:1: //hotpath:skip belongs on a method, not on type K2
 misplaced/misplaced.go:27:2: //hotpath:skip must be in the doc comment of a method; here it documents a variable or constant
 misplaced/misplaced.go:31:13: //hotpath:measure must start its own line, not follow code
-misplaced/misplaced.go:33:1: //hotpath:measure must be in the doc comment of a function, method or type; here it documents nothing (it is not in the doc comment of a declaration)
+misplaced/misplaced.go:33:1: //hotpath:measure must be in the doc comment of a function, method or type; here it documents nothing (it is not in the doc comment of a declaration); to measure a function literal, put //hotpath:measure on the line before the statement that holds it (go func() {...}(), f := func() {...}, call(func() {...})) or as the first line of its body
 `,
 	},
 	{

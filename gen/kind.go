@@ -18,6 +18,7 @@ var kinds = []kind{
 	measureKind{},
 	blockKind{},
 	channelKind{},
+	funcLitKind{},
 	goKind{},
 	mutexKind{},
 }

@@ -1,3 +1,5 @@
+//go:build !hotpath
+
 package decode
 
 import (
@@ -56,6 +58,10 @@ func bankFor(in, out int) *polyBank {
 		return nil
 	}
 	e := bankEntryFor(key)
+	// The build is measured: once per ratio, and what it costs the first
+	// Resampler (time, and the bank's bytes in allocation mode).
+	//
+	//hotpath:measure label=poly_bank_build
 	e.once.Do(func() { e.b = newPolyBank(key.num, key.den) })
 	return e.b
 }
