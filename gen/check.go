@@ -31,6 +31,9 @@ type CheckResult struct {
 	// Dirs are the package directories that generate would change: the
 	// fix is to run hotpathgen on them.
 	Dirs []string `json:"dirs"`
+	// Cached are the package directories that Config.Cache found clean
+	// without loading them.
+	Cached []string `json:"-"`
 }
 
 // Check runs the generate pipeline without writing and reports every file
@@ -38,16 +41,26 @@ type CheckResult struct {
 // and every type error of the instrumented (-tags hotpath) build, which it
 // type-checks in memory with the fresh twins as an overlay.
 func Check(cfg Config) (*CheckResult, error) {
-	res, err := Run(cfg)
+	if cfg.Cache != nil {
+		return cfg.Cache.check(cfg)
+	}
+	cr, _, err := check(cfg)
+	return cr, err
+}
+
+// check is Check without the cache; it returns the generate pipeline's
+// result too.
+func check(cfg Config) (*CheckResult, *Result, error) {
+	res, err := run(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cr := &CheckResult{Findings: []Finding{}, Dirs: []string{}}
 	for _, e := range res.Errors {
 		cr.Findings = append(cr.Findings, Finding{Path: e.Pos.Filename, Kind: "error", Message: e.Msg, Line: e.Pos.Line, Column: e.Pos.Column})
 	}
 	if len(res.Errors) > 0 {
-		return cr, nil
+		return cr, res, nil
 	}
 	dirs := map[string]bool{}
 	for _, c := range res.Changes {
@@ -63,14 +76,14 @@ func Check(cfg Config) (*CheckResult, error) {
 	}
 	typeErrs, err := typecheckTagged(cfg, res)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cr.Findings = append(cr.Findings, typeErrs...)
 	for d := range dirs {
 		cr.Dirs = append(cr.Dirs, d)
 	}
 	sort.Strings(cr.Dirs)
-	return cr, nil
+	return cr, res, nil
 }
 
 // typecheckTagged loads the packages that have twins as the hotpath build

@@ -37,7 +37,7 @@ Exit status: 0 clean, 1 findings, 2 usage or load trouble.`,
 }
 
 func (c *checkCmd) run(cmd *cobra.Command, args []string) error {
-	cr, err := gen.Check(c.config(args))
+	cr, err := gen.Check(withCache(c.config(args)))
 	if err != nil {
 		var le *gen.LoadError
 		if errors.As(err, &le) {
