@@ -543,7 +543,7 @@ func (c *Cache) lookup(cx *cacheContext, dir string, s *snapshot, checked bool) 
 	}
 	var e cacheEntry
 	if json.Unmarshal(data, &e) != nil || e.Format != cacheFormat || e.Key != cx.key || e.Dir != dir ||
-		len(e.Dirs) == 0 || e.Dirs[0].Dir != dir || !e.Dirs[0].Tests || (checked && !e.Checked) {
+		len(e.Dirs) == 0 || e.Dirs[0] == nil || e.Dirs[0].Dir != dir || !e.Dirs[0].Tests || (checked && !e.Checked) {
 		return false
 	}
 	for _, want := range e.Dirs {
