@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -532,5 +533,105 @@ func TestCacheConcurrentProcesses(t *testing.T) {
 	}
 	if tmps, _ := filepath.Glob(filepath.Join(cacheDir, "*", ".tmp-*")); len(tmps) > 0 {
 		t.Errorf("temporary files left: %v", tmps)
+	}
+}
+
+// The cache's benchmarks run the hotpathgen binary, with a cache of its
+// own, and go vet as processes on a copy of Kithara, in one run so that
+// their ratios mean something on a loaded machine:
+//
+//	go test ./gen -run '^$' -bench 'NoChange|OneFileChange' -benchtime 10x -count 6
+//
+// BenchmarkGenerateNoChange: nothing changed since the last generate.
+func BenchmarkGenerateNoChange(b *testing.B) {
+	tree := benchTrees(b)["kithara"]
+	bin := hotpathgenBinary(b)
+	env := append(os.Environ(), CacheEnv+"="+b.TempDir())
+	for _, args := range [][]string{{tree.pattern}, {"check", tree.pattern}} {
+		// Fill the cache.
+		benchRun(b, tree.dir, env, bin, args...)
+	}
+	b.Run("vet", func(b *testing.B) {
+		measure(b, func() { benchRun(b, tree.dir, env, "go", "vet", tree.pattern) })
+	})
+	b.Run("generate", func(b *testing.B) {
+		measure(b, func() { benchRun(b, tree.dir, env, bin, tree.pattern) })
+	})
+	b.Run("check", func(b *testing.B) {
+		measure(b, func() { benchRun(b, tree.dir, env, bin, "check", tree.pattern) })
+	})
+	b.Run("generate-uncached", func(b *testing.B) {
+		off := append(os.Environ(), CacheEnv+"=off")
+		measure(b, func() { benchRun(b, tree.dir, off, bin, tree.pattern) })
+	})
+}
+
+// BenchmarkOneFileChange: one source file with a twin (of a package no
+// other imports, and of one that others import) changed since the last
+// run. generate rewrites its twin; check runs after that generate. vet
+// runs after the same edit.
+func BenchmarkOneFileChange(b *testing.B) {
+	tree := benchTrees(b)["kithara"]
+	bin := hotpathgenBinary(b)
+	env := append(os.Environ(), CacheEnv+"="+b.TempDir())
+	benchRun(b, tree.dir, env, bin, tree.pattern)
+	benchRun(b, tree.dir, env, bin, "check", tree.pattern)
+	n := 0
+	for _, file := range []string{"kithara/player/player.go", "kithara/worker/inbox.go"} {
+		path := filepath.Join(tree.dir, filepath.FromSlash(file))
+		orig, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		edit := func() {
+			n++
+			if err := os.WriteFile(path, fmt.Appendf(bytes.Clone(orig), "\n// edit %d\n", n), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		pkg := filepath.Base(filepath.Dir(file))
+		// timed runs f after prepare, timing f only.
+		timed := func(b *testing.B, prepare, f func()) {
+			prepare()
+			f()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				prepare()
+				start := cpuTime()
+				b.StartTimer()
+				f()
+				b.StopTimer()
+				cpu += cpuTime() - start
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		}
+		b.Run(pkg+"/vet", func(b *testing.B) {
+			timed(b, edit, func() { benchRun(b, tree.dir, env, "go", "vet", tree.pattern) })
+		})
+		b.Run(pkg+"/generate", func(b *testing.B) {
+			timed(b, edit, func() { benchRun(b, tree.dir, env, bin, tree.pattern) })
+		})
+		b.Run(pkg+"/check", func(b *testing.B) {
+			timed(b, func() { edit(); benchRun(b, tree.dir, env, bin, tree.pattern) },
+				func() { benchRun(b, tree.dir, env, bin, "check", tree.pattern) })
+		})
+		if err := os.WriteFile(path, orig, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		benchRun(b, tree.dir, env, bin, tree.pattern)
+	}
+}
+
+// benchRun runs a command in dir with env; it must succeed.
+func benchRun(b *testing.B, dir string, env []string, name string, args ...string) {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }
