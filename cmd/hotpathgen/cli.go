@@ -102,7 +102,12 @@ instrumented twin x_hotpath.go built only with -tags hotpath. The source
 gets a //go:build !hotpath line and is otherwise never changed.
 
 Packages are go command patterns (default "."). A go:generate line
-"go tool hotpathgen" instruments the package of its file.`,
+"go tool hotpathgen" instruments the package of its file.
+
+generate and check skip packages whose files and dependencies are as
+they were when they last found nothing to do. The cache lives in
+hotpathgen under the user's cache directory; HOTPATHGEN_CACHE=dir moves
+it, HOTPATHGEN_CACHE=off disables it.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
