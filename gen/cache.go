@@ -522,11 +522,14 @@ func (s *snapshot) closure(cx *cacheContext, dir string) ([]*dirState, error) {
 // cacheEntry says that the recorded states of Dirs are clean: generate
 // has nothing to write, and with Checked, check finds nothing.
 type cacheEntry struct {
-	Format  string      `json:"format"`
-	Key     string      `json:"key"`
-	Dir     string      `json:"dir"`
-	Checked bool        `json:"checked"`
-	Dirs    []*dirState `json:"dirs"`
+	Format  string `json:"format"`
+	Key     string `json:"key"`
+	Dir     string `json:"dir"`
+	Checked bool   `json:"checked"`
+	// Tagged is true when the package has twins: check type-checks its
+	// tagged build.
+	Tagged bool        `json:"tagged"`
+	Dirs   []*dirState `json:"dirs"`
 }
 
 func (c *Cache) entryPath(cx *cacheContext, dir string) string {
@@ -534,32 +537,32 @@ func (c *Cache) entryPath(cx *cacheContext, dir string) string {
 	return filepath.Join(c.dir, h[:2], h)
 }
 
-// lookup reports whether dir's entry matches the files as they are now.
-func (c *Cache) lookup(cx *cacheContext, dir string, s *snapshot, checked bool) bool {
+// lookup returns dir's entry when it matches the files as they are now.
+func (c *Cache) lookup(cx *cacheContext, dir string, s *snapshot) *cacheEntry {
 	path := c.entryPath(cx, dir)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return false
+		return nil
 	}
 	var e cacheEntry
 	if json.Unmarshal(data, &e) != nil || e.Format != cacheFormat || e.Key != cx.key || e.Dir != dir ||
-		len(e.Dirs) == 0 || e.Dirs[0] == nil || e.Dirs[0].Dir != dir || !e.Dirs[0].Tests || (checked && !e.Checked) {
-		return false
+		len(e.Dirs) == 0 || e.Dirs[0] == nil || e.Dirs[0].Dir != dir || !e.Dirs[0].Tests {
+		return nil
 	}
 	for _, want := range e.Dirs {
 		if want == nil {
-			return false
+			return nil
 		}
 		got, err := s.state(want.Dir, want.Tests)
 		if err != nil || !sameFiles(got.Files, want.Files) {
-			return false
+			return nil
 		}
 	}
 	if st, err := os.Stat(path); err == nil && time.Since(st.ModTime()) > cacheTouchEvery {
 		now := time.Now()
 		os.Chtimes(path, now, now)
 	}
-	return true
+	return &e
 }
 
 func sameFiles(a, b map[string]string) bool {
@@ -581,7 +584,10 @@ type cacheRun struct {
 	cx     *cacheContext
 	hit    []string
 	missed []string
-	before map[string][]*dirState // by missed dir
+	// tagged are, for check, the directories with twins that generate
+	// found up to date: only their tagged build is type-checked.
+	tagged []string
+	before map[string][]*dirState // by missed or tagged dir
 }
 
 // prepare looks every package of cfg up. nil means the run is not one the
@@ -609,11 +615,17 @@ func (c *Cache) prepare(cfg Config, checked bool) *cacheRun {
 	r := &cacheRun{c: c, cx: cx, before: map[string][]*dirState{}}
 	s := newSnapshot()
 	for _, d := range dirs {
-		if c.lookup(cx, d, s, checked) {
+		e := c.lookup(cx, d, s)
+		switch {
+		case e != nil && (!checked || e.Checked || !e.Tagged):
+			// Without twins, check does only what generate does.
 			r.hit = append(r.hit, d)
 			continue
+		case e != nil:
+			r.tagged = append(r.tagged, d)
+		default:
+			r.missed = append(r.missed, d)
 		}
-		r.missed = append(r.missed, d)
 		// What the run will see: read before it starts, so that a file
 		// that changes while it runs is recorded as it was, and misses
 		// the next time.
@@ -687,14 +699,23 @@ func (r *cacheRun) record(res *Result, changes []*Change, checked bool) {
 			}
 		}
 	}
+	tagged := map[string]bool{}
+	for _, d := range r.tagged {
+		tagged[d] = true
+	}
+	if res != nil {
+		for src := range res.Twins {
+			tagged[filepath.Dir(src)] = true
+		}
+	}
 	now := newSnapshot()
 	wrote := false
-	for _, d := range r.missed {
+	for _, d := range append(append([]string(nil), r.missed...), r.tagged...) {
 		before, ok := r.before[d]
 		if !ok {
 			continue
 		}
-		e := &cacheEntry{Format: cacheFormat, Key: r.cx.key, Dir: d, Checked: checked}
+		e := &cacheEntry{Format: cacheFormat, Key: r.cx.key, Dir: d, Checked: checked, Tagged: tagged[d]}
 		good := true
 		for _, st := range before {
 			want := &dirState{Dir: st.Dir, Tests: st.Tests}
@@ -834,14 +855,28 @@ func (c *Cache) check(cfg Config) (*CheckResult, error) {
 	cfg.Cache = nil
 	r := c.prepare(cfg, true)
 	if r == nil {
-		cr, _, err := check(cfg)
+		cr, _, err := check(cfg, nil)
 		return cr, err
 	}
-	if len(r.missed) == 0 {
+	if len(r.missed) == 0 && len(r.tagged) == 0 {
 		return &CheckResult{Findings: []Finding{}, Dirs: []string{}, Cached: r.hit}, nil
 	}
-	cfg.Patterns = r.missed
-	cr, res, err := check(cfg)
+	var (
+		cr  *CheckResult
+		res *Result
+		err error
+	)
+	if len(r.missed) > 0 {
+		cfg.Patterns = r.missed
+		cr, res, err = check(cfg, r.tagged)
+	} else {
+		// Only tagged builds to type-check: nothing to plan or render.
+		res = &Result{Plan: &Plan{}, Twins: map[string][]byte{}}
+		cr = &CheckResult{Findings: []Finding{}, Dirs: []string{}}
+		var typeErrs []Finding
+		typeErrs, err = typecheckTagged(cfg, res, r.tagged)
+		cr.Findings = append(cr.Findings, typeErrs...)
+	}
 	if err != nil {
 		return nil, err
 	}

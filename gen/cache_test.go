@@ -155,8 +155,8 @@ func TestCacheHit(t *testing.T) {
 		t.Fatalf("second run: cached %v (want %v), %d changes, loaded %v", second.Cached, want, len(second.Changes), loadedDirs(second))
 	}
 	// generate's entries do not vouch for the tagged build: the first
-	// check loads, the second does not.
-	for i, want := range [][]string{nil, {p, q}} {
+	// check type-checks p's (q has no twins), the second nothing.
+	for i, want := range [][]string{{q}, {p, q}} {
 		cr, err := Check(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -167,6 +167,29 @@ func TestCacheHit(t *testing.T) {
 	}
 	// The twin compiles and runs as it was generated.
 	goCmd(t, dir, "test", "-tags", "hotpath", "./...")
+}
+
+// TestCacheTaggedBuild: a tagged build that does not compile, in a tree
+// that generate found up to date, is check's finding all the same; a
+// clean check is not recorded over it.
+func TestCacheTaggedBuild(t *testing.T) {
+	dir := cacheModule(t)
+	bad := filepath.Join(dir, "p", "extra.go")
+	writeFile(t, bad, "//go:build hotpath\n\npackage p\n\nvar broken int = \"not an int\"\n")
+	cfg := Config{Dir: dir, Patterns: []string{"./..."}, Cache: openTestCache(t, "v1")}
+	generateCached(t, cfg)
+	if res, err := Run(cfg); err != nil || len(res.Cached) != 2 {
+		t.Fatalf("generate again: err %v, cached %v", err, res.Cached)
+	}
+	for range 2 {
+		cr, err := Check(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cr.Findings) != 1 || cr.Findings[0].Kind != "tagged build" || cr.Findings[0].Path != bad || cr.Findings[0].Line != 5 {
+			t.Fatalf("findings %v, want the tagged build's error at %s:5", cr.Findings, bad)
+		}
+	}
 }
 
 // TestCacheSourceEdit: an edited source misses, and the run produces what

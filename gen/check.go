@@ -44,13 +44,14 @@ func Check(cfg Config) (*CheckResult, error) {
 	if cfg.Cache != nil {
 		return cfg.Cache.check(cfg)
 	}
-	cr, _, err := check(cfg)
+	cr, _, err := check(cfg, nil)
 	return cr, err
 }
 
 // check is Check without the cache; it returns the generate pipeline's
-// result too.
-func check(cfg Config) (*CheckResult, *Result, error) {
+// result too. The tagged builds of the packages in the directories
+// alsoTagged are type-checked with the others.
+func check(cfg Config, alsoTagged []string) (*CheckResult, *Result, error) {
 	res, err := run(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -74,7 +75,7 @@ func check(cfg Config) (*CheckResult, *Result, error) {
 		cr.Findings = append(cr.Findings, Finding{Path: c.Path, Kind: kind})
 		dirs[filepath.Dir(c.Path)] = true
 	}
-	typeErrs, err := typecheckTagged(cfg, res)
+	typeErrs, err := typecheckTagged(cfg, res, alsoTagged)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,9 +89,10 @@ func check(cfg Config) (*CheckResult, *Result, error) {
 
 // typecheckTagged loads the packages that have twins as the hotpath build
 // sees them, with every twin and edited source overlaid from memory, and
-// returns their type errors.
-func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
-	if len(res.Twins) == 0 {
+// returns their type errors. The packages in the directories alsoDirs
+// are loaded with them.
+func typecheckTagged(cfg Config, res *Result, alsoDirs []string) ([]Finding, error) {
+	if len(res.Twins) == 0 && len(alsoDirs) == 0 {
 		return nil, nil
 	}
 	// Only the files generate would change go in the overlay: the others
@@ -113,6 +115,9 @@ func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
 	dirSet := map[string]bool{}
 	for src := range res.Twins {
 		dirSet[filepath.Dir(src)] = true
+	}
+	for _, d := range alsoDirs {
+		dirSet[d] = true
 	}
 	var patterns []string
 	for d := range dirSet {
