@@ -16,6 +16,14 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
+// The hotpathgen processes tests start use a cache of the tests', not
+// the user's.
+func init() {
+	if os.Getenv(CacheEnv) == "" {
+		os.Setenv(CacheEnv, filepath.Join(os.TempDir(), "hotpathgen-test-cache"))
+	}
+}
+
 // cacheFiles is a module of two packages: p, measured, ranges over what
 // q.Values returns; q has no directives. Whether that range is a channel
 // receive (which the twin rewrites) depends only on q's types.
