@@ -1,18 +1,115 @@
 package gen
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/dstutil"
 )
+
+// The block kind: //hotpath:block NAME on the line before a statement of a
+// function body times the statement. The twin declares a hotpath.Func of
+// KindBlock per block, brackets the statement with a local Span's Begin
+// and Close, closes the span before every return or jump that leaves the
+// statement, and defers a Close so that a panic is recorded too.
+
+// VerbBlock is the verb of the block kind.
+const VerbBlock Verb = "block" // time one statement
+
+type blockKind struct{}
+
+func (blockKind) verbs() []verbSpec {
+	return []verbSpec{{verb: VerbBlock, positional: true, usage: " (usage: //hotpath:block NAME)"}}
+}
+
+func (blockKind) newUnit(pp *pkgPlan) unit {
+	return &blockUnit{pp: pp, blocks: map[*FilePlan][]*Block{}, labels: map[string]*Block{}}
+}
+
+// blockUnit plans the blocks of one package.
+type blockUnit struct {
+	pp     *pkgPlan
+	blocks map[*FilePlan][]*Block
+	// labels are unique in a package.
+	labels map[string]*Block
+}
+
+// Block is one statement to time.
+type Block struct {
+	// Label names the block in the report; unique in its package.
+	Label string
+	// Func is the symbol of the enclosing function.
+	Func string
+	// Pos is where the statement starts; EndLine is its last line.
+	Pos     token.Position
+	EndLine int
+	// Directive is the //hotpath:block comment.
+	Directive Directive
+
+	stmt  ast.Stmt
+	owner ast.Node // the *ast.FuncDecl or *ast.FuncLit whose body holds it
+	// exits are the return and branch statements that leave the block.
+	exits []ast.Stmt
+	// terminating is true when control never reaches the statement's end
+	// (the specification's terminating statement): no Close goes after it,
+	// which would be unreachable, and would make a function that ends
+	// with the statement miss its return.
+	terminating bool
+	// varName is the package-level hotpath.Func, spanName the local Span.
+	varName, spanName string
+}
+
+func (u *blockUnit) finish() {}
+
+func (u *blockUnit) name(fp *FilePlan, n *namer) {
+	for i, b := range u.blocks[fp] {
+		b.varName = n.unique("_hotpath_blk_" + identName(b.Label))
+		b.spanName = "_hotpath_span_" + strconv.Itoa(i)
+	}
+}
+
+func (u *blockUnit) needsTwin(fp *FilePlan) bool { return len(u.blocks[fp]) > 0 }
+
+func (u *blockUnit) declare(fr *fileRewrite, w *strings.Builder) {
+	for _, bl := range u.blocks[fr.fp] {
+		bfile, line := fr.lineOf(bl.Pos)
+		end := bl.EndLine + (line - bl.Pos.Line)
+		fmt.Fprintf(w, "\t%s = %s.Func{Name: %q, Kind: %s.KindBlock, Parent: %q, Symbol: %q, File: %q, Line: %d, EndLine: %d}\n",
+			bl.varName, fr.hp, bl.Label, fr.hp, bl.Func, bl.Func, bfile, line, end)
+	}
+}
+
+func (u *blockUnit) list(fp *FilePlan) []ListItem {
+	var items []ListItem
+	for _, b := range u.blocks[fp] {
+		items = append(items, listItem(VerbBlock, b.Label, b.Func, b.Directive))
+	}
+	return items
+}
 
 // attachBlock resolves a //hotpath:block directive to the statement on the
 // next line and checks that every way out of it can be recorded.
-func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmtSite) {
+func (u *blockUnit) attach(fp *FilePlan, d Directive, at *site) bool {
+	site := at.next
 	if site.stmt == nil {
-		p.errorf(d.Pos, "//hotpath:block must be on the line before a statement inside a function body")
-		return
+		return false
 	}
+	u.attachStmt(fp, d, site)
+	return true
+}
+
+// hint says where a block directive goes.
+func (u *blockUnit) hint(Directive, *site) string {
+	return "//hotpath:block must be on the line before a statement inside a function body"
+}
+
+func (u *blockUnit) attachStmt(fp *FilePlan, d Directive, site stmtSite) {
 	s := site.stmt
 	inner := s
 	var label *ast.Ident
@@ -21,34 +118,34 @@ func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmt
 	}
 	switch in := inner.(type) {
 	case *ast.CaseClause, *ast.CommClause:
-		p.errorf(d.Pos, "//hotpath:block must be on the line before a statement inside a function body")
+		u.pp.errorf(d.Pos, "//hotpath:block must be on the line before a statement inside a function body")
 		return
 	case *ast.ReturnStmt, *ast.BranchStmt:
-		p.errorf(d.Pos, "//hotpath:block on a %s: it only transfers control, there is nothing to time", stmtKind(in))
+		u.pp.errorf(d.Pos, "//hotpath:block on a %s: it only transfers control, there is nothing to time", stmtKind(in))
 		return
 	case *ast.EmptyStmt:
-		p.errorf(d.Pos, "//hotpath:block on an empty statement: there is nothing to time")
+		u.pp.errorf(d.Pos, "//hotpath:block on an empty statement: there is nothing to time")
 		return
 	case *ast.DeferStmt, *ast.GoStmt:
-		p.errorf(d.Pos, "//hotpath:block on a %s would time only the evaluation of its arguments; time the function it calls instead", stmtKind(in))
+		u.pp.errorf(d.Pos, "//hotpath:block on a %s would time only the evaluation of its arguments; time the function it calls instead", stmtKind(in))
 		return
 	case *ast.DeclStmt:
 		if gd, ok := in.Decl.(*ast.GenDecl); !ok || gd.Tok != token.VAR {
-			p.errorf(d.Pos, "//hotpath:block on a %s declaration: there is nothing to time", gd.Tok)
+			u.pp.errorf(d.Pos, "//hotpath:block on a %s declaration: there is nothing to time", gd.Tok)
 			return
 		}
 	}
-	for _, prev := range fp.Blocks {
+	for _, prev := range u.blocks[fp] {
 		if prev.stmt == s {
-			p.errorf(d.Pos, "two //hotpath:block directives on one statement")
+			u.pp.errorf(d.Pos, "two //hotpath:block directives on one statement")
 			return
 		}
 	}
-	if prev, dup := st.blockLabels[d.Label]; dup {
-		p.errorf(d.Pos, "block label %q is already used at %s: labels are unique in a package", d.Label, shortPos(prev.Directive.Pos))
+	if prev, dup := u.labels[d.Label]; dup {
+		u.pp.errorf(d.Pos, "block label %q is already used at %s: labels are unique in a package", d.Label, shortPos(prev.Directive.Pos))
 		return
 	}
-	fset := st.pkg.fset
+	fset := u.pp.fset()
 	b := &Block{
 		Label:     d.Label,
 		Pos:       fset.Position(s.Pos()),
@@ -57,31 +154,13 @@ func (p *planner) attachBlock(st *pkgState, fp *FilePlan, d Directive, site stmt
 		stmt:      s,
 		owner:     site.owner,
 	}
-	b.Func = p.ownerSymbol(st, site.owner)
-	b.terminating = isTerminating(st.pkg.info, s, "")
-	if !p.checkBlockExits(st, b, label) {
+	b.Func = u.pp.ownerSymbol(site.owner)
+	b.terminating = isTerminating(u.pp.info(), s, "")
+	if !u.checkBlockExits(b, label) {
 		return
 	}
-	st.blockLabels[d.Label] = b
-	fp.Blocks = append(fp.Blocks, b)
-}
-
-// ownerSymbol names the function a block is in; blocks in function
-// literals name the literal's enclosing declaration.
-func (p *planner) ownerSymbol(st *pkgState, owner ast.Node) string {
-	for _, md := range st.methods {
-		if md.decl == owner || (md.decl.Body != nil && owner != nil && md.decl.Body.Pos() <= owner.Pos() && owner.End() <= md.decl.Body.End()) {
-			return funcSymbol(st.pkg, md.decl, md.initIndex)
-		}
-	}
-	return ""
-}
-
-// shortPos prints a position in the package of the error that names it:
-// by file name, so that messages hold no absolute paths.
-func shortPos(pos token.Position) string {
-	pos.Filename = baseName(pos.Filename)
-	return pos.String()
+	u.labels[d.Label] = b
+	u.blocks[fp] = append(u.blocks[fp], b)
 }
 
 func stmtKind(s ast.Stmt) string {
@@ -101,9 +180,9 @@ func stmtKind(s ast.Stmt) string {
 // checkBlockExits finds the statements that leave the block early (they
 // get a Close before them) and reports shapes that cannot be timed
 // correctly.
-func (p *planner) checkBlockExits(st *pkgState, b *Block, label *ast.Ident) bool {
-	fset := st.pkg.fset
-	info := st.pkg.info
+func (u *blockUnit) checkBlockExits(b *Block, label *ast.Ident) bool {
+	fset := u.pp.fset()
+	info := u.pp.info()
 	ok := true
 	// Labels of statements inside the block: jumps to them stay inside.
 	inside := map[string]bool{}
@@ -120,7 +199,7 @@ func (p *planner) checkBlockExits(st *pkgState, b *Block, label *ast.Ident) bool
 		// A goto to the statement's own label would restart it inside one span.
 		ast.Inspect(b.owner, func(n ast.Node) bool {
 			if br, isBr := n.(*ast.BranchStmt); isBr && br.Tok == token.GOTO && br.Label != nil && br.Label.Name == label.Name {
-				p.errorf(fset.Position(br.Pos()), "goto %s jumps to the start of block %q: a block cannot be re-entered by goto; move the label or the directive", label.Name, b.Label)
+				u.pp.errorf(fset.Position(br.Pos()), "goto %s jumps to the start of block %q: a block cannot be re-entered by goto; move the label or the directive", label.Name, b.Label)
 				ok = false
 			}
 			return true
@@ -148,7 +227,7 @@ func (p *planner) checkBlockExits(st *pkgState, b *Block, label *ast.Ident) bool
 				for _, fld := range results.List {
 					for _, name := range fld.Names {
 						if !resultVisible(info, name, n.Pos()) {
-							p.errorf(fset.Position(n.Pos()), "block %q: result %s is shadowed at this return, so the block cannot record it; rename the shadowing variable", b.Label, name.Name)
+							u.pp.errorf(fset.Position(n.Pos()), "block %q: result %s is shadowed at this return, so the block cannot record it; rename the shadowing variable", b.Label, name.Name)
 							ok = false
 						}
 					}
@@ -317,4 +396,168 @@ func hasBreakList(list []ast.Stmt, label string, implicit bool) bool {
 		}
 	}
 	return false
+}
+
+// blocks brackets every marked statement with Begin and Close, closes the
+// span before every statement that jumps out of it, and defers a Close per
+// block so that a panic leaving the block is recorded as well.
+func (u *blockUnit) rewrite(rw *fileRewrite) error {
+	if len(u.blocks[rw.fp]) == 0 {
+		return nil
+	}
+	// Exits and their blocks, innermost first (a smaller block is inside a
+	// larger one when both contain the exit).
+	exitBlocks := map[ast.Stmt][]*Block{}
+	byOwner := map[ast.Node][]*Block{}
+	var owners []ast.Node
+	for _, b := range u.blocks[rw.fp] {
+		for _, e := range b.exits {
+			exitBlocks[e] = append(exitBlocks[e], b)
+		}
+		if _, seen := byOwner[b.owner]; !seen {
+			owners = append(owners, b.owner)
+		}
+		byOwner[b.owner] = append(byOwner[b.owner], b)
+	}
+	for _, bs := range exitBlocks {
+		sort.SliceStable(bs, func(i, j int) bool {
+			return bs[i].stmt.End()-bs[i].stmt.Pos() < bs[j].stmt.End()-bs[j].stmt.Pos()
+		})
+	}
+	for _, owner := range owners {
+		blocks := byOwner[owner]
+		var body *dst.BlockStmt
+		var ftype *dst.FuncType
+		switch o := rw.dstNode(owner).(type) {
+		case *dst.FuncDecl:
+			body, ftype = o.Body, o.Type
+		case *dst.FuncLit:
+			body, ftype = o.Body, o.Type
+		default:
+			return fmt.Errorf("%s: block owner is %T", rw.fp.Source, o)
+		}
+		resultNames := nameResults(ftype, blocks, exitBlocks)
+		stmtBlock := map[dst.Node]*Block{}
+		for _, b := range blocks {
+			stmtBlock[rw.dstNode(b.stmt)] = b
+		}
+		exitOf := map[dst.Node][]*Block{}
+		for e, bs := range exitBlocks {
+			if bs[0].owner == owner {
+				exitOf[rw.dstNode(e)] = bs
+			}
+		}
+		dstutil.Apply(body, func(c *dstutil.Cursor) bool {
+			n := c.Node()
+			if bs, ok := exitOf[n]; ok {
+				c.Replace(closeBeforeExit(n.(dst.Stmt), bs, resultNames))
+				return false
+			}
+			if b, ok := stmtBlock[n]; ok {
+				begin := mustStmts(fmt.Sprintf("%s = %s.Begin()", b.spanName, b.varName))[0]
+				// The directive and other comments above the statement
+				// stay above the whole bracket.
+				s := n.(dst.Stmt).Decorations()
+				begin.Decorations().Start = s.Start
+				begin.Decorations().Before = s.Before
+				s.Start = nil
+				s.Before = dst.NewLine
+				c.InsertBefore(begin)
+				if !b.terminating {
+					c.InsertAfter(mustStmts(b.spanName + ".Close()")[0])
+				}
+			}
+			return true
+		}, nil)
+		var prologue []string
+		for _, b := range blocks {
+			prologue = append(prologue,
+				fmt.Sprintf("var %s %s.Span", b.spanName, rw.hp),
+				fmt.Sprintf("defer %s.Close()", b.spanName))
+		}
+		body.List = append(mustStmts(strings.Join(prologue, "\n")), body.List...)
+	}
+	return nil
+}
+
+// nameResults gives unnamed results names when a block has a return with
+// values inside it: the return becomes "assign results; close; return", so
+// the span ends after the values are computed and before deferred calls run.
+func nameResults(ftype *dst.FuncType, blocks []*Block, exitBlocks map[ast.Stmt][]*Block) []string {
+	if ftype.Results == nil || len(ftype.Results.List) == 0 {
+		return nil
+	}
+	var names []string
+	unnamed := false
+	for _, fld := range ftype.Results.List {
+		if len(fld.Names) == 0 {
+			unnamed = true
+			break
+		}
+		for _, n := range fld.Names {
+			names = append(names, n.Name)
+		}
+	}
+	if !unnamed {
+		return names
+	}
+	needed := false
+	for _, b := range blocks {
+		for _, e := range b.exits {
+			if r, ok := e.(*ast.ReturnStmt); ok && len(r.Results) > 0 {
+				needed = true
+			}
+		}
+	}
+	if !needed {
+		return nil
+	}
+	names = nil
+	for i, fld := range ftype.Results.List {
+		name := "_hotpath_r" + strconv.Itoa(i)
+		fld.Names = []*dst.Ident{dst.NewIdent(name)}
+		names = append(names, name)
+	}
+	ftype.Results.Opening = true
+	ftype.Results.Closing = true
+	return names
+}
+
+// closeBeforeExit returns the statement that replaces an exit: a block
+// that closes the spans it leaves, then exits.
+func closeBeforeExit(exit dst.Stmt, blocks []*Block, results []string) dst.Stmt {
+	var list []dst.Stmt
+	if r, ok := exit.(*dst.ReturnStmt); ok && len(r.Results) > 0 {
+		// Assign the values that are not already in their result (a
+		// self-assignment is a no-op, and go vet reports it). With one call
+		// returning all results, the assignment takes them all.
+		var lhs, rhs []dst.Expr
+		for i, n := range results {
+			if len(r.Results) == len(results) {
+				if id, ok := r.Results[i].(*dst.Ident); ok && id.Name == n {
+					continue
+				}
+				rhs = append(rhs, r.Results[i])
+			}
+			lhs = append(lhs, dst.NewIdent(n))
+		}
+		if len(r.Results) != len(results) {
+			rhs = r.Results
+		}
+		if len(lhs) > 0 {
+			list = append(list, &dst.AssignStmt{Lhs: lhs, Tok: token.ASSIGN, Rhs: rhs})
+		}
+		r.Results = nil
+	}
+	for _, b := range blocks {
+		list = append(list, mustStmts(b.spanName + ".Close()")[0])
+	}
+	exit.Decorations().Start.Clear()
+	exit.Decorations().End.Clear()
+	list = append(list, exit)
+	for _, s := range list {
+		s.Decorations().Before = dst.NewLine
+		s.Decorations().After = dst.NewLine
+	}
+	return &dst.BlockStmt{List: list}
 }

@@ -24,27 +24,10 @@ import (
 //	                    then the case bodies in a switch on the case that fired
 //	make(chan T, n)     hotpath.Track(&site, make(chan T, n)) at watched sites
 type chanRewriter struct {
-	rw    *rewriter
+	rw    *fileRewrite
 	hp    string
 	sites map[dst.Node]*ChanSite
 	n     int // numbers temporaries, so nested statements read clearly
-}
-
-func (rw *rewriter) channels(df *dst.File) {
-	if !rw.fp.ChanOps && len(rw.fp.Channels) == 0 {
-		return
-	}
-	cr := &chanRewriter{rw: rw, hp: rw.alias.name, sites: map[dst.Node]*ChanSite{}}
-	for _, c := range rw.fp.Channels {
-		cr.sites[rw.dstNode(c.call)] = c
-	}
-	if !rw.fp.ChanOps {
-		// Only make sites: wrap them, leave the operations alone.
-		dstutil.Apply(df, nil, cr.trackOnly)
-		return
-	}
-	cr.markLines(df)
-	dstutil.Apply(df, cr.pre, cr.post)
 }
 
 // lineMarkerPrefix starts the comment that the channel rewrite puts before
@@ -66,7 +49,7 @@ func (cr *chanRewriter) markLines(df *dst.File) {
 			// marker there would make the printer break the line; after
 			// a generated statement (a measured function's defer) it
 			// starts a line of its own.
-			if a := cr.rw.dec.Ast.Nodes[s]; a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.dec.Ast.Nodes[list[i-1]] == nil) {
+			if a := cr.rw.astNode(s); a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.astNode(list[i-1]) == nil) {
 				setLineMarker(s, cr.lineOfAst(a))
 			}
 		}
@@ -82,7 +65,7 @@ func (cr *chanRewriter) lineOfAst(a ast.Node) int {
 
 // lineOf is the line of the final source of a node of the original tree.
 func (cr *chanRewriter) lineOf(n dst.Node) int {
-	if a := cr.rw.dec.Ast.Nodes[n]; a != nil {
+	if a := cr.rw.astNode(n); a != nil {
 		return cr.lineOfAst(a)
 	}
 	return 0
@@ -187,7 +170,7 @@ func (cr *chanRewriter) applyStmts(list []dst.Stmt) {
 }
 
 func (cr *chanRewriter) call(fn string, args ...dst.Expr) *dst.CallExpr {
-	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent(fn)}, Args: args}
+	return &dst.CallExpr{Fun: runtimeSel(cr.hp, fn), Args: args}
 }
 
 // sendTo is hotpath.SendTo(ch).method(v): the element type comes from the
@@ -261,8 +244,8 @@ func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 			c.Replace(cr.call("Track", &dst.UnaryExpr{Op: token.AND, X: dst.NewIdent(site.varName)}, n))
 			break
 		}
-		if a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.CallExpr); ok && isCloseCall(cr.rw.fp.file.pkg.info, a) {
-			n.Fun = &dst.SelectorExpr{X: dst.NewIdent(cr.hp), Sel: dst.NewIdent("Close")}
+		if a, ok := cr.rw.astNode(n).(*ast.CallExpr); ok && isCloseCall(cr.rw.info(), a) {
+			n.Fun = runtimeSel(cr.hp, "Close")
 		}
 	}
 	return true
@@ -278,8 +261,8 @@ func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 //		body
 //	}
 func (cr *chanRewriter) rangeStmt(n *dst.RangeStmt) dst.Stmt {
-	a, ok := cr.rw.dec.Ast.Nodes[n].(*ast.RangeStmt)
-	if !ok || chanCore(cr.rw.fp.file.pkg.info.TypeOf(a.X)) == nil {
+	a, ok := cr.rw.astNode(n).(*ast.RangeStmt)
+	if !ok || chanCore(cr.rw.info().TypeOf(a.X)) == nil {
 		return nil
 	}
 	x := cr.applyExpr(n.X)

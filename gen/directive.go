@@ -11,16 +11,6 @@ import (
 // Verb is the kind of a directive: the word after "//hotpath:".
 type Verb string
 
-// The directive verbs.
-const (
-	VerbMeasure Verb = "measure" // time a function, or every method of a type
-	VerbSkip    Verb = "skip"    // leave a method out of its type's measure
-	VerbBlock   Verb = "block"   // time one statement
-	VerbChannel Verb = "channel" // watch the channel a statement makes
-)
-
-var verbs = []Verb{VerbMeasure, VerbSkip, VerbBlock, VerbChannel}
-
 // directivePrefix starts every directive. Like //go: directives it has no
 // space after the slashes, so godoc and ast.CommentGroup.Text leave it out.
 const directivePrefix = "//hotpath:"
@@ -35,23 +25,6 @@ type Directive struct {
 	Pos token.Position
 	// Text is the comment as written.
 	Text string
-}
-
-// Error is a problem with the user's code or directives, at a position.
-type Error struct {
-	Pos token.Position
-	Msg string
-}
-
-func (e *Error) Error() string {
-	if e.Pos.Filename == "" {
-		return e.Msg
-	}
-	return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
-}
-
-func errorAt(pos token.Position, format string, args ...any) *Error {
-	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }
 
 // looksLikeDirective reports whether a comment was meant as a directive:
@@ -91,10 +64,11 @@ func ParseDirective(text string, pos token.Position) (Directive, error) {
 		verbEnd = len(body)
 	}
 	verb := body[:verbEnd]
-	switch Verb(verb) {
-	case VerbMeasure, VerbSkip, VerbBlock, VerbChannel:
+	spec, known := specOf(Verb(verb))
+	switch {
+	case known:
 		d.Verb = Verb(verb)
-	case "":
+	case verb == "":
 		return d, errorAt(pos, "directive has no verb: want one of %s", verbList())
 	default:
 		msg := fmt.Sprintf("unknown directive //hotpath:%s", verb)
@@ -112,13 +86,13 @@ func ParseDirective(text string, pos token.Position) (Directive, error) {
 	seen := map[string]bool{}
 	for _, a := range args {
 		switch {
-		case d.Verb == VerbBlock && a.key == "" && d.Label == "" && !seen["label"]:
+		case spec.positional && a.key == "" && d.Label == "" && !seen["label"]:
 			d.Label = a.value
 			seen["label"] = true
 		case a.key == "":
-			return d, errorAt(at(a.off), "//hotpath:%s: unexpected argument %q%s", d.Verb, a.value, argHint(d.Verb))
-		case a.key != "label" || d.Verb == VerbSkip:
-			return d, errorAt(at(a.off), "//hotpath:%s: unknown option %q%s", d.Verb, a.key, argHint(d.Verb))
+			return d, errorAt(at(a.off), "//hotpath:%s: unexpected argument %q%s", d.Verb, a.value, spec.usage)
+		case a.key != "label" || !spec.label && !spec.positional:
+			return d, errorAt(at(a.off), "//hotpath:%s: unknown option %q%s", d.Verb, a.key, spec.usage)
 		case seen[a.key]:
 			return d, errorAt(at(a.off), "//hotpath:%s: option %q given twice", d.Verb, a.key)
 		default:
@@ -129,20 +103,10 @@ func ParseDirective(text string, pos token.Position) (Directive, error) {
 			seen[a.key] = true
 		}
 	}
-	if d.Verb == VerbBlock && d.Label == "" {
-		return d, errorAt(pos, "//hotpath:block needs a label: //hotpath:block NAME")
+	if spec.positional && d.Label == "" {
+		return d, errorAt(pos, "//hotpath:%s needs a label: //hotpath:%s NAME", d.Verb, d.Verb)
 	}
 	return d, nil
-}
-
-func argHint(v Verb) string {
-	switch v {
-	case VerbMeasure, VerbChannel:
-		return fmt.Sprintf(" (usage: //hotpath:%s [label=NAME])", v)
-	case VerbBlock:
-		return " (usage: //hotpath:block NAME)"
-	}
-	return " (//hotpath:skip takes no arguments)"
 }
 
 func verbList() string {

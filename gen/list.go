@@ -42,34 +42,13 @@ func MarkInlinable(items []ListItem, inl map[*Measure]bool) {
 }
 
 // ListTargets returns every target of the plan with the directive that
-// selected it, in file and line order. A type-wide measure lists each
+// selected it, in file and line order, from the plan alone. A type-wide measure lists each
 // method it covers, at the type's directive.
 func ListTargets(p *Plan) []ListItem {
 	var items []ListItem
-	add := func(kind, label, target string, d Directive) *ListItem {
-		items = append(items, ListItem{
-			Kind: kind, Label: label, Target: target,
-			File: d.Pos.Filename, Line: d.Pos.Line, Column: d.Pos.Column,
-			Position: fmt.Sprintf("%s:%d:%d", d.Pos.Filename, d.Pos.Line, d.Pos.Column),
-		})
-		return &items[len(items)-1]
-	}
 	for _, fp := range p.Files {
-		for _, m := range fp.Measures {
-			add(string(VerbMeasure), m.Name, m.Symbol, m.Directive).measure = m
-		}
-		for _, b := range fp.Blocks {
-			add(string(VerbBlock), b.Label, b.Func, b.Directive)
-		}
-		for _, c := range fp.Channels {
-			label := c.reportLabel // the default label counts the constraint generate adds
-			if label == "" {
-				label = fmt.Sprintf("%s:%d", baseName(fp.Source), c.Pos.Line)
-			}
-			add(string(VerbChannel), label, c.Type, c.Directive)
-		}
-		for _, s := range fp.skips {
-			add(string(VerbSkip), "", s.symbol, s.directive)
+		for _, u := range fp.units {
+			items = append(items, u.list(fp)...)
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool {
@@ -83,4 +62,13 @@ func ListTargets(p *Plan) []ListItem {
 		return a.Target < b.Target
 	})
 	return items
+}
+
+// listItem is the list entry of a target that directive d selected.
+func listItem(kind Verb, label, target string, d Directive) ListItem {
+	return ListItem{
+		Kind: string(kind), Label: label, Target: target,
+		File: d.Pos.Filename, Line: d.Pos.Line, Column: d.Pos.Column,
+		Position: fmt.Sprintf("%s:%d:%d", d.Pos.Filename, d.Pos.Line, d.Pos.Column),
+	}
 }

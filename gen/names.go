@@ -161,3 +161,44 @@ func identName(s string) string {
 	}
 	return b.String()
 }
+
+// nameFile gives the targets of a file the names its twin declares, kind
+// by kind in registry order.
+func nameFile(fp *FilePlan) {
+	n := &namer{used: map[string]int{}, stem: identName(strings.TrimSuffix(baseName(fp.Source), ".go"))}
+	for _, u := range fp.units {
+		u.name(fp, n)
+	}
+}
+
+func recvTypeName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return ""
+	}
+	t := fd.Recv.List[0].Type
+	for {
+		switch e := t.(type) {
+		case *ast.StarExpr:
+			t = e.X
+			continue
+		case *ast.ParenExpr:
+			t = e.X
+			continue
+		case *ast.IndexExpr:
+			t = e.X
+			continue
+		case *ast.IndexListExpr:
+			t = e.X
+			continue
+		}
+		break
+	}
+	return exprName(t)
+}
+
+func baseName(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}

@@ -1,15 +1,12 @@
 package gen
 
 import (
-	"go/ast"
 	"go/token"
+	"path/filepath"
 )
 
 // buildTag is the build tag that selects twins over sources.
 const buildTag = "hotpath"
-
-// runtimePath is the import path of the runtime generated code calls.
-const runtimePath = "github.com/hotpath-go/hotpath/runtime"
 
 // Plan is what the generator will do, before any file is touched: the
 // directives it found and the targets they apply to, per file.
@@ -27,84 +24,48 @@ type FilePlan struct {
 	Directives []Directive
 	// Measures are the functions and methods to time, in source order.
 	Measures []*Measure
-	// Blocks are the statements to time.
-	Blocks []*Block
-	// Channels are the make sites of watched channels.
-	Channels []*ChanSite
-	// ChanOps is true when the file's channel operations are rewritten to
-	// count operations on watched channels: in every file of a package that
-	// has at least one directive.
-	ChanOps bool
 
-	file  *loadedFile
-	skips []skipTarget
-}
-
-// skipTarget is a method that //hotpath:skip leaves out of its type's
-// measure.
-type skipTarget struct {
-	directive Directive
-	symbol    string
+	file *loadedFile
+	// units are the kinds planning the file's package, in registry order;
+	// each keeps its own targets of the file.
+	units []unit
+	// shift is the number of lines generate adds above the loaded source
+	// (its build constraint); known once shiftKnown.
+	shift      int
+	shiftKnown bool
 }
 
 // NeedsTwin reports whether the file gets an instrumented twin.
 func (fp *FilePlan) NeedsTwin() bool {
-	return len(fp.Measures) > 0 || len(fp.Blocks) > 0 || len(fp.Channels) > 0 || fp.ChanOps
+	for _, u := range fp.units {
+		if u.needsTwin(fp) {
+			return true
+		}
+	}
+	return false
 }
 
-// Measure is one function or method to time.
-type Measure struct {
-	// Name is the report label; Symbol the Go symbol name as pprof prints it.
-	Name, Symbol string
-	// Pos is where the function is declared.
-	Pos token.Position
-	// Directive is the directive that asked for it: on the function, or on
-	// its receiver's type.
-	Directive Directive
-
-	decl *ast.FuncDecl
-	// varName is the package-level hotpath.Func variable in the twin.
-	varName string
+// finalLine is the file and line that stack frames show for a position of
+// the loaded source, once generate has added its build constraint: the
+// names planning gives (a channel's default label file.go:line) use it.
+func (fp *FilePlan) finalLine(pos token.Position) (string, int) {
+	if !fp.shiftKnown {
+		f := fp.file
+		_, fp.shift = withSourceConstraint(f.src, findConstraint(f.src, f.ast, f.pkg.fset))
+		fp.shiftKnown = true
+	}
+	return fp.lineOf(pos, fp.shift)
 }
 
-// Block is one statement to time.
-type Block struct {
-	// Label names the block in the report; unique in its package.
-	Label string
-	// Func is the symbol of the enclosing function.
-	Func string
-	// Pos is where the statement starts; EndLine is its last line.
-	Pos     token.Position
-	EndLine int
-	// Directive is the //hotpath:block comment.
-	Directive Directive
-
-	stmt  ast.Stmt
-	owner ast.Node // the *ast.FuncDecl or *ast.FuncLit whose body holds it
-	// exits are the return and branch statements that leave the block.
-	exits []ast.Stmt
-	// terminating is true when control never reaches the statement's end
-	// (the specification's terminating statement): no Close goes after it,
-	// which would be unreachable, and would make a function that ends
-	// with the statement miss its return.
-	terminating bool
-	// varName is the package-level hotpath.Func, spanName the local Span.
-	varName, spanName string
-}
-
-// ChanSite is one make(chan T[, n]) marked with //hotpath:channel.
-type ChanSite struct {
-	// Label names the row; empty means the default, file.go:line.
-	Label string
-	// Type is the channel type as the package writes it: "chan int".
-	Type string
-	// Pos is where the make call is.
-	Pos token.Position
-	// Directive is the //hotpath:channel comment.
-	Directive Directive
-
-	call    *ast.CallExpr
-	varName string
-	// reportLabel is the label the twin gives the site, as reports show it.
-	reportLabel string
+// lineOf is the file and line that stack frames show for a position of
+// the loaded source: its line in the source once generate has added its
+// constraint (shift lines), or, in a file with //line directives of its
+// own, the file and line those name, which the twin keeps and which no
+// added constraint moves.
+func (fp *FilePlan) lineOf(pos token.Position, shift int) (string, int) {
+	src := fp.file.src
+	if pos.Offset > len(src) || !hasLineDirectives(src[:pos.Offset]) {
+		return baseName(fp.Source), pos.Line + shift
+	}
+	return lineDirectiveFile(filepath.Dir(fp.Source), pos.Filename), pos.Line
 }
