@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-
-	hotpath "github.com/hotpath-go/hotpath/runtime"
 )
 
 // BenchmarkOverhead times one empty function instrumented four ways, in
@@ -57,7 +56,7 @@ func BenchmarkOverhead(b *testing.B) {
 func bare() {}
 
 // fn and measured are written as hotpathgen writes a measured function.
-var fn = hotpath.Func{Name: "bench.measured", Symbol: "github.com/hotpath-go/hotpath/bench.measured", File: "overhead_test.go", Line: 63}
+var fn = hotpathimpl.Func{Name: "bench.measured", Symbol: "github.com/hotpath-go/hotpath/bench.measured", File: "overhead_test.go", Line: 63}
 
 //go:noinline
 func measured() {

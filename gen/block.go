@@ -14,7 +14,7 @@ import (
 )
 
 // The block kind: //hotpath:block NAME on the line before a statement of a
-// function body times the statement. The twin declares a hotpath.Func of
+// function body times the statement. The twin declares a hotpathimpl.Func of
 // KindBlock per block, brackets the statement with a local Span's Begin
 // and Close, closes the span before every return or jump that leaves the
 // statement, and defers a Close so that a panic is recorded too.
@@ -61,7 +61,7 @@ type Block struct {
 	// which would be unreachable, and would make a function that ends
 	// with the statement miss its return.
 	terminating bool
-	// varName is the package-level hotpath.Func, spanName the local Span.
+	// varName is the package-level hotpathimpl.Func, spanName the local Span.
 	varName, spanName string
 }
 

@@ -14,8 +14,8 @@ import (
 
 // The channel kind: //hotpath:channel [label=NAME] on the line before a
 // statement that makes a channel (or on a package-level var) watches the
-// channels made there. The twin declares a hotpath.ChanSite per site and
-// wraps the make in hotpath.Track; in every file of a package that has a
+// channels made there. The twin declares a hotpathimpl.ChanSite per site and
+// wraps the make in hotpathimpl.Track; in every file of a package that has a
 // directive, every channel operation is rewritten into a call of the
 // runtime that counts it when its channel is watched (chanrewrite.go).
 

@@ -15,7 +15,7 @@ import (
 // the runtime, which count them when the channel is watched and behave
 // exactly as the operation otherwise:
 //
-//	ch <- v             hotpath.SendTo(ch).Send(v)
+//	ch <- v             hotpathimpl.SendTo(ch).Send(v)
 //	<-ch                hotpath.Recv(ch)
 //	v, ok := <-ch       v, ok := hotpath.Recv2(ch)
 //	close(ch)           hotpath.Close(ch)
@@ -173,7 +173,7 @@ func (cr *chanRewriter) call(fn string, args ...dst.Expr) *dst.CallExpr {
 	return &dst.CallExpr{Fun: runtimeSel(cr.hp, fn), Args: args}
 }
 
-// sendTo is hotpath.SendTo(ch).method(v): the element type comes from the
+// sendTo is hotpathimpl.SendTo(ch).method(v): the element type comes from the
 // channel alone and v is assigned to it, as a send statement does.
 func (cr *chanRewriter) sendTo(ch dst.Expr, method string, v dst.Expr) *dst.CallExpr {
 	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: cr.call("SendTo", ch), Sel: dst.NewIdent(method)}, Args: []dst.Expr{v}}

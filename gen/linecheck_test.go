@@ -81,7 +81,7 @@ func statementLineErrors(name string, src, twin []byte) []string {
 	alias := ""
 	for _, imp := range tf.Imports {
 		if imp.Path.Value == `"`+runtimePath+`"` {
-			alias = "hotpath"
+			alias = "hotpathimpl"
 			if imp.Name != nil {
 				alias = imp.Name.Name
 			}

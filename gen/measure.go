@@ -15,7 +15,7 @@ import (
 // The measure kind: //hotpath:measure [label=NAME] in the doc comment of a
 // function or method times it; in the doc comment of a type, every method
 // of the type (in any file of the package) but those marked
-// //hotpath:skip. The twin declares a hotpath.Func per function and puts
+// //hotpath:skip. The twin declares a hotpathimpl.Func per function and puts
 // "defer F.Begin().End()" first in its body.
 
 // The verbs of the measure kind.
@@ -55,7 +55,7 @@ type Measure struct {
 	Directive Directive
 
 	decl *ast.FuncDecl
-	// varName is the package-level hotpath.Func variable in the twin.
+	// varName is the package-level hotpathimpl.Func variable in the twin.
 	varName string
 }
 

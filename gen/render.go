@@ -2,8 +2,6 @@ package gen
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"go/build/constraint"
 	"go/format"
@@ -13,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/hotpath-go/hotpath/internal/srchash"
 )
 
 // generatedHeader is the first line of every twin; its form follows the
@@ -40,11 +40,6 @@ func generatedSource(text []byte) string {
 // everything above it: an edit by hand shows as a mismatch.
 const checksumPrefix = "// hotpathgen checksum: "
 
-func checksum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:16])
-}
-
 // verifyChecksum reports whether a twin's checksum line matches its text.
 func verifyChecksum(text []byte) bool {
 	body := bytes.TrimSuffix(text, []byte("\n"))
@@ -53,14 +48,14 @@ func verifyChecksum(text []byte) bool {
 		return false
 	}
 	sum, ok := bytes.CutPrefix(body[i+1:], []byte(checksumPrefix))
-	return ok && string(sum) == checksum(text[:i+1])
+	return ok && string(sum) == srchash.Sum(text[:i+1])
 }
 
 // renderTwin builds the complete twin of a file whose source, once
 // generate is done, reads finalSrc (shift lines longer at the top than the
 // loaded file).
 func renderTwin(fp *FilePlan, finalSrc []byte, h headerConstraint, shift int) ([]byte, error) {
-	body, err := rewriteFile(fp, checksum(finalSrc), shift)
+	body, err := rewriteFile(fp, srchash.Sum(finalSrc), shift)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +74,7 @@ func renderTwin(fp *FilePlan, finalSrc []byte, h headerConstraint, shift int) ([
 	}
 	out := addLineDirectives(formatted, finalSrc, fp, shift)
 	out = append(out, '\n')
-	out = append(out, checksumPrefix+checksum(out)+"\n"...)
+	out = append(out, checksumPrefix+srchash.Sum(out)+"\n"...)
 	return out, nil
 }
 

@@ -12,13 +12,15 @@ import (
 // its import path, the name a twin imports it under, and the expressions
 // that name its functions and types.
 
-// runtimePath is the import path of the runtime generated code calls.
-const runtimePath = "github.com/hotpath-go/hotpath/runtime"
+// runtimePath is the import path of the runtime generated code calls: the
+// runtime's package for generated code only (the user API is package
+// hotpath, github.com/hotpath-go/hotpath/runtime, which twins leave alone).
+const runtimePath = "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // runtimeName is the name a twin imports the runtime under, unless the file
 // imports it already or uses the name for something else (then runtimeName2,
 // runtimeName3, ...).
-const runtimeName = "hotpath"
+const runtimeName = "hotpathimpl"
 
 // runtimeImport is the name generated code uses for the runtime package.
 type runtimeImport struct {
@@ -27,8 +29,8 @@ type runtimeImport struct {
 }
 
 // importName picks the name under which the twin refers to the runtime:
-// the file's own import of it if it has one, else runtimeName ("hotpath"), or
-// "hotpath2", ... when the file already uses that name for something else.
+// the file's own import of it if it has one, else runtimeName ("hotpathimpl"), or
+// "hotpathimpl2", ... when the file already uses that name for something else.
 func importName(f *loadedFile) runtimeImport {
 	used := map[string]bool{}
 	for _, imp := range f.ast.Imports {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"compress/gzip"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/heapprof"
 )
 
 // Allocation mode (Options.Alloc, HOTPATH_ALLOC=1) attributes heap
@@ -135,6 +136,11 @@ func (c *allocCounts) add(d allocCounts) {
 	c.objects += d.objects
 }
 
+// sampleCounts is a heap profile sample's cumulative counts.
+func sampleCounts(s *heapprof.Sample) allocCounts {
+	return allocCounts{objects: s.Objects, bytes: s.Bytes}
+}
+
 // heapBaseline is the heap profile when a guard started: cumulative
 // counts per stack, the stack keyed by its frame addresses.
 type heapBaseline struct {
@@ -160,12 +166,12 @@ func startAllocMode() (*heapBaseline, error) {
 		stopAllocMode()
 		return nil, err
 	}
-	b := &heapBaseline{stacks: make(map[string]allocCounts, len(p.samples))}
-	for i := range p.samples {
-		s := &p.samples[i]
-		c := b.stacks[s.key]
-		c.add(s.counts)
-		b.stacks[s.key] = c
+	b := &heapBaseline{stacks: make(map[string]allocCounts, len(p.Samples))}
+	for i := range p.Samples {
+		s := &p.Samples[i]
+		c := b.stacks[s.Key]
+		c.add(sampleCounts(s))
+		b.stacks[s.Key] = c
 	}
 	return b, nil
 }
@@ -182,12 +188,12 @@ func stopAllocMode() {
 
 // allocResult is the attribution of one window.
 type allocResult struct {
-	incl, self map[*Func]allocCounts
+	incl, self map[*core.Func]allocCounts
 	totals     AllocTotals
 }
 
 // fill sets the allocation numbers of f's report row.
-func (r *allocResult) fill(row *FuncRow, f *Func) {
+func (r *allocResult) fill(row *FuncRow, f *core.Func) {
 	in, self := r.incl[f], r.self[f]
 	row.AllocBytes, row.AllocObjects = in.bytes, in.objects
 	row.SelfAllocBytes, row.SelfAllocObjects = self.bytes, self.objects
@@ -195,7 +201,7 @@ func (r *allocResult) fill(row *FuncRow, f *Func) {
 
 // attribute makes the profile current, reads it and attributes what was
 // allocated since the baseline to the targets among funcs.
-func (b *heapBaseline) attribute(funcs []*Func) (*allocResult, error) {
+func (b *heapBaseline) attribute(funcs []*core.Func) (*allocResult, error) {
 	runtime.GC()
 	p, err := readHeapProfile()
 	if err != nil {
@@ -204,7 +210,7 @@ func (b *heapBaseline) attribute(funcs []*Func) (*allocResult, error) {
 	return b.attributeProfile(p, funcs), nil
 }
 
-func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocResult {
+func (b *heapBaseline) attributeProfile(p *heapprof.Profile, funcs []*core.Func) *allocResult {
 	// Records that share a stack (one per object size the stack allocated)
 	// are merged before taking the difference, as the baseline was.
 	type window struct {
@@ -213,21 +219,21 @@ func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocRes
 		counts allocCounts
 	}
 	var windows []window
-	byStack := make(map[string]int, len(p.samples))
-	for i := range p.samples {
-		s := &p.samples[i]
-		wi, ok := byStack[s.key]
+	byStack := make(map[string]int, len(p.Samples))
+	for i := range p.Samples {
+		s := &p.Samples[i]
+		wi, ok := byStack[s.Key]
 		if !ok {
 			wi = len(windows)
-			byStack[s.key] = wi
-			windows = append(windows, window{key: s.key, locs: s.locs})
+			byStack[s.Key] = wi
+			windows = append(windows, window{key: s.Key, locs: s.Locs})
 		}
-		windows[wi].counts.add(s.counts)
+		windows[wi].counts.add(sampleCounts(s))
 	}
 
 	m := newTargetMatcher(funcs, p)
-	res := &allocResult{incl: map[*Func]allocCounts{}, self: map[*Func]allocCounts{}}
-	var seen []*Func
+	res := &allocResult{incl: map[*core.Func]allocCounts{}, self: map[*core.Func]allocCounts{}}
+	var seen []*core.Func
 	for i := range windows {
 		w := &windows[i]
 		base := b.stacks[w.key]
@@ -258,15 +264,19 @@ func (b *heapBaseline) attributeProfile(p *heapProfile, funcs []*Func) *allocRes
 	return res
 }
 
-// selfPackage is this package's import path. Frames of its non-test code
-// mark allocations made by the profiler itself.
-var selfPackage = reflect.TypeFor[Func]().PkgPath()
+// selfPackage is this package's import path. Frames of its non-test code,
+// and of the recording core's and hotpathimpl's (selfPackages), mark
+// allocations made by the profiler itself.
+var (
+	selfPackage  = reflect.TypeFor[Report]().PkgPath()
+	selfPackages = []string{selfPackage, reflect.TypeFor[core.Func]().PkgPath(), selfPackage + "/hotpathimpl"}
+)
 
 // targetMatcher finds the measured targets on the stacks of a profile,
 // once per location.
 type targetMatcher struct {
-	bySymbol map[string][]*Func
-	p        *heapProfile
+	bySymbol map[string][]*core.Func
+	p        *heapprof.Profile
 	cache    []matchedLocation
 }
 
@@ -274,13 +284,13 @@ type targetMatcher struct {
 // stack: the targets among its frames, innermost first, and whether one
 // of its frames is this package's own code.
 type matchedLocation struct {
-	targets []*Func
+	targets []*core.Func
 	self    bool
 	done    bool // the entry has been filled in
 }
 
-func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
-	m := &targetMatcher{bySymbol: map[string][]*Func{}, p: p, cache: make([]matchedLocation, len(p.locations))}
+func newTargetMatcher(funcs []*core.Func, p *heapprof.Profile) *targetMatcher {
+	m := &targetMatcher{bySymbol: map[string][]*core.Func{}, p: p, cache: make([]matchedLocation, len(p.Locations))}
 	for _, f := range funcs {
 		if f.Symbol == "" {
 			continue
@@ -290,15 +300,15 @@ func newTargetMatcher(funcs []*Func, p *heapProfile) *targetMatcher {
 	for _, fs := range m.bySymbol {
 		// Within one frame the narrowest block is the innermost target and
 		// the function itself the outermost.
-		slices.SortStableFunc(fs, func(a, b *Func) int { return cmp.Compare(targetWidth(a), targetWidth(b)) })
+		slices.SortStableFunc(fs, func(a, b *core.Func) int { return cmp.Compare(targetWidth(a), targetWidth(b)) })
 	}
 	return m
 }
 
 // targetWidth orders the targets that can match one frame: blocks by the
 // number of lines they cover, functions after every block.
-func targetWidth(f *Func) int {
-	if f.Kind != KindBlock {
+func targetWidth(f *core.Func) int {
+	if f.Kind != core.KindBlock {
 		return math.MaxInt
 	}
 	return max(f.EndLine, f.Line) - f.Line
@@ -307,7 +317,7 @@ func targetWidth(f *Func) int {
 // targets appends to dst the distinct measured targets on a stack of
 // locations (allocation site first), innermost first. It reports false for
 // an allocation made by this package.
-func (m *targetMatcher) targets(locs []int32, dst []*Func) ([]*Func, bool) {
+func (m *targetMatcher) targets(locs []int32, dst []*core.Func) ([]*core.Func, bool) {
 	for _, li := range locs {
 		loc := m.location(li)
 		if loc.self {
@@ -328,13 +338,13 @@ func (m *targetMatcher) location(i int32) *matchedLocation {
 		return loc
 	}
 	loc.done = true
-	for _, fr := range m.p.locations[i] {
-		if isSelfFrame(fr.function, fr.file) {
+	for _, fr := range m.p.Locations[i] {
+		if isSelfFrame(fr.Function, fr.File) {
 			loc.self = true
 			break
 		}
-		for _, f := range m.bySymbol[fr.function] {
-			if f.Kind == KindBlock && (fr.line < int64(f.Line) || fr.line > int64(max(f.EndLine, f.Line))) {
+		for _, f := range m.bySymbol[fr.Function] {
+			if f.Kind == core.KindBlock && (fr.Line < int64(f.Line) || fr.Line > int64(max(f.EndLine, f.Line))) {
 				continue
 			}
 			loc.targets = append(loc.targets, f)
@@ -346,9 +356,15 @@ func (m *targetMatcher) location(i int32) *matchedLocation {
 // isSelfFrame reports whether a frame runs this package's own code (its
 // tests are user code).
 func isSelfFrame(function, file string) bool {
-	return strings.HasPrefix(function, selfPackage) &&
-		strings.HasPrefix(function[len(selfPackage):], ".") &&
-		!strings.HasSuffix(file, "_test.go")
+	if strings.HasSuffix(file, "_test.go") {
+		return false
+	}
+	for _, p := range selfPackages {
+		if strings.HasPrefix(function, p) && strings.HasPrefix(function[len(p):], ".") {
+			return true
+		}
+	}
+	return false
 }
 
 // Reading the heap profile takes two reads of the runtime's list of
@@ -365,35 +381,7 @@ func isSelfFrame(function, file string) bool {
 //     runtime.MemProfile, in the same order; the first frame each keeps is
 //     checked to be sure.
 
-// heapProfile is a decoded heap profile.
-type heapProfile struct {
-	samples []heapSample
-	// locations are symbolised code locations: the frames at one address,
-	// innermost (inlined) first.
-	locations [][]heapFrame
-}
-
-// heapSample is one record of the profile: a stack with its cumulative
-// allocation counts.
-type heapSample struct {
-	// key identifies the stack across reads of the profile: the addresses
-	// of its locations.
-	key    string
-	locs   []int32 // indices into heapProfile.locations, allocation site first
-	counts allocCounts
-	// leaf is the address of the first location, which the encoding
-	// computes as the first kept PC - 1 (0 without locations).
-	leaf uint64
-}
-
-// heapFrame is one frame of a location. Its file is the file the encoding
-// gives the whole function, which need not be the file of this line.
-type heapFrame struct {
-	function, file string
-	line           int64
-}
-
-func readHeapProfile() (*heapProfile, error) {
+func readHeapProfile() (*heapprof.Profile, error) {
 	var buf bytes.Buffer
 	allocMode.mu.Lock()
 	err := pprof.Lookup("heap").WriteTo(&buf, 0)
@@ -416,11 +404,11 @@ func readHeapProfile() (*heapProfile, error) {
 	if _, err := io.Copy(&raw, zr); err != nil {
 		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
 	}
-	p, err := decodeHeapProfile(raw.Bytes())
+	p, err := heapprof.Decode(raw.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("hotpath: decode heap profile: %w", err)
 	}
-	if err := p.dropRuntimeOwn(recs); err != nil {
+	if err := dropRuntimeOwn(p, recs); err != nil {
 		return nil, fmt.Errorf("hotpath: read heap profile: %w", err)
 	}
 	return p, nil
@@ -444,24 +432,24 @@ func memProfileRecords() []runtime.MemProfileRecord {
 // leaves those out, the matching records of runtime.MemProfile keep them.
 // The samples go in every read, the baseline's too, so that a stack's
 // difference compares like with like.
-func (p *heapProfile) dropRuntimeOwn(recs []runtime.MemProfileRecord) error {
-	off := len(recs) - len(p.samples)
+func dropRuntimeOwn(p *heapprof.Profile, recs []runtime.MemProfileRecord) error {
+	off := len(recs) - len(p.Samples)
 	if off < 0 {
-		return fmt.Errorf("%d records in the encoded profile but %d read after it", len(p.samples), len(recs))
+		return fmt.Errorf("%d records in the encoded profile but %d read after it", len(p.Samples), len(recs))
 	}
 	c := pcClassifier{}
-	kept := p.samples[:0]
-	for i := range p.samples {
-		s := &p.samples[i]
+	kept := p.Samples[:0]
+	for i := range p.Samples {
+		s := &p.Samples[i]
 		stk := recs[off+i].Stack()
-		if want, ok := c.firstKept(stk); ok && s.leaf != 0 && s.leaf != uint64(want-1) {
-			return fmt.Errorf("records do not line up: sample %d starts at %#x, record at %#x", i, s.leaf, want)
+		if want, ok := c.firstKept(stk); ok && s.Leaf != 0 && s.Leaf != uint64(want-1) {
+			return fmt.Errorf("records do not line up: sample %d starts at %#x, record at %#x", i, s.Leaf, want)
 		}
 		if !c.runtimeOwn(stk) {
 			kept = append(kept, *s)
 		}
 	}
-	p.samples = kept
+	p.Samples = kept
 	return nil
 }
 
@@ -536,298 +524,4 @@ func (c pcClassifier) runtimeOwn(stk []uintptr) bool {
 		}
 	}
 	return false
-}
-
-// Field numbers of profile.proto (github.com/google/pprof), the format of
-// runtime/pprof's encoding; only those read here.
-const (
-	profileSampleType = 1
-	profileSample     = 2
-	profileLocation   = 4
-	profileFunction   = 5
-	profileString     = 6
-
-	valueTypeType = 1
-
-	sampleLocationID = 1
-	sampleValue      = 2
-
-	locationID      = 1
-	locationAddress = 3
-	locationLine    = 4
-
-	lineFunctionID = 1
-	lineLine       = 2
-
-	functionID       = 1
-	functionName     = 2
-	functionFilename = 4
-)
-
-// decodeHeapProfile decodes an uncompressed heap profile. Every
-// allocation it makes is recorded by the heap profiler at rate 1, at the
-// cost of a stack walk, so it allocates in bulk: one copy of the data for
-// all strings, and shared backing arrays for frames, stacks and keys.
-func decodeHeapProfile(data []byte) (*heapProfile, error) {
-	// The string table comes last, so keep the messages whole until the
-	// end of the top level.
-	var sampleTypes, samples, locations, functions [][]byte
-	var strs []string
-	text := string(data)
-	err := eachField(data, func(f protoField) error {
-		switch f.num {
-		case profileSampleType:
-			sampleTypes = append(sampleTypes, f.bytes)
-		case profileSample:
-			samples = append(samples, f.bytes)
-		case profileLocation:
-			locations = append(locations, f.bytes)
-		case profileFunction:
-			functions = append(functions, f.bytes)
-		case profileString:
-			strs = append(strs, text[f.off:f.off+len(f.bytes)])
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	str := func(i uint64) (string, error) {
-		if i >= uint64(len(strs)) {
-			return "", fmt.Errorf("string index %d out of range", i)
-		}
-		return strs[i], nil
-	}
-
-	// The values of a heap profile sample are alloc_objects, alloc_space,
-	// inuse_objects and inuse_space; find the first two by name. At
-	// MemProfileRate 1 they are the runtime's counts, unscaled.
-	objIdx, bytesIdx := -1, -1
-	for i, b := range sampleTypes {
-		var typ uint64
-		err := eachField(b, func(f protoField) error {
-			if f.num == valueTypeType {
-				typ = f.value
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		name, err := str(typ)
-		if err != nil {
-			return nil, err
-		}
-		switch name {
-		case "alloc_objects":
-			objIdx = i
-		case "alloc_space":
-			bytesIdx = i
-		}
-	}
-	if objIdx < 0 || bytesIdx < 0 {
-		return nil, errors.New("no alloc_objects and alloc_space sample types")
-	}
-
-	type function struct{ name, file string }
-	funcByID := make(map[uint64]function, len(functions))
-	for _, b := range functions {
-		var id, name, file uint64
-		err := eachField(b, func(f protoField) error {
-			switch f.num {
-			case functionID:
-				id = f.value
-			case functionName:
-				name = f.value
-			case functionFilename:
-				file = f.value
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		var fn function
-		if fn.name, err = str(name); err != nil {
-			return nil, err
-		}
-		if fn.file, err = str(file); err != nil {
-			return nil, err
-		}
-		funcByID[id] = fn
-	}
-
-	p := &heapProfile{locations: make([][]heapFrame, 0, len(locations))}
-	// Sub-slices of an arena stay valid when appending moves it.
-	frameArena := make([]heapFrame, 0, 2*len(locations))
-	type location struct {
-		index   int32
-		address uint64
-	}
-	locByID := make(map[uint64]location, len(locations))
-	for _, b := range locations {
-		var id, address uint64
-		start := len(frameArena)
-		err := eachField(b, func(f protoField) error {
-			switch f.num {
-			case locationID:
-				id = f.value
-			case locationAddress:
-				address = f.value
-			case locationLine:
-				var fnID, line uint64
-				err := eachField(f.bytes, func(f protoField) error {
-					switch f.num {
-					case lineFunctionID:
-						fnID = f.value
-					case lineLine:
-						line = f.value
-					}
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-				fn, ok := funcByID[fnID]
-				if !ok {
-					return fmt.Errorf("location refers to unknown function %d", fnID)
-				}
-				frameArena = append(frameArena, heapFrame{function: fn.name, file: fn.file, line: int64(line)})
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		locByID[id] = location{index: int32(len(p.locations)), address: address}
-		p.locations = append(p.locations, frameArena[start:len(frameArena):len(frameArena)])
-	}
-
-	p.samples = make([]heapSample, 0, len(samples))
-	var ids, values []uint64
-	locArena := make([]int32, 0, 16*len(samples))
-	var keys []byte
-	keyEnds := make([]int, 0, len(samples))
-	for _, b := range samples {
-		ids, values = ids[:0], values[:0]
-		err := eachField(b, func(f protoField) error {
-			var err error
-			switch f.num {
-			case sampleLocationID:
-				ids, err = f.appendInts(ids)
-			case sampleValue:
-				values, err = f.appendInts(values)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(values) <= max(objIdx, bytesIdx) {
-			return nil, fmt.Errorf("sample has %d values, want 4", len(values))
-		}
-		s := heapSample{counts: allocCounts{objects: int64(values[objIdx]), bytes: int64(values[bytesIdx])}}
-		start := len(locArena)
-		for i, id := range ids {
-			loc, ok := locByID[id]
-			if !ok {
-				return nil, fmt.Errorf("sample refers to unknown location %d", id)
-			}
-			if i == 0 {
-				s.leaf = loc.address
-			}
-			locArena = append(locArena, loc.index)
-			keys = binary.LittleEndian.AppendUint64(keys, loc.address)
-		}
-		s.locs = locArena[start:len(locArena):len(locArena)]
-		keyEnds = append(keyEnds, len(keys))
-		p.samples = append(p.samples, s)
-	}
-	allKeys, start := string(keys), 0
-	for i, end := range keyEnds {
-		p.samples[i].key = allKeys[start:end]
-		start = end
-	}
-	return p, nil
-}
-
-// Protocol buffer wire types.
-const (
-	wireVarint  = 0
-	wireFixed64 = 1
-	wireBytes   = 2
-	wireFixed32 = 5
-)
-
-var errTruncated = errors.New("truncated protocol buffer")
-
-// protoField is one field of a message: a varint in value, or the
-// contents of a length-delimited field in bytes. The values of fixed-size
-// fields, which the fields read here never are, are skipped.
-type protoField struct {
-	num   int
-	wire  int
-	value uint64
-	bytes []byte
-	off   int // where bytes starts in the message
-}
-
-// appendInts appends the integers of a repeated field, which an encoder
-// may write one per field or packed into one length-delimited field.
-func (f protoField) appendInts(dst []uint64) ([]uint64, error) {
-	switch f.wire {
-	case wireVarint:
-		return append(dst, f.value), nil
-	case wireBytes:
-		for b := f.bytes; len(b) > 0; {
-			v, n := binary.Uvarint(b)
-			if n <= 0 {
-				return dst, errTruncated
-			}
-			dst = append(dst, v)
-			b = b[n:]
-		}
-		return dst, nil
-	}
-	return dst, fmt.Errorf("field %d: wire type %d for integers", f.num, f.wire)
-}
-
-// eachField calls fn for every field of a protocol buffer message.
-func eachField(msg []byte, fn func(protoField) error) error {
-	for data := msg; len(data) > 0; {
-		k, n := binary.Uvarint(data)
-		if n <= 0 {
-			return errTruncated
-		}
-		data = data[n:]
-		f := protoField{num: int(k >> 3), wire: int(k & 7)}
-		switch f.wire {
-		case wireVarint:
-			if f.value, n = binary.Uvarint(data); n <= 0 {
-				return errTruncated
-			}
-		case wireBytes:
-			size, m := binary.Uvarint(data)
-			if m <= 0 || size > uint64(len(data)-m) {
-				return errTruncated
-			}
-			f.bytes = data[m : m+int(size)]
-			f.off = len(msg) - len(data) + m
-			n = m + int(size)
-		case wireFixed64:
-			n = 8
-		case wireFixed32:
-			n = 4
-		default:
-			return fmt.Errorf("unknown wire type %d", f.wire)
-		}
-		if n > len(data) {
-			return errTruncated
-		}
-		data = data[n:]
-		if err := fn(f); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // The cost of allocation mode, on an allocation-heavy function, against
@@ -18,8 +20,8 @@ import (
 // alloc-mode guard is alive, and not hotpath's.
 
 var (
-	benchAllocFn   = Func{Name: "bench.allocHeavy", Symbol: selfPackage + ".benchAllocMeasured", File: "alloc_bench_test.go"}
-	benchRecFn     = Func{Name: "bench.rec", Symbol: selfPackage + ".benchRec", File: "alloc_bench_test.go"}
+	benchAllocFn   = core.Func{Name: "bench.allocHeavy", Symbol: selfPackage + ".benchAllocMeasured", File: "alloc_bench_test.go"}
+	benchRecFn     = core.Func{Name: "bench.rec", Symbol: selfPackage + ".benchRec", File: "alloc_bench_test.go"}
 	allocBenchSink atomic.Int64
 )
 
@@ -152,14 +154,14 @@ func BenchmarkAllocReport(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			funcs := registry.list()
+			funcs := core.Funcs()
 			b.ReportAllocs()
 			for b.Loop() {
 				if res := base.attributeProfile(p, funcs); res.incl[&benchRecFn].objects == 0 {
 					b.Fatal("nothing attributed")
 				}
 			}
-			b.ReportMetric(float64(len(p.samples)), "records")
+			b.ReportMetric(float64(len(p.Samples)), "records")
 		})
 	}
 	b.Run("gc", func(b *testing.B) {

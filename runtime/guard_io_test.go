@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // captureStd runs fn with os.Stdout and os.Stderr redirected to pipes and
@@ -111,8 +113,8 @@ func TestStopPrintsWriteError(t *testing.T) {
 // pkg.Func", and the focus matches that text, its parent part included.
 func TestFocusMatchesRowAsPrinted(t *testing.T) {
 	ftClearEnv(t)
-	blk := &Func{Name: "focusblk." + t.Name(), Kind: KindBlock, Parent: "example.com/x/focuspkg.Outer", File: "x.go", Line: 3}
-	other := &Func{Name: "focusother." + t.Name(), Kind: KindBlock, Parent: "example.com/x/focuspkg.Else", File: "x.go", Line: 9}
+	blk := &core.Func{Name: "focusblk." + t.Name(), Kind: core.KindBlock, Parent: "example.com/x/focuspkg.Outer", File: "x.go", Line: 3}
+	other := &core.Func{Name: "focusother." + t.Name(), Kind: core.KindBlock, Parent: "example.com/x/focuspkg.Else", File: "x.go", Line: 9}
 	for _, focus := range []string{"@ focuspkg.Outer", "/^focusblk.* @ focuspkg\\.Outer$/"} {
 		g := Start(Options{Format: FormatNone, Focus: focus})
 		ftRecord(blk, 10)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 )
 
 // BenchmarkOverheadInterleaved is BenchmarkOverhead for a machine that
@@ -104,7 +105,7 @@ func runBatch(par, n int, f func()) time.Duration {
 	return time.Since(start)
 }
 
-var ilSite = hotpath.ChanSite{Label: "interleaved", Type: "chan int", Site: "interleaved_bench_test.go:1"}
+var ilSite = hotpathimpl.ChanSite{Label: "interleaved", Type: "chan int", Site: "interleaved_bench_test.go:1"}
 
 // BenchmarkChanInterleaved is BenchmarkChanPair run as
 // BenchmarkOverheadInterleaved runs its probes: a buffered send and
@@ -115,11 +116,11 @@ var ilSite = hotpath.ChanSite{Label: "interleaved", Type: "chan int", Site: "int
 //	go test -run '^$' -bench BenchmarkChanInterleaved -benchtime 1x ./runtime/
 func BenchmarkChanInterleaved(b *testing.B) {
 	raw := make(chan int, 8)
-	watched := hotpath.Track(&ilSite, make(chan int, 8))
+	watched := hotpathimpl.Track(&ilSite, make(chan int, 8))
 	plain := make(chan int, 8)
 	keep := make([]chan int, 100)
 	for i := range keep {
-		keep[i] = hotpath.Track(&ilSite, make(chan int, 1))
+		keep[i] = hotpathimpl.Track(&ilSite, make(chan int, 1))
 	}
 	var sink int
 	probes := []struct {
@@ -127,8 +128,8 @@ func BenchmarkChanInterleaved(b *testing.B) {
 		call func()
 	}{
 		{"raw", func() { raw <- 1; sink += <-raw }},
-		{"watched", func() { hotpath.Send(watched, 1); sink += hotpath.Recv(watched) }},
-		{"unwatched", func() { hotpath.Send(plain, 1); sink += hotpath.Recv(plain) }},
+		{"watched", func() { hotpathimpl.Send(watched, 1); sink += hotpathimpl.Recv(watched) }},
+		{"unwatched", func() { hotpathimpl.Send(plain, 1); sink += hotpathimpl.Recv(plain) }},
 	}
 	const batch, rounds = 2000, 300
 	best := make([]time.Duration, len(probes))

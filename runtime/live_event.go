@@ -3,6 +3,8 @@ package hotpath
 import (
 	"math"
 	"sort"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // liveEvent is one message of the event stream and the page's data: the
@@ -108,7 +110,7 @@ func buildLiveEvent(prev, cur *Snapshot) *liveEvent {
 		TimeUnixMS:  cur.Time().UnixMilli(),
 		UptimeNS:    int64(cur.Time().Sub(processStart)),
 		Guards:      liveGuardCount(),
-		SampleEvery: max(int(sampleEvery.Load()), 1),
+		SampleEvery: core.SampleEvery(),
 		Functions:   []liveFunc{},
 		Channels:    []liveChan{},
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 )
 
@@ -169,7 +170,7 @@ func serveStatus(w http.ResponseWriter, r *http.Request) {
 		GoVersion: runtime.Version(),
 		Guards:    liveGuardCount(),
 		Alloc:     alloc,
-		Sample:    max(int(sampleEvery.Load()), 1),
+		Sample:    core.SampleEvery(),
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"go.uber.org/goleak"
 )
 
@@ -88,7 +89,7 @@ func TestLiveFromEnvErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	f := &Func{Name: "example.com/p.liveEnvErrors"}
+	f := &core.Func{Name: "example.com/p.liveEnvErrors"}
 	for addr, want := range map[string]string{
 		busy.Addr().String(): `hotpath: HOTPATH_HTTP="` + busy.Addr().String() + `": live view not started: listen tcp ` + busy.Addr().String() + ": bind: address already in use\n",
 		"localhost":          `hotpath: HOTPATH_HTTP="localhost": live view not started: bad address (want HOST:PORT, e.g. 127.0.0.1:6770): address localhost: missing port in address` + "\n",
@@ -130,7 +131,7 @@ func TestLiveUntaggedIgnoresEnv(t *testing.T) {
 // TestLiveQuantiles: the event stream's one-walk percentiles agree with
 // Histogram.ValueAtQuantile.
 func TestLiveQuantiles(t *testing.T) {
-	f := &Func{Name: "example.com/p.liveQuantiles"}
+	f := &core.Func{Name: "example.com/p.liveQuantiles"}
 	base := TakeSnapshot()
 	sink := 0
 	for i := range 5000 {
@@ -165,9 +166,9 @@ func TestLiveQuantiles(t *testing.T) {
 // BenchmarkLiveEvent is one event of the stream with 200 rows that ran in
 // the interval: two snapshots' deltas, two percentiles a row, JSON.
 func BenchmarkLiveEvent(b *testing.B) {
-	fs := make([]*Func, 200)
+	fs := make([]*core.Func, 200)
 	for i := range fs {
-		fs[i] = &Func{Name: "example.com/p.liveEvent" + strconv.Itoa(i)}
+		fs[i] = &core.Func{Name: "example.com/p.liveEvent" + strconv.Itoa(i)}
 	}
 	run := func() {
 		for _, f := range fs {

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 )
 
 // Format selects how a guard writes its report.
@@ -62,15 +61,6 @@ type Options struct {
 	// Alloc turns on allocation attribution (see docs/PROFILING.md): every
 	// heap allocation is recorded while a guard with Alloc is alive.
 	Alloc bool
-}
-
-// sampleEvery is read on every measured call; 0 and 1 both mean "time all".
-// It has a cache line of its own, so that no variable written often by the
-// program shares the line and slows every measured call.
-var sampleEvery struct {
-	_ [64]byte
-	atomic.Int64
-	_ [56]byte
 }
 
 // resolved is Options after defaults and environment overrides.
@@ -232,11 +222,6 @@ func focusFilter(focus string) (func(string) bool, error) {
 	default:
 		return func(name string) bool { return strings.Contains(name, focus) }, nil
 	}
-}
-
-// percentileKey names a percentile in JSON: 50 -> "p50", 99.9 -> "p99.9".
-func percentileKey(p float64) string {
-	return "p" + strconv.FormatFloat(p, 'f', -1, 64)
 }
 
 // percentileTitle names a percentile column in the table: "P99.9".

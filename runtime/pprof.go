@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // DefaultPprofOutput is the file a guard writes a FormatPprof report to
@@ -62,15 +63,15 @@ type pprofBuilder struct {
 	alloc   bool
 	funcs   map[pprofFuncKey]*profile.Function
 	locs    map[*profile.Function]*profile.Location
-	targets map[targetKey]*Func // registered functions and blocks
-	symbols map[string]*Func    // functions by symbol, for blocks' parents
+	targets map[targetKey]*core.Func // registered functions and blocks
+	symbols map[string]*core.Func    // functions by symbol, for blocks' parents
 }
 
 type pprofFuncKey struct{ name, file string }
 
 type targetKey struct {
 	name, parent string
-	kind         Kind
+	kind         core.Kind
 }
 
 func newPprofBuilder(r *Report) *pprofBuilder {
@@ -79,15 +80,15 @@ func newPprofBuilder(r *Report) *pprofBuilder {
 		alloc:   r.Alloc,
 		funcs:   map[pprofFuncKey]*profile.Function{},
 		locs:    map[*profile.Function]*profile.Location{},
-		targets: map[targetKey]*Func{},
-		symbols: map[string]*Func{},
+		targets: map[targetKey]*core.Func{},
+		symbols: map[string]*core.Func{},
 	}
-	for _, f := range registry.list() {
+	for _, f := range core.Funcs() {
 		k := targetKey{f.Name, f.Parent, f.Kind}
 		if _, dup := b.targets[k]; !dup {
 			b.targets[k] = f
 		}
-		if f.Kind == KindFunc && f.Symbol != "" {
+		if f.Kind == core.KindFunc && f.Symbol != "" {
 			if _, dup := b.symbols[f.Symbol]; !dup {
 				b.symbols[f.Symbol] = f
 			}
@@ -142,7 +143,7 @@ func (b *pprofBuilder) build() *profile.Profile {
 	blocks := map[string]inner{}
 	for i := range b.r.Functions {
 		row := &b.r.Functions[i]
-		if row.Kind == KindBlock.String() && row.Parent != "" {
+		if row.Kind == core.KindBlock.String() && row.Parent != "" {
 			s := blocks[row.Parent]
 			s.wall += row.TotalNS
 			s.objects += row.AllocObjects
@@ -158,7 +159,7 @@ func (b *pprofBuilder) build() *profile.Profile {
 		if b.alloc {
 			vals[iObj], vals[iSpace] = row.AllocObjects, row.AllocBytes
 		}
-		if row.Kind == KindBlock.String() {
+		if row.Kind == core.KindBlock.String() {
 			// The time and allocations count under the parent; the
 			// calls stand alone, since a block's calls are not calls of
 			// its function.
@@ -217,7 +218,7 @@ func (b *pprofBuilder) sample(stack []*profile.Location, vals []int64, labels ma
 // symbolOf returns the symbol blocks name as their parent for a function
 // row: its registered Symbol, or its name.
 func (b *pprofBuilder) symbolOf(row *FuncRow) string {
-	if f := b.targets[targetKey{row.Name, row.Parent, KindFunc}]; f != nil && f.Symbol != "" {
+	if f := b.targets[targetKey{row.Name, row.Parent, core.KindFunc}]; f != nil && f.Symbol != "" {
 		return f.Symbol
 	}
 	return row.Name
@@ -225,16 +226,16 @@ func (b *pprofBuilder) symbolOf(row *FuncRow) string {
 
 // rowLocation returns the location of a function or block row.
 func (b *pprofBuilder) rowLocation(row *FuncRow) *profile.Location {
-	kind := KindFunc
-	if row.Kind == KindBlock.String() {
-		kind = KindBlock
+	kind := core.KindFunc
+	if row.Kind == core.KindBlock.String() {
+		kind = core.KindBlock
 	}
 	f := b.targets[targetKey{row.Name, row.Parent, kind}]
 	if f == nil {
 		return b.location(row.Name, "", 0)
 	}
 	sym := f.Symbol
-	if kind == KindBlock {
+	if kind == core.KindBlock {
 		sym = f.Parent
 	}
 	return b.location(row.Name, sourcePath(sym, f.File), f.Line)
@@ -248,7 +249,7 @@ func (b *pprofBuilder) parentLocation(row *FuncRow) *profile.Location {
 		return b.location(f.Name, sourcePath(f.Symbol, f.File), f.Line)
 	}
 	file := ""
-	if blk := b.targets[targetKey{row.Name, row.Parent, KindBlock}]; blk != nil {
+	if blk := b.targets[targetKey{row.Name, row.Parent, core.KindBlock}]; blk != nil {
 		file = sourcePath(row.Parent, blk.File)
 	}
 	return b.location(row.Parent, file, 0)

@@ -16,17 +16,18 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 )
 
 // The targets of the pprof tests: a function with a block, a leaf and a
 // channel site, timed in a synctest bubble so that durations are exact.
 var (
-	ppOuter = Func{Name: "pproftest.outer", Symbol: selfPackage + ".ppOuterCall", File: "pprof_test.go", Line: 30}
-	ppBlock = Func{Name: "pproftest.block", Kind: KindBlock, Parent: selfPackage + ".ppOuterCall",
+	ppOuter = core.Func{Name: "pproftest.outer", Symbol: selfPackage + ".ppOuterCall", File: "pprof_test.go", Line: 30}
+	ppBlock = core.Func{Name: "pproftest.block", Kind: core.KindBlock, Parent: selfPackage + ".ppOuterCall",
 		Symbol: selfPackage + ".ppOuterCall", File: "pprof_test.go", Line: 34, EndLine: 36}
-	ppLeaf = Func{Name: "pproftest.leaf", Symbol: selfPackage + ".ppLeafCall", File: "pprof_test.go", Line: 40}
-	ppChan = ChanSite{Label: "pproftest.queue", Type: "chan int", Site: selfPackage + "/pprof_test.go:44"}
+	ppLeaf = core.Func{Name: "pproftest.leaf", Symbol: selfPackage + ".ppLeafCall", File: "pprof_test.go", Line: 40}
+	ppChan = core.ChanSite{Label: "pproftest.queue", Type: "chan int", Site: selfPackage + "/pprof_test.go:44"}
 )
 
 func ppOuterCall(withBlock bool) {
@@ -65,15 +66,15 @@ func ppRun(t *testing.T, opts Options, env ...string) *Report {
 		for range 5 {
 			ppLeafCall()
 		}
-		q := Track(&ppChan, make(chan int))
-		go func() { Send(q, 1) }()
+		q := core.Track(&ppChan, make(chan int))
+		go func() { core.Send(q, 1) }()
 		synctest.Wait()
 		time.Sleep(time.Second) // the send waits 1s for its receiver
-		Recv(q)
-		go func() { Recv(q) }()
+		core.Recv(q)
+		go func() { core.Recv(q) }()
 		synctest.Wait()
 		time.Sleep(2 * time.Second) // the receive waits 2s for its sender
-		Send(q, 2)
+		core.Send(q, 2)
 		synctest.Wait()
 		if err := g.Stop(); err != nil {
 			t.Fatal(err)

@@ -4,6 +4,9 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // SchemaVersion is the version of the JSON report. It changes only when a
@@ -85,18 +88,34 @@ func (r *Report) Func(name string) *FuncRow {
 // Elapsed returns ElapsedNS as a Duration.
 func (r *Report) Elapsed() time.Duration { return time.Duration(r.ElapsedNS) }
 
+// ClockCheck is the state of the TSC clock when a report was made. A
+// report carries one only when the TSC clock was asked for.
+type ClockCheck struct {
+	// Source is "tsc" while durations are read from the cycle counter,
+	// "monotonic" when it was refused at start or dropped by a check.
+	Source string `json:"source"`
+	// TSCHz is the counter's calibrated rate; 0 when it was refused.
+	TSCHz float64 `json:"tsc_hz"`
+	// DriftPPM is how far the converted counter has run from the
+	// monotonic clock since calibration, in parts per million of the time
+	// elapsed. Beyond 1000 (0.1%) the check drops the TSC clock.
+	DriftPPM float64 `json:"drift_ppm"`
+	// Reason says why the TSC clock is not in use, when it is not.
+	Reason string `json:"reason,omitempty"`
+}
+
 // baseline is the registry at the moment a guard started.
 type baseline struct {
-	funcs map[*Func]funcSnapshot
-	chans map[*ChanSite]chanSnapshot
+	funcs map[*core.Func]core.FuncSnapshot
+	chans map[*core.ChanSite]core.ChanSnapshot
 	alloc *heapBaseline // nil unless in allocation mode
 }
 
 func takeBaseline() baseline {
-	b := baseline{funcs: map[*Func]funcSnapshot{}, chans: chanBaseline()}
-	for _, f := range registry.list() {
-		if st := f.state.Load(); st.callCount() > 0 {
-			b.funcs[f] = st.snapshot()
+	b := baseline{funcs: map[*core.Func]core.FuncSnapshot{}, chans: core.ChanBaseline()}
+	for _, f := range core.Funcs() {
+		if st := f.State(); st.CallCount() > 0 {
+			b.funcs[f] = st.Snapshot()
 		}
 	}
 	return b
@@ -108,7 +127,7 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 	var allocs *allocResult
 	var allocErr error
 	if base.alloc != nil {
-		allocs, allocErr = base.alloc.attribute(registry.list())
+		allocs, allocErr = base.alloc.attribute(core.Funcs())
 	}
 	r := &Report{
 		Schema:      SchemaVersion,
@@ -118,18 +137,18 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		SampleEvery: max(opts.SampleEvery, 1),
 		Alloc:       opts.Alloc,
 		Functions:   []FuncRow{},
-		Clock:       checkClock(os.Stderr),
+		Clock:       clockCheck(),
 	}
-	for _, f := range registry.list() {
-		if !opts.focus(rowLabel(f.Name, f.Kind == KindBlock, f.Parent)) {
+	for _, f := range core.Funcs() {
+		if !opts.focus(names.Label(f.Name, f.Kind == core.KindBlock, f.Parent)) {
 			continue
 		}
-		st := f.state.Load()
-		if st.callCount() == base.funcs[f].calls {
+		st := f.State()
+		if st.CallCount() == base.funcs[f].Calls() {
 			continue // did not run in the window: no histogram to sum
 		}
-		s := st.snapshot().since(base.funcs[f])
-		if s.calls == 0 {
+		s := st.Snapshot().Since(base.funcs[f])
+		if s.Calls() == 0 {
 			continue
 		}
 		row := funcRow(f, s, opts.Percentiles, elapsed)
@@ -149,34 +168,44 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 	return r, allocErr
 }
 
-func funcRow(f *Func, s funcSnapshot, percentiles []float64, elapsed time.Duration) FuncRow {
+func funcRow(f *core.Func, s core.FuncSnapshot, percentiles []float64, elapsed time.Duration) FuncRow {
 	row := FuncRow{
 		Name:        f.Name,
 		Kind:        f.Kind.String(),
 		Parent:      f.Parent,
-		Calls:       s.calls,
-		Timed:       s.count,
+		Calls:       s.Calls(),
+		Timed:       s.Count(),
 		Percentiles: make(map[string]int64, len(percentiles)),
 	}
-	if s.count == 0 {
+	if s.Count() == 0 {
 		for _, p := range percentiles {
-			row.Percentiles[percentileKey(p)] = 0
+			row.Percentiles[names.PercentileKey(p)] = 0
 		}
 		return row
 	}
-	row.AvgNS = s.total / int64(s.count)
-	row.TotalNS = scaledTotal(s.total, s.calls, s.count) // sampling: up to every call
-	row.MinNS, row.MaxNS = s.min, s.max
-	vals := s.histogram().valuesAtPercentiles(percentiles)
+	row.AvgNS = s.Total() / int64(s.Count())
+	row.TotalNS = scaledTotal(s.Total(), s.Calls(), s.Count()) // sampling: up to every call
+	row.MinNS, row.MaxNS = s.Min(), s.Max()
+	vals := s.Histogram().ValuesAtPercentiles(percentiles)
 	for k, p := range percentiles {
 		v := vals[k]
 		// The histogram answers with the highest value equivalent to the
 		// bucket; never report beyond the exact extremes.
-		v = min(max(v, s.min), s.max)
-		row.Percentiles[percentileKey(p)] = v
+		v = min(max(v, s.Min()), s.Max())
+		row.Percentiles[names.PercentileKey(p)] = v
 	}
 	if elapsed > 0 {
 		row.PercentTotal = math.Round(float64(row.TotalNS)/float64(elapsed)*1e4) / 100
 	}
 	return row
+}
+
+// clockCheck re-checks the TSC clock for a report (core.CheckClock); nil
+// when the TSC clock was not asked for.
+func clockCheck() *ClockCheck {
+	cc := core.CheckClock(os.Stderr)
+	if cc == nil {
+		return nil
+	}
+	return (*ClockCheck)(cc)
 }

@@ -6,24 +6,25 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // benchFuncs registers n Funcs, each with durations spanning three
 // decades recorded from two goroutines, once per process.
-func benchFuncs(n int) []*Func {
+func benchFuncs(n int) []*core.Func {
 	benchFuncsOnce.Do(func() {
-		benchFuncsList = make([]*Func, n)
+		benchFuncsList = make([]*core.Func, n)
 		for i := range benchFuncsList {
-			benchFuncsList[i] = &Func{Name: fmt.Sprintf("benchreport.f%05d", i)}
+			benchFuncsList[i] = &core.Func{Name: fmt.Sprintf("benchreport.f%05d", i)}
 		}
 		var wg sync.WaitGroup
 		for w := range 2 {
 			wg.Go(func() {
 				r := rand.New(rand.NewPCG(uint64(w), 1))
 				for _, f := range benchFuncsList {
-					st := f.load()
 					for range 500 {
-						st.record(logUniform(r, 1e3, 1e6), false)
+						core.RecordDuration(f, logUniform(r, 1e3, 1e6))
 					}
 				}
 			})
@@ -35,7 +36,7 @@ func benchFuncs(n int) []*Func {
 
 var (
 	benchFuncsOnce sync.Once
-	benchFuncsList []*Func
+	benchFuncsList []*core.Func
 )
 
 // BenchmarkSnapshot10k merges the shards and histograms of 10,000
@@ -48,7 +49,7 @@ func BenchmarkSnapshot10k(b *testing.B) {
 	cpu := processCPU()
 	for b.Loop() {
 		for _, f := range fs {
-			_ = f.state.Load().snapshot()
+			_ = f.State().Snapshot()
 		}
 	}
 	reportCPU(b, cpu)
@@ -66,7 +67,7 @@ func reportCPU(b *testing.B, start time.Duration) {
 func BenchmarkReport10k(b *testing.B) {
 	benchFuncs(10000)
 	g := Start(Options{Name: "bench", Format: FormatNone, Focus: "benchreport."})
-	g.base = baseline{funcs: map[*Func]funcSnapshot{}, chans: map[*ChanSite]chanSnapshot{}}
+	g.base = baseline{funcs: map[*core.Func]core.FuncSnapshot{}, chans: map[*core.ChanSite]core.ChanSnapshot{}}
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {

@@ -4,6 +4,8 @@ import (
 	"iter"
 	"sort"
 	"time"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // Snapshot holds the cumulative numbers of every measured function, block
@@ -15,8 +17,8 @@ import (
 // A Snapshot is immutable and safe for concurrent use.
 type Snapshot struct {
 	at    time.Time
-	funcs map[*Func]funcSnapshot
-	chans map[*ChanSite]chanSnapshot
+	funcs map[*core.Func]core.FuncSnapshot
+	chans map[*core.ChanSite]core.ChanSnapshot
 }
 
 // processStart is the instant the runtime was initialised; a nil base
@@ -35,7 +37,7 @@ func (s *Snapshot) Time() time.Time { return s.at }
 
 // since returns the window's start and the base's maps (empty when base is
 // nil: the process start).
-func (s *Snapshot) since(base *Snapshot) (time.Time, map[*Func]funcSnapshot, map[*ChanSite]chanSnapshot) {
+func (s *Snapshot) since(base *Snapshot) (time.Time, map[*core.Func]core.FuncSnapshot, map[*core.ChanSite]core.ChanSnapshot) {
 	if base == nil {
 		return processStart, nil, nil
 	}
@@ -57,15 +59,15 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 		Name:        r.Name,
 		ElapsedNS:   int64(elapsed),
 		Percentiles: r.Percentiles,
-		SampleEvery: max(int(sampleEvery.Load()), 1),
+		SampleEvery: core.SampleEvery(),
 		Functions:   []FuncRow{},
 	}
 	for f, cur := range s.funcs {
 		if !r.focus(f.Name) {
 			continue
 		}
-		d := cur.since(bf[f])
-		if d.calls == 0 {
+		d := cur.Since(bf[f])
+		if d.Calls() == 0 {
 			continue
 		}
 		rep.Functions = append(rep.Functions, funcRow(f, d, r.Percentiles, elapsed))
@@ -75,19 +77,19 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 		rep.Functions = rep.Functions[:r.Limit]
 	}
 	rep.Channels = []ChanRow{}
-	var depths map[*chanState]int
+	var depths map[*core.ChanState]int
 	for site, cur := range s.chans {
 		if !r.focus(site.Label) {
 			continue
 		}
-		d := cur.since(bc[site])
-		if !d.used() {
+		d := cur.Since(bc[site])
+		if !d.Used() {
 			continue
 		}
 		if depths == nil {
-			depths = liveDepths()
+			depths = core.LiveDepths()
 		}
-		st := site.state.Load()
+		st := site.State()
 		rep.Channels = append(rep.Channels, chanRow(st, d, depths[st], r.Percentiles, elapsed))
 	}
 	sortChanRows(rep.Channels)
@@ -121,14 +123,14 @@ func (s *Snapshot) Funcs(base *Snapshot) []FuncStats {
 	_, bf, _ := s.since(base)
 	out := []FuncStats{}
 	for f, cur := range s.funcs {
-		d := cur.since(bf[f])
-		if d.calls == 0 {
+		d := cur.Since(bf[f])
+		if d.Calls() == 0 {
 			continue
 		}
 		out = append(out, FuncStats{
 			Name: f.Name, Kind: f.Kind.String(), Parent: f.Parent, File: f.File, Line: f.Line,
-			Calls: d.calls, Timed: d.count, TotalNS: d.total, MinNS: d.min, MaxNS: d.max,
-			Durations: Histogram{w: d.histogram()},
+			Calls: d.Calls(), Timed: d.Count(), TotalNS: d.Total(), MinNS: d.Min(), MaxNS: d.Max(),
+			Durations: Histogram{w: d.Histogram()},
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -170,18 +172,18 @@ func (s *Snapshot) Chans(base *Snapshot) []ChanStats {
 	_, _, bc := s.since(base)
 	out := []ChanStats{}
 	for site, cur := range s.chans {
-		d := cur.since(bc[site])
-		if !d.used() {
+		d := cur.Since(bc[site])
+		if !d.Used() {
 			continue
 		}
-		st := site.state.Load()
+		st := site.State()
 		out = append(out, ChanStats{
 			Label: site.Label, Type: site.Type, Site: site.Site,
-			Capacity: int(max(st.maxCap.Load(), 0)),
-			Created:  d.created, Sent: d.ops(kindSend), Received: d.ops(kindRecv), Closed: d.closed,
-			MaxDepth:    int(d.maxDepth),
-			SendBlocked: blocked(d.send),
-			RecvBlocked: blocked(d.recv),
+			Capacity: st.MaxCap(),
+			Created:  d.Created(), Sent: d.Sent(), Received: d.Received(), Closed: d.Closed(),
+			MaxDepth:    int(d.MaxDepth()),
+			SendBlocked: blocked(d.SendBlocked()),
+			RecvBlocked: blocked(d.RecvBlocked()),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -193,15 +195,15 @@ func (s *Snapshot) Chans(base *Snapshot) []ChanStats {
 	return out
 }
 
-func blocked(d durationSummary) Blocked {
-	return Blocked{Count: d.count, TotalNS: d.total, MaxNS: d.max, Durations: Histogram{w: d.histogram()}}
+func blocked(d core.DurationSummary) Blocked {
+	return Blocked{Count: d.Count(), TotalNS: d.Total(), MaxNS: d.Max(), Durations: Histogram{w: d.Histogram()}}
 }
 
 // Histogram is a distribution of durations in nanoseconds, with buckets of
 // three significant digits from 1 ns to 1 h (values outside are clamped
 // into that range). The zero value is empty.
 type Histogram struct {
-	w histWindow
+	w core.HistWindow
 }
 
 // Bucket is one non-empty bucket of a [Histogram]: Count values v with
@@ -215,23 +217,23 @@ type Bucket struct {
 func (h Histogram) Buckets() iter.Seq[Bucket] {
 	return func(yield func(Bucket) bool) {
 		more := true
-		h.w.each(func(i int, n uint64) {
+		h.w.Each(func(i int, n uint64) {
 			if !more {
 				return
 			}
-			lo, hi := histBucketRange(i)
+			lo, hi := core.BucketRange(i)
 			more = yield(Bucket{Low: lo, High: hi, Count: n})
 		})
 	}
 }
 
 // Count returns the number of values in the histogram.
-func (h Histogram) Count() uint64 { return h.w.total() }
+func (h Histogram) Count() uint64 { return h.w.Total() }
 
 // ValueAtQuantile returns the value at percentile q (0..100): the highest
 // value equivalent to the bucket that holds it, as HDR histograms answer.
 // It returns 0 for an empty histogram.
-func (h Histogram) ValueAtQuantile(q float64) int64 { return h.w.valueAtPercentile(q) }
+func (h Histogram) ValueAtQuantile(q float64) int64 { return h.w.ValueAtPercentile(q) }
 
 // sortFuncRows orders rows by total time, largest first, then by name.
 func sortFuncRows(rows []FuncRow) {

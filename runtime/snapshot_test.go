@@ -3,6 +3,10 @@ package hotpath
 import (
 	"math/rand/v2"
 	"testing"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
 // TestSnapshotWindows checks that two snapshots give exactly the calls and
@@ -11,19 +15,19 @@ import (
 func TestSnapshotWindows(t *testing.T) {
 	// A name of its own per run: Funcs of earlier -count runs stay registered.
 	site := newSite(t, "chan int")
-	f := &Func{Name: "example.com/p.snapshotWindows" + site.Label, File: "p.go", Line: 7}
-	ch := Track(site, make(chan int, 4))
+	f := &core.Func{Name: "example.com/p.snapshotWindows" + site.Label, File: "p.go", Line: 7}
+	ch := core.Track(site, make(chan int, 4))
 
 	for range 3 {
 		f.Begin().End()
 	}
-	Send(ch, 1)
+	core.Send(ch, 1)
 	first := TakeSnapshot()
 	for range 5 {
 		f.Begin().End()
 	}
-	Send(ch, 2)
-	Recv(ch)
+	core.Send(ch, 2)
+	core.Recv(ch)
 	second := TakeSnapshot()
 
 	if second.Time().Before(first.Time()) {
@@ -90,22 +94,19 @@ func TestSnapshotWindows(t *testing.T) {
 // up, and quantiles agree with the report's percentiles.
 func TestHistogramBuckets(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	values := []int64{1, 2, 2047, 2048, 2049, 4095, 4096, 1e6, 123456789, histHighest}
+	const highest = 3600e9 // the histograms' top: 1 h
+	values := []int64{1, 2, 2047, 2048, 2049, 4095, 4096, 1e6, 123456789, highest}
 	for range 2000 {
 		values = append(values, 1+rng.Int64N(int64(1e10)))
 	}
+	f := &core.Func{Name: "example.com/p.histogramBuckets" + t.Name()}
+	lib := hdr.New(1, highest, 3)
 	for _, v := range values {
-		lo, hi := histBucketRange(histIndex(v))
-		if v < lo || v > hi {
-			t.Fatalf("value %d in bucket [%d, %d]", v, lo, hi)
-		}
+		core.RecordDuration(f, v)
+		_ = lib.RecordValue(min(v, highest))
 	}
-	var d durations
-	for _, v := range values {
-		d.record(v)
-	}
-	s := d.summary()
-	h := Histogram{w: s.histogram()}
+	s := f.State().Snapshot()
+	h := Histogram{w: s.Histogram()}
 	var n uint64
 	prev := int64(-1)
 	for b := range h.Buckets() {
@@ -118,7 +119,7 @@ func TestHistogramBuckets(t *testing.T) {
 	if n != uint64(len(values)) || h.Count() != n {
 		t.Fatalf("buckets hold %d values, Count %d, want %d", n, h.Count(), len(values))
 	}
-	if got, want := h.ValueAtQuantile(50), s.histogram().histogram().ValueAtQuantile(50); got != want {
+	if got, want := h.ValueAtQuantile(50), lib.ValueAtQuantile(50); got != want {
 		t.Errorf("p50 = %d, want %d", got, want)
 	}
 	if (Histogram{}).ValueAtQuantile(99) != 0 || (Histogram{}).Count() != 0 {

@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/hotpath-go/hotpath/internal/textfmt"
+	"github.com/hotpath-go/hotpath/runtime/internal/core"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 	"github.com/hotpath-go/hotpath/runtime/internal/texttable"
 )
 
@@ -30,7 +32,7 @@ func (r *Report) writeTable(w io.Writer) error {
 }
 
 func (r *Report) writeFuncTable(w io.Writer) {
-	title := fmt.Sprintf("[hotpath] timing - Performance summary from %s (Total time: %s)", r.Name, FormatDuration(r.ElapsedNS))
+	title := fmt.Sprintf("[hotpath] timing - Performance summary from %s (Total time: %s)", r.Name, textfmt.Duration(r.ElapsedNS))
 	var notes []string
 	if r.SampleEvery > 1 {
 		notes = append(notes, fmt.Sprintf("one call in %d timed", r.SampleEvery))
@@ -49,11 +51,11 @@ func (r *Report) writeFuncTable(w io.Writer) {
 	t := texttable.Table{Title: title, Header: header, Empty: noCalls}
 	for i := range r.Functions {
 		f := &r.Functions[i]
-		row := []string{f.displayName(), strconv.FormatUint(f.Calls, 10), FormatDuration(f.AvgNS)}
+		row := []string{f.displayName(), strconv.FormatUint(f.Calls, 10), textfmt.Duration(f.AvgNS)}
 		for _, p := range r.Percentiles {
-			row = append(row, FormatDuration(f.Percentiles[percentileKey(p)]))
+			row = append(row, textfmt.Duration(f.Percentiles[names.PercentileKey(p)]))
 		}
-		row = append(row, FormatDuration(f.TotalNS), fmt.Sprintf("%.2f%%", f.PercentTotal))
+		row = append(row, textfmt.Duration(f.TotalNS), fmt.Sprintf("%.2f%%", f.PercentTotal))
 		t.Rows = append(t.Rows, row)
 	}
 	t.Write(w)
@@ -67,7 +69,7 @@ func (r *Report) writeFuncTable(w io.Writer) {
 func (r *Report) writeAllocTable(w io.Writer) {
 	tot := r.AllocTotals
 	title := fmt.Sprintf("[hotpath] alloc - Allocation summary from %s (Total time: %s; heap: %s in %d objects, %s of it inside measured code)",
-		r.Name, FormatDuration(r.ElapsedNS), FormatBytes(tot.Bytes), tot.Objects, percentOf(tot.AttributedBytes, tot.Bytes))
+		r.Name, textfmt.Duration(r.ElapsedNS), textfmt.Bytes(tot.Bytes), tot.Objects, percentOf(tot.AttributedBytes, tot.Bytes))
 	t := texttable.Table{Title: title, Header: []string{"Function", "Calls", "Bytes", "Objects", "Avg/call", "Self bytes", "Self objects", "% Total"}, Empty: noCalls}
 	rows := make([]*FuncRow, len(r.Functions))
 	for i := range r.Functions {
@@ -86,8 +88,8 @@ func (r *Report) writeAllocTable(w io.Writer) {
 		}
 		t.Rows = append(t.Rows, []string{
 			f.displayName(), strconv.FormatUint(f.Calls, 10),
-			FormatBytes(f.AllocBytes), strconv.FormatInt(f.AllocObjects, 10), FormatBytes(avg),
-			FormatBytes(f.SelfAllocBytes), strconv.FormatInt(f.SelfAllocObjects, 10),
+			textfmt.Bytes(f.AllocBytes), strconv.FormatInt(f.AllocObjects, 10), textfmt.Bytes(avg),
+			textfmt.Bytes(f.SelfAllocBytes), strconv.FormatInt(f.SelfAllocObjects, 10),
 			percentOf(f.AllocBytes, tot.AttributedBytes),
 		})
 	}
@@ -105,53 +107,5 @@ func percentOf(part, whole int64) string {
 // displayName is the row label in tables: a block shows its enclosing
 // function after an @, without the import path's directories.
 func (f *FuncRow) displayName() string {
-	return rowLabel(f.Name, f.Kind == KindBlock.String(), f.Parent)
-}
-
-// rowLabel is a row's label as the table prints it, which is also what
-// Options.Focus matches.
-func rowLabel(name string, block bool, parent string) string {
-	if block && parent != "" {
-		return name + " @ " + shortName(parent)
-	}
-	return name
-}
-
-// shortName drops the directories of an import path from a symbol name:
-// example.com/a/b.(*T).M -> b.(*T).M.
-func shortName(sym string) string {
-	// The package path ends at the first dot after the last slash.
-	slash := strings.LastIndexByte(sym, '/')
-	return sym[slash+1:]
-}
-
-// FormatDuration renders nanoseconds with a unit and two decimals, as
-// hotpath-rs does: 950ns, 17.09µs, 1.16ms, 2.50s.
-func FormatDuration(ns int64) string {
-	d := time.Duration(ns)
-	switch {
-	case d < time.Microsecond:
-		return strconv.FormatInt(ns, 10) + "ns"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.2fµs", float64(ns)/1e3)
-	case d < time.Second:
-		return fmt.Sprintf("%.2fms", float64(ns)/1e6)
-	}
-	return fmt.Sprintf("%.2fs", float64(ns)/1e9)
-}
-
-// FormatBytes renders a byte count with a binary unit: 512 B, 1.50 KiB.
-func FormatBytes(n int64) string {
-	const unit = 1024
-	if n < unit && n > -unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v := float64(n)
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		v /= unit
-		if v < unit && v > -unit {
-			return fmt.Sprintf("%.2f %s", v, u)
-		}
-	}
-	return fmt.Sprintf("%.2f PiB", v/unit)
+	return names.Label(f.Name, f.Kind == core.KindBlock.String(), f.Parent)
 }

@@ -26,7 +26,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // The benchmarks of seed section 5: worker throughput and the stages around
 // it. They are in both builds on purpose: run untagged they measure the
@@ -77,7 +77,7 @@ func benchWorker(b *testing.B, fn func(context.Context) error, data <-chan worke
 	errc := run(ctx, fn)
 	n, err := drain(ctx, data, func(f worker.Fetch[int]) bool { return !f.EOF })
 	closeChan(cmds)
-	if err := hotpath.Recv(errc); err != nil {
+	if err := hotpathimpl.Recv(errc); err != nil {
 		b.Fatal(err)
 	}
 	if err != nil || n != 1001 {
@@ -196,7 +196,7 @@ func BenchmarkHlsFetch(b *testing.B) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/tests", "bench_test.go", "cddc6cfbbb1c4fd39e53b870d5756df4")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "bench_test.go", "cddc6cfbbb1c4fd39e53b870d5756df4")
 )
 
-// hotpathgen checksum: 1755cbf85e01abc9f7249ab1df224046
+// hotpathgen checksum: 4d1651cfc95208c8f167c3a8f7f16f5c

@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // The helpers below are the suite's channel operations. The profiling tests
 // are tagged files, which hotpathgen does not see, so a receive written in
@@ -33,7 +33,7 @@ func recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 //line helpers.go:22:1
 		_hotpath_c4 := ctx.Done()
 //line helpers.go:22:1
-		_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+		_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line helpers.go:22:1
 		var _hotpath_ok5 bool
 //line helpers.go:22:1
@@ -58,7 +58,7 @@ func recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 //line helpers.go:22:1
 		if _hotpath_case1 == 0 {
 //line helpers.go:22:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line helpers.go:22:1
 			select {
 //line helpers.go:22:1
@@ -75,13 +75,13 @@ func recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 		switch _hotpath_case1 {
 		case 1:
 //line helpers.go:23:1
-			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line helpers.go:23:1
 			v, ok = _hotpath_v6, _hotpath_ok5
 			return v, ok, nil
 		default:
 //line helpers.go:25:1
-			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			return v, false, ctx.Err()
 		}
 	}
@@ -95,7 +95,7 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 //line helpers.go:32:1
 		_hotpath_c10 := ch
 //line helpers.go:32:1
-		_hotpath_x11 := hotpath.SendTo(_hotpath_c10).Value(v)
+		_hotpath_x11 := hotpathimpl.SendTo(_hotpath_c10).Value(v)
 //line helpers.go:32:1
 		_hotpath_c12 := ctx.Done()
 //line helpers.go:32:1
@@ -120,7 +120,7 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 //line helpers.go:32:1
 		if _hotpath_case8 == 0 {
 //line helpers.go:32:1
-			_hotpath_start9 = hotpath.Nanotime()
+			_hotpath_start9 = hotpathimpl.Nanotime()
 //line helpers.go:32:1
 			select {
 //line helpers.go:32:1
@@ -137,11 +137,11 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 		switch _hotpath_case8 {
 		case 1:
 //line helpers.go:33:1
-			hotpath.SelectSent(_hotpath_c10, _hotpath_start9)
+			hotpathimpl.SelectSent(_hotpath_c10, _hotpath_start9)
 			return nil
 		default:
 //line helpers.go:35:1
-			hotpath.SelectRecv(_hotpath_c12, _hotpath_ok13, _hotpath_start9)
+			hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok13, _hotpath_start9)
 			return ctx.Err()
 		}
 	}
@@ -150,7 +150,7 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 // closeChan closes ch, counted as the channel's close.
 //
 //line helpers.go:41:1
-func closeChan[T any](ch chan<- T) { hotpath.Close(ch) }
+func closeChan[T any](ch chan<- T) { hotpathimpl.Close(ch) }
 
 // drain receives from ch, calling each with every value, until each returns
 // false, ch is closed or ctx is done. It returns the number of values
@@ -169,7 +169,7 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 //line helpers.go:51:1
 			_hotpath_c17 := ctx.Done()
 //line helpers.go:51:1
-			_hotpath_v19 := hotpath.Zero(_hotpath_c16)
+			_hotpath_v19 := hotpathimpl.Zero(_hotpath_c16)
 //line helpers.go:51:1
 			var _hotpath_ok18 bool
 //line helpers.go:51:1
@@ -194,7 +194,7 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 //line helpers.go:51:1
 			if _hotpath_case14 == 0 {
 //line helpers.go:51:1
-				_hotpath_start15 = hotpath.Nanotime()
+				_hotpath_start15 = hotpathimpl.Nanotime()
 //line helpers.go:51:1
 				select {
 //line helpers.go:51:1
@@ -211,7 +211,7 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 			switch _hotpath_case14 {
 			case 1:
 //line helpers.go:52:1
-				hotpath.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
+				hotpathimpl.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
 //line helpers.go:52:1
 				v, ok := _hotpath_v19, _hotpath_ok18
 				if !ok {
@@ -223,7 +223,7 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 				}
 			default:
 //line helpers.go:60:1
-				hotpath.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
+				hotpathimpl.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
 				return n, ctx.Err()
 			}
 		}
@@ -289,12 +289,12 @@ func seekPlayback(p interface{ Seek(time.Duration) error }, t time.Duration) err
 
 //line <generated>:1
 var (
-	_hotpath_fn_drain        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/tests.drain[...]", Symbol: "github.com/hotpath-go/hotpath/tests.drain[...]", File: "helpers.go", Line: 48}
-	_hotpath_fn_awaitEpoch   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/tests.awaitEpoch[...]", Symbol: "github.com/hotpath-go/hotpath/tests.awaitEpoch[...]", File: "helpers.go", Line: 73}
-	_hotpath_fn_seekRead     = hotpath.Func{Name: "github.com/hotpath-go/hotpath/tests.seekRead", Symbol: "github.com/hotpath-go/hotpath/tests.seekRead", File: "helpers.go", Line: 96}
-	_hotpath_fn_seekPlayback = hotpath.Func{Name: "github.com/hotpath-go/hotpath/tests.seekPlayback", Symbol: "github.com/hotpath-go/hotpath/tests.seekPlayback", File: "helpers.go", Line: 109}
+	_hotpath_fn_drain        = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.drain[...]", Symbol: "github.com/hotpath-go/hotpath/tests.drain[...]", File: "helpers.go", Line: 48}
+	_hotpath_fn_awaitEpoch   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.awaitEpoch[...]", Symbol: "github.com/hotpath-go/hotpath/tests.awaitEpoch[...]", File: "helpers.go", Line: 73}
+	_hotpath_fn_seekRead     = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.seekRead", Symbol: "github.com/hotpath-go/hotpath/tests.seekRead", File: "helpers.go", Line: 96}
+	_hotpath_fn_seekPlayback = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.seekPlayback", Symbol: "github.com/hotpath-go/hotpath/tests.seekPlayback", File: "helpers.go", Line: 109}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers.go", "0e4d33b31670d88d20dbfb4d1a0d085b")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers.go", "0e4d33b31670d88d20dbfb4d1a0d085b")
 )
 
-// hotpathgen checksum: 82b0cd1749e2bea64cbba78055297a87
+// hotpathgen checksum: 9d00b732ae048d1c61f72e769536ee7e

@@ -17,7 +17,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // These tests check the channel helpers themselves, in both builds.
 
@@ -50,14 +50,14 @@ func TestDrain(t *testing.T) {
 	ctx := context.Background()
 	ch := make(chan int, 5)
 	for i := range 5 {
-		hotpath.SendTo(ch).Send(i)
+		hotpathimpl.SendTo(ch).Send(i)
 	}
 	var got []int
 	n, err := drain(ctx, ch, func(v int) bool { got = append(got, v); return v < 2 })
 	if n != 3 || err != nil || len(got) != 3 || got[2] != 2 {
 		t.Fatalf("drain stopping at 2: %d, %v, %v", n, err, got)
 	}
-	hotpath.Close(ch)
+	hotpathimpl.Close(ch)
 	if n, err := drain(ctx, ch, func(int) bool { return true }); n != 2 || err != nil {
 		t.Fatalf("drain to the close: %d, %v; want the 2 left", n, err)
 	}
@@ -79,13 +79,13 @@ func TestAwaitEpoch(t *testing.T) {
 	released := 0
 	ch := make(chan worker.Fetch[releasable], 4)
 	for _, e := range []uint64{0, 0, 1, 2} {
-		hotpath.SendTo(ch).Send(worker.Fetch[releasable]{Data: releasable{&released}, Epoch: e})
+		hotpathimpl.SendTo(ch).Send(worker.Fetch[releasable]{Data: releasable{&released}, Epoch: e})
 	}
 	f, dropped, err := awaitEpoch(ctx, ch, 1)
 	if err != nil || f.Epoch != 1 || dropped != 2 || released != 2 {
 		t.Fatalf("awaitEpoch(1) = epoch %d, %d dropped, %d released, %v; want 1, 2, 2, nil", f.Epoch, dropped, released, err)
 	}
-	hotpath.Close(ch)
+	hotpathimpl.Close(ch)
 	if _, dropped, err := awaitEpoch(ctx, ch, 5); err == nil || dropped != 1 {
 		t.Fatalf("awaitEpoch past the close: %d dropped, %v; want 1 and an error", dropped, err)
 	}
@@ -139,7 +139,7 @@ func TestSeekPlayback(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers_test.go", "f2601ad562e8aa99fa9433ba2c75ecd3")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers_test.go", "f2601ad562e8aa99fa9433ba2c75ecd3")
 )
 
-// hotpathgen checksum: 3e83aa574dea9aa03a048173b13b1fc1
+// hotpathgen checksum: d81a376e70d31bdf71422e72a1042883

@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // The sources and data below serve the profiling tests and the benchmarks
 // alike, so they are in both builds.
@@ -72,7 +72,7 @@ func (c *syncCounter) HandleCommand(cmd seek) { c.counter.HandleCommand(cmd) }
 // run starts a worker's Run and returns a channel that delivers its result.
 func run(ctx context.Context, fn func(context.Context) error) <-chan error {
 	errc := make(chan error, 1)
-	go func() { hotpath.SendTo(errc).Send(fn(ctx)) }()
+	go func() { hotpathimpl.SendTo(errc).Send(fn(ctx)) }()
 	return errc
 }
 
@@ -97,7 +97,7 @@ func fixture(t testing.TB, name string) []byte {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/tests", "sources_test.go", "95270c225c42b4c5eaed350288b36456")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "sources_test.go", "95270c225c42b4c5eaed350288b36456")
 )
 
-// hotpathgen checksum: 9255d0d8e239a227e251434d8eb4632c
+// hotpathgen checksum: 16d3449380b13c29372a53f82378bfdf

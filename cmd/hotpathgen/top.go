@@ -19,7 +19,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/internal/textfmt"
 	"github.com/hotpath-go/hotpath/runtime/live"
 	"github.com/spf13/cobra"
 )
@@ -221,8 +221,8 @@ var funcCols = []topColumn[live.Func]{
 	{"Calls/s", 10, func(f *live.Func) string { return rateString(f.Interval.CallsPerSec) }, func(f *live.Func) float64 { return f.Interval.CallsPerSec }},
 	{"P50", 10, func(f *live.Func) string { return durIf(f.Interval.Calls, f.Interval.P50NS) }, func(f *live.Func) float64 { return float64(f.Interval.P50NS) }},
 	{"P99", 10, func(f *live.Func) string { return durIf(f.Interval.Calls, f.Interval.P99NS) }, func(f *live.Func) float64 { return float64(f.Interval.P99NS) }},
-	{"Avg", 10, func(f *live.Func) string { return hotpath.FormatDuration(f.AvgNS) }, func(f *live.Func) float64 { return float64(f.AvgNS) }},
-	{"Total", 10, func(f *live.Func) string { return hotpath.FormatDuration(f.TotalNS) }, func(f *live.Func) float64 { return float64(f.TotalNS) }},
+	{"Avg", 10, func(f *live.Func) string { return textfmt.Duration(f.AvgNS) }, func(f *live.Func) float64 { return float64(f.AvgNS) }},
+	{"Total", 10, func(f *live.Func) string { return textfmt.Duration(f.TotalNS) }, func(f *live.Func) float64 { return float64(f.TotalNS) }},
 }
 
 var chanCols = []topColumn[live.Chan]{
@@ -230,7 +230,7 @@ var chanCols = []topColumn[live.Chan]{
 	{"Sent", 12, func(c *live.Chan) string { return strconv.FormatUint(c.Sent, 10) }, func(c *live.Chan) float64 { return float64(c.Sent) }},
 	{"Received", 12, func(c *live.Chan) string { return strconv.FormatUint(c.Received, 10) }, func(c *live.Chan) float64 { return float64(c.Received) }},
 	{"Sent/s", 10, func(c *live.Chan) string { return rateString(c.Interval.SentPerSec) }, func(c *live.Chan) float64 { return c.Interval.SentPerSec }},
-	{"Blocked", 10, func(c *live.Chan) string { return hotpath.FormatDuration(c.SendBlockedNS + c.RecvBlockedNS) }, func(c *live.Chan) float64 { return float64(c.SendBlockedNS + c.RecvBlockedNS) }},
+	{"Blocked", 10, func(c *live.Chan) string { return textfmt.Duration(c.SendBlockedNS + c.RecvBlockedNS) }, func(c *live.Chan) float64 { return float64(c.SendBlockedNS + c.RecvBlockedNS) }},
 	{"Max depth", 10, func(c *live.Chan) string { return strconv.Itoa(c.MaxDepth) }, func(c *live.Chan) float64 { return float64(c.MaxDepth) }},
 }
 
@@ -256,7 +256,7 @@ func durIf(n uint64, ns int64) string {
 	if n == 0 {
 		return "-"
 	}
-	return hotpath.FormatDuration(ns)
+	return textfmt.Duration(ns)
 }
 
 var (

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/live"
 )
 
@@ -64,8 +64,8 @@ func TestTopToken(t *testing.T) {
 }
 
 var (
-	topAlpha = hotpath.Func{Name: "toptest.alpha", File: "top_test.go", Line: 1}
-	topBeta  = hotpath.Func{Name: "toptest.beta", File: "top_test.go", Line: 2}
+	topAlpha = hotpathimpl.Func{Name: "toptest.alpha", File: "top_test.go", Line: 1}
+	topBeta  = hotpathimpl.Func{Name: "toptest.beta", File: "top_test.go", Line: 2}
 )
 
 // tmux drives a terminal: a private server, one pane.

@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
-//line <generated>:1
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 	"github.com/hotpath-go/hotpath/runtime/live"
 )
+
+//line <generated>:1
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // lockedBuffer is a bytes.Buffer the demo writes while the test reads it.
 //
@@ -49,7 +51,7 @@ func TestListenAndHold(t *testing.T) {
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		hotpath.SendTo(done).Send(run([]string{"--listen", "127.0.0.1:0", "--hold", "3s", "--format", "json"}, &stdout, &stderr))
+		hotpathimpl.SendTo(done).Send(run([]string{"--listen", "127.0.0.1:0", "--hold", "3s", "--format", "json"}, &stdout, &stderr))
 	}()
 
 	urlRe := regexp.MustCompile(`kithara-demo: live view at (http://127\.0\.0\.1:\d+/debug/hotpath/)\n`)
@@ -97,7 +99,7 @@ func TestListenAndHold(t *testing.T) {
 //line live_test.go:88:1
 			_hotpath_c4 := time.After(50 * time.Millisecond)
 //line live_test.go:88:1
-			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line live_test.go:88:1
 			var _hotpath_ok5 bool
 //line live_test.go:88:1
@@ -122,7 +124,7 @@ func TestListenAndHold(t *testing.T) {
 //line live_test.go:88:1
 			if _hotpath_case1 == 0 {
 //line live_test.go:88:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line live_test.go:88:1
 				select {
 //line live_test.go:88:1
@@ -139,13 +141,13 @@ func TestListenAndHold(t *testing.T) {
 			switch _hotpath_case1 {
 			case 1:
 //line live_test.go:89:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line live_test.go:89:1
 				code := _hotpath_v6
 				t.Fatalf("demo ended (exit %d) without holding:\n%s", code, stderr.String())
 			default:
 //line live_test.go:91:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			}
 		}
 	}
@@ -167,7 +169,7 @@ func TestListenAndHold(t *testing.T) {
 //line live_test.go:105:1
 		_hotpath_c11 := time.After(20 * time.Second)
 //line live_test.go:105:1
-		_hotpath_v13 := hotpath.Zero(_hotpath_c10)
+		_hotpath_v13 := hotpathimpl.Zero(_hotpath_c10)
 //line live_test.go:105:1
 		var _hotpath_ok12 bool
 //line live_test.go:105:1
@@ -192,7 +194,7 @@ func TestListenAndHold(t *testing.T) {
 //line live_test.go:105:1
 		if _hotpath_case8 == 0 {
 //line live_test.go:105:1
-			_hotpath_start9 = hotpath.Nanotime()
+			_hotpath_start9 = hotpathimpl.Nanotime()
 //line live_test.go:105:1
 			select {
 //line live_test.go:105:1
@@ -209,7 +211,7 @@ func TestListenAndHold(t *testing.T) {
 		switch _hotpath_case8 {
 		case 1:
 //line live_test.go:106:1
-			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
+			hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
 //line live_test.go:106:1
 			code := _hotpath_v13
 			if code != exitOK {
@@ -217,7 +219,7 @@ func TestListenAndHold(t *testing.T) {
 			}
 		default:
 //line live_test.go:110:1
-			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok14, _hotpath_start9)
+			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok14, _hotpath_start9)
 			t.Fatal("the demo did not end after --hold")
 		}
 	}
@@ -244,7 +246,7 @@ func TestListenErrors(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "live_test.go", "43389a83202f3dc1153f679bac8245ab")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "live_test.go", "43389a83202f3dc1153f679bac8245ab")
 )
 
-// hotpathgen checksum: c9f57d866e72687bf685d4ea4b4749a4
+// hotpathgen checksum: a9a79c2a604eab10558bf55addd4f515

@@ -23,7 +23,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // playback is one run of the player over a URL.
 //
@@ -44,7 +44,7 @@ const unknownMidway = time.Second
 // half-way, and returns what it played.
 func (pl *playback) play(ctx context.Context) (*summary, error) {
 //line <generated>:1
-	var _hotpath_span_0 hotpath.Span
+	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
 //line play.go:38:1
 	start := time.Now()
@@ -167,11 +167,11 @@ func (r *recorder) take() []hls.Event {
 
 //line <generated>:1
 var (
-	_hotpath_fn_open        = hotpath.Func{Name: "main.open", Symbol: "main.open", File: "play.go", Line: 114}
-	_hotpath_fn_seek        = hotpath.Func{Name: "main.seek", Symbol: "main.seek", File: "play.go", Line: 122}
-	_hotpath_blk_next_chunk = hotpath.Func{Name: "next_chunk", Kind: hotpath.KindBlock, Parent: "main.(*playback).play", Symbol: "main.(*playback).play", File: "play.go", Line: 74, EndLine: 74}
+	_hotpath_fn_open        = hotpathimpl.Func{Name: "main.open", Symbol: "main.open", File: "play.go", Line: 114}
+	_hotpath_fn_seek        = hotpathimpl.Func{Name: "main.seek", Symbol: "main.seek", File: "play.go", Line: 122}
+	_hotpath_blk_next_chunk = hotpathimpl.Func{Name: "next_chunk", Kind: hotpathimpl.KindBlock, Parent: "main.(*playback).play", Symbol: "main.(*playback).play", File: "play.go", Line: 74, EndLine: 74}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "play.go", "5594543c752075c65a3301ceb8bbce93")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "play.go", "5594543c752075c65a3301ceb8bbce93")
 )
 
-// hotpathgen checksum: 70c86ceab49c429532fca92c96b69b93
+// hotpathgen checksum: c4b61bab5b5c391aa9d55d7dd8883175

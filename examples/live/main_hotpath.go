@@ -26,9 +26,11 @@ import (
 	"os/signal"
 	"time"
 
-//line <generated>:1
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 )
+
+//line <generated>:1
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // checksum hashes one block.
 //
@@ -48,7 +50,7 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 //line <generated>:1
 	defer _hotpath_fn_produce.Begin().End()
 //line main.go:39:1
-	defer hotpath.Close(out)
+	defer hotpathimpl.Close(out)
 	block := make([]byte, 4096)
 	for i := 0; ; i++ {
 		block[i%len(block)]++
@@ -57,7 +59,7 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 //line main.go:44:1
 			_hotpath_c3 := out
 //line main.go:44:1
-			_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(sum)
+			_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(sum)
 //line main.go:44:1
 			_hotpath_c5 := stop
 //line main.go:44:1
@@ -82,7 +84,7 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 //line main.go:44:1
 			if _hotpath_case1 == 0 {
 //line main.go:44:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line main.go:44:1
 				select {
 //line main.go:44:1
@@ -99,10 +101,10 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 			switch _hotpath_case1 {
 			case 1:
 //line main.go:45:1
-				hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
+				hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 			default:
 //line main.go:46:1
-				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -116,13 +118,13 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 //line main.go:56:1
 func consume(in <-chan [32]byte) (n int) {
 //line <generated>:1
-	var _hotpath_span_0 hotpath.Span
+	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
 	defer _hotpath_fn_consume.Begin().End()
 //line main.go:57:1
 	for _hotpath_rc7 := in; ; {
 //line main.go:57:1
-		_, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
+		_, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
 //line main.go:57:1
 		if !_hotpath_ok8 {
 //line main.go:57:1
@@ -151,10 +153,10 @@ func main() {
 
 	stop := make(chan struct{})
 	//hotpath:channel label=sums
-	sums := hotpath.Track(&_hotpath_ch_main_0, make(chan [32]byte, 64))
+	sums := hotpathimpl.Track(&_hotpath_ch_main_0, make(chan [32]byte, 64))
 	go produce(sums, stop)
 	done := make(chan int)
-	go func() { hotpath.SendTo(done).Send(consume(sums)) }()
+	go func() { hotpathimpl.SendTo(done).Send(consume(sums)) }()
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
@@ -191,7 +193,7 @@ func main() {
 //line main.go:85:1
 		if _hotpath_case9 == 0 {
 //line main.go:85:1
-			_hotpath_start10 = hotpath.Nanotime()
+			_hotpath_start10 = hotpathimpl.Nanotime()
 //line main.go:85:1
 			select {
 //line main.go:85:1
@@ -208,15 +210,15 @@ func main() {
 		switch _hotpath_case9 {
 		case 1:
 //line main.go:86:1
-			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
+			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
 		default:
 //line main.go:87:1
-			hotpath.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
+			hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
 		}
 	}
 //line main.go:89:1
-	hotpath.Close(stop)
-	n := hotpath.Recv(done)
+	hotpathimpl.Close(stop)
+	n := hotpathimpl.Recv(done)
 	if err := g.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -226,13 +228,13 @@ func main() {
 
 //line <generated>:1
 var (
-	_hotpath_fn_checksum = hotpath.Func{Name: "main.checksum", Symbol: "main.checksum", File: "main.go", Line: 31}
-	_hotpath_fn_produce  = hotpath.Func{Name: "main.produce", Symbol: "main.produce", File: "main.go", Line: 38}
-	_hotpath_fn_consume  = hotpath.Func{Name: "main.consume", Symbol: "main.consume", File: "main.go", Line: 56}
-	_hotpath_blk_flush   = hotpath.Func{Name: "flush", Kind: hotpath.KindBlock, Parent: "main.consume", Symbol: "main.consume", File: "main.go", Line: 61, EndLine: 61}
-	_hotpath_ch_main_0   = hotpath.ChanSite{Label: "sums", Type: "chan [32]byte", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:74"}
+	_hotpath_fn_checksum = hotpathimpl.Func{Name: "main.checksum", Symbol: "main.checksum", File: "main.go", Line: 31}
+	_hotpath_fn_produce  = hotpathimpl.Func{Name: "main.produce", Symbol: "main.produce", File: "main.go", Line: 38}
+	_hotpath_fn_consume  = hotpathimpl.Func{Name: "main.consume", Symbol: "main.consume", File: "main.go", Line: 56}
+	_hotpath_blk_flush   = hotpathimpl.Func{Name: "flush", Kind: hotpathimpl.KindBlock, Parent: "main.consume", Symbol: "main.consume", File: "main.go", Line: 61, EndLine: 61}
+	_hotpath_ch_main_0   = hotpathimpl.ChanSite{Label: "sums", Type: "chan [32]byte", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:74"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/examples/live", "main.go", "4afed7dbcc2723fd574baf2df4bbf471")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/live", "main.go", "4afed7dbcc2723fd574baf2df4bbf471")
 )
 
-// hotpathgen checksum: 6a6091e1490a70e3892153c423d0d75f
+// hotpathgen checksum: de1046624fa2117cbbd22f90567bd60c

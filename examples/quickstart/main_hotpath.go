@@ -27,9 +27,13 @@ import (
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 )
 
+//line <generated>:1
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
+
 // parse splits a line into fields.
 //
 //hotpath:measure
+//line main.go:29:1
 func parse(line string) []string {
 //line <generated>:1
 	defer _hotpath_fn_parse.Begin().End()
@@ -59,7 +63,7 @@ func digest(fields []string) [32]byte {
 //hotpath:measure
 func process(lines []string) int {
 //line <generated>:1
-	var _hotpath_span_0 hotpath.Span
+	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
 	defer _hotpath_fn_process.Begin().End()
 //line main.go:51:1
@@ -100,12 +104,12 @@ func main() {
 
 //line <generated>:1
 var (
-	_hotpath_fn_parse       = hotpath.Func{Name: "main.parse", Symbol: "main.parse", File: "main.go", Line: 29}
-	_hotpath_fn_digest      = hotpath.Func{Name: "main.digest", Symbol: "main.digest", File: "main.go", Line: 36}
-	_hotpath_fn_process     = hotpath.Func{Name: "main.process", Symbol: "main.process", File: "main.go", Line: 50}
-	_hotpath_blk_batch_wait = hotpath.Func{Name: "batch_wait", Kind: hotpath.KindBlock, Parent: "main.process", Symbol: "main.process", File: "main.go", Line: 57, EndLine: 57}
+	_hotpath_fn_parse       = hotpathimpl.Func{Name: "main.parse", Symbol: "main.parse", File: "main.go", Line: 29}
+	_hotpath_fn_digest      = hotpathimpl.Func{Name: "main.digest", Symbol: "main.digest", File: "main.go", Line: 36}
+	_hotpath_fn_process     = hotpathimpl.Func{Name: "main.process", Symbol: "main.process", File: "main.go", Line: 50}
+	_hotpath_blk_batch_wait = hotpathimpl.Func{Name: "batch_wait", Kind: hotpathimpl.KindBlock, Parent: "main.process", Symbol: "main.process", File: "main.go", Line: 57, EndLine: 57}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/examples/quickstart", "main.go", "7118cb12c7d44b7d341e1df0767e2362")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/quickstart", "main.go", "7118cb12c7d44b7d341e1df0767e2362")
 )
 
-// hotpathgen checksum: 50e6c4fee9077f3036ddda4a09c74705
+// hotpathgen checksum: b08a0bbd0e218ac0c5ae5effb50ef8c0

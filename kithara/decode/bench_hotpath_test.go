@@ -16,7 +16,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // realtime measures how many seconds of audio a benchmark handles per
 // second of wall time ("x-realtime") and per second of CPU time over all
@@ -119,7 +119,7 @@ func BenchmarkPipeline(b *testing.B) {
 				frames := 0
 				for _hotpath_rc1 := p.Chunks(); ; {
 //line bench_test.go:112:1
-					f, _hotpath_ok2 := hotpath.Recv2(_hotpath_rc1)
+					f, _hotpath_ok2 := hotpathimpl.Recv2(_hotpath_rc1)
 //line bench_test.go:112:1
 					if !_hotpath_ok2 {
 //line bench_test.go:112:1
@@ -146,7 +146,7 @@ func BenchmarkPipeline(b *testing.B) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "bench_test.go", "d33d3dffaffeb4e5312570ed045ba101")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "bench_test.go", "d33d3dffaffeb4e5312570ed045ba101")
 )
 
-// hotpathgen checksum: 89e2ae7b4f881e19bb582b0c3e90c124
+// hotpathgen checksum: c0549488d9fa91564b820b80fc64efb5

@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // ErrEvicted reports a read of frames a bounded PCMBuffer no longer holds.
 //
@@ -184,7 +184,7 @@ func (b *PCMBuffer) WaitFrames(ctx context.Context, end int64) error {
 //line pcmbuffer.go:150:1
 			if _hotpath_case1 == 0 {
 //line pcmbuffer.go:150:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line pcmbuffer.go:150:1
 				select {
 //line pcmbuffer.go:150:1
@@ -201,10 +201,10 @@ func (b *PCMBuffer) WaitFrames(ctx context.Context, end int64) error {
 			switch _hotpath_case1 {
 			case 1:
 //line pcmbuffer.go:151:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line pcmbuffer.go:152:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
 		}
@@ -215,13 +215,13 @@ func (b *PCMBuffer) WaitFrames(ctx context.Context, end int64) error {
 //
 //line pcmbuffer.go:159:1
 func (b *PCMBuffer) notify() {
-	hotpath.Close(b.changed)
+	hotpathimpl.Close(b.changed)
 	b.changed = make(chan struct{})
 }
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer.go", "fc2c3a7e2b3cebd8316a90f928aaca44")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer.go", "fc2c3a7e2b3cebd8316a90f928aaca44")
 )
 
-// hotpathgen checksum: c3b0cfb8c65d585ded20f8d0dbf4f734
+// hotpathgen checksum: a9f91a9ac9ac6adbb281a63708ccc4a1

@@ -14,7 +14,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line pcmbuffer_test.go:13:1
 func ramp(from, n, ch int) []float32 {
@@ -92,7 +92,7 @@ func TestPCMBufferWait(t *testing.T) {
 	b := NewPCMBuffer(f, 0)
 	appended := make(chan struct{})
 	go func() {
-		defer hotpath.Close(appended)
+		defer hotpathimpl.Close(appended)
 		for i := range 5 {
 			_ = b.Append(Chunk{Format: f, Samples: ramp(i*10, 10, 1)})
 		}
@@ -105,12 +105,12 @@ func TestPCMBufferWait(t *testing.T) {
 	if b.Frames() < 50 {
 		t.Fatalf("WaitFrames(50) returned with %d frames", b.Frames())
 	}
-	hotpath.Recv(appended)
+	hotpathimpl.Recv(appended)
 	// Finish wakes a waiter for frames that will never come.
 	done := make(chan error)
-	go func() { hotpath.SendTo(done).Send(b.WaitFrames(ctx, 1000)) }()
+	go func() { hotpathimpl.SendTo(done).Send(b.WaitFrames(ctx, 1000)) }()
 	b.Finish(nil)
-	if err := hotpath.Recv(done); err != nil {
+	if err := hotpathimpl.Recv(done); err != nil {
 		t.Fatal(err)
 	}
 	// A cancelled context ends the wait.
@@ -124,7 +124,7 @@ func TestPCMBufferWait(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer_test.go", "5338ed8a2d9e0a10c6e581573de630a9")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer_test.go", "5338ed8a2d9e0a10c6e581573de630a9")
 )
 
-// hotpathgen checksum: 4cc480aa3e6396e46f5251d89c89d058
+// hotpathgen checksum: e0f913b83653c581ad1cd444b8693e3a

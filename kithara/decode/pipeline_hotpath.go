@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // ErrClosed is returned by Pipeline methods after Close.
 //
@@ -194,7 +194,7 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 	}
 	if !cfg.noLive {
 		//hotpath:channel label=decode_live
-		live := hotpath.Track(&_hotpath_ch_pipeline_0, make(chan worker.Fetch[Block], LiveCapacity))
+		live := hotpathimpl.Track(&_hotpath_ch_pipeline_0, make(chan worker.Fetch[Block], LiveCapacity))
 		p.live = live
 	}
 	if cfg.buffer {
@@ -208,15 +208,15 @@ func NewPipeline(ctx context.Context, dec Decoder, opts ...Option) *Pipeline {
 // pump moves the worker's output to the buffer and the live channel,
 // dropping blocks of stale epochs and repeated end marks.
 func (p *Pipeline) pump() {
-	defer hotpath.Close(p.pumped)
+	defer hotpathimpl.Close(p.pumped)
 	if p.live != nil {
-		defer hotpath.Close(p.live)
+		defer hotpathimpl.Close(p.live)
 	}
 	ended := false // the current epoch's end has been delivered
 	epoch := uint64(0)
 	for _hotpath_rc9 := p.w.Data(); ; {
 //line pipeline.go:209:1
-		f, _hotpath_ok10 := hotpath.Recv2(_hotpath_rc9)
+		f, _hotpath_ok10 := hotpathimpl.Recv2(_hotpath_rc9)
 //line pipeline.go:209:1
 		if !_hotpath_ok10 {
 //line pipeline.go:209:1
@@ -246,7 +246,7 @@ func (p *Pipeline) pump() {
 //line pipeline.go:229:1
 			_hotpath_c3 := p.live
 //line pipeline.go:229:1
-			_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(f)
+			_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(f)
 //line pipeline.go:229:1
 			_hotpath_c5 := p.ctx.Done()
 //line pipeline.go:229:1
@@ -271,7 +271,7 @@ func (p *Pipeline) pump() {
 //line pipeline.go:229:1
 			if _hotpath_case1 == 0 {
 //line pipeline.go:229:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line pipeline.go:229:1
 				select {
 //line pipeline.go:229:1
@@ -288,14 +288,14 @@ func (p *Pipeline) pump() {
 			switch _hotpath_case1 {
 			case 1:
 //line pipeline.go:230:1
-				hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
+				hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 			default:
 //line pipeline.go:231:1
-				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 				f.Data.Release()
 				for _hotpath_rc7 := p.w.Data(); ; {
 //line pipeline.go:233:1
-					f, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
+					f, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
 //line pipeline.go:233:1
 					if !_hotpath_ok8 {
 //line pipeline.go:233:1
@@ -374,7 +374,7 @@ func (p *Pipeline) command(update func(*Command)) error {
 //line pipeline.go:299:1
 		_hotpath_c13 := p.cmds
 //line pipeline.go:299:1
-		_hotpath_x14 := hotpath.SendTo(_hotpath_c13).Value(cmd)
+		_hotpath_x14 := hotpathimpl.SendTo(_hotpath_c13).Value(cmd)
 //line pipeline.go:299:1
 		_hotpath_c15 := p.w.Done()
 //line pipeline.go:299:1
@@ -399,7 +399,7 @@ func (p *Pipeline) command(update func(*Command)) error {
 //line pipeline.go:299:1
 		if _hotpath_case11 == 0 {
 //line pipeline.go:299:1
-			_hotpath_start12 = hotpath.Nanotime()
+			_hotpath_start12 = hotpathimpl.Nanotime()
 //line pipeline.go:299:1
 			select {
 //line pipeline.go:299:1
@@ -416,11 +416,11 @@ func (p *Pipeline) command(update func(*Command)) error {
 		switch _hotpath_case11 {
 		case 1:
 //line pipeline.go:300:1
-			hotpath.SelectSent(_hotpath_c13, _hotpath_start12)
+			hotpathimpl.SelectSent(_hotpath_c13, _hotpath_start12)
 			return nil
 		default:
 //line pipeline.go:302:1
-			hotpath.SelectRecv(_hotpath_c15, _hotpath_ok16, _hotpath_start12)
+			hotpathimpl.SelectRecv(_hotpath_c15, _hotpath_ok16, _hotpath_start12)
 			return ErrClosed
 		}
 	}
@@ -437,8 +437,8 @@ func (p *Pipeline) Close() error {
 		if p.abort != nil {
 			p.abort()
 		}
-		hotpath.Recv(p.w.Done())
-		hotpath.Recv(p.pumped)
+		hotpathimpl.Recv(p.w.Done())
+		hotpathimpl.Recv(p.pumped)
 		if p.closer != nil {
 			if err := p.closer.Close(); err != nil {
 				p.closeErr = fmt.Errorf("decode: close reader: %w", err)
@@ -450,9 +450,9 @@ func (p *Pipeline) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_pipeline_0 = hotpath.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:189"}
+	_hotpath_ch_pipeline_0 = hotpathimpl.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:189"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "e58635e3757b7af7e7cdb830bb649a37")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "e58635e3757b7af7e7cdb830bb649a37")
 )
 
-// hotpathgen checksum: 485fd84a91a243701b5296a4efcc74f9
+// hotpathgen checksum: 5036134dba5df88a50a52c79a982561f

@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // waitEnd waits for the pipeline's buffer to finish and returns its error.
 //
@@ -107,7 +107,7 @@ func drain(t *testing.T, p *Pipeline) []Block {
 //line pipeline_test.go:96:1
 			_hotpath_c4 := timeout
 //line pipeline_test.go:96:1
-			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line pipeline_test.go:96:1
 			var _hotpath_ok5 bool
 //line pipeline_test.go:96:1
@@ -132,7 +132,7 @@ func drain(t *testing.T, p *Pipeline) []Block {
 //line pipeline_test.go:96:1
 			if _hotpath_case1 == 0 {
 //line pipeline_test.go:96:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line pipeline_test.go:96:1
 				select {
 //line pipeline_test.go:96:1
@@ -149,7 +149,7 @@ func drain(t *testing.T, p *Pipeline) []Block {
 			switch _hotpath_case1 {
 			case 1:
 //line pipeline_test.go:97:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line pipeline_test.go:97:1
 				f, ok := _hotpath_v6, _hotpath_ok5
 				if !ok {
@@ -165,7 +165,7 @@ func drain(t *testing.T, p *Pipeline) []Block {
 				}
 			default:
 //line pipeline_test.go:109:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				t.Fatal("no EOF on the live channel")
 			}
 		}
@@ -193,7 +193,7 @@ func TestPipelineLiveAndSeek(t *testing.T) {
 	// Take a few blocks, then seek while the rest of the epoch waits in
 	// the channel.
 	for range 3 {
-		f := hotpath.Recv(p.Chunks())
+		f := hotpathimpl.Recv(p.Chunks())
 		if f.Epoch != 0 {
 			t.Fatalf("epoch %d before any seek", f.Epoch)
 		}
@@ -323,7 +323,7 @@ func TestPipelineClose(t *testing.T) {
 		t.Helper()
 		for _hotpath_rc8 := p.Chunks(); ; {
 //line pipeline_test.go:263:1
-			_, _hotpath_ok9 := hotpath.Recv2(_hotpath_rc8)
+			_, _hotpath_ok9 := hotpathimpl.Recv2(_hotpath_rc8)
 //line pipeline_test.go:263:1
 			if !_hotpath_ok9 {
 //line pipeline_test.go:263:1
@@ -355,8 +355,8 @@ func TestPipelineClose(t *testing.T) {
 	})
 	t.Run("mid-stream", func(t *testing.T) {
 		p := open(t)
-		hotpath.Recv(p.Chunks())
-		hotpath.Recv(p.Chunks())
+		hotpathimpl.Recv(p.Chunks())
+		hotpathimpl.Recv(p.Chunks())
 		if err := p.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +387,7 @@ func TestPipelineClose(t *testing.T) {
 		go func() {
 			for _hotpath_rc10 := p.Chunks(); ; {
 //line pipeline_test.go:319:1
-				f, _hotpath_ok11 := hotpath.Recv2(_hotpath_rc10)
+				f, _hotpath_ok11 := hotpathimpl.Recv2(_hotpath_rc10)
 //line pipeline_test.go:319:1
 				if !_hotpath_ok11 {
 //line pipeline_test.go:319:1
@@ -412,7 +412,7 @@ func TestPipelineClose(t *testing.T) {
 		cancel()
 		for _hotpath_rc12 := p.Chunks(); ; {
 //line pipeline_test.go:336:1
-			_, _hotpath_ok13 := hotpath.Recv2(_hotpath_rc12)
+			_, _hotpath_ok13 := hotpathimpl.Recv2(_hotpath_rc12)
 //line pipeline_test.go:336:1
 			if !_hotpath_ok13 {
 //line pipeline_test.go:336:1
@@ -469,8 +469,8 @@ func (s *stallSource) WaitRange(ctx context.Context, start, end int64) error {
 	if end <= s.avail {
 		return nil
 	}
-	s.once.Do(func() { hotpath.Close(s.waiting) })
-	hotpath.Recv(ctx.Done())
+	s.once.Do(func() { hotpathimpl.Close(s.waiting) })
+	hotpathimpl.Recv(ctx.Done())
 	return ctx.Err()
 }
 
@@ -496,7 +496,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 	go func() {
 		for _hotpath_rc14 := p.Chunks(); ; {
 //line pipeline_test.go:412:1
-			f, _hotpath_ok15 := hotpath.Recv2(_hotpath_rc14)
+			f, _hotpath_ok15 := hotpathimpl.Recv2(_hotpath_rc14)
 //line pipeline_test.go:412:1
 			if !_hotpath_ok15 {
 //line pipeline_test.go:412:1
@@ -535,7 +535,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 //line pipeline_test.go:416:1
 		if _hotpath_case16 == 0 {
 //line pipeline_test.go:416:1
-			_hotpath_start17 = hotpath.Nanotime()
+			_hotpath_start17 = hotpathimpl.Nanotime()
 //line pipeline_test.go:416:1
 			select {
 //line pipeline_test.go:416:1
@@ -552,23 +552,23 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 		switch _hotpath_case16 {
 		case 1:
 //line pipeline_test.go:417:1
-			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok20, _hotpath_start17)
+			hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok20, _hotpath_start17)
 		default:
 //line pipeline_test.go:418:1
-			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok21, _hotpath_start17)
+			hotpathimpl.SelectRecv(_hotpath_c19, _hotpath_ok21, _hotpath_start17)
 			t.Fatal("the reader never waited past the available bytes")
 		}
 	}
 //line pipeline_test.go:421:1
 	closed := make(chan error)
-	go func() { hotpath.SendTo(closed).Send(p.Close()) }()
+	go func() { hotpathimpl.SendTo(closed).Send(p.Close()) }()
 	{
 //line pipeline_test.go:423:1
 		_hotpath_c24 := closed
 //line pipeline_test.go:423:1
 		_hotpath_c25 := time.After(10 * time.Second)
 //line pipeline_test.go:423:1
-		_hotpath_v27 := hotpath.Zero(_hotpath_c24)
+		_hotpath_v27 := hotpathimpl.Zero(_hotpath_c24)
 //line pipeline_test.go:423:1
 		var _hotpath_ok26 bool
 //line pipeline_test.go:423:1
@@ -593,7 +593,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 //line pipeline_test.go:423:1
 		if _hotpath_case22 == 0 {
 //line pipeline_test.go:423:1
-			_hotpath_start23 = hotpath.Nanotime()
+			_hotpath_start23 = hotpathimpl.Nanotime()
 //line pipeline_test.go:423:1
 			select {
 //line pipeline_test.go:423:1
@@ -610,7 +610,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 		switch _hotpath_case22 {
 		case 1:
 //line pipeline_test.go:424:1
-			hotpath.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start23)
+			hotpathimpl.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start23)
 //line pipeline_test.go:424:1
 			err := _hotpath_v27
 			if err != nil {
@@ -618,7 +618,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 			}
 		default:
 //line pipeline_test.go:428:1
-			hotpath.SelectRecv(_hotpath_c25, _hotpath_ok28, _hotpath_start23)
+			hotpathimpl.SelectRecv(_hotpath_c25, _hotpath_ok28, _hotpath_start23)
 			t.Fatal("Close hangs while the decoder waits for data")
 		}
 	}
@@ -626,7 +626,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline_test.go", "a9638b714f8457b530c50ca02b25f8cb")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline_test.go", "a9638b714f8457b530c50ca02b25f8cb")
 )
 
-// hotpathgen checksum: f7ef595ea8e2f99f7456b42ad4255849
+// hotpathgen checksum: 8b1484267b3a449feacb8d6fe568dbff

@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Speed limits. Speed is varispeed: 2 plays twice as fast an octave higher.
 //
@@ -493,10 +493,10 @@ func (r *Resampler) keepTail(s []float32) {
 
 //line <generated>:1
 var (
-	_hotpath_fn_Resampler_process = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).process", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).process", File: "resampler.go", Line: 126}
-	_hotpath_fn_Resampler_flush   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).flush", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).flush", File: "resampler.go", Line: 162}
+	_hotpath_fn_Resampler_process = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).process", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).process", File: "resampler.go", Line: 126}
+	_hotpath_fn_Resampler_flush   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).flush", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*Resampler).flush", File: "resampler.go", Line: 162}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "resampler.go", "6341c615950fffa88896055ebfdd871b")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "resampler.go", "6341c615950fffa88896055ebfdd871b")
 )
 
-// hotpathgen checksum: e1d20d8895a3a2a48965c31925e4023f
+// hotpathgen checksum: 21f8ee9b0c2711b04a1cc453aff1af8d

@@ -16,7 +16,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Command steers a DecodeSource. It describes the whole target state, not a
 // change, because a worker applies only the newest of several queued
@@ -84,7 +84,7 @@ func (s *DecodeSource) FetchNext() worker.Fetch[Block] { return s.fetchNext() }
 //hotpath:measure
 func (s *DecodeSource) fetchNext() worker.Fetch[Block] {
 //line <generated>:1
-	var _hotpath_span_0 hotpath.Span
+	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
 	defer _hotpath_fn_DecodeSource_fetchNext.Begin().End()
 //line source.go:78:1
@@ -219,10 +219,10 @@ func (s *DecodeSource) remix(c Chunk) Chunk {
 
 //line <generated>:1
 var (
-	_hotpath_fn_DecodeSource_fetchNext = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", File: "source.go", Line: 77}
-	_hotpath_blk_decode_chunk          = hotpath.Func{Name: "decode_chunk", Kind: hotpath.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", File: "source.go", Line: 92, EndLine: 92}
+	_hotpath_fn_DecodeSource_fetchNext = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", File: "source.go", Line: 77}
+	_hotpath_blk_decode_chunk          = hotpathimpl.Func{Name: "decode_chunk", Kind: hotpathimpl.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/decode.(*DecodeSource).fetchNext", File: "source.go", Line: 92, EndLine: 92}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "source.go", "1444d57d59a486d358c28b17df22469e")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "source.go", "1444d57d59a486d358c28b17df22469e")
 )
 
-// hotpathgen checksum: 9f31a06cc3e1a53b401aeadb665ec6d6
+// hotpathgen checksum: bdca80c3361cccabedf0c97f71045cdd

@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Container is the format of a variant's segments, as the segment bytes
 // show it (not the playlist, which rarely says).
@@ -475,9 +475,9 @@ func syncsafe(b []byte) int {
 
 //line <generated>:1
 var (
-	_hotpath_fn_demuxer_segment = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", File: "container.go", Line: 162}
+	_hotpath_fn_demuxer_segment = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*demuxer).segment", File: "container.go", Line: 162}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "container.go", "ff3e729508c5111af8aab436ee0a0750")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "container.go", "ff3e729508c5111af8aab436ee0a0750")
 )
 
-// hotpathgen checksum: b91d1ed06ffead822a7a52ea7b15a300
+// hotpathgen checksum: 6492eaf94e889ac13757d694be05df83

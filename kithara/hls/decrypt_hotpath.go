@@ -13,7 +13,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Decrypter decrypts one AES-128-CBC ciphertext with PKCS#7 padding as it
 // arrives, in pieces of any size.
@@ -132,9 +132,9 @@ func Decrypt(key []byte, iv [16]byte, ciphertext []byte) ([]byte, error) {
 
 //line <generated>:1
 var (
-	_hotpath_fn_Decrypter_Update = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*Decrypter).Update", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*Decrypter).Update", File: "decrypt.go", Line: 49}
+	_hotpath_fn_Decrypter_Update = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*Decrypter).Update", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*Decrypter).Update", File: "decrypt.go", Line: 49}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "decrypt.go", "dabdcc97834508882cbe67add171a60e")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "decrypt.go", "dabdcc97834508882cbe67add171a60e")
 )
 
-// hotpathgen checksum: 2fa0760dacf36f3ca0aca6f5377fe912
+// hotpathgen checksum: 8c316bafc5e1887b75edf8c41265dd05

@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Driver constants.
 //
@@ -224,7 +224,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 	done := make(chan result, 1)
 	go func() {
 		got, err := fetch(dctx)
-		hotpath.SendTo(done).Send(result{got, err})
+		hotpathimpl.SendTo(done).Send(result{got, err})
 	}()
 	var seek *command
 	for {
@@ -236,11 +236,11 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 //line driver.go:220:1
 			_hotpath_c5 := ctx.Done()
 //line driver.go:220:1
-			_hotpath_v7 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v7 := hotpathimpl.Zero(_hotpath_c3)
 //line driver.go:220:1
 			var _hotpath_ok6 bool
 //line driver.go:220:1
-			_hotpath_v9 := hotpath.Zero(_hotpath_c4)
+			_hotpath_v9 := hotpathimpl.Zero(_hotpath_c4)
 //line driver.go:220:1
 			var _hotpath_ok8 bool
 //line driver.go:220:1
@@ -269,7 +269,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 //line driver.go:220:1
 			if _hotpath_case1 == 0 {
 //line driver.go:220:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line driver.go:220:1
 				select {
 //line driver.go:220:1
@@ -290,7 +290,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			switch _hotpath_case1 {
 			case 1:
 //line driver.go:221:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
 //line driver.go:221:1
 				r := _hotpath_v7
 				if r.err == nil && (seek != nil || ctx.Err() != nil) {
@@ -309,7 +309,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				return r.got, true
 			case 2:
 //line driver.go:236:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
 //line driver.go:236:1
 				c := _hotpath_v9
 				if c.kind == cmdSeek {
@@ -320,9 +320,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				d.apply(c)
 			default:
 //line driver.go:243:1
-				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
 				cancel(ctx.Err())
-				if r := hotpath.Recv(done); r.err == nil {
+				if r := hotpathimpl.Recv(done); r.err == nil {
 					d.fetch.commitLater(r.got)
 				}
 				return fetched{}, false
@@ -360,7 +360,7 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 //line driver.go:276:1
 			_hotpath_c13 := d.cmds
 //line driver.go:276:1
-			_hotpath_v15 := hotpath.Zero(_hotpath_c13)
+			_hotpath_v15 := hotpathimpl.Zero(_hotpath_c13)
 //line driver.go:276:1
 			var _hotpath_ok14 bool
 //line driver.go:276:1
@@ -378,7 +378,7 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 			switch _hotpath_case11 {
 			case 1:
 //line driver.go:277:1
-				hotpath.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
+				hotpathimpl.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
 //line driver.go:277:1
 				c := _hotpath_v15
 				d.apply(c)
@@ -403,7 +403,7 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 //line driver.go:289:1
 		_hotpath_c20 := ctx.Done()
 //line driver.go:289:1
-		_hotpath_v22 := hotpath.Zero(_hotpath_c18)
+		_hotpath_v22 := hotpathimpl.Zero(_hotpath_c18)
 //line driver.go:289:1
 		var _hotpath_ok21 bool
 //line driver.go:289:1
@@ -434,7 +434,7 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 //line driver.go:289:1
 		if _hotpath_case16 == 0 {
 //line driver.go:289:1
-			_hotpath_start17 = hotpath.Nanotime()
+			_hotpath_start17 = hotpathimpl.Nanotime()
 //line driver.go:289:1
 			select {
 //line driver.go:289:1
@@ -455,16 +455,16 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 		switch _hotpath_case16 {
 		case 1:
 //line driver.go:290:1
-			hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
+			hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
 //line driver.go:290:1
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
 //line driver.go:292:1
-			hotpath.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
+			hotpathimpl.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
 		default:
 //line driver.go:293:1
-			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
+			hotpathimpl.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
 			return ctx.Err()
 		}
 	}
@@ -520,9 +520,9 @@ func (s *sampler) flush() {
 
 //line <generated>:1
 var (
-	_hotpath_fn_HlsDriver_run = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 96}
+	_hotpath_fn_HlsDriver_run = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 96}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "aab16c2f17d945410a9f8e7cb0c031f1")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "aab16c2f17d945410a9f8e7cb0c031f1")
 )
 
-// hotpathgen checksum: 34649dfc372b830c24ee64a7bf2d2bc2
+// hotpathgen checksum: 7eb1e477683c1f5cad44d07984a83d18

@@ -29,7 +29,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // fetchManager downloads through the asset cache of one presentation:
 // playlists and keys as atomic resources, init sections and segments
@@ -263,7 +263,7 @@ func (f *fetchManager) inBackground(key string, work func() error) {
 		f.mu.Lock()
 		delete(f.inflight, key)
 		f.mu.Unlock()
-		hotpath.Close(done)
+		hotpathimpl.Close(done)
 	}()
 }
 
@@ -305,7 +305,7 @@ func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
 //line fetch.go:262:1
 		if _hotpath_case1 == 0 {
 //line fetch.go:262:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line fetch.go:262:1
 			select {
 //line fetch.go:262:1
@@ -322,11 +322,11 @@ func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
 		switch _hotpath_case1 {
 		case 1:
 //line fetch.go:263:1
-			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			return nil
 		default:
 //line fetch.go:265:1
-			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 			return ctx.Err()
 		}
 	}
@@ -437,12 +437,12 @@ func segmentName(u *url.URL) string {
 
 //line <generated>:1
 var (
-	_hotpath_fn_fetchManager_fetchAtomic   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 107}
-	_hotpath_fn_fetchManager_fetchSegment  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 167}
-	_hotpath_fn_fetchManager_fetchStreamed = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 180}
-	_hotpath_fn_fetchManager_download      = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 278}
+	_hotpath_fn_fetchManager_fetchAtomic   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchAtomic", File: "fetch.go", Line: 107}
+	_hotpath_fn_fetchManager_fetchSegment  = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 167}
+	_hotpath_fn_fetchManager_fetchStreamed = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 180}
+	_hotpath_fn_fetchManager_download      = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 278}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "9c5c3f6484ad56b44f93ed6580243999")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "9c5c3f6484ad56b44f93ed6580243999")
 )
 
-// hotpathgen checksum: 7b0b8f757502624da56b98f2ae0b23a9
+// hotpathgen checksum: 1cb6d63b87aab969257d41d45a451747

@@ -29,7 +29,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line helpers_test.go:28:1
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -123,7 +123,7 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 //line helpers_test.go:90:1
 			if _hotpath_case1 == 0 {
 //line helpers_test.go:90:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line helpers_test.go:90:1
 				select {
 //line helpers_test.go:90:1
@@ -140,10 +140,10 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 			switch _hotpath_case1 {
 			case 1:
 //line helpers_test.go:91:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line helpers_test.go:92:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -217,7 +217,7 @@ func (e *events) record(ev Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.all = append(e.all, ev)
-	hotpath.Close(e.wake)
+	hotpathimpl.Close(e.wake)
 	e.wake = make(chan struct{})
 }
 
@@ -271,7 +271,7 @@ func (e *events) waitFor(t *testing.T, what string, match func(Event) bool) Even
 //line helpers_test.go:189:1
 			if _hotpath_case7 == 0 {
 //line helpers_test.go:189:1
-				_hotpath_start8 = hotpath.Nanotime()
+				_hotpath_start8 = hotpathimpl.Nanotime()
 //line helpers_test.go:189:1
 				select {
 //line helpers_test.go:189:1
@@ -288,10 +288,10 @@ func (e *events) waitFor(t *testing.T, what string, match func(Event) bool) Even
 			switch _hotpath_case7 {
 			case 1:
 //line helpers_test.go:190:1
-				hotpath.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
+				hotpathimpl.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
 			default:
 //line helpers_test.go:191:1
-				hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
+				hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
 				t.Fatalf("timed out waiting for %s; events:\n%s", what, describe(e.snapshot()))
 			}
 		}
@@ -438,7 +438,7 @@ func syntheticSegment(variant, segment, size int) []byte {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "helpers_test.go", "a23ecc91e6db7050a8bb753640560a2d")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "helpers_test.go", "a23ecc91e6db7050a8bb753640560a2d")
 )
 
-// hotpathgen checksum: 830bf578dd732716ede8cf6153a3656a
+// hotpathgen checksum: 412f7c2b342c99d76386ef69536c289a

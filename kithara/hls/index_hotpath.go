@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // The byte space an HlsSource serves is laid out in runs. A run is what the
 // driver fetches in one go from a starting segment: its init sections and
@@ -99,7 +99,7 @@ func newSegmentIndex(emit func(Event)) *segmentIndex {
 
 // broadcast wakes every waiter. Callers hold mu.
 func (x *segmentIndex) broadcast() {
-	hotpath.Close(x.changed)
+	hotpathimpl.Close(x.changed)
 	x.changed = make(chan struct{})
 }
 
@@ -346,7 +346,7 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 //line index.go:312:1
 			if _hotpath_case1 == 0 {
 //line index.go:312:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line index.go:312:1
 				select {
 //line index.go:312:1
@@ -363,10 +363,10 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 			switch _hotpath_case1 {
 			case 1:
 //line index.go:313:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line index.go:314:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				x.mu.Lock()
 				return ctx.Err()
 			}
@@ -382,7 +382,7 @@ func (x *segmentIndex) wakeDriver() {
 //line index.go:324:1
 		_hotpath_c9 := x.progress
 //line index.go:324:1
-		_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
+		_hotpath_x10 := hotpathimpl.SendTo(_hotpath_c9).Value(struct{}{})
 //line index.go:324:1
 		var _hotpath_case7 int
 //line index.go:324:1
@@ -398,7 +398,7 @@ func (x *segmentIndex) wakeDriver() {
 		switch _hotpath_case7 {
 		case 1:
 //line index.go:325:1
-			hotpath.SelectSent(_hotpath_c9, 0)
+			hotpathimpl.SelectSent(_hotpath_c9, 0)
 		default:
 		}
 	}
@@ -561,7 +561,7 @@ func (x *segmentIndex) bufferAhead() time.Duration {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "e4b476b65664a14ae5d3fa9894bac63b")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "e4b476b65664a14ae5d3fa9894bac63b")
 )
 
-// hotpathgen checksum: 6edfcba86de7c7f76e0cc7895595e3f7
+// hotpathgen checksum: a6b9631ed70ba7e91375147c44ce8169

@@ -13,7 +13,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // KeyProcessor transforms the bytes of an AES-128 key after they are
 // fetched and before they are used, for example to unwrap a key that a DRM
@@ -89,7 +89,7 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 //line keys.go:55:1
 			if _hotpath_case1 == 0 {
 //line keys.go:55:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line keys.go:55:1
 				select {
 //line keys.go:55:1
@@ -106,7 +106,7 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 			switch _hotpath_case1 {
 			case 1:
 //line keys.go:56:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 				if e.err == nil {
 					return e.key, nil
 				}
@@ -114,7 +114,7 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 				return m.key(ctx, k)
 			default:
 //line keys.go:62:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return nil, ctx.Err()
 			}
 		}
@@ -126,7 +126,7 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 		delete(m.keys, uri)
 		m.mu.Unlock()
 	}
-	hotpath.Close(e.done)
+	hotpathimpl.Close(e.done)
 	return e.key, e.err
 }
 
@@ -171,9 +171,9 @@ func (m *keyManager) decrypter(ctx context.Context, k *Key, seq uint64) (*Decryp
 
 //line <generated>:1
 var (
-	_hotpath_fn_keyManager_load = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*keyManager).load", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*keyManager).load", File: "keys.go", Line: 79}
+	_hotpath_fn_keyManager_load = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*keyManager).load", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*keyManager).load", File: "keys.go", Line: 79}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
 )
 
-// hotpathgen checksum: 2d3269f81fca909d5a57bab8464c6d53
+// hotpathgen checksum: 6db83f29b6eb86affd1a9c8441155bfa

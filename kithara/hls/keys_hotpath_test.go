@@ -19,7 +19,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // newKeyTestManager returns a key manager over srv with a fresh cache.
 //
@@ -46,7 +46,7 @@ func TestKeyFetchedOnceByConcurrentCallers(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	srv := newTestServer(t, fstest.MapFS{"k.bin": {Data: key}})
 	gate := make(chan struct{})
-	srv.throttle = func(string) (int, time.Duration) { hotpath.Recv(gate); return 0, 0 }
+	srv.throttle = func(string) (int, time.Duration) { hotpathimpl.Recv(gate); return 0, 0 }
 	m, evs := newKeyTestManager(t, srv, nil)
 	k := &Key{Method: MethodAES128, URI: mustURL(t, srv.url("k.bin"))}
 
@@ -56,7 +56,7 @@ func TestKeyFetchedOnceByConcurrentCallers(t *testing.T) {
 	for i := range results {
 		wg.Go(func() { results[i], errs[i] = m.key(context.Background(), k) })
 	}
-	hotpath.Close(gate)
+	hotpathimpl.Close(gate)
 	wg.Wait()
 	for i := range results {
 		if errs[i] != nil || !bytes.Equal(results[i], key) {
@@ -127,7 +127,7 @@ func TestResourceKeysAreUnique(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys_test.go", "08cec2f80ad48ce083f854be4cd2a345")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys_test.go", "08cec2f80ad48ce083f854be4cd2a345")
 )
 
-// hotpathgen checksum: 043c14086a5d3fb5bf968425e8d9cffb
+// hotpathgen checksum: da8710af67c7769e887c6f980e6ab652

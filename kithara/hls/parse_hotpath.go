@@ -14,7 +14,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // A playlist is parsed by hand rather than with a general M3U8 library so
 // that every error names the line it is about, and so that unsupported
@@ -473,10 +473,10 @@ func splitTag(text string) (tag, value string) {
 
 //line <generated>:1
 var (
-	_hotpath_fn_ParseMaster = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMaster", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMaster", File: "parse.go", Line: 34}
-	_hotpath_fn_ParseMedia  = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", File: "parse.go", Line: 131}
+	_hotpath_fn_ParseMaster = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMaster", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMaster", File: "parse.go", Line: 34}
+	_hotpath_fn_ParseMedia  = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.ParseMedia", File: "parse.go", Line: 131}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "parse.go", "459bdbbed7e72dfca94537bda91cc40d")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "parse.go", "459bdbbed7e72dfca94537bda91cc40d")
 )
 
-// hotpathgen checksum: 945b59beca249dcf2b54d479d528eacd
+// hotpathgen checksum: a6f4a9398d1f0366507ffd8f64a695e7

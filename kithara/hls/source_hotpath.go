@@ -21,7 +21,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Options configure Open.
 //
@@ -139,7 +139,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 
 	index := newSegmentIndex(emit)
 	//hotpath:channel label=hls_commands
-	cmds := hotpath.Track(&_hotpath_ch_source_0, make(chan command, commandQueue))
+	cmds := hotpathimpl.Track(&_hotpath_ch_source_0, make(chan command, commandQueue))
 	d := &HlsDriver{
 		playlists: playlists,
 		fetch:     fetch,
@@ -156,7 +156,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 	dctx, cancel := context.WithCancel(ctx)
 	s := &HlsSource{index: index, driver: d, playlists: playlists, lease: lease, cancel: cancel, done: make(chan struct{})}
 	go func() {
-		defer hotpath.Close(s.done)
+		defer hotpathimpl.Close(s.done)
 		d.run(dctx)
 	}()
 	return s, nil
@@ -305,7 +305,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 //line source.go:296:1
 		_hotpath_c3 := s.driver.cmds
 //line source.go:296:1
-		_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(c)
+		_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(c)
 //line source.go:296:1
 		_hotpath_c5 := s.done
 //line source.go:296:1
@@ -338,7 +338,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 //line source.go:296:1
 		if _hotpath_case1 == 0 {
 //line source.go:296:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line source.go:296:1
 			select {
 //line source.go:296:1
@@ -359,15 +359,15 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 		switch _hotpath_case1 {
 		case 1:
 //line source.go:297:1
-			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
+			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
 //line source.go:299:1
-			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
 //line source.go:301:1
-			hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
 	}
@@ -381,7 +381,7 @@ func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.cancel()
-		hotpath.Recv(s.done)
+		hotpathimpl.Recv(s.done)
 		s.driver.fetch.waitCommits()
 		s.index.close()
 		err = s.lease.Close()
@@ -391,9 +391,9 @@ func (s *HlsSource) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_source_0 = hotpath.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:134"}
+	_hotpath_ch_source_0 = hotpathimpl.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:134"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "946ca8452d9519099f042e84704d42ad")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "946ca8452d9519099f042e84704d42ad")
 )
 
-// hotpathgen checksum: 64d6b8f3c0fce458dc5baa645c8a22f6
+// hotpathgen checksum: e41ef03e77b2a97c34013bc3eff46f50

@@ -22,7 +22,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // open opens a presentation of srv with events recorded and the source
 // closed at cleanup.
@@ -515,20 +515,20 @@ func TestCloseStopsADownload(t *testing.T) {
 	block := make(chan struct{})
 	srv.throttle = func(p string) (int, time.Duration) {
 		if strings.HasSuffix(p, ".mp3") {
-			hotpath.Recv(block)
+			hotpathimpl.Recv(block)
 		}
 		return 0, 0
 	}
-	defer hotpath.Close(block)
+	defer hotpathimpl.Close(block)
 	src, ev := open(t, srv, "hls/master.m3u8", Options{ABR: manual(0)})
 	ev.waitFor(t, "segment start", func(e Event) bool { s, ok := e.(SegmentStart); return ok && s.Segment == 0 })
 	ctx, cancel := context.WithCancel(context.Background())
 	waited := make(chan error)
-	go func() { hotpath.SendTo(waited).Send(src.WaitRange(ctx, 0, 1)) }()
+	go func() { hotpathimpl.SendTo(waited).Send(src.WaitRange(ctx, 0, 1)) }()
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := hotpath.Recv(waited); !errors.Is(err, ErrClosed) {
+	if err := hotpathimpl.Recv(waited); !errors.Is(err, ErrClosed) {
 		t.Errorf("WaitRange after Close: %v, want ErrClosed", err)
 	}
 	cancel()
@@ -587,7 +587,7 @@ func TestInitSections(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "ad18ed8f31be418b812b3364eb0e6bcc")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "ad18ed8f31be418b812b3364eb0e6bcc")
 )
 
-// hotpathgen checksum: 9aaae90d8d02b2965eb23af467cb5ee0
+// hotpathgen checksum: 6452e96125e3f883496967dfd8837c16

@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // HttpClient is the [Net] implementation over net/http. It is safe for
 // concurrent use; all calls share one http.Client, and so one connection
@@ -172,9 +172,9 @@ func checkURL(raw string) error {
 
 //line <generated>:1
 var (
-	_hotpath_fn_HttpClient_GetStream = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/net.(*HttpClient).GetStream", Symbol: "github.com/hotpath-go/hotpath/kithara/net.(*HttpClient).GetStream", File: "client.go", Line: 88}
+	_hotpath_fn_HttpClient_GetStream = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/net.(*HttpClient).GetStream", Symbol: "github.com/hotpath-go/hotpath/kithara/net.(*HttpClient).GetStream", File: "client.go", Line: 88}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client.go", "f617bbe00f36488e1252941758079a72")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client.go", "f617bbe00f36488e1252941758079a72")
 )
 
-// hotpathgen checksum: dd0abf13003238002589a10982a1bd69
+// hotpathgen checksum: b36051588399628c58300fbbe49887ca

@@ -20,7 +20,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line client_test.go:19:1
 func TestGetBytesReturnsBody(t *testing.T) {
@@ -343,7 +343,7 @@ func TestConcurrentRanges(t *testing.T) {
 			r := Range{Start: i * size, End: (i + 1) * size}
 			s, err := c.GetRange(context.Background(), ts.URL, r, nil)
 			if err != nil {
-				hotpath.SendTo(errs).Send(err)
+				hotpathimpl.SendTo(errs).Send(err)
 				return
 			}
 			defer s.Body.Close()
@@ -351,11 +351,11 @@ func TestConcurrentRanges(t *testing.T) {
 			if err == nil && !bytes.Equal(got, data[r.Start:r.End]) {
 				err = fmt.Errorf("part %d differs", i)
 			}
-			hotpath.SendTo(errs).Send(err)
+			hotpathimpl.SendTo(errs).Send(err)
 		}()
 	}
 	for range parts {
-		if err := hotpath.Recv(errs); err != nil {
+		if err := hotpathimpl.Recv(errs); err != nil {
 			t.Error(err)
 		}
 	}
@@ -363,7 +363,7 @@ func TestConcurrentRanges(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client_test.go", "c94a328d616a84ae74ac0a09784c8221")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client_test.go", "c94a328d616a84ae74ac0a09784c8221")
 )
 
-// hotpathgen checksum: 8a0040f5229fd3444e7b6335d08bb02d
+// hotpathgen checksum: ef05d887b4957c02c9a7ffdee86606f5

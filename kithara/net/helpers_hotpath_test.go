@@ -25,7 +25,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line helpers_test.go:24:1
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -237,7 +237,7 @@ type blocker chan struct{}
 
 func newBlocker(t testing.TB) blocker {
 	b := make(blocker)
-	t.Cleanup(func() { hotpath.Close(b) })
+	t.Cleanup(func() { hotpathimpl.Close(b) })
 	return b
 }
 
@@ -272,7 +272,7 @@ func (b blocker) wait(r *http.Request) {
 //line helpers_test.go:239:1
 		if _hotpath_case1 == 0 {
 //line helpers_test.go:239:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line helpers_test.go:239:1
 			select {
 //line helpers_test.go:239:1
@@ -289,10 +289,10 @@ func (b blocker) wait(r *http.Request) {
 		switch _hotpath_case1 {
 		case 1:
 //line helpers_test.go:240:1
-			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 		default:
 //line helpers_test.go:241:1
-			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 		}
 	}
 }
@@ -315,7 +315,7 @@ func gzipped(t testing.TB, text string) []byte {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "helpers_test.go", "22f26a3961661daa7090353d162c8b0a")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "helpers_test.go", "22f26a3961661daa7090353d162c8b0a")
 )
 
-// hotpathgen checksum: e5491d8a76441e188d3284b94a25b9b7
+// hotpathgen checksum: 4b97604a8d56238046570757979aa181

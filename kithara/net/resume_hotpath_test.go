@@ -19,7 +19,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line resume_test.go:18:1
 func TestResumeAfterConnectionCut(t *testing.T) {
@@ -344,10 +344,10 @@ func TestCloseAbortsBlockedRead(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		_, err := s.Body.Read(buf)
-		hotpath.SendTo(done).Send(err)
+		hotpathimpl.SendTo(done).Send(err)
 	}()
 	s.Body.Close()
-	if err := hotpath.Recv(done); !errors.Is(err, ErrBodyClosed) {
+	if err := hotpathimpl.Recv(done); !errors.Is(err, ErrBodyClosed) {
 		t.Errorf("blocked Read after Close = %v, want ErrBodyClosed", err)
 	}
 	if _, err := s.Body.Read(buf); !errors.Is(err, ErrBodyClosed) {
@@ -388,7 +388,7 @@ func TestIfRangeValidator(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "resume_test.go", "83b97d1b2f3a0c561a1ae879f55c67db")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "resume_test.go", "83b97d1b2f3a0c561a1ae879f55c67db")
 )
 
-// hotpathgen checksum: bf743f701dae49d5f09a148b227da17e
+// hotpathgen checksum: d608ddcf21656b7c9810ab56c7782fdf

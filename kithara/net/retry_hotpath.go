@@ -16,7 +16,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // RetryPolicy says how often and how soon a failed call is tried again.
 //
@@ -129,7 +129,7 @@ func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
 //line retry.go:95:1
 		if _hotpath_case1 == 0 {
 //line retry.go:95:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line retry.go:95:1
 			select {
 //line retry.go:95:1
@@ -146,11 +146,11 @@ func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
 		switch _hotpath_case1 {
 		case 1:
 //line retry.go:96:1
-			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			return ctx.Err()
 		default:
 //line retry.go:98:1
-			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 			return nil
 		}
 	}
@@ -237,7 +237,7 @@ func (r *retryNet) Head(ctx context.Context, url string, header http.Header) (*M
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry.go", "a484f3a5030ac6b3afcfbf92a9b50c9f")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry.go", "a484f3a5030ac6b3afcfbf92a9b50c9f")
 )
 
-// hotpathgen checksum: 0c4dc4a0f28ebd71df0c0a32f897120b
+// hotpathgen checksum: 70b201328c4a2dec33211242b693dfa2

@@ -19,7 +19,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // flaky answers status to the first failures requests, then 200 "ok".
 //
@@ -192,7 +192,7 @@ func TestRetryStopsOnCancellation(t *testing.T) {
 	p := DefaultRetryPolicy()
 	p.Sleep = func(ctx context.Context, d time.Duration) error {
 		cancel() // the caller gives up while the decorator waits
-		hotpath.Recv(ctx.Done())
+		hotpathimpl.Recv(ctx.Done())
 		return ctx.Err()
 	}
 	_, err := WithRetry(newClient(t, Options{}), p).GetBytes(ctx, u, nil)
@@ -208,9 +208,9 @@ func TestRetryStopsOnCancellation(t *testing.T) {
 func TestDefaultSleepHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { hotpath.SendTo(done).Send(RetryPolicy{}.sleep(ctx, time.Hour)) }()
+	go func() { hotpathimpl.SendTo(done).Send(RetryPolicy{}.sleep(ctx, time.Hour)) }()
 	cancel()
-	if err := hotpath.Recv(done); !errors.Is(err, context.Canceled) {
+	if err := hotpathimpl.Recv(done); !errors.Is(err, context.Canceled) {
 		t.Fatalf("sleep = %v, want context.Canceled", err)
 	}
 	if err := (RetryPolicy{}).sleep(context.Background(), time.Microsecond); err != nil {
@@ -370,7 +370,7 @@ func TestRetryAfterScope(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry_test.go", "0aa43d938a1f3191c9240cac32559404")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry_test.go", "0aa43d938a1f3191c9240cac32559404")
 )
 
-// hotpathgen checksum: 437b352319cfbd03058e95436350ace6
+// hotpathgen checksum: 4119dfefb8c44c2b22549f71358ba66c

@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // stallingServer answers with headers and head bytes of a 1000-byte body,
 // then stalls until the test ends; with head < 0 it stalls before the
@@ -116,10 +116,10 @@ func TestCancelMidBody(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		_, err := s.Body.Read(buf)
-		hotpath.SendTo(done).Send(err)
+		hotpathimpl.SendTo(done).Send(err)
 	}()
 	cancel()
-	err = hotpath.Recv(done)
+	err = hotpathimpl.Recv(done)
 	if !errors.Is(err, context.Canceled) || IsRetryable(err) || !strings.Contains(err.Error(), u) {
 		t.Errorf("Read after cancel = %v, want context.Canceled with the URL", err)
 	}
@@ -189,7 +189,7 @@ func TestWithTimeoutLeavesStreamsOpen(t *testing.T) {
 //line timeout_test.go:155:1
 			if _hotpath_case1 == 0 {
 //line timeout_test.go:155:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line timeout_test.go:155:1
 				select {
 //line timeout_test.go:155:1
@@ -206,10 +206,10 @@ func TestWithTimeoutLeavesStreamsOpen(t *testing.T) {
 			switch _hotpath_case1 {
 			case 1:
 //line timeout_test.go:156:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line timeout_test.go:157:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -227,7 +227,7 @@ func TestWithTimeoutLeavesStreamsOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * d) // well past the timeout, which must not apply any more
-	hotpath.Close(release)
+	hotpathimpl.Close(release)
 	got, err := readAll(t, s)
 	if err != nil || !bytes.Equal(got, data[500:]) {
 		t.Fatalf("rest of the body: %d bytes, %v", len(got), err)
@@ -258,7 +258,7 @@ func TestWithTimeoutPassesResults(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "timeout_test.go", "b0b377bda0ff0d24d60bf2c51a267056")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "timeout_test.go", "b0b377bda0ff0d24d60bf2c51a267056")
 )
 
-// hotpathgen checksum: 3ad2e90aa772c66d940d6eeef6382ca2
+// hotpathgen checksum: e5ae7a2f9b610fa453c0063ae741c32f

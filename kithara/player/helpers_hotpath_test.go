@@ -29,7 +29,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line helpers_test.go:28:1
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -95,7 +95,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 //line helpers_test.go:62:1
 			if _hotpath_case1 == 0 {
 //line helpers_test.go:62:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line helpers_test.go:62:1
 				select {
 //line helpers_test.go:62:1
@@ -112,10 +112,10 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 			switch _hotpath_case1 {
 			case 1:
 //line helpers_test.go:63:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line helpers_test.go:64:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -173,7 +173,7 @@ func (s *server) gate(p string) (open func()) {
 	s.gates[p] = ch
 	s.mu.Unlock()
 	var once sync.Once
-	return func() { once.Do(func() { hotpath.Close(ch) }) }
+	return func() { once.Do(func() { hotpathimpl.Close(ch) }) }
 }
 
 // events records HLS events and lets a test wait for one.
@@ -189,7 +189,7 @@ func (e *events) record(ev hls.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.all = append(e.all, ev)
-	hotpath.Close(e.wake)
+	hotpathimpl.Close(e.wake)
 	e.wake = make(chan struct{})
 }
 
@@ -235,7 +235,7 @@ func (e *events) waitFor(t *testing.T, what string, match func(hls.Event) bool) 
 //line helpers_test.go:153:1
 			if _hotpath_case7 == 0 {
 //line helpers_test.go:153:1
-				_hotpath_start8 = hotpath.Nanotime()
+				_hotpath_start8 = hotpathimpl.Nanotime()
 //line helpers_test.go:153:1
 				select {
 //line helpers_test.go:153:1
@@ -252,10 +252,10 @@ func (e *events) waitFor(t *testing.T, what string, match func(hls.Event) bool) 
 			switch _hotpath_case7 {
 			case 1:
 //line helpers_test.go:154:1
-				hotpath.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
+				hotpathimpl.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
 			default:
 //line helpers_test.go:155:1
-				hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
+				hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
 				t.Fatalf("timed out waiting for %s", what)
 			}
 		}
@@ -386,7 +386,7 @@ func mustParse(t *testing.T, s string) *url.URL {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "helpers_test.go", "eeee64329ec4fed15dad6a6f4fbba959")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "helpers_test.go", "eeee64329ec4fed15dad6a6f4fbba959")
 )
 
-// hotpathgen checksum: 4234113127a5462f501c2ec61504e4dc
+// hotpathgen checksum: 61293c962ee63dc36813ebb74a90ffc2

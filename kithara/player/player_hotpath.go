@@ -37,7 +37,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Options configure Open. Either CacheDir or Store is required.
 //
@@ -268,7 +268,7 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 //line player.go:250:1
 			_hotpath_c4 := ctx.Done()
 //line player.go:250:1
-			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line player.go:250:1
 			var _hotpath_ok5 bool
 //line player.go:250:1
@@ -293,7 +293,7 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 //line player.go:250:1
 			if _hotpath_case1 == 0 {
 //line player.go:250:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line player.go:250:1
 				select {
 //line player.go:250:1
@@ -310,12 +310,12 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 			switch _hotpath_case1 {
 			case 1:
 //line player.go:251:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line player.go:251:1
 				f, ok = _hotpath_v6, _hotpath_ok5
 			default:
 //line player.go:252:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				p.mu.Lock()
 				return decode.Chunk{}, ctx.Err()
 			}
@@ -442,10 +442,10 @@ func (p *Player) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_fn_Open        = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 114}
-	_hotpath_fn_Player_Next = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 233}
+	_hotpath_fn_Open        = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 114}
+	_hotpath_fn_Player_Next = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 233}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "3d076042bf7a50b9788460b4aef359f0")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "3d076042bf7a50b9788460b4aef359f0")
 )
 
-// hotpathgen checksum: def3b6278918c3edf177cc481f2ff0d4
+// hotpathgen checksum: f9ec28c8895969d5f6c57ada56ee212c

@@ -17,7 +17,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line atomic_test.go:16:1
 func TestAtomicWriteRead(t *testing.T) {
@@ -115,7 +115,7 @@ func TestAtomicReadersNeverSeePartialContent(t *testing.T) {
 					switch _hotpath_case1 {
 					case 1:
 //line atomic_test.go:92:1
-						hotpath.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
+						hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
 						return
 					default:
 					}
@@ -134,13 +134,13 @@ func TestAtomicReadersNeverSeePartialContent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	hotpath.Close(stop)
+	hotpathimpl.Close(stop)
 	readers.Wait()
 }
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "atomic_test.go", "348188664f458320ce546831942eb55a")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "atomic_test.go", "348188664f458320ce546831942eb55a")
 )
 
-// hotpathgen checksum: 34390556a2579d7c653b025a3a650143
+// hotpathgen checksum: a22563ab63ce38a0ec839423535f9ed4

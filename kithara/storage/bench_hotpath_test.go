@@ -12,7 +12,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // parked reports whether a waiter is blocked on the change channel.
 //
@@ -37,7 +37,7 @@ func BenchmarkWaitRangeWake(b *testing.B) {
 			if err := r.WaitRange(ctx, int64(i), int64(i+1)); err != nil {
 				b.Error(err)
 			}
-			hotpath.SendTo(ack).Send(struct{}{})
+			hotpathimpl.SendTo(ack).Send(struct{}{})
 		}
 	}()
 	one := []byte{1}
@@ -50,7 +50,7 @@ func BenchmarkWaitRangeWake(b *testing.B) {
 		if _, err := r.WriteAt(one, int64(i)); err != nil {
 			b.Fatal(err)
 		}
-		hotpath.Recv(ack)
+		hotpathimpl.Recv(ack)
 	}
 }
 
@@ -109,7 +109,7 @@ func BenchmarkReadAt(b *testing.B) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "bench_test.go", "b8aa6e494e61d8682721c7bdf9934815")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "bench_test.go", "b8aa6e494e61d8682721c7bdf9934815")
 )
 
-// hotpathgen checksum: ef5d6ce8b4f3d51a0ec8b62d103c67a2
+// hotpathgen checksum: 2f5967506b5a073707171fa3ea4de5b7

@@ -18,7 +18,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Status is the lifecycle state of a StreamingResource.
 //
@@ -358,7 +358,7 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 //line streaming.go:315:1
 			if _hotpath_case1 == 0 {
 //line streaming.go:315:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line streaming.go:315:1
 				select {
 //line streaming.go:315:1
@@ -375,10 +375,10 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 			switch _hotpath_case1 {
 			case 1:
 //line streaming.go:316:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line streaming.go:317:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
 		}
@@ -512,7 +512,7 @@ func (r *StreamingResource) notifyLocked() {
 	if !r.isWatched {
 		return
 	}
-	hotpath.Close(r.changed)
+	hotpathimpl.Close(r.changed)
 	r.changed = make(chan struct{})
 	r.isWatched = false
 }
@@ -527,11 +527,11 @@ func (f *failure) Unwrap() []error { return []error{ErrFailed, f.cause} }
 
 //line <generated>:1
 var (
-	_hotpath_fn_StreamingResource_WriteAt   = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 173}
-	_hotpath_fn_StreamingResource_ReadAt    = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 215}
-	_hotpath_fn_StreamingResource_WaitRange = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 289}
+	_hotpath_fn_StreamingResource_WriteAt   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 173}
+	_hotpath_fn_StreamingResource_ReadAt    = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 215}
+	_hotpath_fn_StreamingResource_WaitRange = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 289}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "75803e95c1171cc980a49c360c2114ee")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "75803e95c1171cc980a49c360c2114ee")
 )
 
-// hotpathgen checksum: 325eae3eba6d4af58f3e2321a3d7533e
+// hotpathgen checksum: da61ec855edbd0a748ef22cc7281ae4e

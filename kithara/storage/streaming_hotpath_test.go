@@ -22,7 +22,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // guard bounds how long a test waits for something that must happen; it only
 // trips when the code under test is broken.
@@ -59,7 +59,7 @@ func pattern(n int) []byte {
 // waitAsync runs WaitRange on its own goroutine and delivers the result.
 func waitAsync(ctx context.Context, r *StreamingResource, start, end int64) <-chan error {
 	done := make(chan error, 1)
-	go func() { hotpath.SendTo(done).Send(r.WaitRange(ctx, start, end)) }()
+	go func() { hotpathimpl.SendTo(done).Send(r.WaitRange(ctx, start, end)) }()
 	return done
 }
 
@@ -71,7 +71,7 @@ func recv(t *testing.T, ch <-chan error) error {
 //line streaming_test.go:60:1
 		_hotpath_c4 := time.After(guard)
 //line streaming_test.go:60:1
-		_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+		_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line streaming_test.go:60:1
 		var _hotpath_ok5 bool
 //line streaming_test.go:60:1
@@ -96,7 +96,7 @@ func recv(t *testing.T, ch <-chan error) error {
 //line streaming_test.go:60:1
 		if _hotpath_case1 == 0 {
 //line streaming_test.go:60:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line streaming_test.go:60:1
 			select {
 //line streaming_test.go:60:1
@@ -113,13 +113,13 @@ func recv(t *testing.T, ch <-chan error) error {
 		switch _hotpath_case1 {
 		case 1:
 //line streaming_test.go:61:1
-			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line streaming_test.go:61:1
 			err := _hotpath_v6
 			return err
 		default:
 //line streaming_test.go:63:1
-			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			t.Fatal("waiter was not released")
 			return nil
 		}
@@ -202,11 +202,11 @@ func TestWaitRangeBlocksUntilCommitPastWrittenEnd(t *testing.T) {
 //line streaming_test.go:138:1
 		_hotpath_c11 := straddle
 //line streaming_test.go:138:1
-		_hotpath_v13 := hotpath.Zero(_hotpath_c10)
+		_hotpath_v13 := hotpathimpl.Zero(_hotpath_c10)
 //line streaming_test.go:138:1
 		var _hotpath_ok12 bool
 //line streaming_test.go:138:1
-		_hotpath_v15 := hotpath.Zero(_hotpath_c11)
+		_hotpath_v15 := hotpathimpl.Zero(_hotpath_c11)
 //line streaming_test.go:138:1
 		var _hotpath_ok14 bool
 //line streaming_test.go:138:1
@@ -228,13 +228,13 @@ func TestWaitRangeBlocksUntilCommitPastWrittenEnd(t *testing.T) {
 		switch _hotpath_case8 {
 		case 1:
 //line streaming_test.go:139:1
-			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, 0)
+			hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, 0)
 //line streaming_test.go:139:1
 			err := _hotpath_v13
 			t.Fatalf("waiter past the written end returned %v before Commit", err)
 		case 2:
 //line streaming_test.go:141:1
-			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok14, 0)
+			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok14, 0)
 //line streaming_test.go:141:1
 			err := _hotpath_v15
 			t.Fatalf("straddling waiter returned %v before Commit", err)
@@ -293,7 +293,7 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 		go func() {
 			err := r.WaitRange(context.Background(), w.start, w.end)
 			w.sawStep.Store(step.Load())
-			hotpath.SendTo(w.done).Send(err)
+			hotpathimpl.SendTo(w.done).Send(err)
 		}()
 	}
 
@@ -322,7 +322,7 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 //line streaming_test.go:221:1
 				_hotpath_c18 := w.done
 //line streaming_test.go:221:1
-				_hotpath_v20 := hotpath.Zero(_hotpath_c18)
+				_hotpath_v20 := hotpathimpl.Zero(_hotpath_c18)
 //line streaming_test.go:221:1
 				var _hotpath_ok19 bool
 //line streaming_test.go:221:1
@@ -340,7 +340,7 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 				switch _hotpath_case16 {
 				case 1:
 //line streaming_test.go:222:1
-					hotpath.SelectRecv(_hotpath_c18, _hotpath_ok19, 0)
+					hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok19, 0)
 //line streaming_test.go:222:1
 					err := _hotpath_v20
 					t.Fatalf("waiter [%d, %d) returned %v at step %d, complete only at %d", w.start, w.end, err, k, w.readyAt)
@@ -373,7 +373,7 @@ func TestConcurrentWritersAndWaiters(t *testing.T) {
 			for off := w * chunk; off < size; off += writers * chunk {
 				end := min(off+chunk, size)
 				if _, err := r.WriteAt(data[off:end], int64(off)); err != nil {
-					hotpath.SendTo(errs).Send(err)
+					hotpathimpl.SendTo(errs).Send(err)
 					return
 				}
 			}
@@ -387,22 +387,22 @@ func TestConcurrentWritersAndWaiters(t *testing.T) {
 				off := rng.Int64N(size)
 				end := min(off+int64(rng.IntN(len(buf))+1), size)
 				if err := r.WaitRange(ctx, off, end); err != nil {
-					hotpath.SendTo(errs).Send(fmt.Errorf("WaitRange(%d, %d): %w", off, end, err))
+					hotpathimpl.SendTo(errs).Send(fmt.Errorf("WaitRange(%d, %d): %w", off, end, err))
 					return
 				}
 				n, err := r.ReadAt(buf[:end-off], off)
 				if err != nil || !bytes.Equal(buf[:n], data[off:end]) {
-					hotpath.SendTo(errs).Send(fmt.Errorf("ReadAt(%d, %d) = %d, %v, or wrong bytes", off, end, n, err))
+					hotpathimpl.SendTo(errs).Send(fmt.Errorf("ReadAt(%d, %d) = %d, %v, or wrong bytes", off, end, n, err))
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	hotpath.Close(errs)
+	hotpathimpl.Close(errs)
 	for _hotpath_rc21 := errs; ; {
 //line streaming_test.go:278:1
-		err, _hotpath_ok22 := hotpath.Recv2(_hotpath_rc21)
+		err, _hotpath_ok22 := hotpathimpl.Recv2(_hotpath_rc21)
 //line streaming_test.go:278:1
 		if !_hotpath_ok22 {
 //line streaming_test.go:278:1
@@ -664,7 +664,7 @@ func TestClaimWriterOnce(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "c50c588a1ca811a361d1e19766d43551")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "c50c588a1ca811a361d1e19766d43551")
 )
 
-// hotpathgen checksum: aef66d34206fa9345ddd0b5e287c5dec
+// hotpathgen checksum: f2ec260e78a9ba7f7574e32ea8041e22

@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // growingLender is a growingSource that lends the bytes that have arrived.
 //
@@ -124,14 +124,14 @@ func TestReaderOverGrowingLender(t *testing.T) {
 	r := newReader(t, src, WithChunkSize(4096))
 	done := make(chan struct{})
 	go func() {
-		defer hotpath.Close(done)
+		defer hotpathimpl.Close(done)
 		for avail := 0; avail < len(data); avail += 301 {
 			src.grow(301)
 			runtime.Gosched()
 		}
 	}()
 	got, err := io.ReadAll(r)
-	hotpath.Recv(done)
+	hotpathimpl.Recv(done)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("ReadAll = %d bytes, %v; want %d equal bytes", len(got), err, len(data))
 	}
@@ -244,7 +244,7 @@ func TestPrefetchLendingPath(t *testing.T) {
 	s := NewBytePrefetchSource(src, 4096)
 	done := make(chan struct{})
 	go func() {
-		defer hotpath.Close(done)
+		defer hotpathimpl.Close(done)
 		for avail := 0; avail < len(data); avail += 301 {
 			src.grow(301)
 			runtime.Gosched()
@@ -264,7 +264,7 @@ func TestPrefetchLendingPath(t *testing.T) {
 		}
 		got = append(got, f.Data.Data...)
 	}
-	hotpath.Recv(done)
+	hotpathimpl.Recv(done)
 	if !bytes.Equal(got, data) {
 		t.Fatalf("fetched %d bytes, want %d equal bytes", len(got), len(data))
 	}
@@ -286,7 +286,7 @@ func TestPrefetchLendingPath(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "lend_test.go", "50a1fe21a42fe5f927762e97ff1ee08d")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "lend_test.go", "50a1fe21a42fe5f927762e97ff1ee08d")
 )
 
-// hotpathgen checksum: c28e4553204f3a24a2eb9c5c23340027
+// hotpathgen checksum: 09134e8a76d8e110d0a58d139cd7c93b

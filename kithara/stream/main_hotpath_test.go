@@ -16,7 +16,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line main_test.go:15:1
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -90,7 +90,7 @@ func (g *growingSource) grow(n int) {
 	defer g.mu.Unlock()
 	g.avail = min(g.avail+n, len(g.all))
 	g.done = g.avail == len(g.all)
-	hotpath.Close(g.changed)
+	hotpathimpl.Close(g.changed)
 	g.changed = make(chan struct{})
 }
 
@@ -134,7 +134,7 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 //line main_test.go:101:1
 			if _hotpath_case1 == 0 {
 //line main_test.go:101:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line main_test.go:101:1
 				select {
 //line main_test.go:101:1
@@ -151,10 +151,10 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 			switch _hotpath_case1 {
 			case 1:
 //line main_test.go:102:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line main_test.go:103:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
 		}
@@ -180,7 +180,7 @@ func (g *growingSource) Len() (int64, bool) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "565046ab1735659a118462451dcbc680")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "565046ab1735659a118462451dcbc680")
 )
 
-// hotpathgen checksum: 46c30e433cc65d32a2f281cb540084d8
+// hotpathgen checksum: 32e4ca75016d78bc4e35c36d61fd5261

@@ -17,7 +17,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // DefaultChunkSize is the largest chunk a BytePrefetchSource hands over.
 //
@@ -110,7 +110,7 @@ func (s *BytePrefetchSource) FetchNext(ctx context.Context) worker.Fetch[Chunk] 
 //hotpath:measure
 func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] {
 //line <generated>:1
-	var _hotpath_span_0 hotpath.Span
+	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
 	defer _hotpath_fn_BytePrefetchSource_fetchNext.Begin().End()
 //line prefetch.go:104:1
@@ -233,10 +233,10 @@ func (s *BytePrefetchSource) Epoch() uint64 { return s.epoch }
 
 //line <generated>:1
 var (
-	_hotpath_fn_BytePrefetchSource_fetchNext = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 103}
-	_hotpath_blk_wait_range                  = hotpath.Func{Name: "wait_range", Kind: hotpath.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 106, EndLine: 106}
+	_hotpath_fn_BytePrefetchSource_fetchNext = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 103}
+	_hotpath_blk_wait_range                  = hotpathimpl.Func{Name: "wait_range", Kind: hotpathimpl.KindBlock, Parent: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*BytePrefetchSource).fetchNext", File: "prefetch.go", Line: 106, EndLine: 106}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "8cdcef20efea7d6628dde46ee2d31604")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "8cdcef20efea7d6628dde46ee2d31604")
 )
 
-// hotpathgen checksum: d06c399ab830173189bd34aceac7e61a
+// hotpathgen checksum: 3831ab1404ea5e5e110904f2f3d3079d

@@ -16,7 +16,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // DefaultPrefetchDepth is how many chunks a SyncReader lets its worker fetch
 // ahead of the reader.
@@ -188,7 +188,7 @@ func (r *SyncReader) recvChunk() error {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
-		f, ok := hotpath.Recv2(r.data)
+		f, ok := hotpathimpl.Recv2(r.data)
 		if !ok {
 			if err := r.ctx.Err(); err != nil {
 				return err
@@ -280,7 +280,7 @@ func (r *SyncReader) seekTo(target int64) {
 //line reader.go:268:1
 		_hotpath_c3 := r.cmds
 //line reader.go:268:1
-		_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(cmd)
+		_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(cmd)
 //line reader.go:268:1
 		_hotpath_c5 := r.w.Done()
 //line reader.go:268:1
@@ -305,7 +305,7 @@ func (r *SyncReader) seekTo(target int64) {
 //line reader.go:268:1
 		if _hotpath_case1 == 0 {
 //line reader.go:268:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line reader.go:268:1
 			select {
 //line reader.go:268:1
@@ -322,10 +322,10 @@ func (r *SyncReader) seekTo(target int64) {
 		switch _hotpath_case1 {
 		case 1:
 //line reader.go:269:1
-			hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
+			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 		default:
 //line reader.go:270:1
-			hotpath.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
 
 			// The worker is gone; the next Read reports why.
 		}
@@ -345,12 +345,12 @@ func (r *SyncReader) Close() error {
 	if r.lender != nil {
 		return nil
 	}
-	hotpath.Close(r.cmds)
-	hotpath.Recv(r.w.Done())
+	hotpathimpl.Close(r.cmds)
+	hotpathimpl.Recv(r.w.Done())
 	r.dropChunk()
 	for _hotpath_rc7 := r.data; ; {
 //line reader.go:289:1
-		f, _hotpath_ok8 := hotpath.Recv2(_hotpath_rc7)
+		f, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
 //line reader.go:289:1
 		if !_hotpath_ok8 {
 //line reader.go:289:1
@@ -364,9 +364,9 @@ func (r *SyncReader) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_fn_SyncReader_recvChunk = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 168}
+	_hotpath_fn_SyncReader_recvChunk = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 168}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "67e423dbd730c29fb6b5c868747182f1")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "67e423dbd730c29fb6b5c868747182f1")
 )
 
-// hotpathgen checksum: 7761b1d25bd25d1c22b4b5ef37d6c8a5
+// hotpathgen checksum: a88f46375ff276c43e055f6aecf89840

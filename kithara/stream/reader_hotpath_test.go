@@ -19,7 +19,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // newReader returns a SyncReader closed at the end of the test.
 //
@@ -238,7 +238,7 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 //line reader_test.go:204:1
 				if _hotpath_case1 == 0 {
 //line reader_test.go:204:1
-					_hotpath_start2 = hotpath.Nanotime()
+					_hotpath_start2 = hotpathimpl.Nanotime()
 //line reader_test.go:204:1
 					select {
 //line reader_test.go:204:1
@@ -255,10 +255,10 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 				switch _hotpath_case1 {
 				case 1:
 //line reader_test.go:205:1
-					hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+					hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 				default:
 //line reader_test.go:206:1
-					hotpath.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+					hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
 					return ctx.Err()
 				}
 			}
@@ -267,7 +267,7 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 //line reader_test.go:210:1
 			_hotpath_c9 := queued
 //line reader_test.go:210:1
-			_hotpath_x10 := hotpath.SendTo(_hotpath_c9).Value(struct{}{})
+			_hotpath_x10 := hotpathimpl.SendTo(_hotpath_c9).Value(struct{}{})
 //line reader_test.go:210:1
 			var _hotpath_case7 int
 //line reader_test.go:210:1
@@ -283,7 +283,7 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 			switch _hotpath_case7 {
 			case 1:
 //line reader_test.go:211:1
-				hotpath.SelectSent(_hotpath_c9, 0)
+				hotpathimpl.SelectSent(_hotpath_c9, 0)
 			default:
 			}
 		}
@@ -300,12 +300,12 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 	// Chunk 0 is being read; chunks 1..depth are queued and chunk depth+1 is
 	// waiting for room.
 	for range depth + 2 {
-		hotpath.Recv(queued)
+		hotpathimpl.Recv(queued)
 	}
 	if _, err := r.Seek(60_000, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
-	hotpath.Close(release)
+	hotpathimpl.Close(release)
 	if _, err := io.ReadFull(r, got); err != nil || !bytes.Equal(got, data[60_000:60_010]) {
 		t.Fatalf("read after seek %v, %v; want %v", got, err, data[60_000:60_010])
 	}
@@ -427,14 +427,14 @@ func TestReadingOvertakesArrival(t *testing.T) {
 	r := newReader(t, src, WithChunkSize(4096))
 	done := make(chan struct{})
 	go func() {
-		defer hotpath.Close(done)
+		defer hotpathimpl.Close(done)
 		for avail := 0; avail < len(data); avail += 3001 {
 			src.grow(3001)
 			runtime.Gosched()
 		}
 	}()
 	got, err := io.ReadAll(r)
-	hotpath.Recv(done)
+	hotpathimpl.Recv(done)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("ReadAll = %d bytes, %v; want %d equal bytes", len(got), err, len(data))
 	}
@@ -453,7 +453,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 	go func() {
 		buf := make([]byte, 100)
 		n, err := r.Read(buf)
-		hotpath.SendTo(done).Send(result{buf[:n], err})
+		hotpathimpl.SendTo(done).Send(result{buf[:n], err})
 	}()
 	{
 //line reader_test.go:381:1
@@ -461,7 +461,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 //line reader_test.go:381:1
 		_hotpath_c14 := time.After(guard)
 //line reader_test.go:381:1
-		_hotpath_v16 := hotpath.Zero(_hotpath_c13)
+		_hotpath_v16 := hotpathimpl.Zero(_hotpath_c13)
 //line reader_test.go:381:1
 		var _hotpath_ok15 bool
 //line reader_test.go:381:1
@@ -486,7 +486,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 //line reader_test.go:381:1
 		if _hotpath_case11 == 0 {
 //line reader_test.go:381:1
-			_hotpath_start12 = hotpath.Nanotime()
+			_hotpath_start12 = hotpathimpl.Nanotime()
 //line reader_test.go:381:1
 			select {
 //line reader_test.go:381:1
@@ -503,7 +503,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 		switch _hotpath_case11 {
 		case 1:
 //line reader_test.go:382:1
-			hotpath.SelectRecv(_hotpath_c13, _hotpath_ok15, _hotpath_start12)
+			hotpathimpl.SelectRecv(_hotpath_c13, _hotpath_ok15, _hotpath_start12)
 //line reader_test.go:382:1
 			res := _hotpath_v16
 			if res.err != nil || !bytes.Equal(res.got, data[:10]) {
@@ -511,7 +511,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 			}
 		default:
 //line reader_test.go:386:1
-			hotpath.SelectRecv(_hotpath_c14, _hotpath_ok17, _hotpath_start12)
+			hotpathimpl.SelectRecv(_hotpath_c14, _hotpath_ok17, _hotpath_start12)
 			t.Fatal("Read still waits with 10 bytes there")
 		}
 	}
@@ -531,7 +531,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() {
 		_, err := r.Read(make([]byte, 10))
-		hotpath.SendTo(errc).Send(err)
+		hotpathimpl.SendTo(errc).Send(err)
 	}()
 	cancel()
 	{
@@ -540,7 +540,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 //line reader_test.go:407:1
 		_hotpath_c21 := time.After(guard)
 //line reader_test.go:407:1
-		_hotpath_v23 := hotpath.Zero(_hotpath_c20)
+		_hotpath_v23 := hotpathimpl.Zero(_hotpath_c20)
 //line reader_test.go:407:1
 		var _hotpath_ok22 bool
 //line reader_test.go:407:1
@@ -565,7 +565,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 //line reader_test.go:407:1
 		if _hotpath_case18 == 0 {
 //line reader_test.go:407:1
-			_hotpath_start19 = hotpath.Nanotime()
+			_hotpath_start19 = hotpathimpl.Nanotime()
 //line reader_test.go:407:1
 			select {
 //line reader_test.go:407:1
@@ -582,7 +582,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 		switch _hotpath_case18 {
 		case 1:
 //line reader_test.go:408:1
-			hotpath.SelectRecv(_hotpath_c20, _hotpath_ok22, _hotpath_start19)
+			hotpathimpl.SelectRecv(_hotpath_c20, _hotpath_ok22, _hotpath_start19)
 //line reader_test.go:408:1
 			err := _hotpath_v23
 			if !errors.Is(err, context.Canceled) {
@@ -590,7 +590,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 			}
 		default:
 //line reader_test.go:412:1
-			hotpath.SelectRecv(_hotpath_c21, _hotpath_ok24, _hotpath_start19)
+			hotpathimpl.SelectRecv(_hotpath_c21, _hotpath_ok24, _hotpath_start19)
 			t.Fatal("Read still blocked after cancel")
 		}
 	}
@@ -629,7 +629,7 @@ func TestClose(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader_test.go", "099457ec6047f3793eef662cc6a65e5e")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader_test.go", "099457ec6047f3793eef662cc6a65e5e")
 )
 
-// hotpathgen checksum: 0e1b8fddc44b56fb6de5985d9f80a1c1
+// hotpathgen checksum: 61bc069672dfe5732723acff3b3c37a0

@@ -11,7 +11,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // AsyncWorker drives an [AsyncSource] on a background goroutine.
 //
@@ -42,9 +42,9 @@ type AsyncWorker[C, Cmd any] struct {
 func NewAsyncWorker[C, Cmd any](src AsyncSource[C, Cmd], opts ...Option) *AsyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
 	//hotpath:channel label=worker_commands
-	cmds := hotpath.Track(&_hotpath_ch_async_0, make(chan Cmd, cfg.cmdCap))
+	cmds := hotpathimpl.Track(&_hotpath_ch_async_0, make(chan Cmd, cfg.cmdCap))
 	//hotpath:channel label=worker_data
-	data := hotpath.Track(&_hotpath_ch_async_1, make(chan Fetch[C], cfg.dataCap))
+	data := hotpathimpl.Track(&_hotpath_ch_async_1, make(chan Fetch[C], cfg.dataCap))
 	return &AsyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }
 
@@ -67,8 +67,8 @@ func (w *AsyncWorker[C, Cmd]) Run(ctx context.Context) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
 	}
-	defer hotpath.Close(w.done)
-	defer hotpath.Close(w.data)
+	defer hotpathimpl.Close(w.done)
+	defer hotpathimpl.Close(w.data)
 	return w.runWorker(ctx)
 }
 
@@ -86,12 +86,12 @@ func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	quit := make(chan struct{})
 	watcherDone := make(chan struct{})
 	go func() {
-		defer hotpath.Close(watcherDone)
+		defer hotpathimpl.Close(watcherDone)
 		in.watch(ctx, w.cmds, quit)
 	}()
 	defer func() {
-		hotpath.Close(quit)
-		hotpath.Recv(watcherDone)
+		hotpathimpl.Close(quit)
+		hotpathimpl.Recv(watcherDone)
 		in.cancelFetch()
 	}()
 
@@ -121,7 +121,7 @@ next:
 //line async.go:109:1
 				_hotpath_c3 := w.data
 //line async.go:109:1
-				_hotpath_x4 := hotpath.SendTo(_hotpath_c3).Value(item)
+				_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(item)
 //line async.go:109:1
 				_hotpath_c5 := in.notify
 //line async.go:109:1
@@ -154,7 +154,7 @@ next:
 //line async.go:109:1
 				if _hotpath_case1 == 0 {
 //line async.go:109:1
-					_hotpath_start2 = hotpath.Nanotime()
+					_hotpath_start2 = hotpathimpl.Nanotime()
 //line async.go:109:1
 					select {
 //line async.go:109:1
@@ -175,11 +175,11 @@ next:
 				switch _hotpath_case1 {
 				case 1:
 //line async.go:110:1
-					hotpath.SelectSent(_hotpath_c3, _hotpath_start2)
+					hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 					sent = true
 				case 2:
 //line async.go:112:1
-					hotpath.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
+					hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 					// The consumer has moved on while the item waited for room;
 					// unless the command left the epoch alone, the item is for a
 					// position nobody wants any more.
@@ -194,7 +194,7 @@ next:
 					}
 				default:
 //line async.go:125:1
-					hotpath.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
+					hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 					release(item)
 					return ctx.Err()
 				}
@@ -258,7 +258,7 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 //line async.go:158:1
 			if _hotpath_case9 == 0 {
 //line async.go:158:1
-				_hotpath_start10 = hotpath.Nanotime()
+				_hotpath_start10 = hotpathimpl.Nanotime()
 //line async.go:158:1
 				select {
 //line async.go:158:1
@@ -275,7 +275,7 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 			switch _hotpath_case9 {
 			case 1:
 //line async.go:159:1
-				hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
+				hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
 				_, applied, open := w.applyInbox(in)
 				if !open {
 					return false, nil
@@ -285,7 +285,7 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 				}
 			default:
 //line async.go:167:1
-				hotpath.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
+				hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
 				return false, ctx.Err()
 			}
 		}
@@ -294,11 +294,11 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 
 //line <generated>:1
 var (
-	_hotpath_fn_AsyncWorker_runWorker = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", File: "async.go", Line: 73}
-	_hotpath_ch_async_0               = hotpath.ChanSite{Label: "worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:37"}
-	_hotpath_ch_async_1               = hotpath.ChanSite{Label: "worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:39"}
+	_hotpath_fn_AsyncWorker_runWorker = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", File: "async.go", Line: 73}
+	_hotpath_ch_async_0               = hotpathimpl.ChanSite{Label: "worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:37"}
+	_hotpath_ch_async_1               = hotpathimpl.ChanSite{Label: "worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:39"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "2bd55bcf44a6d70d75219da9c8dd7755")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "2bd55bcf44a6d70d75219da9c8dd7755")
 )
 
-// hotpathgen checksum: d76efe95352179e54642521dd3dc9da3
+// hotpathgen checksum: 133f1b6ddcd4ddd4b61cd8c65eeea5fa

@@ -14,7 +14,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line async_test.go:13:1
 func TestAsyncThroughputInOrderExactlyOnce(t *testing.T) {
@@ -32,7 +32,7 @@ func TestAsyncThroughputInOrderExactlyOnce(t *testing.T) {
 	if f := recv(t, w.Data()); !f.EOF {
 		t.Fatalf("after %d items: got %+v, want EOF", n, f)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatalf("Run after closing commands: %v", err)
 	}
@@ -48,7 +48,7 @@ func TestAsyncBackpressureBoundsFetches(t *testing.T) {
 		t.Run(fmt.Sprint("cap", dataCap), func(t *testing.T) {
 			fetched := make(chan int, 100)
 			src := &counter{n: 100, onFetch: func(_ context.Context, pos int) error {
-				hotpath.SendTo(fetched).Send(pos)
+				hotpathimpl.SendTo(fetched).Send(pos)
 				return nil
 			}}
 			w := NewAsyncWorker(src, WithDataCapacity(dataCap))
@@ -80,7 +80,7 @@ func TestAsyncBackpressureBoundsFetches(t *testing.T) {
 					t.Fatalf("fetch after taking item %d at %d, want %d", i, pos, dataCap+1+i)
 				}
 			}
-			hotpath.Close(w.Commands())
+			hotpathimpl.Close(w.Commands())
 			if err := runResult(t, errc); err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func TestAsyncEpochInvalidation(t *testing.T) {
 			t.Fatalf("item %d: %+v", i, f)
 		}
 	}
-	hotpath.SendTo(w.Commands()).Send(seek{pos: 500, epoch: v.Next()})
+	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 500, epoch: v.Next()})
 
 	// Items of the old epoch may still arrive, those queued before the
 	// command and any sent before the worker saw it, but only before the
@@ -122,7 +122,7 @@ func TestAsyncEpochInvalidation(t *testing.T) {
 		}
 		want++
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestAsyncDropsFetchOfOtherEpoch(t *testing.T) {
 	var got []int
 	for _hotpath_rc1 := w.Data(); ; {
 //line async_test.go:143:1
-		f, _hotpath_ok2 := hotpath.Recv2(_hotpath_rc1)
+		f, _hotpath_ok2 := hotpathimpl.Recv2(_hotpath_rc1)
 //line async_test.go:143:1
 		if !_hotpath_ok2 {
 //line async_test.go:143:1
@@ -169,7 +169,7 @@ func TestAsyncDropsFetchOfOtherEpoch(t *testing.T) {
 	if len(got) != 20 {
 		t.Fatalf("got %d items, want 20: %v", len(got), got)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -183,9 +183,9 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 			return nil
 		}
 		// Position 5 never arrives: only a cancellation ends this fetch.
-		hotpath.SendTo(inFetch).Send(pos)
-		hotpath.Recv(ctx.Done())
-		hotpath.SendTo(cancelled).Send(pos)
+		hotpathimpl.SendTo(inFetch).Send(pos)
+		hotpathimpl.Recv(ctx.Done())
+		hotpathimpl.SendTo(cancelled).Send(pos)
 		return ctx.Err()
 	}}
 	w := NewAsyncWorker(src, WithDataCapacity(16))
@@ -197,7 +197,7 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 		}
 	}
 	wait(t, inFetch, "the fetch of position 5")
-	hotpath.SendTo(w.Commands()).Send(seek{pos: 100, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 100, epoch: 1})
 	if pos := recv(t, cancelled); pos != 5 {
 		t.Fatalf("cancelled fetch at %d", pos)
 	}
@@ -207,7 +207,7 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 			t.Fatalf("after seek: got %+v, want %d in epoch 1", f, want)
 		}
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 func TestAsyncCommandPreemptsBlockedSend(t *testing.T) {
 	fetched := make(chan int, 100)
 	src := &counter{n: 1000, onFetch: func(_ context.Context, pos int) error {
-		hotpath.SendTo(fetched).Send(pos)
+		hotpathimpl.SendTo(fetched).Send(pos)
 		return nil
 	}}
 	w := NewAsyncWorker(src, WithDataCapacity(1))
@@ -225,7 +225,7 @@ func TestAsyncCommandPreemptsBlockedSend(t *testing.T) {
 	// Item 0 is queued, item 1 is blocked in the send.
 	recv(t, fetched)
 	recv(t, fetched)
-	hotpath.SendTo(w.Commands()).Send(seek{pos: 50, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 50, epoch: 1})
 	// The worker drops item 1 and fetches from the new position while item 0
 	// is still unread.
 	if pos := recv(t, fetched); pos != 50 {
@@ -237,7 +237,7 @@ func TestAsyncCommandPreemptsBlockedSend(t *testing.T) {
 	if f := recv(t, w.Data()); f.Data != 50 || f.Epoch != 1 {
 		t.Fatalf("second item %+v, want 50 in epoch 1 (item 1 must be dropped)", f)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestAsyncEOFWaitsForCommand(t *testing.T) {
 	if got := src.fetches.Load(); got != 4 {
 		t.Fatalf("fetches at EOF = %d, want 4", got)
 	}
-	hotpath.SendTo(w.Commands()).Send(seek{pos: 1, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 1, epoch: 1})
 	for _, want := range []int{1, 2} {
 		if f := recv(t, w.Data()); f.Data != want || f.Epoch != 1 {
 			t.Fatalf("after resuming: %+v, want %d", f, want)
@@ -267,7 +267,7 @@ func TestAsyncEOFWaitsForCommand(t *testing.T) {
 	if f := recv(t, w.Data()); !f.EOF || f.Epoch != 1 {
 		t.Fatalf("got %+v, want EOF in epoch 1", f)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestAsyncSlowConsumer(t *testing.T) {
 	if f := recv(t, w.Data()); !f.EOF {
 		t.Fatalf("got %+v, want EOF", f)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -300,23 +300,23 @@ func TestAsyncCommandsCoalesce(t *testing.T) {
 	release := make(chan struct{})
 	src := &counter{n: 1 << 20}
 	src.onCommand = func(cmd seek) {
-		hotpath.SendTo(entered).Send(cmd)
+		hotpathimpl.SendTo(entered).Send(cmd)
 		if cmd.epoch == 1 {
-			hotpath.Recv(release)
+			hotpathimpl.Recv(release)
 		}
 	}
 	w := NewAsyncWorker(src, WithCommandCapacity(4))
 	errc := runAsync(t.Context(), w.Run)
 
-	hotpath.SendTo(w.Commands()).Send(seek{pos: 10, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 10, epoch: 1})
 	if cmd := recv(t, entered); cmd.epoch != 1 {
 		t.Fatalf("first command handled: %+v", cmd)
 	}
 	// While the worker is inside HandleCommand, queue four more.
 	for e := uint64(2); e <= 5; e++ {
-		hotpath.SendTo(w.Commands()).Send(seek{pos: int(e) * 10, epoch: e})
+		hotpathimpl.SendTo(w.Commands()).Send(seek{pos: int(e) * 10, epoch: e})
 	}
-	hotpath.Close(release)
+	hotpathimpl.Close(release)
 	if cmd := recv(t, entered); cmd.epoch != 5 {
 		t.Fatalf("second command handled: %+v, want the newest (epoch 5)", cmd)
 	}
@@ -333,7 +333,7 @@ func TestAsyncCommandsCoalesce(t *testing.T) {
 			break
 		}
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -350,9 +350,9 @@ func TestAsyncCommandFlood(t *testing.T) {
 
 	sent := make(chan struct{})
 	go func() {
-		defer hotpath.Close(sent)
+		defer hotpathimpl.Close(sent)
 		for e := uint64(1); e <= cmds; e++ {
-			hotpath.SendTo(w.Commands()).Send(seek{pos: int(e) * 1000, epoch: e})
+			hotpathimpl.SendTo(w.Commands()).Send(seek{pos: int(e) * 1000, epoch: e})
 		}
 	}()
 	// Consume concurrently, as a player would, until the newest state shows.
@@ -375,7 +375,7 @@ func TestAsyncCommandFlood(t *testing.T) {
 			t.Fatalf("got %+v, want %d in epoch %d", f, want, cmds)
 		}
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -397,8 +397,8 @@ func TestAsyncShutdown(t *testing.T) {
 		{"fetching", func(t *testing.T) (*counter, func(*AsyncWorker[int, seek])) {
 			inFetch := make(chan struct{})
 			src := &counter{n: 10, onFetch: func(ctx context.Context, _ int) error {
-				hotpath.Close(inFetch)
-				hotpath.Recv(ctx.Done())
+				hotpathimpl.Close(inFetch)
+				hotpathimpl.Recv(ctx.Done())
 				return ctx.Err()
 			}}
 			return src, func(*AsyncWorker[int, seek]) { wait(t, inFetch, "the fetch") }
@@ -406,7 +406,7 @@ func TestAsyncShutdown(t *testing.T) {
 		{"blocked on send", func(t *testing.T) (*counter, func(*AsyncWorker[int, seek])) {
 			fetched := make(chan int, 10)
 			src := &counter{n: 10, onFetch: func(_ context.Context, pos int) error {
-				hotpath.SendTo(fetched).Send(pos)
+				hotpathimpl.SendTo(fetched).Send(pos)
 				return nil
 			}}
 			return src, func(*AsyncWorker[int, seek]) {
@@ -434,7 +434,7 @@ func TestAsyncShutdown(t *testing.T) {
 
 				var want error
 				if how == "close commands" {
-					hotpath.Close(w.Commands())
+					hotpathimpl.Close(w.Commands())
 				} else {
 					cancel()
 					want = context.Canceled
@@ -456,7 +456,7 @@ func TestAsyncRunTwice(t *testing.T) {
 	if err := w.Run(t.Context()); !errors.Is(err, ErrAlreadyRunning) {
 		t.Fatalf("second Run = %v, want ErrAlreadyRunning", err)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +478,7 @@ func TestOptionsSetCapacities(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async_test.go", "d1c0115d7e42bdb77f78b31194887d20")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async_test.go", "d1c0115d7e42bdb77f78b31194887d20")
 )
 
-// hotpathgen checksum: dc7d9728c1bb5a321fa905a352d39c0b
+// hotpathgen checksum: 7b8b0938f50d9a62b8605e767abf6238

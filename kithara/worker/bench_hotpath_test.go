@@ -11,7 +11,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // BenchmarkAsyncWorkerItems measures the cost the worker adds per item: the
 // source does no work, so this is channel hand-offs and bookkeeping.
@@ -26,7 +26,7 @@ func BenchmarkAsyncWorkerItems(b *testing.B) {
 			b.ResetTimer()
 			for _hotpath_rc1 := w.Data(); ; {
 //line bench_test.go:19:1
-				f, _hotpath_ok2 := hotpath.Recv2(_hotpath_rc1)
+				f, _hotpath_ok2 := hotpathimpl.Recv2(_hotpath_rc1)
 //line bench_test.go:19:1
 				if !_hotpath_ok2 {
 //line bench_test.go:19:1
@@ -38,7 +38,7 @@ func BenchmarkAsyncWorkerItems(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			hotpath.Close(w.Commands())
+			hotpathimpl.Close(w.Commands())
 			if err := runResult(b, errc); err != nil {
 				b.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func BenchmarkSyncWorkerItems(b *testing.B) {
 			b.ResetTimer()
 			for _hotpath_rc3 := w.Data(); ; {
 //line bench_test.go:41:1
-				f, _hotpath_ok4 := hotpath.Recv2(_hotpath_rc3)
+				f, _hotpath_ok4 := hotpathimpl.Recv2(_hotpath_rc3)
 //line bench_test.go:41:1
 				if !_hotpath_ok4 {
 //line bench_test.go:41:1
@@ -68,7 +68,7 @@ func BenchmarkSyncWorkerItems(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			hotpath.Close(w.Commands())
+			hotpathimpl.Close(w.Commands())
 			if err := runResult(b, errc); err != nil {
 				b.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func BenchmarkSyncWorkerItems(b *testing.B) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "bench_test.go", "4449468b15c7dd160868c89b39415be5")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "bench_test.go", "4449468b15c7dd160868c89b39415be5")
 )
 
-// hotpathgen checksum: 7048c3cf10cd1595b117f989cbcd9983
+// hotpathgen checksum: 79d33670e4f91c289bf60774f867fedd

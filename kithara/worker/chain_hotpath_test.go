@@ -11,7 +11,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // relay is a source over another worker's output: each of its items is one
 // upstream item times ten, and its commands are forwarded upstream, so a seek
@@ -35,7 +35,7 @@ func (r *relay) next(ctx context.Context) Fetch[int] {
 //line chain_test.go:24:1
 			_hotpath_c4 := ctx.Done()
 //line chain_test.go:24:1
-			_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line chain_test.go:24:1
 			var _hotpath_ok5 bool
 //line chain_test.go:24:1
@@ -60,7 +60,7 @@ func (r *relay) next(ctx context.Context) Fetch[int] {
 //line chain_test.go:24:1
 			if _hotpath_case1 == 0 {
 //line chain_test.go:24:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line chain_test.go:24:1
 				select {
 //line chain_test.go:24:1
@@ -77,12 +77,12 @@ func (r *relay) next(ctx context.Context) Fetch[int] {
 			switch _hotpath_case1 {
 			case 1:
 //line chain_test.go:25:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line chain_test.go:25:1
 				f, ok = _hotpath_v6, _hotpath_ok5
 			default:
 //line chain_test.go:26:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				return Fetch[int]{Data: -1, Epoch: r.epoch}
 			}
 		}
@@ -105,7 +105,7 @@ func (r *relay) forward(cmd seek) {
 	for r.upV.Epoch() != cmd.epoch {
 		r.upV.Next()
 	}
-	hotpath.SendTo(r.upCmd).Send(cmd)
+	hotpathimpl.SendTo(r.upCmd).Send(cmd)
 }
 
 type asyncRelay struct{ relay }
@@ -149,7 +149,7 @@ func TestChainedWorkers(t *testing.T) {
 				}
 			}
 			for _, pos := range []int{4000, 10, 2500, 4990} {
-				hotpath.SendTo(cmds).Send(seek{pos: pos, epoch: v.Next()})
+				hotpathimpl.SendTo(cmds).Send(seek{pos: pos, epoch: v.Next()})
 				for want := pos; want < pos+10; {
 					f := recv(t, data)
 					if !v.Valid(f.Epoch) {
@@ -166,11 +166,11 @@ func TestChainedWorkers(t *testing.T) {
 			}
 
 			// Stop the tail first, then the head, as an owner would.
-			hotpath.Close(cmds)
+			hotpathimpl.Close(cmds)
 			if err := runResult(t, tailErr); err != nil {
 				t.Fatalf("tail: %v", err)
 			}
-			hotpath.Close(head.Commands())
+			hotpathimpl.Close(head.Commands())
 			if err := runResult(t, headErr); err != nil {
 				t.Fatalf("head: %v", err)
 			}
@@ -180,7 +180,7 @@ func TestChainedWorkers(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "chain_test.go", "02f3c78f982d255e12772399bfd563d9")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "chain_test.go", "02f3c78f982d255e12772399bfd563d9")
 )
 
-// hotpathgen checksum: f7d80e5af9700f34d00908051a80650d
+// hotpathgen checksum: 2fb6eba3d5017bc636cd61fc9287c25b

@@ -11,7 +11,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // inbox is where an AsyncWorker's watcher goroutine leaves commands for the
 // worker loop. It holds only the newest command, which is how commands
@@ -51,7 +51,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 //line inbox.go:38:1
 			_hotpath_c5 := quit
 //line inbox.go:38:1
-			_hotpath_v7 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v7 := hotpathimpl.Zero(_hotpath_c3)
 //line inbox.go:38:1
 			var _hotpath_ok6 bool
 //line inbox.go:38:1
@@ -82,7 +82,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 //line inbox.go:38:1
 			if _hotpath_case1 == 0 {
 //line inbox.go:38:1
-				_hotpath_start2 = hotpath.Nanotime()
+				_hotpath_start2 = hotpathimpl.Nanotime()
 //line inbox.go:38:1
 				select {
 //line inbox.go:38:1
@@ -103,7 +103,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 			switch _hotpath_case1 {
 			case 1:
 //line inbox.go:39:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
 //line inbox.go:39:1
 				cmd, ok := _hotpath_v7, _hotpath_ok6
 				in.mu.Lock()
@@ -120,7 +120,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 //line inbox.go:50:1
 					_hotpath_c12 := in.notify
 //line inbox.go:50:1
-					_hotpath_x13 := hotpath.SendTo(_hotpath_c12).Value(struct{}{})
+					_hotpath_x13 := hotpathimpl.SendTo(_hotpath_c12).Value(struct{}{})
 //line inbox.go:50:1
 					var _hotpath_case10 int
 //line inbox.go:50:1
@@ -136,7 +136,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 					switch _hotpath_case10 {
 					case 1:
 //line inbox.go:51:1
-						hotpath.SelectSent(_hotpath_c12, 0)
+						hotpathimpl.SelectSent(_hotpath_c12, 0)
 					default:
 					}
 				}
@@ -146,11 +146,11 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 				}
 			case 2:
 //line inbox.go:57:1
-				hotpath.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
 				return
 			default:
 //line inbox.go:59:1
-				hotpath.SelectRecv(_hotpath_c5, _hotpath_ok9, _hotpath_start2)
+				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok9, _hotpath_start2)
 				return
 			}
 		}
@@ -182,7 +182,7 @@ func (in *inbox[Cmd]) cancelFetch() {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "inbox.go", "3f9890ba07ee1c95b002ddf67709f76c")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "inbox.go", "3f9890ba07ee1c95b002ddf67709f76c")
 )
 
-// hotpathgen checksum: 707f5be926cfdef32e72e86c158403f7
+// hotpathgen checksum: 20b6106d40eb974aa2c01bf23d1cccc5

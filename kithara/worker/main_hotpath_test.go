@@ -15,7 +15,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 //line main_test.go:14:1
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -81,7 +81,7 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 //line main_test.go:71:1
 		_hotpath_c4 := time.After(guard)
 //line main_test.go:71:1
-		_hotpath_v6 := hotpath.Zero(_hotpath_c3)
+		_hotpath_v6 := hotpathimpl.Zero(_hotpath_c3)
 //line main_test.go:71:1
 		var _hotpath_ok5 bool
 //line main_test.go:71:1
@@ -106,7 +106,7 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 //line main_test.go:71:1
 		if _hotpath_case1 == 0 {
 //line main_test.go:71:1
-			_hotpath_start2 = hotpath.Nanotime()
+			_hotpath_start2 = hotpathimpl.Nanotime()
 //line main_test.go:71:1
 			select {
 //line main_test.go:71:1
@@ -123,7 +123,7 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 		switch _hotpath_case1 {
 		case 1:
 //line main_test.go:72:1
-			hotpath.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line main_test.go:72:1
 			v, ok := _hotpath_v6, _hotpath_ok5
 			if !ok {
@@ -132,7 +132,7 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 			return v
 		default:
 //line main_test.go:77:1
-			hotpath.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			t.Fatal("timed out waiting for an item")
 		}
 	}
@@ -172,7 +172,7 @@ func wait[T any](t testing.TB, ch <-chan T, what string) {
 //line main_test.go:86:1
 		if _hotpath_case8 == 0 {
 //line main_test.go:86:1
-			_hotpath_start9 = hotpath.Nanotime()
+			_hotpath_start9 = hotpathimpl.Nanotime()
 //line main_test.go:86:1
 			select {
 //line main_test.go:86:1
@@ -189,10 +189,10 @@ func wait[T any](t testing.TB, ch <-chan T, what string) {
 		switch _hotpath_case8 {
 		case 1:
 //line main_test.go:87:1
-			hotpath.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
+			hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
 		default:
 //line main_test.go:88:1
-			hotpath.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start9)
+			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start9)
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
@@ -203,7 +203,7 @@ func wait[T any](t testing.TB, ch <-chan T, what string) {
 //line main_test.go:94:1
 func runAsync(ctx context.Context, run func(context.Context) error) <-chan error {
 	errc := make(chan error, 1)
-	go func() { hotpath.SendTo(errc).Send(run(ctx)) }()
+	go func() { hotpathimpl.SendTo(errc).Send(run(ctx)) }()
 	return errc
 }
 
@@ -216,7 +216,7 @@ func runResult(t testing.TB, errc <-chan error) error {
 //line main_test.go:103:1
 		_hotpath_c17 := time.After(guard)
 //line main_test.go:103:1
-		_hotpath_v19 := hotpath.Zero(_hotpath_c16)
+		_hotpath_v19 := hotpathimpl.Zero(_hotpath_c16)
 //line main_test.go:103:1
 		var _hotpath_ok18 bool
 //line main_test.go:103:1
@@ -241,7 +241,7 @@ func runResult(t testing.TB, errc <-chan error) error {
 //line main_test.go:103:1
 		if _hotpath_case14 == 0 {
 //line main_test.go:103:1
-			_hotpath_start15 = hotpath.Nanotime()
+			_hotpath_start15 = hotpathimpl.Nanotime()
 //line main_test.go:103:1
 			select {
 //line main_test.go:103:1
@@ -258,13 +258,13 @@ func runResult(t testing.TB, errc <-chan error) error {
 		switch _hotpath_case14 {
 		case 1:
 //line main_test.go:104:1
-			hotpath.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
+			hotpathimpl.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
 //line main_test.go:104:1
 			err := _hotpath_v19
 			return err
 		default:
 //line main_test.go:106:1
-			hotpath.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
+			hotpathimpl.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
 			t.Fatal("timed out waiting for Run to return")
 		}
 	}
@@ -306,7 +306,7 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 //line main_test.go:117:1
 			if _hotpath_case21 == 0 {
 //line main_test.go:117:1
-				_hotpath_start22 = hotpath.Nanotime()
+				_hotpath_start22 = hotpathimpl.Nanotime()
 //line main_test.go:117:1
 				select {
 //line main_test.go:117:1
@@ -323,7 +323,7 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 			switch _hotpath_case21 {
 			case 1:
 //line main_test.go:118:1
-				hotpath.SelectRecv(_hotpath_c23, _hotpath_ok25, _hotpath_start22)
+				hotpathimpl.SelectRecv(_hotpath_c23, _hotpath_ok25, _hotpath_start22)
 //line main_test.go:118:1
 				ok := _hotpath_ok25
 				if !ok {
@@ -331,7 +331,7 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 				}
 			default:
 //line main_test.go:122:1
-				hotpath.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start22)
+				hotpathimpl.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start22)
 				t.Fatal("data channel not closed")
 			}
 		}
@@ -340,7 +340,7 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "main_test.go", "4bf7b653b8bc28d826e88026a2b19be3")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "main_test.go", "4bf7b653b8bc28d826e88026a2b19be3")
 )
 
-// hotpathgen checksum: 956f5ce979880e3ee23e29f1a1529352
+// hotpathgen checksum: b96817b97d7f7965db94378fdea98c7d

@@ -11,7 +11,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // SyncWorker drives a [SyncSource] whose FetchNext blocks.
 //
@@ -42,9 +42,9 @@ type SyncWorker[C, Cmd any] struct {
 func NewSyncWorker[C, Cmd any](src SyncSource[C, Cmd], opts ...Option) *SyncWorker[C, Cmd] {
 	cfg := newConfig(opts)
 	//hotpath:channel label=sync_worker_commands
-	cmds := hotpath.Track(&_hotpath_ch_sync_0, make(chan Cmd, cfg.cmdCap))
+	cmds := hotpathimpl.Track(&_hotpath_ch_sync_0, make(chan Cmd, cfg.cmdCap))
 	//hotpath:channel label=sync_worker_data
-	data := hotpath.Track(&_hotpath_ch_sync_1, make(chan Fetch[C], cfg.dataCap))
+	data := hotpathimpl.Track(&_hotpath_ch_sync_1, make(chan Fetch[C], cfg.dataCap))
 	return &SyncWorker[C, Cmd]{src: src, cmds: cmds, data: data, done: make(chan struct{})}
 }
 
@@ -67,8 +67,8 @@ func (w *SyncWorker[C, Cmd]) Run(ctx context.Context) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
 	}
-	defer hotpath.Close(w.done)
-	defer hotpath.Close(w.data)
+	defer hotpathimpl.Close(w.done)
+	defer hotpathimpl.Close(w.data)
 	return w.runWorker(ctx)
 }
 
@@ -87,7 +87,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line sync.go:75:1
 			_hotpath_c3 := w.cmds
 //line sync.go:75:1
-			_hotpath_v5 := hotpath.Zero(_hotpath_c3)
+			_hotpath_v5 := hotpathimpl.Zero(_hotpath_c3)
 //line sync.go:75:1
 			var _hotpath_ok4 bool
 //line sync.go:75:1
@@ -105,7 +105,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 			switch _hotpath_case1 {
 			case 1:
 //line sync.go:76:1
-				hotpath.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
+				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
 //line sync.go:76:1
 				cmd, ok := _hotpath_v5, _hotpath_ok4
 				if !ok || !w.apply(cmd) {
@@ -127,7 +127,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line sync.go:88:1
 				_hotpath_c9 := ctx.Done()
 //line sync.go:88:1
-				_hotpath_v11 := hotpath.Zero(_hotpath_c8)
+				_hotpath_v11 := hotpathimpl.Zero(_hotpath_c8)
 //line sync.go:88:1
 				var _hotpath_ok10 bool
 //line sync.go:88:1
@@ -152,7 +152,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line sync.go:88:1
 				if _hotpath_case6 == 0 {
 //line sync.go:88:1
-					_hotpath_start7 = hotpath.Nanotime()
+					_hotpath_start7 = hotpathimpl.Nanotime()
 //line sync.go:88:1
 					select {
 //line sync.go:88:1
@@ -169,7 +169,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 				switch _hotpath_case6 {
 				case 1:
 //line sync.go:89:1
-					hotpath.SelectRecv(_hotpath_c8, _hotpath_ok10, _hotpath_start7)
+					hotpathimpl.SelectRecv(_hotpath_c8, _hotpath_ok10, _hotpath_start7)
 //line sync.go:89:1
 					cmd, ok := _hotpath_v11, _hotpath_ok10
 					if !ok || !w.apply(cmd) {
@@ -179,7 +179,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 					continue
 				default:
 //line sync.go:95:1
-					hotpath.SelectRecv(_hotpath_c9, _hotpath_ok12, _hotpath_start7)
+					hotpathimpl.SelectRecv(_hotpath_c9, _hotpath_ok12, _hotpath_start7)
 					return ctx.Err()
 				}
 			}
@@ -193,13 +193,13 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line sync.go:103:1
 				_hotpath_c15 := w.data
 //line sync.go:103:1
-				_hotpath_x16 := hotpath.SendTo(_hotpath_c15).Value(item)
+				_hotpath_x16 := hotpathimpl.SendTo(_hotpath_c15).Value(item)
 //line sync.go:103:1
 				_hotpath_c17 := w.cmds
 //line sync.go:103:1
 				_hotpath_c18 := ctx.Done()
 //line sync.go:103:1
-				_hotpath_v20 := hotpath.Zero(_hotpath_c17)
+				_hotpath_v20 := hotpathimpl.Zero(_hotpath_c17)
 //line sync.go:103:1
 				var _hotpath_ok19 bool
 //line sync.go:103:1
@@ -228,7 +228,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line sync.go:103:1
 				if _hotpath_case13 == 0 {
 //line sync.go:103:1
-					_hotpath_start14 = hotpath.Nanotime()
+					_hotpath_start14 = hotpathimpl.Nanotime()
 //line sync.go:103:1
 					select {
 //line sync.go:103:1
@@ -249,12 +249,12 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 				switch _hotpath_case13 {
 				case 1:
 //line sync.go:104:1
-					hotpath.SelectSent(_hotpath_c15, _hotpath_start14)
+					hotpathimpl.SelectSent(_hotpath_c15, _hotpath_start14)
 					atEOF = item.EOF
 					break send
 				case 2:
 //line sync.go:107:1
-					hotpath.SelectRecv(_hotpath_c17, _hotpath_ok19, _hotpath_start14)
+					hotpathimpl.SelectRecv(_hotpath_c17, _hotpath_ok19, _hotpath_start14)
 //line sync.go:107:1
 					cmd, ok := _hotpath_v20, _hotpath_ok19
 					if !ok || !w.apply(cmd) {
@@ -267,7 +267,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 					}
 				default:
 //line sync.go:116:1
-					hotpath.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start14)
+					hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start14)
 					release(item)
 					return ctx.Err()
 				}
@@ -297,7 +297,7 @@ func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 //line sync.go:139:1
 			_hotpath_c24 := cmds
 //line sync.go:139:1
-			_hotpath_v26 := hotpath.Zero(_hotpath_c24)
+			_hotpath_v26 := hotpathimpl.Zero(_hotpath_c24)
 //line sync.go:139:1
 			var _hotpath_ok25 bool
 //line sync.go:139:1
@@ -315,7 +315,7 @@ func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 			switch _hotpath_case22 {
 			case 1:
 //line sync.go:140:1
-				hotpath.SelectRecv(_hotpath_c24, _hotpath_ok25, 0)
+				hotpathimpl.SelectRecv(_hotpath_c24, _hotpath_ok25, 0)
 //line sync.go:140:1
 				next, ok := _hotpath_v26, _hotpath_ok25
 				if !ok {
@@ -331,11 +331,11 @@ func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 
 //line <generated>:1
 var (
-	_hotpath_fn_SyncWorker_runWorker = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", File: "sync.go", Line: 71}
-	_hotpath_ch_sync_0               = hotpath.ChanSite{Label: "sync_worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:37"}
-	_hotpath_ch_sync_1               = hotpath.ChanSite{Label: "sync_worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:39"}
+	_hotpath_fn_SyncWorker_runWorker = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", File: "sync.go", Line: 71}
+	_hotpath_ch_sync_0               = hotpathimpl.ChanSite{Label: "sync_worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:37"}
+	_hotpath_ch_sync_1               = hotpathimpl.ChanSite{Label: "sync_worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:39"}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
 )
 
-// hotpathgen checksum: 6aecbf59102a4616d72276d64614aad5
+// hotpathgen checksum: 9cb0993be9ae0141134714c544b35a83

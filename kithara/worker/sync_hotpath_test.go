@@ -14,7 +14,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // syncCounter is a SyncSource of the ints pos, pos+1, ... n-1, then an EOF item
 // with Data -1. It has no Epoch method.
@@ -33,7 +33,7 @@ type syncCounter struct {
 func (c *syncCounter) FetchNext() Fetch[int] {
 	c.fetches.Add(1)
 	if c.fetched != nil {
-		hotpath.SendTo(c.fetched).Send(c.pos)
+		hotpathimpl.SendTo(c.fetched).Send(c.pos)
 	}
 	if c.pos >= c.n {
 		return Fetch[int]{Data: -1, EOF: true, Epoch: c.epoch}
@@ -71,7 +71,7 @@ func TestSyncThroughputInOrderExactlyOnce(t *testing.T) {
 	if f := recv(t, w.Data()); !f.EOF {
 		t.Fatalf("got %+v, want EOF", f)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestSyncBackpressureBoundsFetches(t *testing.T) {
 			t.Fatalf("fetch after taking item %d at %d", i, pos)
 		}
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestSyncCommandWhileSendBlocked(t *testing.T) {
 
 			recv(t, sc.fetched) // item 0, queued
 			recv(t, sc.fetched) // item 1, blocked in the send
-			hotpath.SendTo(w.Commands()).Send(tt.cmd)
+			hotpathimpl.SendTo(w.Commands()).Send(tt.cmd)
 			if tt.wantAfter[0] != 1 {
 				// The worker refetches while item 0 is still unread.
 				if pos := recv(t, sc.fetched); pos != tt.wantAfter[0] {
@@ -154,7 +154,7 @@ func TestSyncCommandWhileSendBlocked(t *testing.T) {
 			if got := sc.handled.Load(); got != 1 {
 				t.Errorf("HandleCommand ran %d times, want 1", got)
 			}
-			hotpath.Close(w.Commands())
+			hotpathimpl.Close(w.Commands())
 			if err := runResult(t, errc); err != nil {
 				t.Fatal(err)
 			}
@@ -178,14 +178,14 @@ func TestSyncCommandClearsEOF(t *testing.T) {
 	if got := src.fetches.Load(); got != 3 {
 		t.Fatalf("fetches at EOF = %d, want 3", got)
 	}
-	hotpath.SendTo(w.Commands()).Send(seek{pos: 1, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 1, epoch: 1})
 	if f := recv(t, w.Data()); f.Data != 1 || f.Epoch != 1 {
 		t.Fatalf("after the command: %+v", f)
 	}
 	if f := recv(t, w.Data()); !f.EOF {
 		t.Fatalf("got %+v, want EOF", f)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +200,8 @@ type gatedSync struct {
 }
 
 func (g *gatedSync) FetchNext() Fetch[int] {
-	hotpath.SendTo(g.entered).Send(struct{}{})
-	hotpath.Recv(g.gate)
+	hotpathimpl.SendTo(g.entered).Send(struct{}{})
+	hotpathimpl.Recv(g.gate)
 	return g.syncCounter.FetchNext()
 }
 
@@ -209,7 +209,7 @@ func TestSyncShutdown(t *testing.T) {
 	for _, how := range []string{"close commands", "cancel context"} {
 		stop := func(w *SyncWorker[int, seek], cancel context.CancelFunc) error {
 			if how == "close commands" {
-				hotpath.Close(w.Commands())
+				hotpathimpl.Close(w.Commands())
 				return nil
 			}
 			cancel()
@@ -223,7 +223,7 @@ func TestSyncShutdown(t *testing.T) {
 			errc := runAsync(ctx, w.Run)
 			wait(t, src.entered, "the fetch")
 			want := stop(w, cancel)
-			hotpath.Close(src.gate) // the fetch finishes; the worker must notice the stop
+			hotpathimpl.Close(src.gate) // the fetch finishes; the worker must notice the stop
 			if err := runResult(t, errc); !errors.Is(err, want) {
 				t.Fatalf("Run = %v, want %v", err, want)
 			}
@@ -267,7 +267,7 @@ func TestSyncRunTwice(t *testing.T) {
 	if err := w.Run(t.Context()); !errors.Is(err, ErrAlreadyRunning) {
 		t.Fatalf("second Run = %v, want ErrAlreadyRunning", err)
 	}
-	hotpath.Close(w.Commands())
+	hotpathimpl.Close(w.Commands())
 	if err := runResult(t, errc); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestSyncRunTwice(t *testing.T) {
 
 //line <generated>:1
 var (
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync_test.go", "30db1ffd05a577398db0702b434aa6fc")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync_test.go", "30db1ffd05a577398db0702b434aa6fc")
 )
 
-// hotpathgen checksum: 4bf0397cff6e392a33ca259b7b50a45e
+// hotpathgen checksum: 4e35c6e1ac9de18cac38e4f83e4fbd51

@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // Verdict classifies a row of the comparison.
@@ -276,7 +276,7 @@ func (c *comparer) group(p pairing) Group {
 	}
 	if m := c.opts.Metric; m.isPercentile() {
 		for _, r := range append(slices.Clone(p.base), p.head...) {
-			if !slices.ContainsFunc(r.Percentiles, func(q float64) bool { return percentileKey(q) == string(m) }) {
+			if !slices.ContainsFunc(r.Percentiles, func(q float64) bool { return names.PercentileKey(q) == string(m) }) {
 				c.warnf("%s: a report has no %s (it has %s); pick a percentile the guards report", p.name, m, percentileList(r.Percentiles))
 				break
 			}
@@ -572,18 +572,13 @@ func (r *funcRuns) add(row *hotpath.FuncRow, alloc bool, metric Metric, pctKey s
 	}
 }
 
-// percentileKey spells a percentile as the reports do: 99.9 -> "p99.9".
-func percentileKey(p float64) string {
-	return "p" + strconv.FormatFloat(p, 'f', -1, 64)
-}
-
 func percentileList(ps []float64) string {
 	if len(ps) == 0 {
 		return "none"
 	}
 	keys := make([]string, len(ps))
 	for i, p := range ps {
-		keys[i] = percentileKey(p)
+		keys[i] = names.PercentileKey(p)
 	}
 	return strings.Join(keys, ", ")
 }

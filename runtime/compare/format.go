@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/internal/textfmt"
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // WriteJSON writes the result as indented JSON. Numbers are raw:
@@ -85,18 +86,11 @@ func percent(f float64) string {
 	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
 }
 
-// displayName is how a row is shown: without the import path's
-// directories, and a block with its enclosing function after an @, as the
-// runtime's tables show them.
+// displayName is how a row is shown: a block with its enclosing function
+// after an @, as the runtime's tables show it, and a function without the
+// import path's directories (names.ShortLabel).
 func (d *FuncDelta) displayName() string {
-	if d.Kind == "block" && d.Parent != "" {
-		return d.Name + " @ " + shortName(d.Parent)
-	}
-	return shortName(d.Name)
-}
-
-func shortName(sym string) string {
-	return sym[strings.LastIndexByte(sym, '/')+1:]
+	return names.ShortLabel(d.Name, d.Kind == "block", d.Parent)
 }
 
 func (d *FuncDelta) verdictText() string {
@@ -172,7 +166,7 @@ func chanCell(d *ChanDelta, get func(*ChanStats) float64, format func(float64) s
 	return delta(b, h, format)
 }
 
-func fmtDuration(v float64) string { return hotpath.FormatDuration(int64(math.Round(v))) }
+func fmtDuration(v float64) string { return textfmt.Duration(int64(math.Round(v))) }
 
 func fmtCount(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
@@ -184,7 +178,7 @@ func fmtPerCall(v float64) string {
 
 func fmtBytesPerCall(v float64) string {
 	if v >= 1024 {
-		return hotpath.FormatBytes(int64(math.Round(v)))
+		return textfmt.Bytes(int64(math.Round(v)))
 	}
 	return fmtPerCall(v) + " B"
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hotpath-go/hotpath/runtime/internal/names"
 )
 
 // Defaults for the zero Options.
@@ -66,7 +68,7 @@ func ParseMetric(s string) (Metric, error) {
 		if rest, ok := strings.CutPrefix(m, "p"); ok {
 			p, err := strconv.ParseFloat(rest, 64)
 			if err == nil && p > 0 && p <= 100 {
-				return Metric(percentileKey(p)), nil
+				return Metric(names.PercentileKey(p)), nil
 			}
 		}
 	}

@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/live"
 )
 
-var fnAlloc = hotpath.Func{Name: "livetest.alloc", Symbol: "github.com/hotpath-go/hotpath/runtime/live_test.liveAllocate", File: "alloc_test.go", Line: 18}
+var fnAlloc = hotpathimpl.Func{Name: "livetest.alloc", Symbol: "github.com/hotpath-go/hotpath/runtime/live_test.liveAllocate", File: "alloc_test.go", Line: 18}
 
 var allocSink []byte
 

@@ -10,17 +10,18 @@ import (
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/live"
 )
 
 var (
-	benchFn = hotpath.Func{Name: "livebench.measured", File: "bench_test.go", Line: 1}
+	benchFn = hotpathimpl.Func{Name: "livebench.measured", File: "bench_test.go", Line: 1}
 	// A program's worth of other rows for the reader to walk; the
 	// benchmarks run after they were called.
-	_ = func() []*hotpath.Func {
-		fs := make([]*hotpath.Func, 50)
+	_ = func() []*hotpathimpl.Func {
+		fs := make([]*hotpathimpl.Func, 50)
 		for i := range fs {
-			fs[i] = &hotpath.Func{Name: "livebench.other" + string(rune('a'+i%26)) + string(rune('a'+i/26)), File: "bench_test.go", Line: 2 + i}
+			fs[i] = &hotpathimpl.Func{Name: "livebench.other" + string(rune('a'+i%26)) + string(rune('a'+i/26)), File: "bench_test.go", Line: 2 + i}
 			for range 100 {
 				fs[i].Begin().End()
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 	"github.com/hotpath-go/hotpath/runtime/live"
 	"go.uber.org/goleak"
@@ -21,10 +22,10 @@ import (
 // Measured functions of the tests; each test uses its own, so counts do
 // not mix.
 var (
-	fnReport = hotpath.Func{Name: "livetest.report", File: "live_test.go", Line: 1}
-	fnGuard  = hotpath.Func{Name: "livetest.guard", File: "live_test.go", Line: 2}
-	fnEvents = hotpath.Func{Name: "livetest.events", File: "live_test.go", Line: 3}
-	fnBlock  = hotpath.Func{Name: "wait", Kind: hotpath.KindBlock, Parent: "example.com/p.livetest", File: "live_test.go", Line: 4}
+	fnReport = hotpathimpl.Func{Name: "livetest.report", File: "live_test.go", Line: 1}
+	fnGuard  = hotpathimpl.Func{Name: "livetest.guard", File: "live_test.go", Line: 2}
+	fnEvents = hotpathimpl.Func{Name: "livetest.events", File: "live_test.go", Line: 3}
+	fnBlock  = hotpathimpl.Func{Name: "wait", Kind: hotpathimpl.KindBlock, Parent: "example.com/p.livetest", File: "live_test.go", Line: 4}
 )
 
 func init() {
@@ -34,7 +35,7 @@ func init() {
 	}))
 }
 
-func call(f *hotpath.Func, n int) {
+func call(f *hotpathimpl.Func, n int) {
 	for range n {
 		f.Begin().End()
 	}

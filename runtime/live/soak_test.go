@@ -13,19 +13,20 @@ import (
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/live"
 	"go.uber.org/goleak"
 )
 
-var soakFuncs = func() []*hotpath.Func {
-	fs := make([]*hotpath.Func, 8)
+var soakFuncs = func() []*hotpathimpl.Func {
+	fs := make([]*hotpathimpl.Func, 8)
 	for i := range fs {
-		fs[i] = &hotpath.Func{Name: fmt.Sprintf("soak.worker%d", i), File: "soak_test.go", Line: 10 + i}
+		fs[i] = &hotpathimpl.Func{Name: fmt.Sprintf("soak.worker%d", i), File: "soak_test.go", Line: 10 + i}
 	}
 	return fs
 }()
 
-var soakInner = hotpath.Func{Name: "soak.inner", File: "soak_test.go", Line: 30}
+var soakInner = hotpathimpl.Func{Name: "soak.inner", File: "soak_test.go", Line: 30}
 
 // TestSoak: 8 goroutines call measured functions for 10 s while a client
 // polls the report and the status every 100 ms and another holds an event

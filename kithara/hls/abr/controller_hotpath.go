@@ -21,7 +21,7 @@ import (
 )
 
 //line <generated>:1
-import hotpath "github.com/hotpath-go/hotpath/runtime"
+import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 
 // Mode selects automatic adaptation or a fixed variant.
 //
@@ -331,9 +331,9 @@ func (c *Controller) Decide(buffer time.Duration) Decision {
 
 //line <generated>:1
 var (
-	_hotpath_fn_Controller_Decide = hotpath.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls/abr.(*Controller).Decide", Symbol: "github.com/hotpath-go/hotpath/kithara/hls/abr.(*Controller).Decide", File: "controller.go", Line: 259}
+	_hotpath_fn_Controller_Decide = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls/abr.(*Controller).Decide", Symbol: "github.com/hotpath-go/hotpath/kithara/hls/abr.(*Controller).Decide", File: "controller.go", Line: 259}
 
-	_ = hotpath.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls/abr", "controller.go", "b1b366322741ecb8009f18107acf8167")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls/abr", "controller.go", "b1b366322741ecb8009f18107acf8167")
 )
 
-// hotpathgen checksum: 79bc7c74508a18293bc67ef4f0a8cb41
+// hotpathgen checksum: bb1b5dd4bcb48883f8dfc5466d11039c

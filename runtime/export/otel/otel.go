@@ -31,6 +31,7 @@ import (
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 	"github.com/hotpath-go/hotpath/runtime/export/internal/expbucket"
+	"github.com/hotpath-go/hotpath/runtime/internal/exportbridge"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric"
@@ -83,7 +84,7 @@ func (p *Producer) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, erro
 }
 
 func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
-	start, now := hotpath.ProcessStart(), s.Time()
+	start, now := exportbridge.Start, s.Time()
 	funcs := s.Funcs(nil)
 	calls := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
 	durs := metricdata.ExponentialHistogram[float64]{Temporality: metricdata.CumulativeTemporality}
@@ -107,7 +108,7 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 				Unit: "s", Data: durs},
 		},
 	}
-	if rep, since, ok := hotpath.AllocWindow(); ok {
+	if rep, since, ok := exportbridge.AllocWindow[*hotpath.Report](); ok {
 		bytes := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
 		objects := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
 		for i := range rep.Functions {

@@ -13,7 +13,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
+	"github.com/hotpath-go/hotpath/runtime/internal/exportbridge"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/sdk/metric"
 	colmetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
@@ -26,8 +27,8 @@ import (
 var run atomic.Int64
 
 type targets struct {
-	fast  *hotpath.Func
-	queue *hotpath.ChanSite
+	fast  *hotpathimpl.Func
+	queue *hotpathimpl.ChanSite
 }
 
 // newTargets declares targets as generated code does, with names of their
@@ -35,8 +36,8 @@ type targets struct {
 func newTargets() targets {
 	p := fmt.Sprintf("oteltest%d.", run.Add(1))
 	return targets{
-		fast:  &hotpath.Func{Name: p + "fast", Symbol: "example.com/p.fast", File: "p.go", Line: 10},
-		queue: &hotpath.ChanSite{Label: p + "queue", Type: "chan int", Site: "example.com/p/p.go:30"},
+		fast:  &hotpathimpl.Func{Name: p + "fast", Symbol: "example.com/p.fast", File: "p.go", Line: 10},
+		queue: &hotpathimpl.ChanSite{Label: p + "queue", Type: "chan int", Site: "example.com/p/p.go:30"},
 	}
 }
 
@@ -49,11 +50,11 @@ func (tg targets) work(t *testing.T) {
 			time.Sleep(100*time.Microsecond + time.Duration(i)*time.Microsecond)
 			s.End()
 		}
-		q := hotpath.Track(tg.queue, make(chan int))
-		go func() { hotpath.Recv(q) }()
+		q := hotpathimpl.Track(tg.queue, make(chan int))
+		go func() { hotpathimpl.Recv(q) }()
 		synctest.Wait()
 		time.Sleep(2 * time.Second)
-		hotpath.Send(q, 1)
+		hotpathimpl.Send(q, 1)
 		synctest.Wait()
 	})
 }
@@ -173,7 +174,7 @@ func TestOTLPExport(t *testing.T) {
 	if got == nil || got.GetAsInt() != 1000 {
 		t.Fatalf("calls of %s: %v, want 1000", tg.fast.Name, got)
 	}
-	if got.StartTimeUnixNano != uint64(hotpath.ProcessStart().UnixNano()) || got.TimeUnixNano <= got.StartTimeUnixNano {
+	if got.StartTimeUnixNano != uint64(exportbridge.Start.UnixNano()) || got.TimeUnixNano <= got.StartTimeUnixNano {
 		t.Errorf("calls start %d, time %d", got.StartTimeUnixNano, got.TimeUnixNano)
 	}
 

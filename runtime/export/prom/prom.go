@@ -38,6 +38,7 @@ import (
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
 	"github.com/hotpath-go/hotpath/runtime/export/internal/expbucket"
+	"github.com/hotpath-go/hotpath/runtime/internal/exportbridge"
 	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -155,7 +156,7 @@ func (c *Collector) collect(s *hotpath.Snapshot, ch chan<- prometheus.Metric) {
 		h, buf = c.histogram(f, names[i], buf)
 		ch <- h
 	}
-	if rep, start, ok := hotpath.AllocWindow(); ok {
+	if rep, start, ok := exportbridge.AllocWindow[*hotpath.Report](); ok {
 		labels := map[[2]string]string{}
 		for i := range funcs {
 			labels[[2]string{funcs[i].Name, funcs[i].Parent}] = names[i]

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
+	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/internal/liveroutes"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -26,8 +27,8 @@ import (
 var run atomic.Int64
 
 type targets struct {
-	fast, slow *hotpath.Func
-	queue      *hotpath.ChanSite
+	fast, slow *hotpathimpl.Func
+	queue      *hotpathimpl.ChanSite
 }
 
 // newTargets declares targets the way generated code does.
@@ -35,9 +36,9 @@ func newTargets(prefix string) targets {
 	n := run.Add(1)
 	p := fmt.Sprintf("%s%d.", prefix, n)
 	return targets{
-		fast:  &hotpath.Func{Name: p + "fast", Symbol: "example.com/p.fast", File: "p.go", Line: 10},
-		slow:  &hotpath.Func{Name: p + "slow", Symbol: "example.com/p.slow", File: "p.go", Line: 20},
-		queue: &hotpath.ChanSite{Label: p + "queue", Type: "chan int", Site: "example.com/p/p.go:30"},
+		fast:  &hotpathimpl.Func{Name: p + "fast", Symbol: "example.com/p.fast", File: "p.go", Line: 10},
+		slow:  &hotpathimpl.Func{Name: p + "slow", Symbol: "example.com/p.slow", File: "p.go", Line: 20},
+		queue: &hotpathimpl.ChanSite{Label: p + "queue", Type: "chan int", Site: "example.com/p/p.go:30"},
 	}
 }
 
@@ -56,13 +57,13 @@ func (tg targets) work(t *testing.T) {
 			time.Sleep(3 * time.Millisecond)
 			s.End()
 		}
-		q := hotpath.Track(tg.queue, make(chan int, 1))
-		hotpath.Send(q, 1)
-		hotpath.Recv(q)
-		go func() { hotpath.Recv(q) }()
+		q := hotpathimpl.Track(tg.queue, make(chan int, 1))
+		hotpathimpl.Send(q, 1)
+		hotpathimpl.Recv(q)
+		go func() { hotpathimpl.Recv(q) }()
 		synctest.Wait()
 		time.Sleep(2 * time.Second)
-		hotpath.Send(q, 2)
+		hotpathimpl.Send(q, 2)
 		synctest.Wait()
 	})
 }
@@ -372,7 +373,7 @@ func TestAllocCounters(t *testing.T) {
 
 // allocFunc measures allocWork; allocation mode attributes heap samples to
 // it by its Symbol, which must be the real function's.
-var allocFunc = hotpath.Func{Name: "promalloc.work", Symbol: "github.com/hotpath-go/hotpath/runtime/export/prom.allocWork",
+var allocFunc = hotpathimpl.Func{Name: "promalloc.work", Symbol: "github.com/hotpath-go/hotpath/runtime/export/prom.allocWork",
 	File: "prom_test.go"}
 
 var allocSink [][]byte
