@@ -31,6 +31,9 @@ type CheckResult struct {
 	// Dirs are the package directories that generate would change: the
 	// fix is to run hotpathgen on them.
 	Dirs []string `json:"dirs"`
+	// Cached are the package directories that Config.Cache found clean
+	// without loading them.
+	Cached []string `json:"-"`
 }
 
 // Check runs the generate pipeline without writing and reports every file
@@ -38,16 +41,27 @@ type CheckResult struct {
 // and every type error of the instrumented (-tags hotpath) build, which it
 // type-checks in memory with the fresh twins as an overlay.
 func Check(cfg Config) (*CheckResult, error) {
-	res, err := Run(cfg)
+	if cfg.Cache != nil {
+		return cfg.Cache.check(cfg)
+	}
+	cr, _, err := check(cfg, nil)
+	return cr, err
+}
+
+// check is Check without the cache; it returns the generate pipeline's
+// result too. The tagged builds of the packages in the directories
+// alsoTagged are type-checked with the others.
+func check(cfg Config, alsoTagged []string) (*CheckResult, *Result, error) {
+	res, err := run(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cr := &CheckResult{Findings: []Finding{}, Dirs: []string{}}
 	for _, e := range res.Errors {
 		cr.Findings = append(cr.Findings, Finding{Path: e.Pos.Filename, Kind: "error", Message: e.Msg, Line: e.Pos.Line, Column: e.Pos.Column})
 	}
 	if len(res.Errors) > 0 {
-		return cr, nil
+		return cr, res, nil
 	}
 	dirs := map[string]bool{}
 	for _, c := range res.Changes {
@@ -61,23 +75,24 @@ func Check(cfg Config) (*CheckResult, error) {
 		cr.Findings = append(cr.Findings, Finding{Path: c.Path, Kind: kind})
 		dirs[filepath.Dir(c.Path)] = true
 	}
-	typeErrs, err := typecheckTagged(cfg, res)
+	typeErrs, err := typecheckTagged(cfg, res, alsoTagged)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cr.Findings = append(cr.Findings, typeErrs...)
 	for d := range dirs {
 		cr.Dirs = append(cr.Dirs, d)
 	}
 	sort.Strings(cr.Dirs)
-	return cr, nil
+	return cr, res, nil
 }
 
 // typecheckTagged loads the packages that have twins as the hotpath build
 // sees them, with every twin and edited source overlaid from memory, and
-// returns their type errors.
-func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
-	if len(res.Twins) == 0 {
+// returns their type errors. The packages in the directories alsoDirs
+// are loaded with them.
+func typecheckTagged(cfg Config, res *Result, alsoDirs []string) ([]Finding, error) {
+	if len(res.Twins) == 0 && len(alsoDirs) == 0 {
 		return nil, nil
 	}
 	// Only the files generate would change go in the overlay: the others
@@ -100,6 +115,9 @@ func typecheckTagged(cfg Config, res *Result) ([]Finding, error) {
 	dirSet := map[string]bool{}
 	for src := range res.Twins {
 		dirSet[filepath.Dir(src)] = true
+	}
+	for _, d := range alsoDirs {
+		dirSet[d] = true
 	}
 	var patterns []string
 	for d := range dirSet {

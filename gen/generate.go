@@ -51,6 +51,20 @@ type Result struct {
 	Errors []*Error
 	// Twins maps every source that has a twin to the twin's content, fresh.
 	Twins map[string][]byte
+	// Cached are the package directories that Config.Cache found up to
+	// date: they were not loaded, and are in neither Plan nor Twins.
+	Cached []string
+
+	cache *cacheRun
+}
+
+// Applied tells the cache, if the run used one, that Apply wrote
+// res.Changes: the packages are now up to date, and the next run skips
+// them while their files stay as they are.
+func (res *Result) Applied() {
+	if len(res.Errors) == 0 {
+		res.cache.record(res, res.Changes, false)
+	}
 }
 
 // Run loads the packages, plans and renders everything in memory. It
@@ -58,6 +72,13 @@ type Result struct {
 // (*LoadError) or to read files; problems in the user's code are in
 // Result.Errors.
 func Run(cfg Config) (*Result, error) {
+	if cfg.Cache != nil {
+		return cfg.Cache.run(cfg)
+	}
+	return run(cfg)
+}
+
+func run(cfg Config) (*Result, error) {
 	pkgs, err := load(cfg)
 	if err != nil {
 		return nil, err

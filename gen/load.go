@@ -35,6 +35,9 @@ type Config struct {
 	Env []string
 	// NoTests leaves _test.go files out.
 	NoTests bool
+	// Cache, when not nil, skips the packages whose files are as they were
+	// when generate or check last found nothing to do (see cache.go).
+	Cache *Cache
 }
 
 // loadedFile is one source file of the untagged build, with the package

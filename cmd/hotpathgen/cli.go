@@ -77,6 +77,20 @@ func (c *common) config(args []string) gen.Config {
 	return gen.Config{Dir: c.dir, Patterns: args, Tags: c.tags, NoTests: c.noTests}
 }
 
+// withCache adds hotpathgen's cache to cfg: under the user's cache
+// directory, or $HOTPATHGEN_CACHE ("off" disables it). A cache that cannot
+// be opened is no cache: it only ever saves time.
+func withCache(cfg gen.Config) gen.Config {
+	dir, ok := gen.DefaultCacheDir(os.Getenv)
+	if !ok {
+		return cfg
+	}
+	if c, err := gen.OpenCache(dir, ""); err == nil {
+		cfg.Cache = c
+	}
+	return cfg
+}
+
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	gc := &generateCmd{}
 	root := &cobra.Command{
@@ -88,7 +102,12 @@ instrumented twin x_hotpath.go built only with -tags hotpath. The source
 gets a //go:build !hotpath line and is otherwise never changed.
 
 Packages are go command patterns (default "."). A go:generate line
-"go tool hotpathgen" instruments the package of its file.`,
+"go tool hotpathgen" instruments the package of its file.
+
+generate and check skip packages whose files and dependencies are as
+they were when they last found nothing to do. The cache lives in
+hotpathgen under the user's cache directory; HOTPATHGEN_CACHE=dir moves
+it, HOTPATHGEN_CACHE=off disables it.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -120,13 +139,14 @@ func (g *generateCmd) register(cmd *cobra.Command) {
 }
 
 func (g *generateCmd) run(cmd *cobra.Command, args []string) error {
-	res, err := runPipeline(g.config(args))
+	res, err := runPipeline(withCache(g.config(args)))
 	if err != nil {
 		return err
 	}
 	if err := gen.Apply(res.Changes); err != nil {
 		return trouble(fmt.Errorf("hotpathgen: %s", relMessage(err)))
 	}
+	res.Applied()
 	if g.verbose {
 		for _, c := range res.Changes {
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s (%s)\n", verb(c), relPath(c.Path), c.Reason)
