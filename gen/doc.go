@@ -16,7 +16,10 @@
 // kind.go, listed in its registry (kinds): measure.go (//hotpath:measure on
 // functions, methods and types, //hotpath:skip), block.go (//hotpath:block),
 // channel.go (//hotpath:channel, with the package-wide rewrite of channel
-// operations in chanrewrite.go). Shared machinery: load.go (loading),
+// operations in chanrewrite.go), funclit.go (//hotpath:measure on function
+// literals), goroutine.go (//hotpath:go) and mutex.go (//hotpath:mutex, with
+// the package-wide rewrite of lock calls). Shared machinery: cache.go (the
+// cache of clean packages), load.go (loading),
 // planner.go (planning: finds directives and hands them to the units),
 // index.go (what comments document, statements by line), names.go (symbols,
 // identifiers), directive.go (parsing), errors.go, rewrite.go (runs the
