@@ -92,8 +92,7 @@ func (u *channelUnit) needsTwin(fp *FilePlan) bool { return len(u.sites[fp]) > 0
 
 func (u *channelUnit) declare(fr *fileRewrite, w *strings.Builder) {
 	for _, c := range u.sites[fr.fp] {
-		cfile, line := fr.lineOf(c.Pos)
-		site := fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(fr.fp.Package, "_test"), cfile, line)
+		site := fr.siteOf(c.Pos)
 		fmt.Fprintf(w, "\t%s = %s.ChanSite{Label: %q, Type: %q, Site: %q}\n", c.varName, fr.hp, c.reportLabel, c.Type, site)
 	}
 }

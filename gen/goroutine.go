@@ -277,8 +277,7 @@ func (u *goUnit) needsTwin(fp *FilePlan) bool { return len(u.sites[fp]) > 0 }
 
 func (u *goUnit) declare(fr *fileRewrite, w *strings.Builder) {
 	for _, s := range u.sites[fr.fp] {
-		file, line := fr.lineOf(s.Pos)
-		site := fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(fr.fp.Package, "_test"), file, line)
+		site := fr.siteOf(s.Pos)
 		fmt.Fprintf(w, "\t%s = %s.GoSite{Label: %q, Func: %q, Site: %q}\n", s.varName, fr.hp, s.reportLabel, s.Func, site)
 	}
 }

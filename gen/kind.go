@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -217,4 +218,11 @@ func (fr *fileRewrite) info() *types.Info { return fr.fp.file.pkg.info }
 // the loaded source (see FilePlan.finalLine).
 func (fr *fileRewrite) lineOf(pos token.Position) (string, int) {
 	return fr.fp.lineOf(pos, fr.shift)
+}
+
+// siteOf returns pos as a report's site: the package's import path, then
+// the file and line a stack frame in the twin shows.
+func (fr *fileRewrite) siteOf(pos token.Position) string {
+	file, line := fr.lineOf(pos)
+	return fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(fr.fp.Package, "_test"), file, line)
 }

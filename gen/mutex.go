@@ -445,8 +445,7 @@ func (u *mutexUnit) needsTwin(fp *FilePlan) bool {
 
 func (u *mutexUnit) declare(fr *fileRewrite, w *strings.Builder) {
 	for _, s := range u.sites[fr.fp] {
-		file, line := fr.lineOf(s.Pos)
-		site := fmt.Sprintf("%s/%s:%d", strings.TrimSuffix(fr.fp.Package, "_test"), file, line)
+		site := fr.siteOf(s.Pos)
 		fmt.Fprintf(w, "\t%s = %s.MutexSite{Label: %q, Type: %q, Site: %q}\n", s.varName, fr.hp, s.reportLabel, s.Type, site)
 	}
 }
