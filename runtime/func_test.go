@@ -519,8 +519,9 @@ func ftReport() *Report {
 				Percentiles: map[string]int64{"p50": 0, "p95": 0, "p99.9": 0},
 			},
 		},
-		Channels: []ChanRow{},
-		Mutexes:  []MutexRow{},
+		Channels:   []ChanRow{},
+		Goroutines: []GoRow{},
+		Mutexes:    []MutexRow{},
 	}
 }
 
@@ -564,7 +565,7 @@ const ftJSONGolden = `{"schema":1,"name":"demo","elapsed_ns":2500000000,"percent
 	`{"name":"example.com/p.(*Decoder).Decode","kind":"func","calls":1200,"timed":1200,"total_ns":1390000000,"avg_ns":1158333,"min_ns":950,"max_ns":2500000000,"percentiles":{"p50":950,"p95":17090,"p99.9":1160000},"percent_total":55.6,"alloc_bytes":0,"alloc_objects":0,"self_alloc_bytes":0,"self_alloc_objects":0},` +
 	`{"name":"fill","kind":"block","parent":"example.com/a/b.(*T).Run","calls":3,"timed":3,"total_ns":1500,"avg_ns":500,"min_ns":400,"max_ns":600,"percentiles":{"p50":500,"p95":600,"p99.9":600},"percent_total":0,"alloc_bytes":0,"alloc_objects":0,"self_alloc_bytes":0,"self_alloc_objects":0},` +
 	`{"name":"example.com/p.idle","kind":"func","calls":7,"timed":0,"total_ns":0,"avg_ns":0,"min_ns":0,"max_ns":0,"percentiles":{"p50":0,"p95":0,"p99.9":0},"percent_total":0,"alloc_bytes":0,"alloc_objects":0,"self_alloc_bytes":0,"self_alloc_objects":0}` +
-	`],"channels":[],"mutexes":[]}
+	`],"channels":[],"goroutines":[],"mutexes":[]}
 `
 
 func TestReportJSONGolden(t *testing.T) {

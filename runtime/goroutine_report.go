@@ -67,7 +67,7 @@ func (r *Report) Goroutine(label string) *GoRow {
 // buildGoroutines returns the rows of the sites that started or ended a
 // goroutine since base, sorted by label; nil when there are none.
 func buildGoroutines(opts resolved, base map[*core.GoSite]core.GoCounts) []GoRow {
-	var rows []GoRow
+	rows := []GoRow{}
 	for _, s := range core.GoSites() {
 		if !opts.focus(s.Label) {
 			continue
@@ -93,7 +93,7 @@ func (s *Snapshot) goroutineRows(base *Snapshot, opts resolved) []GoRow {
 	if base != nil {
 		bg = base.goros
 	}
-	var rows []GoRow
+	rows := []GoRow{}
 	for site, cur := range s.goros {
 		if !opts.focus(site.Label) {
 			continue

@@ -180,13 +180,18 @@ func TestGoReport(t *testing.T) {
 	if len(rows) != 1 || rows[0].Label != prefix+"driver" {
 		t.Errorf("limit 1: rows %v", rows)
 	}
-	// Without goroutine rows the JSON has no goroutines field.
-	buf.Reset()
-	if err := (&Report{Schema: SchemaVersion, Functions: []FuncRow{}, Channels: []ChanRow{}}).Write(&buf, FormatJSON); err != nil {
+	// Without goroutine rows the JSON has an empty goroutines list, as it
+	// has for functions, channels and mutexes.
+	none, err := resolveOptions(Options{Focus: "no such goroutine label"}, func(string) string { return "" })
+	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(buf.String(), "goroutines") {
-		t.Errorf("a report without goroutine rows has a goroutines field: %s", buf.String())
+	buf.Reset()
+	if err := (&Report{Schema: SchemaVersion, Functions: []FuncRow{}, Channels: []ChanRow{}, Goroutines: buildGoroutines(none, nil)}).Write(&buf, FormatJSON); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"goroutines":[]`) {
+		t.Errorf("a report without goroutine rows has no empty goroutines list: %s", buf.String())
 	}
 }
 

@@ -37,9 +37,8 @@ type Report struct {
 	// were used while the guard was alive, sorted by label.
 	Channels []ChanRow `json:"channels"`
 	// Goroutines has one row per //hotpath:go statement that started or
-	// ended a goroutine while the guard was alive, sorted by label; absent
-	// from JSON when there is none.
-	Goroutines []GoRow `json:"goroutines,omitempty"`
+	// ended a goroutine while the guard was alive, sorted by label.
+	Goroutines []GoRow `json:"goroutines"`
 	// Mutexes has one row per //hotpath:mutex variable or field whose
 	// mutexes were locked while the guard was alive, sorted by label.
 	Mutexes []MutexRow `json:"mutexes"`
