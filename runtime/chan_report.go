@@ -92,7 +92,7 @@ func buildChannels(opts resolved, base baseline, elapsed time.Duration) []ChanRo
 		}
 		rows = append(rows, chanRow(st, d, depths[st], opts.Percentiles, elapsed))
 	}
-	sortChanRows(rows)
+	sortSiteRows(rows, chanKey)
 	if opts.Limit > 0 && len(rows) > opts.Limit {
 		rows = rows[:opts.Limit]
 	}

@@ -3,7 +3,6 @@ package hotpath
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 
 	"github.com/hotpath-go/hotpath/internal/textfmt"
@@ -78,7 +77,7 @@ func buildGoroutines(opts resolved, base map[*core.GoSite]core.GoCounts) []GoRow
 		}
 		rows = append(rows, goRow(s, c, opts.Percentiles))
 	}
-	sortGoRows(rows)
+	sortSiteRows(rows, goKey)
 	if opts.Limit > 0 && len(rows) > opts.Limit {
 		rows = rows[:opts.Limit]
 	}
@@ -102,7 +101,7 @@ func (s *Snapshot) goroutineRows(base *Snapshot, opts resolved) []GoRow {
 			rows = append(rows, goRow(site, c, opts.Percentiles))
 		}
 	}
-	sortGoRows(rows)
+	sortSiteRows(rows, goKey)
 	if opts.Limit > 0 && len(rows) > opts.Limit {
 		rows = rows[:opts.Limit]
 	}
@@ -146,16 +145,6 @@ func goRow(s *core.GoSite, c core.GoCounts, percentiles []float64) GoRow {
 		row.LifetimePercentiles[names.PercentileKey(p)] = min(max(vals[k], lo), hi)
 	}
 	return row
-}
-
-// sortGoRows orders rows by label, then site.
-func sortGoRows(rows []GoRow) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Label != rows[j].Label {
-			return rows[i].Label < rows[j].Label
-		}
-		return rows[i].Site < rows[j].Site
-	})
 }
 
 // writeGoTable writes the goroutines section of the text report.

@@ -3,7 +3,6 @@ package hotpath
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 
 	"github.com/hotpath-go/hotpath/internal/textfmt"
@@ -91,7 +90,7 @@ func mutexRows(opts resolved, cur, base map[*core.MutexSite]core.MutexSnapshot) 
 		}
 		rows = append(rows, mutexRow(s, d, opts.Percentiles))
 	}
-	sortMutexRows(rows)
+	sortSiteRows(rows, mutexKey)
 	if opts.Limit > 0 && len(rows) > opts.Limit {
 		rows = rows[:opts.Limit]
 	}
@@ -123,15 +122,6 @@ func mutexStats(d core.MutexSnapshot, mode int, percentiles []float64) MutexStat
 		Wait:         blockedStats(d.Wait(mode), percentiles),
 		Hold:         blockedStats(d.Hold(mode), percentiles),
 	}
-}
-
-func sortMutexRows(rows []MutexRow) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Label != rows[j].Label {
-			return rows[i].Label < rows[j].Label
-		}
-		return rows[i].Site < rows[j].Site
-	})
 }
 
 // writeMutexTable writes the mutexes section of the text report: a line

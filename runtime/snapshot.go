@@ -94,7 +94,7 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 		st := site.State()
 		rep.Channels = append(rep.Channels, chanRow(st, d, depths[st], r.Percentiles, elapsed))
 	}
-	sortChanRows(rep.Channels)
+	sortSiteRows(rep.Channels, chanKey)
 	if r.Limit > 0 && len(rep.Channels) > r.Limit {
 		rep.Channels = rep.Channels[:r.Limit]
 	}
@@ -250,12 +250,19 @@ func sortFuncRows(rows []FuncRow) {
 	})
 }
 
-// sortChanRows orders rows by label, then site.
-func sortChanRows(rows []ChanRow) {
+// sortSiteRows orders the rows of sites (channels, goroutines, mutexes) by
+// label, then site; key returns a row's label and site.
+func sortSiteRows[R any](rows []R, key func(*R) (label, site string)) {
 	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Label != rows[j].Label {
-			return rows[i].Label < rows[j].Label
+		li, si := key(&rows[i])
+		lj, sj := key(&rows[j])
+		if li != lj {
+			return li < lj
 		}
-		return rows[i].Site < rows[j].Site
+		return si < sj
 	})
 }
+
+func chanKey(r *ChanRow) (string, string)   { return r.Label, r.Site }
+func goKey(r *GoRow) (string, string)       { return r.Label, r.Site }
+func mutexKey(r *MutexRow) (string, string) { return r.Label, r.Site }
