@@ -125,6 +125,10 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 		ctrl, err = abr.New(playlists.master.Bandwidths(), abrOpts)
 	}
 	if err != nil {
+		// The playlists fetched so far are being written to the cache in
+		// the background: let them finish before the lease goes, so that
+		// nothing writes into the store after Open has returned.
+		fetch.waitCommits()
 		lease.Close()
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}

@@ -133,6 +133,10 @@ func Open(ctx context.Context, rawURL string, opts Options) (*HlsSource, error) 
 		ctrl, err = abr.New(playlists.master.Bandwidths(), abrOpts)
 	}
 	if err != nil {
+		// The playlists fetched so far are being written to the cache in
+		// the background: let them finish before the lease goes, so that
+		// nothing writes into the store after Open has returned.
+		fetch.waitCommits()
 		lease.Close()
 		return nil, fmt.Errorf("hls: open %s: %w", rawURL, err)
 	}
@@ -303,71 +307,71 @@ func (s *HlsSource) AutoVariant(ctx context.Context) error {
 // send queues a command for the driver.
 func (s *HlsSource) send(ctx context.Context, c command) error {
 	{
-//line source.go:297:1
+//line source.go:301:1
 		_hotpath_c3 := s.driver.cmds
-//line source.go:297:1
+//line source.go:301:1
 		_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(c)
-//line source.go:297:1
+//line source.go:301:1
 		_hotpath_c5 := s.done
-//line source.go:297:1
+//line source.go:301:1
 		_hotpath_c6 := ctx.Done()
-//line source.go:297:1
+//line source.go:301:1
 		var _hotpath_ok7 bool
-//line source.go:297:1
+//line source.go:301:1
 		var _hotpath_ok8 bool
-//line source.go:297:1
+//line source.go:301:1
 		var _hotpath_case1 int
-//line source.go:297:1
+//line source.go:301:1
 		var _hotpath_start2 int64
-//line source.go:297:1
+//line source.go:301:1
 		select {
-//line source.go:297:1
+//line source.go:301:1
 		case _hotpath_c3 <- _hotpath_x4:
-//line source.go:297:1
+//line source.go:301:1
 			_hotpath_case1 = 1
-//line source.go:297:1
+//line source.go:301:1
 		case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:297:1
+//line source.go:301:1
 			_hotpath_case1 = 2
-//line source.go:297:1
+//line source.go:301:1
 		case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:297:1
+//line source.go:301:1
 			_hotpath_case1 = 3
-//line source.go:297:1
+//line source.go:301:1
 		default:
 		}
-//line source.go:297:1
+//line source.go:301:1
 		if _hotpath_case1 == 0 {
-//line source.go:297:1
+//line source.go:301:1
 			_hotpath_start2 = hotpathimpl.Nanotime()
-//line source.go:297:1
+//line source.go:301:1
 			select {
-//line source.go:297:1
+//line source.go:301:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line source.go:297:1
+//line source.go:301:1
 				_hotpath_case1 = 1
-//line source.go:297:1
+//line source.go:301:1
 			case _, _hotpath_ok7 = <-_hotpath_c5:
-//line source.go:297:1
+//line source.go:301:1
 				_hotpath_case1 = 2
-//line source.go:297:1
+//line source.go:301:1
 			case _, _hotpath_ok8 = <-_hotpath_c6:
-//line source.go:297:1
+//line source.go:301:1
 				_hotpath_case1 = 3
 			}
 		}
-//line source.go:297:1
+//line source.go:301:1
 		switch _hotpath_case1 {
 		case 1:
-//line source.go:298:1
+//line source.go:302:1
 			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
-//line source.go:300:1
+//line source.go:304:1
 			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
-//line source.go:302:1
+//line source.go:306:1
 			hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
@@ -377,7 +381,7 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 // Close stops the driver, fails pending and later reads with ErrClosed and
 // releases the cache lease.
 //
-//line source.go:309:1
+//line source.go:313:1
 func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -392,10 +396,10 @@ func (s *HlsSource) Close() error {
 
 //line <generated>:1
 var (
-	_hotpath_ch_source_0 = hotpathimpl.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:134"}
-	_hotpath_go_source_0 = hotpathimpl.GoSite{Label: "hls_driver", Func: "github.com/hotpath-go/hotpath/kithara/hls.Open", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:151"}
+	_hotpath_ch_source_0 = hotpathimpl.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:138"}
+	_hotpath_go_source_0 = hotpathimpl.GoSite{Label: "hls_driver", Func: "github.com/hotpath-go/hotpath/kithara/hls.Open", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:155"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "825a108e6e4c0a40e085d7b29a084e94")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "8be5cdb305abd75137178f8b6cb7a951")
 )
 
-// hotpathgen checksum: a9a3d4ff1da10014851d8abee2b2159d
+// hotpathgen checksum: 586a15a9d6884e08c400c8d3eb506888

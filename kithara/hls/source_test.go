@@ -8,14 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hotpath-go/hotpath/kithara/assets"
 	"github.com/hotpath-go/hotpath/kithara/hls/abr"
 	knet "github.com/hotpath-go/hotpath/kithara/net"
+	"github.com/hotpath-go/hotpath/testdata/fixtures"
 )
 
 // open opens a presentation of srv with events recorded and the source
@@ -257,6 +261,55 @@ func TestPlaylistErrors(t *testing.T) {
 				t.Errorf("Open: %v, want %v", err, tc.target)
 			}
 		})
+	}
+}
+
+// A failed Open has written what it fetched to the cache by the time it
+// returns: no background write outlives it (a test's temporary directory
+// was removed under one).
+func TestOpenErrorFinishesCacheWrites(t *testing.T) {
+	srv := fixtureServer(t)
+	media := "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"k\"\n#EXTINF:2,\nseg000.mp3\n#EXT-X-ENDLIST\n"
+	srv.setBody("hls/v0/playlist.m3u8", []byte(media))
+	st := openStore(t)
+	master := srv.url("hls/master.m3u8")
+	if _, err := Open(context.Background(), master, Options{Store: st, Net: noSleepNet(), ABR: manual(0)}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("Open: %v, want ErrUnsupported", err)
+	}
+	u, _ := url.Parse(master)
+	root, err := assets.RootForURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease, err := st.Acquire(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lease.Close()
+	wantMaster, err := fs.ReadFile(fixtures.FS, "hls/master.m3u8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		want []byte
+	}{{"hls/master.m3u8", wantMaster}, {"hls/v0/playlist.m3u8", []byte(media)}} {
+		pu, _ := url.Parse(srv.url(c.path))
+		key, err := resourceKey(kindPlaylist, pu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := lease.OpenAtomic(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := res.Read()
+		if err != nil {
+			t.Fatalf("%s after a failed Open: %v, want it written to the cache", c.path, err)
+		}
+		if !bytes.Equal(got, c.want) {
+			t.Errorf("%s in the cache: %q, want %q", c.path, got, c.want)
+		}
 	}
 }
 
