@@ -18,7 +18,11 @@ import "github.com/hotpath-go/hotpath/runtime/internal/core"
 // and then its arguments (as Run's, whose parameters are the function's)
 // in the calling goroutine, in the order and with the typing of the
 // original statement, and the goroutine runs Run: it begins the
-// goroutine's span, defers its end and calls the function.
+// goroutine's span, defers its end and calls the function. A nil function
+// value fails as in the raw statement: go f() of a nil func() ends the
+// program in the calling goroutine with the runtime's "go of nil func
+// value" (goNil); in every other shape the compiler's wrapper, like Run,
+// calls the nil function in the new goroutine, a nil dereference.
 
 // GoCall0R0 is a watched go statement's function value of type func().
 type GoCall0R0 struct {
@@ -29,6 +33,9 @@ type GoCall0R0 struct {
 
 // GoFunc0R0 takes the go statement's time and its function value.
 func GoFunc0R0(s *core.GoSite, f func()) GoCall0R0 {
+	if f == nil {
+		goNil()
+	}
 	return GoCall0R0{s, core.Nanotime(), f}
 }
 

@@ -63,7 +63,11 @@ import "github.com/hotpath-go/hotpath/runtime/internal/core"
 // and then its arguments (as Run's, whose parameters are the function's)
 // in the calling goroutine, in the order and with the typing of the
 // original statement, and the goroutine runs Run: it begins the
-// goroutine's span, defers its end and calls the function.
+// goroutine's span, defers its end and calls the function. A nil function
+// value fails as in the raw statement: go f() of a nil func() ends the
+// program in the calling goroutine with the runtime's "go of nil func
+// value" (goNil); in every other shape the compiler's wrapper, like Run,
+// calls the nil function in the new goroutine, a nil dereference.
 `)
 	for variadic := range 2 {
 		for params := variadic; params <= goCallMaxParams; params++ {
@@ -121,8 +125,15 @@ func writeGoCall(b *strings.Builder, params, results int, variadic bool) {
 	fmt.Fprintf(b, "\n// GoCall%s is a watched go statement's function value of type %s.\n", name, ftype)
 	fmt.Fprintf(b, "type GoCall%s%s struct {\n\ts *core.GoSite\n\tt int64\n\tf %s\n}\n", name, decl, ftype)
 	fmt.Fprintf(b, "\n// GoFunc%s takes the go statement's time and its function value.\n", name)
-	fmt.Fprintf(b, "func GoFunc%s%s(s *core.GoSite, f %s) GoCall%s%s {\n\treturn GoCall%s%s{s, core.Nanotime(), f}\n}\n",
-		name, decl, ftype, name, inst, name, inst)
+	nilCheck := ""
+	if params == 0 && results == 0 {
+		// go f() is the one shape the compiler starts without a wrapper
+		// closure, so a nil f is the runtime's fatal error in the caller;
+		// every other shape calls a nil f in the new goroutine, as Run does.
+		nilCheck = "\tif f == nil {\n\t\tgoNil()\n\t}\n"
+	}
+	fmt.Fprintf(b, "func GoFunc%s%s(s *core.GoSite, f %s) GoCall%s%s {\n%s\treturn GoCall%s%s{s, core.Nanotime(), f}\n}\n",
+		name, decl, ftype, name, inst, nilCheck, name, inst)
 	fmt.Fprintf(b, "\n// Run runs the function as a watched goroutine.\n")
 	fmt.Fprintf(b, "func (c GoCall%s%s) Run(%s) {\n\tok := false\n\tdefer core.GoBegin(c.s, c.t).End(&ok)\n\tc.f(%s)\n\tok = true\n}\n",
 		name, inst, strings.Join(runParams, ", "), strings.Join(args, ", "))

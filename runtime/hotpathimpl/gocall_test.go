@@ -57,6 +57,58 @@ func TestGoPanicUnchanged(t *testing.T) {
 	}
 }
 
+// TestGoNilUnchanged runs programs whose go statement calls a nil
+// function value, raw and watched. go f() of a nil func() ends in the
+// calling goroutine with the runtime's fatal error; go f(1, done) calls
+// the nil function in the new goroutine (the compiler wraps the call in a
+// closure), a nil dereference that the watched site counts as a panic.
+// Either way the exit status is 2.
+func TestGoNilUnchanged(t *testing.T) {
+	if mode := os.Getenv("HOTPATH_TEST_GO_NIL"); mode != "" {
+		var f0 func()
+		var f2 func(int, chan<- struct{})
+		done := make(chan struct{})
+		s := &core.GoSite{Label: "nil", Func: "example.com/p.main", Site: "example.com/p/main.go:1"}
+		core.SetGoPanicHook(func(s *core.GoSite) {
+			fmt.Printf("panicked=%d\n", s.State().Snapshot().Panicked())
+		})
+		switch mode {
+		case "raw0":
+			go f0()
+		case "watched0":
+			go GoFunc0R0(s, f0).Run()
+		case "raw2":
+			go f2(1, done)
+		case "watched2":
+			go GoFunc2R0(s, f2).Run(1, done)
+		}
+		fmt.Println("after the go statement")
+		<-done
+		return
+	}
+	for _, c := range []struct{ mode, stderr, stdout string }{
+		{"raw0", "fatal error: go of nil func value", ""},
+		{"watched0", "fatal error: go of nil func value", ""},
+		{"raw2", "panic: runtime error: invalid memory address or nil pointer dereference", "after the go statement\n"},
+		{"watched2", "panic: runtime error: invalid memory address or nil pointer dereference", "after the go statement\npanicked=1\n"},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestGoNilUnchanged$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "HOTPATH_TEST_GO_NIL="+c.mode, "GOTRACEBACK=single")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Fatalf("%s program: %v, want exit status 2\nstderr:\n%s", c.mode, err, stderr.String())
+		}
+		if first, _, _ := strings.Cut(stderr.String(), "\n"); first != c.stderr {
+			t.Errorf("%s program's standard error begins %q, want %q", c.mode, first, c.stderr)
+		}
+		if got := stdout.String(); got != c.stdout {
+			t.Errorf("%s program printed %q, want %q", c.mode, got, c.stdout)
+		}
+	}
+}
+
 // goPanicValue is what the programs of TestGoPanicUnchanged panic with: a
 // value of a type of their own, printed by its Error method.
 type goPanicValue struct{ n int }
