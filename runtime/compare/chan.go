@@ -106,33 +106,43 @@ func (c *comparer) judgeChan(g Group, b, h *chanRuns) ChanDelta {
 		d.Verdict = Removed
 		return d
 	}
-	if n := g.BaseRuns; b.runs < n {
-		d.note("used in %d of %d base runs", b.runs, n)
-	}
-	if n := g.HeadRuns; h.runs < n {
-		d.note("used in %d of %d head runs", h.runs, n)
-	}
-	mb, mh := d.Base.BlockedNS, d.Head.BlockedNS
-	if mb > 0 {
-		d.BlockedChange = mh/mb - 1
-	}
-	significant := true
-	if g.Tested {
-		if b.runs < 2 || h.runs < 2 {
-			d.note("too few runs to test")
-			return d
-		}
-		t := MannWhitney(b.blockedNS, h.blockedNS)
-		d.Test = &t
-		significant = t.P < c.opts.Alpha
-	}
-	moved := c.past(abs(d.BlockedChange)) || (mb == 0 && mh > 0)
-	if significant && moved {
-		d.Verdict = Changed
-	}
+	d.BlockedChange, d.Test, d.Verdict = c.judgeWait(g, b.blockedNS, h.blockedNS, d.note)
 	return d
 }
 
 func (d *ChanDelta) note(format string, args ...any) {
 	d.Notes = append(d.Notes, fmt.Sprintf(format, args...))
+}
+
+// judgeWait is the rule that channels (blocked time) and mutexes (wait
+// time) share. b and h hold the value of each run in which the row was
+// used; note records why a row could not be judged normally. The row is
+// Changed when the median moved past the threshold, or from 0 to more,
+// and, with runs enough on both sides, the rank test agrees.
+func (c *comparer) judgeWait(g Group, b, h []float64, note func(string, ...any)) (change float64, test *UTest, v Verdict) {
+	if n := g.BaseRuns; len(b) < n {
+		note("used in %d of %d base runs", len(b), n)
+	}
+	if n := g.HeadRuns; len(h) < n {
+		note("used in %d of %d head runs", len(h), n)
+	}
+	mb, mh := median(b), median(h)
+	if mb > 0 {
+		change = mh/mb - 1
+	}
+	significant := true
+	if g.Tested {
+		if len(b) < 2 || len(h) < 2 {
+			note("too few runs to test")
+			return change, nil, Unchanged
+		}
+		t := MannWhitney(b, h)
+		test = &t
+		significant = t.P < c.opts.Alpha
+	}
+	moved := c.past(abs(change)) || (mb == 0 && mh > 0)
+	if significant && moved {
+		return change, test, Changed
+	}
+	return change, test, Unchanged
 }
