@@ -13,8 +13,9 @@ import (
 // Verdict classifies a row of the comparison.
 type Verdict string
 
-// The verdicts. Functions get every one but Changed; channels get New,
-// Removed, Changed and Unchanged, since blocking has no better direction.
+// The verdicts. Functions get every one but Changed; channels, mutexes
+// and goroutine sites get New, Removed, Changed and Unchanged, since
+// blocking, waiting and panics have no better direction to judge.
 const (
 	Regression  Verdict = "regression"
 	Improvement Verdict = "improvement"
@@ -62,27 +63,47 @@ type Result struct {
 type Summary struct {
 	Regressions  int `json:"regressions"`
 	Improvements int `json:"improvements"`
-	// New and Removed count function and channel rows.
+	// New and Removed count function, channel, mutex and goroutine rows.
 	New     int `json:"new"`
 	Removed int `json:"removed"`
 	// ChannelsChanged counts channels whose blocked time changed.
 	ChannelsChanged int `json:"channels_changed"`
+	// MutexesChanged counts mutexes whose wait time changed.
+	MutexesChanged int `json:"mutexes_changed"`
+	// GoroutinesChanged counts go statements whose goroutines started or
+	// stopped panicking.
+	GoroutinesChanged int `json:"goroutines_changed"`
 }
 
 // String is the one-line summary: "2 regressions, 1 improvement, 3 new,
-// 0 removed", with the changed channels after a semicolon when there are any.
+// 0 removed", with the changed channels, mutexes and goroutine sites
+// after a semicolon when there are any: "; 1 channel, 2 mutexes changed".
 func (s Summary) String() string {
 	out := fmt.Sprintf("%s, %s, %d new, %d removed",
 		plural(s.Regressions, "regression"), plural(s.Improvements, "improvement"), s.New, s.Removed)
+	var changed []string
 	if s.ChannelsChanged > 0 {
-		out += "; " + plural(s.ChannelsChanged, "channel") + " changed"
+		changed = append(changed, plural(s.ChannelsChanged, "channel"))
+	}
+	if s.MutexesChanged > 0 {
+		changed = append(changed, plural(s.MutexesChanged, "mutex"))
+	}
+	if s.GoroutinesChanged > 0 {
+		changed = append(changed, plural(s.GoroutinesChanged, "goroutine site"))
+	}
+	if len(changed) > 0 {
+		out += "; " + strings.Join(changed, ", ") + " changed"
 	}
 	return out
 }
 
+// plural counts a noun: "1 channel", "2 channels", "2 mutexes".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "x") {
+		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
@@ -104,6 +125,10 @@ type Group struct {
 	Alloc     bool        `json:"alloc"`
 	Functions []FuncDelta `json:"functions"`
 	Channels  []ChanDelta `json:"channels"`
+	// Mutexes and Goroutines compare the //hotpath:mutex and
+	// //hotpath:go sites; empty when neither side has any.
+	Mutexes    []MutexDelta `json:"mutexes"`
+	Goroutines []GoDelta    `json:"goroutines"`
 }
 
 // FuncDelta compares one function or block.
@@ -173,10 +198,16 @@ func Compare(base, head []*hotpath.Report, opts Options) *Result {
 		g := c.group(p)
 		res.Groups = append(res.Groups, g)
 		for _, f := range g.Functions {
-			c.count(f.Verdict)
+			c.count(f.Verdict, nil)
 		}
 		for _, ch := range g.Channels {
-			c.count(ch.Verdict)
+			c.count(ch.Verdict, &res.Summary.ChannelsChanged)
+		}
+		for _, m := range g.Mutexes {
+			c.count(m.Verdict, &res.Summary.MutexesChanged)
+		}
+		for _, gd := range g.Goroutines {
+			c.count(gd.Verdict, &res.Summary.GoroutinesChanged)
 		}
 	}
 	return res
@@ -187,7 +218,9 @@ type comparer struct {
 	res  *Result
 }
 
-func (c *comparer) count(v Verdict) {
+// count adds a row of verdict v to the summary; changed is the count of
+// its kind's Changed rows (functions have none).
+func (c *comparer) count(v Verdict, changed *int) {
 	s := &c.res.Summary
 	switch v {
 	case Regression:
@@ -199,7 +232,7 @@ func (c *comparer) count(v Verdict) {
 	case Removed:
 		s.Removed++
 	case Changed:
-		s.ChannelsChanged++
+		*changed++
 	}
 }
 
@@ -257,12 +290,14 @@ func byName(reps []*hotpath.Report) map[string][]*hotpath.Report {
 
 func (c *comparer) group(p pairing) Group {
 	g := Group{
-		Name:      p.name,
-		BaseName:  p.baseName,
-		BaseRuns:  len(p.base),
-		HeadRuns:  len(p.head),
-		Functions: []FuncDelta{},
-		Channels:  []ChanDelta{},
+		Name:       p.name,
+		BaseName:   p.baseName,
+		BaseRuns:   len(p.base),
+		HeadRuns:   len(p.head),
+		Functions:  []FuncDelta{},
+		Channels:   []ChanDelta{},
+		Mutexes:    []MutexDelta{},
+		Goroutines: []GoDelta{},
 	}
 	both := g.BaseRuns > 0 && g.HeadRuns > 0
 	g.Tested = g.BaseRuns >= 2 && g.HeadRuns >= 2
@@ -307,12 +342,31 @@ func (c *comparer) group(p pairing) Group {
 		g.Channels = append(g.Channels, c.judgeChan(g, bc.rows[k], hc.rows[k]))
 	}
 	slices.SortStableFunc(g.Channels, func(a, b ChanDelta) int {
-		return cmp.Or(
-			cmp.Compare(a.Verdict.rank(), b.Verdict.rank()),
-			strings.Compare(a.Label, b.Label),
-		)
+		return byVerdictLabel(a.Verdict, b.Verdict, a.Label, b.Label)
+	})
+
+	bm, hm := collectMutexes(p.base), collectMutexes(p.head)
+	for _, k := range unionKeys(bm, hm) {
+		g.Mutexes = append(g.Mutexes, c.judgeMutex(g, bm.rows[k], hm.rows[k]))
+	}
+	slices.SortStableFunc(g.Mutexes, func(a, b MutexDelta) int {
+		return byVerdictLabel(a.Verdict, b.Verdict, a.Label, b.Label)
+	})
+
+	bg, hg := collectGoroutines(p.base), collectGoroutines(p.head)
+	for _, k := range unionKeys(bg, hg) {
+		g.Goroutines = append(g.Goroutines, c.judgeGo(g, bg.rows[k], hg.rows[k]))
+	}
+	slices.SortStableFunc(g.Goroutines, func(a, b GoDelta) int {
+		return byVerdictLabel(a.Verdict, b.Verdict, a.Label, b.Label)
 	})
 	return g
+}
+
+// byVerdictLabel orders the rows of sites (channels, mutexes, goroutines):
+// what needs attention first, then by label.
+func byVerdictLabel(va, vb Verdict, la, lb string) int {
+	return cmp.Or(cmp.Compare(va.rank(), vb.rank()), strings.Compare(la, lb))
 }
 
 // weight orders rows of one verdict: regressions and improvements by the

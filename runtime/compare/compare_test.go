@@ -399,6 +399,59 @@ func TestChannels(t *testing.T) {
 	}
 }
 
+// mutexRow is a sync.Mutex row locked locks times, contended times with
+// waitNS of waiting in all, each lock held 100ns.
+func mutexRow(label string, locks, contended uint64, waitNS int64) hotpath.MutexRow {
+	return hotpath.MutexRow{
+		Label: label,
+		Type:  "sync.Mutex",
+		Lock:  mutexStats(locks, contended, waitNS, int64(locks)*100),
+		Site:  "example.com/app/worker/worker.go:10",
+	}
+}
+
+// rwMutexRow is a sync.RWMutex row: mutexRow's write locks, and rlocks
+// read locks that waited rwaitNS in all, read-held 10µs in all.
+func rwMutexRow(label string, locks, contended uint64, waitNS int64, rlocks uint64, rwaitNS int64) hotpath.MutexRow {
+	r := mutexRow(label, locks, contended, waitNS)
+	r.Type = "sync.RWMutex"
+	rs := mutexStats(rlocks, 1, rwaitNS, 10000)
+	r.RLock = &rs
+	return r
+}
+
+func mutexStats(acq, contended uint64, waitNS, holdNS int64) hotpath.MutexStats {
+	return hotpath.MutexStats{
+		Acquisitions: acq,
+		Contended:    contended,
+		Wait:         hotpath.BlockedStats{Count: contended, TotalNS: waitNS},
+		Hold:         hotpath.BlockedStats{Count: acq, TotalNS: holdNS},
+	}
+}
+
+// goRow is a go statement whose started goroutines all ended, panicked
+// of them by a panic, each after avgNS.
+func goRow(label string, started, panicked uint64, avgNS int64) hotpath.GoRow {
+	return hotpath.GoRow{
+		Label:           label,
+		Func:            pkg + "F",
+		Started:         started,
+		Finished:        started - panicked,
+		Panicked:        panicked,
+		PeakAlive:       int64(min(started, 4)),
+		LifetimeTotalNS: int64(started) * avgNS,
+		LifetimeAvgNS:   avgNS,
+		LifetimeMinNS:   avgNS,
+		LifetimeMaxNS:   avgNS,
+		Site:            "example.com/app/worker/worker.go:20",
+	}
+}
+
+// workerGoRow is a go statement whose one goroutine outlives the report.
+func workerGoRow(label string) hotpath.GoRow {
+	return hotpath.GoRow{Label: label, Func: pkg + "Start", Started: 1, Alive: 1, PeakAlive: 1, Site: "example.com/app/worker/worker.go:30"}
+}
+
 func TestGroupsByName(t *testing.T) {
 	base := []*hotpath.Report{report("A", fn("F", 1, 10)), report("B", fn("G", 1, 10)), report("A", fn("F", 1, 10))}
 	head := []*hotpath.Report{report("C", fn("H", 1, 10)), report("A", fn("F", 1, 10))}

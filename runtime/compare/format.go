@@ -27,7 +27,8 @@ func (r *Result) rules() []string {
 		fmt.Sprintf("%s decides timing: a change counts past ±%s with p < %s "+
 			"(two-sided Mann–Whitney U over the runs; the threshold alone with 1 run a side).",
 			r.metricTitle(), thr, strconv.FormatFloat(r.Alpha, 'g', -1, 64)),
-		fmt.Sprintf("Allocated bytes per call count past ±%s and %d B; call counts and channels never regress.", thr, allocFloor),
+		fmt.Sprintf("Allocated bytes per call count past ±%s and %d B; call counts, channels, mutexes and goroutines never regress.", thr, allocFloor),
+		fmt.Sprintf("A channel's blocked time and a mutex's wait change past ±%s by the same test; a goroutine site changes when its goroutines start or stop panicking.", thr),
 	}
 }
 
@@ -67,6 +68,16 @@ func (g *Group) changed() bool {
 	}
 	for _, c := range g.Channels {
 		if c.Verdict != Unchanged {
+			return true
+		}
+	}
+	for _, m := range g.Mutexes {
+		if m.Verdict != Unchanged {
+			return true
+		}
+	}
+	for _, gd := range g.Goroutines {
+		if gd.Verdict != Unchanged {
 			return true
 		}
 	}
@@ -155,13 +166,15 @@ func funcCell(d *FuncDelta, get func(*FuncStats) (float64, bool), format func(fl
 	return delta(b, h, format)
 }
 
-func chanCell(d *ChanDelta, get func(*ChanStats) float64, format func(float64) string) string {
+// siteCell is a cell of a channel, mutex or goroutine row, whose sides
+// are nil where the row is missing.
+func siteCell[S any](base, head *S, get func(*S) float64, format func(float64) string) string {
 	var b, h side
-	if d.Base != nil {
-		b = side{get(d.Base), true}
+	if base != nil {
+		b = side{get(base), true}
 	}
-	if d.Head != nil {
-		h = side{get(d.Head), true}
+	if head != nil {
+		h = side{get(head), true}
 	}
 	return delta(b, h, format)
 }
@@ -220,12 +233,60 @@ func chanCells(d *ChanDelta, name string) []string {
 		name,
 		d.Type,
 		strconv.Itoa(d.Capacity),
-		chanCell(d, func(s *ChanStats) float64 { return s.Sent }, fmtCount),
-		chanCell(d, func(s *ChanStats) float64 { return s.Received }, fmtCount),
-		chanCell(d, func(s *ChanStats) float64 { return s.SendBlocked }, fmtCount),
-		chanCell(d, func(s *ChanStats) float64 { return s.RecvBlocked }, fmtCount),
-		chanCell(d, func(s *ChanStats) float64 { return s.BlockedNS }, fmtDuration),
+		siteCell(d.Base, d.Head, func(s *ChanStats) float64 { return s.Sent }, fmtCount),
+		siteCell(d.Base, d.Head, func(s *ChanStats) float64 { return s.Received }, fmtCount),
+		siteCell(d.Base, d.Head, func(s *ChanStats) float64 { return s.SendBlocked }, fmtCount),
+		siteCell(d.Base, d.Head, func(s *ChanStats) float64 { return s.RecvBlocked }, fmtCount),
+		siteCell(d.Base, d.Head, func(s *ChanStats) float64 { return s.BlockedNS }, fmtDuration),
 		pText(d.Test),
+		d.verdictText(),
+	}
+}
+
+// mutexTextColumns is how many leading columns of a mutex table hold
+// text (label, type).
+const mutexTextColumns = 2
+
+var mutexColumns = []string{"Mutex", "Type", "Locks", "RLocks", "Contended", "Wait", "Held", "p", "Verdict"}
+
+func mutexCells(d *MutexDelta, name string) []string {
+	cell := func(get func(*MutexStats) float64, format func(float64) string) string {
+		return siteCell(d.Base, d.Head, get, format)
+	}
+	rlocks := "—" // a sync.Mutex has no read locks
+	if d.Type == "sync.RWMutex" || d.Base != nil && d.Base.RLocks != 0 || d.Head != nil && d.Head.RLocks != 0 {
+		rlocks = cell(func(s *MutexStats) float64 { return s.RLocks }, fmtCount)
+	}
+	return []string{
+		name,
+		d.Type,
+		cell(func(s *MutexStats) float64 { return s.Locks }, fmtCount),
+		rlocks,
+		cell(func(s *MutexStats) float64 { return s.Contended }, fmtCount),
+		cell(func(s *MutexStats) float64 { return s.WaitNS }, fmtDuration),
+		cell(func(s *MutexStats) float64 { return s.HoldNS }, fmtDuration),
+		pText(d.Test),
+		d.verdictText(),
+	}
+}
+
+// goColumns: "Panicked runs" counts the runs in which a goroutine of the
+// site panicked, what the verdict looks at (a median of the panics would
+// be 0 for a panic in one run of five).
+var goColumns = []string{"Goroutine", "Started", "Panicked runs", "Alive", "Peak", "Avg life", "Total life", "Verdict"}
+
+func goCells(d *GoDelta, name string) []string {
+	cell := func(get func(*GoStats) float64, format func(float64) string) string {
+		return siteCell(d.Base, d.Head, get, format)
+	}
+	return []string{
+		name,
+		cell(func(s *GoStats) float64 { return s.Started }, fmtCount),
+		cell(func(s *GoStats) float64 { return float64(s.PanickedRuns) }, fmtCount),
+		cell(func(s *GoStats) float64 { return s.Alive }, fmtCount),
+		cell(func(s *GoStats) float64 { return s.PeakAlive }, fmtCount),
+		cell(func(s *GoStats) float64 { return s.LifetimeAvgNS }, fmtDuration),
+		cell(func(s *GoStats) float64 { return s.LifetimeTotalNS }, fmtDuration),
 		d.verdictText(),
 	}
 }

@@ -15,8 +15,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenResult compares three reports that cover every kind of row: a
 // tested group with regressions, an improvement, new and removed rows, a
-// block and channels; an alloc-mode group with a single run a side; and a
-// group with nothing to report.
+// block, channels, mutexes and goroutine sites; an alloc-mode group with a
+// single run a side; and a group with nothing to report.
 func goldenResult() *Result {
 	var base, head []*hotpath.Report
 	blk := func(calls uint64, avg int64) hotpath.FuncRow {
@@ -47,6 +47,21 @@ func goldenResult() *Result {
 			h.Functions = append(h.Functions, fn("(*Cache).WriteAt", 20, 7000+i))
 		}
 		h.Channels = []hotpath.ChanRow{chanRow("worker_data", 1000, 900000+i*100), chanRow("worker_commands", 12, 0), chanRow("decode_out", 64, 0)}
+
+		// The cache's lock waits eight times longer; the state lock is
+		// as it was, and one head run never took it.
+		b.Mutexes = []hotpath.MutexRow{rwMutexRow("cache_mu", 200, 40, 50000+i*100, 5000, 10000), mutexRow("state_mu", 1000, 2, 3000+i)}
+		h.Mutexes = []hotpath.MutexRow{rwMutexRow("cache_mu", 200, 90, 400000+i*100, 5000, 10000), mutexRow("queue_mu", 300, 0, 0)}
+		if i < 4 {
+			h.Mutexes = append(h.Mutexes, mutexRow("state_mu", 1000, 2, 3000-i))
+		}
+		// Prefetch goroutines panic in one head run; the worker lives
+		// through every run; the flusher is gone.
+		b.Goroutines = []hotpath.GoRow{goRow("prefetch_go", 40, 0, 12000), workerGoRow("runWorker_go"), goRow("flush_go", 10, 0, 900)}
+		h.Goroutines = []hotpath.GoRow{goRow("prefetch_go", 40, 0, 15000), workerGoRow("runWorker_go")}
+		if i == 2 {
+			h.Goroutines[0] = goRow("prefetch_go", 40, 1, 15000)
+		}
 		base, head = append(base, b), append(head, h)
 	}
 

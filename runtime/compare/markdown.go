@@ -49,9 +49,9 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 }
 
 // mdCount says how many rows of a group have verdict v: "3 functions, 1
-// channel", or "" for none.
+// channel, 2 mutexes", or "" for none.
 func (r *Result) mdCount(g *Group, v Verdict) string {
-	var nf, nc int
+	var nf, nc, nm, ng int
 	for _, f := range g.Functions {
 		if f.Verdict == v {
 			nf++
@@ -62,18 +62,30 @@ func (r *Result) mdCount(g *Group, v Verdict) string {
 			nc++
 		}
 	}
-	var parts []string
-	if nf > 0 {
-		parts = append(parts, plural(nf, "function"))
+	for _, m := range g.Mutexes {
+		if m.Verdict == v {
+			nm++
+		}
 	}
-	if nc > 0 {
-		parts = append(parts, plural(nc, "channel"))
+	for _, gd := range g.Goroutines {
+		if gd.Verdict == v {
+			ng++
+		}
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		noun string
+	}{{nf, "function"}, {nc, "channel"}, {nm, "mutex"}, {ng, "goroutine site"}} {
+		if p.n > 0 {
+			parts = append(parts, plural(p.n, p.noun))
+		}
 	}
 	return strings.Join(parts, ", ")
 }
 
-// mdTables writes the function and channel tables of the rows whose
-// verdict keep accepts, each with the notes of its rows.
+// mdTables writes the function, channel, mutex and goroutine tables of
+// the rows whose verdict keep accepts, then the notes of those rows.
 func (r *Result) mdTables(w io.Writer, g *Group, keep func(Verdict) bool) {
 	var rows [][]string
 	var notes []string
@@ -110,6 +122,36 @@ func (r *Result) mdTables(w io.Writer, g *Group, keep func(Verdict) bool) {
 	if len(rows) > 0 {
 		fmt.Fprintln(w)
 		mdTable(w, chanColumns, chanTextColumns, rows)
+	}
+	rows = rows[:0]
+	for i := range g.Mutexes {
+		d := &g.Mutexes[i]
+		if !keep(d.Verdict) {
+			continue
+		}
+		rows = append(rows, mutexCells(d, "`"+d.Label+"`"))
+		if len(d.Notes) > 0 {
+			notes = append(notes, "`"+d.Label+"`: "+strings.Join(d.Notes, "; "))
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintln(w)
+		mdTable(w, mutexColumns, mutexTextColumns, rows)
+	}
+	rows = rows[:0]
+	for i := range g.Goroutines {
+		d := &g.Goroutines[i]
+		if !keep(d.Verdict) {
+			continue
+		}
+		rows = append(rows, goCells(d, "`"+d.Label+"`"))
+		if len(d.Notes) > 0 {
+			notes = append(notes, "`"+d.Label+"`: "+strings.Join(d.Notes, "; "))
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintln(w)
+		mdTable(w, goColumns, 1, rows)
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)

@@ -48,6 +48,30 @@ func (r *Result) WriteText(w io.Writer) error {
 			}
 			t.Write(bw)
 		}
+		if len(g.Mutexes) > 0 {
+			fmt.Fprintln(bw)
+			t := texttable.Table{Title: "Mutexes of " + g.title(), Header: mutexColumns, TextCols: mutexTextColumns, LastText: true, Empty: noRows}
+			for j := range g.Mutexes {
+				d := &g.Mutexes[j]
+				t.Rows = append(t.Rows, mutexCells(d, d.Label))
+				if len(d.Notes) > 0 {
+					notes = append(notes, d.Label+": "+strings.Join(d.Notes, "; "))
+				}
+			}
+			t.Write(bw)
+		}
+		if len(g.Goroutines) > 0 {
+			fmt.Fprintln(bw)
+			t := texttable.Table{Title: "Goroutines of " + g.title(), Header: goColumns, LastText: true, Empty: noRows}
+			for j := range g.Goroutines {
+				d := &g.Goroutines[j]
+				t.Rows = append(t.Rows, goCells(d, d.Label))
+				if len(d.Notes) > 0 {
+					notes = append(notes, d.Label+": "+strings.Join(d.Notes, "; "))
+				}
+			}
+			t.Write(bw)
+		}
 		for _, n := range notes {
 			fmt.Fprintf(bw, "note: %s\n", n)
 		}
