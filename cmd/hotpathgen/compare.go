@@ -30,9 +30,9 @@ func newCompareCmd() *cobra.Command {
 		Use:   "compare BASE HEAD | compare --base PATH... --head PATH...",
 		Short: "Compare JSON reports of a base and a head build; exit 1 on a regression",
 		Long: `compare reads hotpath JSON reports (HOTPATH_FORMAT=json) of a base and a
-head build and prints per-function and per-channel deltas: calls, avg, a
-percentile, total, allocations per call when both sides ran in alloc mode,
-and new and removed rows.
+head build and prints per-function deltas (calls, avg, a percentile, total,
+allocations per call when both sides ran in alloc mode), per-channel,
+per-mutex and per-goroutine-site deltas, and new and removed rows.
 
 Each side is one or more paths. A path is a report file, a directory
 (searched recursively for *.json), or a glob, expanded here, so quote it:
@@ -53,8 +53,11 @@ With 2 runs or more on each side, a function regresses when the median of
 the runs gives p < --alpha (4 runs a side at least are needed for p < 0.05;
 5 is a good choice). With a single run on either side the threshold alone
 decides, and the output says so. Allocated bytes per call regress past the
-threshold (and 8 B). Call counts and channels are shown, never judged as
-regressions. The rules in full: go doc github.com/hotpath-go/hotpath/runtime/compare.
+threshold (and 8 B). Call counts, channels, mutexes and goroutines are
+shown, never judged as regressions: a channel's blocked time or a mutex's
+wait past the threshold (with the same test), or a go statement whose
+goroutines start or stop panicking, is marked changed. The rules in full:
+go doc github.com/hotpath-go/hotpath/runtime/compare.
 
 Exit status: 0 no regression (or --fail-on never), 1 a regression, 2 bad
 usage or a report that cannot be read.`,

@@ -260,3 +260,87 @@ func TestProfileWorkflow(t *testing.T) {
 		t.Errorf("--format %q, want markdown for the comment", c.format)
 	}
 }
+
+// TestCompareMutexesAndGoroutines reads reports with mutex and goroutine
+// rows from files: a mutex that waits longer and a go statement whose
+// goroutines start panicking are changed, shown in every format, and do
+// not fail the command, which fails on function regressions only.
+func TestCompareMutexesAndGoroutines(t *testing.T) {
+	dir := t.TempDir()
+	write := func(side string, run int, waitNS int64, panicked uint64) {
+		r := &hotpath.Report{
+			Schema: hotpath.SchemaVersion, Name: "TestLocks", ElapsedNS: 1e9,
+			Percentiles: []float64{50, 99}, SampleEvery: 1,
+			Functions: []hotpath.FuncRow{}, Channels: []hotpath.ChanRow{},
+			Mutexes: []hotpath.MutexRow{{
+				Label: "example.com/p.mu", Type: "sync.Mutex", Site: "example.com/p/p.go:3",
+				Lock: hotpath.MutexStats{
+					Acquisitions: 100, Contended: 10,
+					Wait: hotpath.BlockedStats{Count: 10, TotalNS: waitNS + int64(run)},
+					Hold: hotpath.BlockedStats{Count: 100, TotalNS: 5000},
+				},
+			}},
+			Goroutines: []hotpath.GoRow{{
+				Label: "example.com/p.F:go@9", Func: "example.com/p.F", Site: "example.com/p/p.go:9",
+				Started: 4, Finished: 4 - panicked, Panicked: panicked, PeakAlive: 2,
+				LifetimeTotalNS: 4000, LifetimeAvgNS: 1000,
+			}},
+		}
+		var buf bytes.Buffer
+		if err := r.Write(&buf, hotpath.FormatJSON); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, side, fmt.Sprint(run), "TestLocks.json")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for run := range 5 {
+		write("base", run, 1000, 0)
+		var panicked uint64
+		if run == 3 {
+			panicked = 1
+		}
+		write("head", run, 9000, panicked)
+	}
+	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
+
+	code, out, errOut := runCLI(t, "compare", "--format", "json", base, head)
+	var res compare.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != exitOK || errOut != "" {
+		t.Fatalf("json: exit %d, %v, stderr %q:\n%s", code, err, errOut, out)
+	}
+	want := compare.Summary{MutexesChanged: 1, GoroutinesChanged: 1}
+	if res.Summary != want || len(res.Groups) != 1 {
+		t.Fatalf("summary %+v, want %+v", res.Summary, want)
+	}
+	g := res.Groups[0]
+	if len(g.Mutexes) != 1 || g.Mutexes[0].Verdict != compare.Changed || g.Mutexes[0].Test == nil || g.Mutexes[0].Test.P >= 0.05 || g.Mutexes[0].Head.WaitNS != 9002 {
+		t.Errorf("mutexes %+v", g.Mutexes)
+	}
+	if len(g.Goroutines) != 1 || g.Goroutines[0].Verdict != compare.Changed || g.Goroutines[0].Head.PanickedRuns != 1 {
+		t.Errorf("goroutines %+v", g.Goroutines)
+	}
+
+	code, out, _ = runCLI(t, "compare", base, head)
+	for _, s := range []string{
+		"hotpath compare: 0 regressions, 0 improvements, 0 new, 0 removed; 1 mutex, 1 goroutine site changed\n",
+		"Mutexes of TestLocks\n",
+		"| example.com/p.mu | sync.Mutex |   100 |      — |        10 | 1.00µs → 9.00µs (+798.4%) | 5.00µs | 0.008 | changed |",
+		"Goroutines of TestLocks\n",
+		"note: example.com/p.F:go@9: panicked in 1 of 5 head runs\n",
+	} {
+		if code != exitOK || !strings.Contains(out, s) {
+			t.Errorf("table: exit %d, want 0 and %q in:\n%s", code, s, out)
+		}
+	}
+
+	code, out, _ = runCLI(t, "compare", "--format", "markdown", base, head)
+	if first, _, _ := strings.Cut(out, "\n"); code != exitOK || first != "**hotpath compare:** 0 regressions, 0 improvements, 0 new, 0 removed; 1 mutex, 1 goroutine site changed" ||
+		!strings.Contains(out, "| `example.com/p.F:go@9` | 4 | 0 → 1 | 0 | 2 | 1.00µs | 4.00µs | changed |") {
+		t.Errorf("markdown: exit %d:\n%s", code, out)
+	}
+}

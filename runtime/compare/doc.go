@@ -1,6 +1,8 @@
 // Package compare compares hotpath reports of a base and a head build, run
 // by run, and says which functions got slower or faster, which allocate
-// more or less, and what appeared or disappeared. It is the library behind
+// more or less, which channels block and which mutexes wait differently,
+// which goroutines started or stopped panicking, and what appeared or
+// disappeared. It is the library behind
 // "hotpathgen compare"; the command only reads files and prints.
 //
 // # Matching
@@ -10,8 +12,11 @@
 // are runs of the same workload. When each side holds reports of a single
 // name, they are compared whatever the names are, so that two files from
 // differently named programs can be compared. Within a report, functions
-// and blocks are matched by kind and name, channels by label. A row on one
-// side only is new or removed.
+// and blocks are matched by kind and name; channels, mutexes and goroutine
+// sites (go statements) by label. A row on one side only is new or
+// removed. The default labels of channels and go statements hold a line
+// number, so a make or go statement that moved shows as removed and new;
+// label= in the directive keeps it one row across edits.
 //
 // # Values
 //
@@ -61,5 +66,37 @@
 // (send and receive together). Their blocked time, judged as timing is,
 // can mark a channel changed, never regressed: more blocking on a channel
 // is as often a faster producer as a slower consumer, and the functions on
-// either side carry the verdict that matters.
+// either side carry the verdict that matters. Blocking where the base
+// never blocked is a change too.
+//
+// # Verdicts for mutexes
+//
+// Mutexes are shown with write and read acquisitions (Locks, RLocks), the
+// contended ones of either mode, the wait time of those (write and read
+// together) and the time held (write holds plus read-held periods). The
+// wait time, the contention, is judged as a channel's blocked time is and
+// can mark a mutex changed, never regressed: more waiting is as often more
+// work done in parallel as a longer critical section, and the functions
+// that hold the lock carry the timing verdict. Acquisitions and hold time
+// are shown, not judged. A mutex whose type differs between the sides is
+// compared, with a note.
+//
+// # Verdicts for goroutines
+//
+// Goroutine sites are shown with goroutines started, the runs in which one
+// panicked, alive at the report and at most at once, and the average and
+// total lifetime of those that ended. A site is changed when its
+// goroutines panic in some run of one side and in no run of the other: a
+// panic is no noise to be tested, and a panicking run is worth a look
+// even when the median of panics is 0. Every panic is noted. Lifetimes
+// are shown, not judged: a goroutine's lifetime is the work of its
+// function, which the function rows inside it judge call by call, plus
+// waits that channels and mutexes show; and a long-lived worker's lifetime
+// is the length of the run, or none when it outlives the report. Counts
+// follow the work done, as call counts do.
+//
+// Summary counts the changed channels, mutexes and goroutine sites apart
+// (ChannelsChanged, MutexesChanged, GoroutinesChanged); New and Removed
+// count rows of every kind. Nothing but a function can be a regression, so
+// only functions decide the exit status of "hotpathgen compare".
 package compare
