@@ -105,12 +105,12 @@ func TestPCMBufferWait(t *testing.T) {
 	if b.Frames() < 50 {
 		t.Fatalf("WaitFrames(50) returned with %d frames", b.Frames())
 	}
-	hotpathimpl.Recv(appended)
+	hotpathimpl.RecvAt(&_hotpath_op_pcmbuffer_test_1, appended)
 	// Finish wakes a waiter for frames that will never come.
 	done := make(chan error)
-	go func() { hotpathimpl.SendTo(done).Send(b.WaitFrames(ctx, 1000)) }()
+	go func() { hotpathimpl.SendTo(done).SendAt(&_hotpath_op_pcmbuffer_test_2, b.WaitFrames(ctx, 1000)) }()
 	b.Finish(nil)
-	if err := hotpathimpl.Recv(done); err != nil {
+	if err := hotpathimpl.RecvAt(&_hotpath_op_pcmbuffer_test_3, done); err != nil {
 		t.Fatal(err)
 	}
 	// A cancelled context ends the wait.
@@ -124,7 +124,11 @@ func TestPCMBufferWait(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_pcmbuffer_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_pcmbuffer_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_pcmbuffer_test_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer_test.go", "5338ed8a2d9e0a10c6e581573de630a9")
 )
 
-// hotpathgen checksum: e0f913b83653c581ad1cd444b8693e3a
+// hotpathgen checksum: 7759d19ec245d168c94fbc013c3f9dd1

@@ -46,7 +46,7 @@ func TestKeyFetchedOnceByConcurrentCallers(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	srv := newTestServer(t, fstest.MapFS{"k.bin": {Data: key}})
 	gate := make(chan struct{})
-	srv.throttle = func(string) (int, time.Duration) { hotpathimpl.Recv(gate); return 0, 0 }
+	srv.throttle = func(string) (int, time.Duration) { hotpathimpl.RecvAt(&_hotpath_op_keys_test_1, gate); return 0, 0 }
 	m, evs := newKeyTestManager(t, srv, nil)
 	k := &Key{Method: MethodAES128, URI: mustURL(t, srv.url("k.bin"))}
 
@@ -127,7 +127,9 @@ func TestResourceKeysAreUnique(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_keys_test_1 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys_test.go", "08cec2f80ad48ce083f854be4cd2a345")
 )
 
-// hotpathgen checksum: da8710af67c7769e887c6f980e6ab652
+// hotpathgen checksum: 55b374b10ce5ed347b3b30d27612cb19
