@@ -1,0 +1,255 @@
+package core
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// opEntry is what op remembers now: the key and whether it says tracked.
+func opEntry(op *ChanOp) (key uintptr, tracked, ok bool) {
+	e := op.last.Load()
+	if e == nil {
+		return 0, false, false
+	}
+	return e.key, e.site != nil, true
+}
+
+// channelAt makes channels until one is at addr, collecting now and then
+// so that the memory of a dead channel is swept and reused; nil if none
+// was.
+func channelAt(addr uintptr) chan int {
+	var keep []chan int
+	for i := 0; i < 1_000_000; i++ {
+		ch := make(chan int, 1)
+		if uintptr(sendPointer(ch)) == addr {
+			return ch
+		}
+		keep = append(keep, ch)
+		if len(keep) == 10_000 {
+			keep = keep[:0]
+			runtime.GC()
+		}
+	}
+	return nil
+}
+
+// TestChanOpRemembers checks what an operation remembers: a tracked
+// channel at once, an untracked one once met twice running, and that
+// both answers are used (the operations count exactly).
+func TestChanOpRemembers(t *testing.T) {
+	site := newSite(t, "chan int")
+	watched := Track(site, make(chan int, 4))
+	plain := make(chan int, 4)
+	var send, recv ChanOp
+	for i := range 3 {
+		SendAt(&send, watched, i)
+		if v := RecvAt(&recv, watched); v != i {
+			t.Fatalf("RecvAt = %d, want %d", v, i)
+		}
+	}
+	if key, tracked, ok := opEntry(&send); !ok || !tracked || key != uintptr(sendPointer(watched)) {
+		t.Fatalf("after sends on a tracked channel the op remembers %#x tracked=%v (%v)", key, tracked, ok)
+	}
+	SendAt(&send, plain, 1)
+	if key, _, _ := opEntry(&send); key == uintptr(sendPointer(plain)) {
+		t.Fatal("an untracked channel met once was remembered")
+	}
+	RecvAt(&recv, plain)
+	SendAt(&send, plain, 2)
+	if key, tracked, ok := opEntry(&send); !ok || tracked || key != uintptr(sendPointer(plain)) {
+		t.Fatalf("after two sends on an untracked channel the op remembers %#x tracked=%v (%v)", key, tracked, ok)
+	}
+	RecvAt(&recv, plain)
+	// Back to the tracked channel: counted again.
+	SendAt(&send, watched, 9)
+	if v, ok := Recv2At(&recv, watched); v != 9 || !ok {
+		t.Fatalf("Recv2At = %d, %v", v, ok)
+	}
+	checkCounts(t, site, siteCounts{Created: 1, Sent: 4, Received: 4, MaxDepth: 1})
+	runtime.KeepAlive(plain)
+}
+
+// TestChanOpTrackedLater: an operation that remembers "untracked" for a
+// channel counts it once it is tracked (the generation moved on).
+func TestChanOpTrackedLater(t *testing.T) {
+	site := newSite(t, "chan int")
+	ch := make(chan int, 1)
+	var op ChanOp
+	for range 3 {
+		SendAt(&op, ch, 1)
+		<-ch
+	}
+	if _, tracked, ok := opEntry(&op); !ok || tracked {
+		t.Fatal("the op does not remember the untracked channel")
+	}
+	Track(site, ch)
+	SendAt(&op, ch, 1)
+	<-ch
+	checkCounts(t, site, siteCounts{Created: 1, Sent: 1, MaxDepth: 1})
+}
+
+// TestChanOpReusedAddress is TestChanReusedAddress for the operations'
+// memory: a channel collected while an operation remembers it, and a new
+// channel made at its address. The newcomer's answer must be its own.
+func TestChanOpReusedAddress(t *testing.T) {
+	t.Run("untracked then tracked", func(t *testing.T) {
+		site := newSite(t, "chan int")
+		var op ChanOp
+		addr := func() uintptr {
+			ch := make(chan int, 1)
+			for range 2 {
+				SendAt(&op, ch, 1)
+				<-ch
+			}
+			return uintptr(sendPointer(ch))
+		}()
+		if key, tracked, ok := opEntry(&op); !ok || tracked || key != addr {
+			t.Fatal("the op does not remember the untracked channel")
+		}
+		runtime.GC()
+		reused := channelAt(addr)
+		if reused == nil {
+			t.Skip("no channel was allocated at the dead channel's address")
+		}
+		if key, tracked, _ := opEntry(&op); key != addr || tracked {
+			t.Fatal("the op forgot the dead channel; the test did not exercise the window")
+		}
+		Track(site, reused)
+		SendAt(&op, reused, 1)
+		RecvAt(&op, reused)
+		checkCounts(t, site, siteCounts{Created: 1, Sent: 1, Received: 1, MaxDepth: 1})
+	})
+	t.Run("tracked then untracked", func(t *testing.T) {
+		site := newSite(t, "chan int")
+		var op ChanOp
+		addr := func() uintptr {
+			ch := Track(site, make(chan int, 1))
+			SendAt(&op, ch, 1)
+			<-ch
+			return uintptr(sendPointer(ch))
+		}()
+		if key, tracked, ok := opEntry(&op); !ok || !tracked || key != addr {
+			t.Fatal("the op does not remember the tracked channel")
+		}
+		runtime.GC()
+		reused := channelAt(addr)
+		if reused == nil {
+			t.Skip("no channel was allocated at the dead channel's address")
+		}
+		if key, tracked, _ := opEntry(&op); key != addr || !tracked {
+			t.Fatal("the op forgot the dead channel; the test did not exercise the window")
+		}
+		for range 3 {
+			SendAt(&op, reused, 1)
+			if v, ok := Recv2At(&op, reused); v != 1 || !ok {
+				t.Fatalf("Recv2At = %d, %v", v, ok)
+			}
+		}
+		// Only the dead channel's send.
+		checkCounts(t, site, siteCounts{Created: 1, Sent: 1, MaxDepth: 1})
+	})
+}
+
+// TestChanOpAlternatingNoAlloc: an operation that alternates between
+// untracked channels does not allocate to remember them, nor does one
+// that keeps to one channel, tracked or not.
+func TestChanOpAlternatingNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	keep := Track(newSite(t, "chan int"), make(chan int, 1)) // the index is not empty
+	a, b := make(chan int, 1), make(chan int, 1)
+	var op ChanOp
+	if n := testing.AllocsPerRun(1000, func() {
+		SendAt(&op, a, 1)
+		<-a
+		SendAt(&op, b, 1)
+		<-b
+	}); n != 0 {
+		t.Errorf("alternating: %v allocations per run", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() {
+		SendAt(&op, a, 1)
+		<-a
+	}); n != 0 {
+		t.Errorf("one untracked channel: %v allocations per run", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() {
+		SendAt(&op, keep, 1)
+		<-keep
+	}); n != 0 {
+		t.Errorf("one tracked channel: %v allocations per run", n)
+	}
+}
+
+// TestChanOpConcurrent shares operations between goroutines that make
+// tracked and untracked channels, some dying, while collections run: the
+// counts stay exact. Run it under -race too.
+func TestChanOpConcurrent(t *testing.T) {
+	site := newSite(t, "chan int")
+	const workers, rounds = 8, 2000
+	var send, recv, recv2 ChanOp
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var sent, received uint64
+	stop := make(chan struct{})
+	var gcDone sync.WaitGroup
+	gcDone.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	})
+	for w := range workers {
+		wg.Go(func() {
+			var s, r uint64
+			var shared chan int
+			for i := range rounds {
+				var ch chan int
+				switch (i + w) % 4 {
+				case 0:
+					ch = Track(site, make(chan int, 2))
+					shared = ch
+				case 1:
+					ch = make(chan int, 2)
+				case 2:
+					if shared == nil {
+						continue
+					}
+					ch = shared
+				case 3:
+					ch = make(chan int, 2)
+				}
+				tracked := shared != nil && sendPointer(ch) == sendPointer(shared)
+				SendAt(&send, ch, i)
+				SendAt(&send, ch, i)
+				if RecvAt(&recv, ch) != i {
+					t.Error("wrong value")
+				}
+				if v, ok := Recv2At(&recv2, ch); v != i || !ok {
+					t.Error("wrong value")
+				}
+				if tracked {
+					s += 2
+					r += 2
+				}
+			}
+			mu.Lock()
+			sent += s
+			received += r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	close(stop)
+	gcDone.Wait()
+	got := countsOf(site)
+	if got.Sent != sent || got.Received != received {
+		t.Errorf("counted %d sent, %d received; want %d, %d", got.Sent, got.Received, sent, received)
+	}
+}
