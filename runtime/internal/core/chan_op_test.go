@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -251,5 +252,54 @@ func TestChanOpConcurrent(t *testing.T) {
 	got := countsOf(site)
 	if got.Sent != sent || got.Received != received {
 		t.Errorf("counted %d sent, %d received; want %d, %d", got.Sent, got.Received, sent, received)
+	}
+}
+
+// TestChanFlushRuns counts sequences of operations whose buffers flush in
+// runs of equal words, in alternations, in no pattern at all, and with a
+// remainder of fewer than four entries, and checks every depth bucket of
+// both kinds against an independent count.
+func TestChanFlushRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	patterns := map[string]func(i int) (kind, depth int){
+		"constant":    func(int) (int, int) { return kindSend, 3 },
+		"alternating": func(i int) (int, int) { return i % 2, 1 - i%2 },
+		"period3":     func(i int) (int, int) { return kindRecv, i % 3 },
+		"period4":     func(i int) (int, int) { return i / 2 % 2, i % 4 * 1000 },
+		"random": func(int) (int, int) {
+			return rng.IntN(2), int(rng.Uint64N(1 << rng.UintN(26)))
+		},
+	}
+	for name, next := range patterns {
+		for _, n := range []int{1, 3, 4, 31, 32, 33, 100, 1001} {
+			st := newSite(t, "chan int").load()
+			var want [2][depthBuckets]uint64
+			var maxDepth int
+			for i := range n {
+				kind, d := next(i)
+				st.count(kind, d)
+				want[kind][depthBucket(uint64(d))]++
+				maxDepth = max(maxDepth, d)
+			}
+			snap := st.snapshot()
+			if snap.depth != want {
+				t.Errorf("%s, %d operations: depth counts differ", name, n)
+			}
+			// Flush what the shards hold, partly filled buffers too (no
+			// goroutine counts into them now).
+			st.mu.Lock()
+			for i := range st.shards {
+				if sh := st.shards[i].Load(); sh != nil {
+					st.flush(sh)
+				}
+			}
+			st.mu.Unlock()
+			if snap := st.snapshot(); snap.depth != want {
+				t.Errorf("%s, %d operations, flushed: depth counts differ", name, n)
+			}
+			if snap.maxDepth != uint64(maxDepth) {
+				t.Errorf("%s, %d operations: max depth %d, want %d", name, n, snap.maxDepth, maxDepth)
+			}
+		}
 	}
 }
