@@ -70,12 +70,41 @@ func (cr *chanRewriter) markLines(df *dst.File) {
 			// marker there would make the printer break the line; after
 			// a generated statement (a measured function's defer) it
 			// starts a line of its own.
-			if a := cr.rw.astNode(s); a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.astNode(list[i-1]) == nil) {
+			//
+			// The exception is a send or receive on the line of the brace
+			// of a one-line function: rewritten with its ChanOp, it may
+			// outgrow the hundred columns the printer keeps a one-line
+			// body within, and the printer then moves it to a line of its
+			// own, which needs a marker.
+			a := cr.rw.astNode(s)
+			if a == nil {
+				continue
+			}
+			if s.Decorations().Before != dst.None || i > 0 && cr.rw.astNode(list[i-1]) == nil ||
+				i == 0 && hasSendRecv(a) {
 				setLineMarker(s, cr.lineOfAst(a))
 			}
 		}
 		return true
 	})
+}
+
+// hasSendRecv reports whether a statement sends or receives, outside the
+// function literals it holds.
+func hasSendRecv(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SendStmt:
+			found = true
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.ARROW
+		}
+		return !found
+	})
+	return found
 }
 
 // lineOfAst is the line of the final source where a node of the loaded
