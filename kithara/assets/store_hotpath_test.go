@@ -189,6 +189,7 @@ func TestLeasesShareOneResource(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
+//line store_test.go:183:1
 		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_store_test_1, rr.WaitRange(context.Background(), 0, 4))
 	}()
 //line store_test.go:184:1
@@ -641,4 +642,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/assets", "store_test.go", "7727aa5d495aa1d62d4f79c4cd7f9713")
 )
 
-// hotpathgen checksum: 24aabeabcb0206687f6c75574b701280
+// hotpathgen checksum: 87210c77b3f8559ad4fa623adf12f34e

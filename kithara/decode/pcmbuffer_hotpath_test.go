@@ -108,7 +108,11 @@ func TestPCMBufferWait(t *testing.T) {
 	hotpathimpl.RecvAt(&_hotpath_op_pcmbuffer_test_1, appended)
 	// Finish wakes a waiter for frames that will never come.
 	done := make(chan error)
-	go func() { hotpathimpl.SendTo(done).SendAt(&_hotpath_op_pcmbuffer_test_2, b.WaitFrames(ctx, 1000)) }()
+	go func() {
+//line pcmbuffer_test.go:104:1
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_pcmbuffer_test_2, b.WaitFrames(ctx, 1000))
+	}()
+//line pcmbuffer_test.go:105:1
 	b.Finish(nil)
 	if err := hotpathimpl.RecvAt(&_hotpath_op_pcmbuffer_test_3, done); err != nil {
 		t.Fatal(err)
@@ -131,4 +135,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer_test.go", "5338ed8a2d9e0a10c6e581573de630a9")
 )
 
-// hotpathgen checksum: 7759d19ec245d168c94fbc013c3f9dd1
+// hotpathgen checksum: 5407ce97651c7f7fe3799613e55e257a

@@ -561,7 +561,10 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 	}
 //line pipeline_test.go:421:1
 	closed := make(chan error)
-	go func() { hotpathimpl.SendTo(closed).SendAt(&_hotpath_op_pipeline_test_13, p.Close()) }()
+	go func() {
+//line pipeline_test.go:422:1
+		hotpathimpl.SendTo(closed).SendAt(&_hotpath_op_pipeline_test_13, p.Close())
+	}()
 	{
 //line pipeline_test.go:423:1
 		_hotpath_c24 := closed
@@ -645,4 +648,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline_test.go", "a9638b714f8457b530c50ca02b25f8cb")
 )
 
-// hotpathgen checksum: 13c34f36a4656361a149c21442abb49b
+// hotpathgen checksum: 00792b183127ce090ff59a1e92f24015

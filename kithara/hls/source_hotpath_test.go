@@ -577,7 +577,11 @@ func TestCloseStopsADownload(t *testing.T) {
 	ev.waitFor(t, "segment start", func(e Event) bool { s, ok := e.(SegmentStart); return ok && s.Segment == 0 })
 	ctx, cancel := context.WithCancel(context.Background())
 	waited := make(chan error)
-	go func() { hotpathimpl.SendTo(waited).SendAt(&_hotpath_op_source_test_2, src.WaitRange(ctx, 0, 1)) }()
+	go func() {
+//line source_test.go:572:1
+		hotpathimpl.SendTo(waited).SendAt(&_hotpath_op_source_test_2, src.WaitRange(ctx, 0, 1))
+	}()
+//line source_test.go:573:1
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -647,4 +651,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "d7b544209587a6a294f2fc68a15c4cd7")
 )
 
-// hotpathgen checksum: a00a369828579e2777115b089b0ea69f
+// hotpathgen checksum: 1ff166fbc320e30ff71ef4c9386069cb

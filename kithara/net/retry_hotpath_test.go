@@ -209,6 +209,7 @@ func TestDefaultSleepHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
+//line retry_test.go:203:1
 		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_retry_test_2, RetryPolicy{}.sleep(ctx, time.Hour))
 	}()
 //line retry_test.go:204:1
@@ -380,4 +381,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry_test.go", "0aa43d938a1f3191c9240cac32559404")
 )
 
-// hotpathgen checksum: c142c6251651351d6fb365f7c06628c2
+// hotpathgen checksum: 3d38d922006d3fea522b375c4a4ca322

@@ -59,7 +59,11 @@ func pattern(n int) []byte {
 // waitAsync runs WaitRange on its own goroutine and delivers the result.
 func waitAsync(ctx context.Context, r *StreamingResource, start, end int64) <-chan error {
 	done := make(chan error, 1)
-	go func() { hotpathimpl.SendTo(done).SendAt(&_hotpath_op_streaming_test_1, r.WaitRange(ctx, start, end)) }()
+	go func() {
+//line streaming_test.go:54:1
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_streaming_test_1, r.WaitRange(ctx, start, end))
+	}()
+//line streaming_test.go:55:1
 	return done
 }
 
@@ -679,4 +683,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "c50c588a1ca811a361d1e19766d43551")
 )
 
-// hotpathgen checksum: a73a7bbfe6fe3e5215a6397467b521c1
+// hotpathgen checksum: 30d72170138f3bfab4dd17274b5585a3
