@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math/rand/v2"
 	"sync/atomic"
 	"unsafe"
 )
@@ -14,9 +15,9 @@ import (
 //
 //	hotpathimpl.SendTo(data).SendAt(&_hotpath_op_async_3, v)
 //
-// and the ChanOp remembers the last channel the operation saw and whether
-// it is tracked, so that an operation that keeps using one channel, as
-// most do, finds its site without the index's hash probe.
+// and the ChanOp remembers a channel the operation saw and whether it is
+// tracked, so that an operation that keeps using one channel, as most do,
+// finds its site without the index's hash probe.
 //
 // The remembered answer is never wrong. A "tracked" one is the index's
 // own entry, checked as the index checks it: alive while its weak handle
@@ -27,14 +28,17 @@ import (
 // address (the old one collected) is found by the lookup that follows.
 // Goroutines share a ChanOp: it is an atomic pointer to an immutable
 // entry. Its zero value is ready; it must not be copied after first use.
+//
+// An operation that goroutines run on channels of their own (a worker
+// function, say) would, if every miss replaced the entry, write the one
+// cache line on every operation from every P; so a miss replaces an entry
+// that still holds for another channel only once in replaceOdds misses, at
+// random, and otherwise pays the lookup alone. An operation that moves on
+// to another channel for good has it remembered a few dozen operations
+// later; one that alternates between untracked channels allocates an
+// entry once in replaceOdds operations.
 type ChanOp struct {
 	last atomic.Pointer[chanEntry]
-	// seen is the last channel that the operation looked up and found
-	// untracked without remembering it: an "untracked" answer is
-	// remembered (an allocation) only for a channel met twice running,
-	// so an operation that alternates between untracked channels does
-	// not allocate on every switch.
-	seen atomic.Uintptr
 }
 
 // site returns the site of the tracked channel at p, or nil when the
@@ -60,6 +64,10 @@ func (op *ChanOp) cached(p unsafe.Pointer) (*ChanState, bool) {
 	return e.site, e.handle.Load() == e.key
 }
 
+// replaceOdds is how many misses on average replace an entry that still
+// holds for another channel: a power of two.
+const replaceOdds = 64
+
 // miss looks p up in the index and remembers the answer.
 //
 //go:noinline
@@ -68,20 +76,38 @@ func (op *ChanOp) miss(p unsafe.Pointer) *ChanState {
 	// lookup does not see bumps it after this read, so the entry below
 	// is stale at once.
 	g := chanIdx.gen.Load()
-	if e := lookupEntry(p); e != nil {
-		// Without the handle (see weakHandle), liveness costs a
-		// weak.Pointer.Value, which the lookup pays anyway.
-		if e.handle != nil {
-			op.last.Store(e)
-		}
-		return e.site
-	}
+	e := lookupEntry(p)
 	key := uintptr(p)
-	if old := op.last.Load(); (old == nil || old.key != key) && op.seen.Swap(key) != key {
+	if old := op.last.Load(); old != nil && old.key != key && old.holds() && rand.Uint32()&(replaceOdds-1) != 0 {
+		return e.siteOrNil()
+	}
+	switch {
+	case e == nil:
+		op.last.Store(&chanEntry{key: key, gen: g})
+	case e.handle != nil:
+		op.last.Store(e)
+	default:
+		// Without the handle (see weakHandle), liveness costs a
+		// weak.Pointer.Value, which the lookup pays anyway: not
+		// remembered.
+	}
+	return e.siteOrNil()
+}
+
+// holds reports whether a remembered entry is still true.
+func (e *chanEntry) holds() bool {
+	if e.site == nil {
+		return e.gen == chanIdx.gen.Load()
+	}
+	return e.handle != nil && e.handle.Load() == e.key
+}
+
+// siteOrNil returns e's site, nil for a nil e.
+func (e *chanEntry) siteOrNil() *ChanState {
+	if e == nil {
 		return nil
 	}
-	op.last.Store(&chanEntry{key: key, gen: g})
-	return nil
+	return e.site
 }
 
 // SendAt is [Send] at the operation op.
