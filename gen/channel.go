@@ -29,7 +29,8 @@ func (channelKind) verbs() []verbSpec {
 }
 
 func (channelKind) newUnit(pp *pkgPlan) unit {
-	return &channelUnit{pp: pp, sites: map[*FilePlan][]*ChanSite{}, ops: map[*FilePlan]bool{}}
+	return &channelUnit{pp: pp, sites: map[*FilePlan][]*ChanSite{}, ops: map[*FilePlan]bool{},
+		opPrefix: map[*FilePlan]string{}, opCount: map[*FilePlan]int{}}
 }
 
 // channelUnit plans the channel sites of one package and which of its
@@ -40,6 +41,12 @@ type channelUnit struct {
 	// ops is true for a file whose channel operations are rewritten to
 	// count operations on watched channels.
 	ops map[*FilePlan]bool
+	// opPrefix names the variables of a file's rewritten operations
+	// (prefix_1, prefix_2, ...): each operation has a hotpathimpl.ChanOp
+	// that remembers the last channel it saw and that channel's site.
+	// opCount is how many the rewrite numbered.
+	opPrefix map[*FilePlan]string
+	opCount  map[*FilePlan]int
 }
 
 // ChanSite is one make(chan T[, n]) marked with //hotpath:channel.
@@ -86,6 +93,9 @@ func (u *channelUnit) name(fp *FilePlan, n *namer) {
 			c.reportLabel = fmt.Sprintf("%s:%d", file, line)
 		}
 	}
+	if u.ops[fp] {
+		u.opPrefix[fp] = n.unique("_hotpath_op_" + n.stem)
+	}
 }
 
 func (u *channelUnit) needsTwin(fp *FilePlan) bool { return len(u.sites[fp]) > 0 || u.ops[fp] }
@@ -94,6 +104,9 @@ func (u *channelUnit) declare(fr *fileRewrite, w *strings.Builder) {
 	for _, c := range u.sites[fr.fp] {
 		site := fr.siteOf(c.Pos)
 		fmt.Fprintf(w, "\t%s = %s.ChanSite{Label: %q, Type: %q, Site: %q}\n", c.varName, fr.hp, c.reportLabel, c.Type, site)
+	}
+	for i := 1; i <= u.opCount[fr.fp]; i++ {
+		fmt.Fprintf(w, "\t%s_%d = %s.ChanOp{}\n", u.opPrefix[fr.fp], i, fr.hp)
 	}
 }
 
@@ -111,7 +124,7 @@ func (u *channelUnit) rewrite(rw *fileRewrite) error {
 		return nil
 	}
 	df := rw.df
-	cr := &chanRewriter{rw: rw, hp: rw.hp, sites: map[dst.Node]*ChanSite{}}
+	cr := &chanRewriter{rw: rw, hp: rw.hp, sites: map[dst.Node]*ChanSite{}, opPrefix: u.opPrefix[rw.fp]}
 	for _, c := range u.sites[rw.fp] {
 		cr.sites[rw.dstNode(c.call)] = c
 	}
@@ -122,6 +135,7 @@ func (u *channelUnit) rewrite(rw *fileRewrite) error {
 	}
 	cr.markLines(df)
 	dstutil.Apply(df, cr.pre, cr.post)
+	u.opCount[rw.fp] = cr.ops
 	return nil
 }
 

@@ -15,19 +15,40 @@ import (
 // the runtime, which count them when the channel is watched and behave
 // exactly as the operation otherwise:
 //
-//	ch <- v             hotpathimpl.SendTo(ch).Send(v)
-//	<-ch                hotpath.Recv(ch)
-//	v, ok := <-ch       v, ok := hotpath.Recv2(ch)
-//	close(ch)           hotpath.Close(ch)
-//	for v := range ch   a loop over hotpath.Recv2
+//	ch <- v             hotpathimpl.SendTo(ch).SendAt(&op, v)
+//	<-ch                hotpathimpl.RecvAt(&op, ch)
+//	v, ok := <-ch       v, ok := hotpathimpl.Recv2At(&op, ch)
+//	close(ch)           hotpathimpl.Close(ch)
+//	for v := range ch   a loop over hotpathimpl.Recv2At
 //	select              a non-blocking select, then a timed blocking one,
-//	                    then the case bodies in a switch on the case that fired
-//	make(chan T, n)     hotpath.Track(&site, make(chan T, n)) at watched sites
+//	                    then the case bodies in a switch on the case that
+//	                    fired, each counted by SelectSentAt or SelectRecvAt
+//	make(chan T, n)     hotpathimpl.Track(&site, make(chan T, n)) at watched sites
+//
+// Every send, receive, range and select case gets an op of its own, a
+// package-level hotpathimpl.ChanOp (named opPrefix_N) that remembers the
+// last channel the operation saw and its site, so that the runtime finds
+// the site without a lookup while the operation keeps using one channel.
+// A close is once per channel: it looks its channel up.
 type chanRewriter struct {
 	rw    *fileRewrite
 	hp    string
 	sites map[dst.Node]*ChanSite
 	n     int // numbers temporaries, so nested statements read clearly
+	// opPrefix and ops name and count the operations' ChanOp variables.
+	opPrefix string
+	ops      int
+}
+
+// op numbers a new operation and returns its name.
+func (cr *chanRewriter) op() string {
+	cr.ops++
+	return cr.opPrefix + "_" + strconv.Itoa(cr.ops)
+}
+
+// opRef is &op for a new operation.
+func (cr *chanRewriter) opRef() dst.Expr {
+	return &dst.UnaryExpr{Op: token.AND, X: dst.NewIdent(cr.op())}
 }
 
 // lineMarkerPrefix starts the comment that the channel rewrite puts before
@@ -49,12 +70,41 @@ func (cr *chanRewriter) markLines(df *dst.File) {
 			// marker there would make the printer break the line; after
 			// a generated statement (a measured function's defer) it
 			// starts a line of its own.
-			if a := cr.rw.astNode(s); a != nil && (s.Decorations().Before != dst.None || i > 0 && cr.rw.astNode(list[i-1]) == nil) {
+			//
+			// The exception is a send or receive on the line of the brace
+			// of a one-line function: rewritten with its ChanOp, it may
+			// outgrow the hundred columns the printer keeps a one-line
+			// body within, and the printer then moves it to a line of its
+			// own, which needs a marker.
+			a := cr.rw.astNode(s)
+			if a == nil {
+				continue
+			}
+			if s.Decorations().Before != dst.None || i > 0 && cr.rw.astNode(list[i-1]) == nil ||
+				i == 0 && hasSendRecv(a) {
 				setLineMarker(s, cr.lineOfAst(a))
 			}
 		}
 		return true
 	})
+}
+
+// hasSendRecv reports whether a statement sends or receives, outside the
+// function literals it holds.
+func hasSendRecv(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SendStmt:
+			found = true
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.ARROW
+		}
+		return !found
+	})
+	return found
 }
 
 // lineOfAst is the line of the final source where a node of the loaded
@@ -173,10 +223,11 @@ func (cr *chanRewriter) call(fn string, args ...dst.Expr) *dst.CallExpr {
 	return &dst.CallExpr{Fun: runtimeSel(cr.hp, fn), Args: args}
 }
 
-// sendTo is hotpathimpl.SendTo(ch).method(v): the element type comes from the
-// channel alone and v is assigned to it, as a send statement does.
-func (cr *chanRewriter) sendTo(ch dst.Expr, method string, v dst.Expr) *dst.CallExpr {
-	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: cr.call("SendTo", ch), Sel: dst.NewIdent(method)}, Args: []dst.Expr{v}}
+// sendTo is hotpathimpl.SendTo(ch).method(args...): the element type comes
+// from the channel alone and the value is assigned to it, as a send
+// statement does.
+func (cr *chanRewriter) sendTo(ch dst.Expr, method string, args ...dst.Expr) *dst.CallExpr {
+	return &dst.CallExpr{Fun: &dst.SelectorExpr{X: cr.call("SendTo", ch), Sel: dst.NewIdent(method)}, Args: args}
 }
 
 func (cr *chanRewriter) temp(prefix string) string {
@@ -211,14 +262,14 @@ func (cr *chanRewriter) pre(c *dstutil.Cursor) bool {
 				for i := range n.Lhs {
 					n.Lhs[i] = cr.applyExpr(n.Lhs[i])
 				}
-				n.Rhs[0] = cr.call("Recv2", cr.applyExpr(u.X))
+				n.Rhs[0] = cr.call("Recv2At", cr.opRef(), cr.applyExpr(u.X))
 				return false
 			}
 		}
 	case *dst.ValueSpec:
 		if len(n.Names) == 2 && len(n.Values) == 1 {
 			if u, ok := n.Values[0].(*dst.UnaryExpr); ok && u.Op == token.ARROW {
-				n.Values[0] = cr.call("Recv2", cr.applyExpr(u.X))
+				n.Values[0] = cr.call("Recv2At", cr.opRef(), cr.applyExpr(u.X))
 				return false
 			}
 		}
@@ -230,12 +281,12 @@ func (cr *chanRewriter) pre(c *dstutil.Cursor) bool {
 func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 	switch n := c.Node().(type) {
 	case *dst.SendStmt:
-		stmt := &dst.ExprStmt{X: cr.sendTo(n.Chan, "Send", n.Value)}
+		stmt := &dst.ExprStmt{X: cr.sendTo(n.Chan, "SendAt", cr.opRef(), n.Value)}
 		stmt.Decs.NodeDecs = n.Decs.NodeDecs
 		c.Replace(stmt)
 	case *dst.UnaryExpr:
 		if n.Op == token.ARROW {
-			call := cr.call("Recv", n.X)
+			call := cr.call("RecvAt", cr.opRef(), n.X)
 			call.Decs.NodeDecs = n.Decs.NodeDecs
 			c.Replace(call)
 		}
@@ -251,10 +302,10 @@ func (cr *chanRewriter) post(c *dstutil.Cursor) bool {
 	return true
 }
 
-// rangeStmt turns a range over a channel into a loop over Recv2:
+// rangeStmt turns a range over a channel into a loop over Recv2At:
 //
 //	for c := X; ; {
-//		v, ok := hotpath.Recv2(c)
+//		v, ok := hotpathimpl.Recv2At(&op, c)
 //		if !ok {
 //			break
 //		}
@@ -266,21 +317,22 @@ func (cr *chanRewriter) rangeStmt(n *dst.RangeStmt) dst.Stmt {
 		return nil
 	}
 	x := cr.applyExpr(n.X)
-	cr.applyStmts(n.Body.List)
 	chanVar, okVar := cr.temp("rc"), cr.temp("ok")
+	recv2 := cr.call("Recv2At", cr.opRef(), dst.NewIdent(chanVar))
+	cr.applyStmts(n.Body.List)
 	var first []dst.Stmt
 	key := n.Key
 	switch {
 	case key == nil || isBlank(key):
 		first = append(first, &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent("_"), dst.NewIdent(okVar)}, Tok: token.DEFINE,
-			Rhs: []dst.Expr{cr.call("Recv2", dst.NewIdent(chanVar))}})
+			Rhs: []dst.Expr{recv2}})
 	case n.Tok == token.DEFINE:
 		first = append(first, &dst.AssignStmt{Lhs: []dst.Expr{key, dst.NewIdent(okVar)}, Tok: token.DEFINE,
-			Rhs: []dst.Expr{cr.call("Recv2", dst.NewIdent(chanVar))}})
+			Rhs: []dst.Expr{recv2}})
 	default:
 		v := cr.temp("v")
 		first = append(first, &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(v), dst.NewIdent(okVar)}, Tok: token.DEFINE,
-			Rhs: []dst.Expr{cr.call("Recv2", dst.NewIdent(chanVar))}})
+			Rhs: []dst.Expr{recv2}})
 		first = append(first, mustStmts(fmt.Sprintf("if !%s {\nbreak\n}", okVar))[0],
 			&dst.AssignStmt{Lhs: []dst.Expr{key}, Tok: token.ASSIGN, Rhs: []dst.Expr{dst.NewIdent(v)}})
 	}
@@ -419,9 +471,9 @@ func (cr *chanRewriter) selectStmt(sel *dst.SelectStmt, c *dstutil.Cursor) dst.S
 	for _, k := range cases {
 		var body []dst.Stmt
 		if k.send {
-			body = append(body, mustStmts(fmt.Sprintf("%s.SelectSent(%s, %s)", cr.hp, k.ch, start))...)
+			body = append(body, mustStmts(fmt.Sprintf("%s.SelectSentAt(&%s, %s, %s)", cr.hp, cr.op(), k.ch, start))...)
 		} else {
-			body = append(body, mustStmts(fmt.Sprintf("%s.SelectRecv(%s, %s, %s)", cr.hp, k.ch, k.ok, start))...)
+			body = append(body, mustStmts(fmt.Sprintf("%s.SelectRecvAt(&%s, %s, %s, %s)", cr.hp, cr.op(), k.ch, k.ok, start))...)
 			if k.bind != nil {
 				var rhs []dst.Expr
 				var lhs []dst.Expr

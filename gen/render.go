@@ -209,8 +209,10 @@ var lineMarkerRE = regexp.MustCompile(`/\*hotpath:line (\d+)\*/ ?`)
 // alignment), and for every line the source line its marker named, or nil
 // when the twin has no markers. A marker at the start of a line names that
 // line's; a marker alone on its line (the printer puts one there after a
-// comment) names the next line's, and its line goes; a marker after other
-// code on its line (a one-line function) is only removed.
+// comment) names the next line's, and its line goes, as does a marker at
+// the end of a line after an opening brace (a one-line function whose
+// statement outgrew the line); a marker after other code on its line (a
+// one-line function) is only removed.
 func takeLineMarkers(twin []byte) ([]byte, []int) {
 	if !bytes.Contains(twin, []byte(lineMarkerPrefix)) {
 		return twin, nil
@@ -220,14 +222,20 @@ func takeLineMarkers(twin []byte) ([]byte, []int) {
 	var marks []int
 	pending := 0
 	for j, l := range strings.Split(string(twin), "\n") {
-		mark := 0
+		mark, next := 0, 0
 		for !inside[j] {
 			m := lineMarkerRE.FindStringSubmatchIndex(l)
 			if m == nil {
 				break
 			}
-			if before := strings.TrimSpace(l[:m[0]]); before == "" || before == "case" || before == "default" {
+			before := strings.TrimSpace(l[:m[0]])
+			switch {
+			case before == "" || before == "case" || before == "default":
 				mark, _ = strconv.Atoi(l[m[2]:m[3]])
+			case strings.TrimSpace(l[m[1]:]) == "" && strings.HasSuffix(before, "{"):
+				// After the brace of a function the printer broke
+				// onto lines: the statement is on the next line.
+				next, _ = strconv.Atoi(l[m[2]:m[3]])
 			}
 			l = l[:m[0]] + l[m[1]:]
 		}
@@ -237,6 +245,9 @@ func takeLineMarkers(twin []byte) ([]byte, []int) {
 		}
 		if mark == 0 {
 			mark, pending = pending, 0
+		}
+		if next > 0 {
+			pending = next
 		}
 		lines = append(lines, strings.TrimRight(strings.Replace(l, " :", ":", 1), " \t"))
 		marks = append(marks, mark)

@@ -107,11 +107,17 @@ func runBatch(par, n int, f func()) time.Duration {
 
 var ilSite = hotpathimpl.ChanSite{Label: "interleaved", Type: "chan int", Site: "interleaved_bench_test.go:1"}
 
+// The operations' ChanOps, as a twin declares them: one per operation.
+var ilSend, ilRecv, ilSendPlain, ilRecvPlain hotpathimpl.ChanOp
+
 // BenchmarkChanInterleaved is BenchmarkChanPair run as
 // BenchmarkOverheadInterleaved runs its probes: a buffered send and
-// receive that never block, raw, watched, and through the rewritten
-// operations on a channel no directive made (with watched channels alive,
-// so that the index is not empty). Run it once:
+// receive that never block, raw, on a watched channel, and on a channel no
+// directive made (with watched channels alive, so that the index is not
+// empty), both as the generator writes the operations (SendTo(ch).SendAt
+// and RecvAt, each operation with its package-level ChanOp). The
+// "-lookup" probes are the operations without a ChanOp (Send, Recv), which
+// look the channel up every time, as twins did before. Run it once:
 //
 //	go test -run '^$' -bench BenchmarkChanInterleaved -benchtime 1x ./runtime/
 func BenchmarkChanInterleaved(b *testing.B) {
@@ -128,8 +134,16 @@ func BenchmarkChanInterleaved(b *testing.B) {
 		call func()
 	}{
 		{"raw", func() { raw <- 1; sink += <-raw }},
-		{"watched", func() { hotpathimpl.Send(watched, 1); sink += hotpathimpl.Recv(watched) }},
-		{"unwatched", func() { hotpathimpl.Send(plain, 1); sink += hotpathimpl.Recv(plain) }},
+		{"watched", func() {
+			hotpathimpl.SendTo(watched).SendAt(&ilSend, 1)
+			sink += hotpathimpl.RecvAt(&ilRecv, watched)
+		}},
+		{"unwatched", func() {
+			hotpathimpl.SendTo(plain).SendAt(&ilSendPlain, 1)
+			sink += hotpathimpl.RecvAt(&ilRecvPlain, plain)
+		}},
+		{"watched-lookup", func() { hotpathimpl.Send(watched, 1); sink += hotpathimpl.Recv(watched) }},
+		{"unwatched-lookup", func() { hotpathimpl.Send(plain, 1); sink += hotpathimpl.Recv(plain) }},
 	}
 	const batch, rounds = 2000, 300
 	best := make([]time.Duration, len(probes))

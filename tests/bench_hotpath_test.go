@@ -77,7 +77,7 @@ func benchWorker(b *testing.B, fn func(context.Context) error, data <-chan worke
 	errc := run(ctx, fn)
 	n, err := drain(ctx, data, func(f worker.Fetch[int]) bool { return !f.EOF })
 	closeChan(cmds)
-	if err := hotpathimpl.Recv(errc); err != nil {
+	if err := hotpathimpl.RecvAt(&_hotpath_op_bench_test_1, errc); err != nil {
 		b.Fatal(err)
 	}
 	if err != nil || n != 1001 {
@@ -196,7 +196,9 @@ func BenchmarkHlsFetch(b *testing.B) {
 
 //line <generated>:1
 var (
+	_hotpath_op_bench_test_1 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "bench_test.go", "cddc6cfbbb1c4fd39e53b870d5756df4")
 )
 
-// hotpathgen checksum: 4d1651cfc95208c8f167c3a8f7f16f5c
+// hotpathgen checksum: 7b81a19c98ed1fa6d457d73379d6a52e

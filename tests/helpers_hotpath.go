@@ -75,13 +75,13 @@ func recv[T any](ctx context.Context, ch <-chan T) (v T, ok bool, err error) {
 		switch _hotpath_case1 {
 		case 1:
 //line helpers.go:23:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line helpers.go:23:1
 			v, ok = _hotpath_v6, _hotpath_ok5
 			return v, ok, nil
 		default:
 //line helpers.go:25:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_2, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			return v, false, ctx.Err()
 		}
 	}
@@ -137,11 +137,11 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 		switch _hotpath_case8 {
 		case 1:
 //line helpers.go:33:1
-			hotpathimpl.SelectSent(_hotpath_c10, _hotpath_start9)
+			hotpathimpl.SelectSentAt(&_hotpath_op_helpers_3, _hotpath_c10, _hotpath_start9)
 			return nil
 		default:
 //line helpers.go:35:1
-			hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok13, _hotpath_start9)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_4, _hotpath_c12, _hotpath_ok13, _hotpath_start9)
 			return ctx.Err()
 		}
 	}
@@ -211,7 +211,7 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 			switch _hotpath_case14 {
 			case 1:
 //line helpers.go:52:1
-				hotpathimpl.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_5, _hotpath_c16, _hotpath_ok18, _hotpath_start15)
 //line helpers.go:52:1
 				v, ok := _hotpath_v19, _hotpath_ok18
 				if !ok {
@@ -223,7 +223,7 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 				}
 			default:
 //line helpers.go:60:1
-				hotpathimpl.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_6, _hotpath_c17, _hotpath_ok20, _hotpath_start15)
 				return n, ctx.Err()
 			}
 		}
@@ -293,8 +293,14 @@ var (
 	_hotpath_fn_awaitEpoch   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.awaitEpoch[...]", Symbol: "github.com/hotpath-go/hotpath/tests.awaitEpoch[...]", File: "helpers.go", Line: 73}
 	_hotpath_fn_seekRead     = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.seekRead", Symbol: "github.com/hotpath-go/hotpath/tests.seekRead", File: "helpers.go", Line: 96}
 	_hotpath_fn_seekPlayback = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/tests.seekPlayback", Symbol: "github.com/hotpath-go/hotpath/tests.seekPlayback", File: "helpers.go", Line: 109}
+	_hotpath_op_helpers_1    = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_2    = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_3    = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_4    = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_5    = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_6    = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers.go", "0e4d33b31670d88d20dbfb4d1a0d085b")
 )
 
-// hotpathgen checksum: 9d00b732ae048d1c61f72e769536ee7e
+// hotpathgen checksum: a6f769ae751c2013c7cf5adcbefe46d0

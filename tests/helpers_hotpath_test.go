@@ -50,7 +50,7 @@ func TestDrain(t *testing.T) {
 	ctx := context.Background()
 	ch := make(chan int, 5)
 	for i := range 5 {
-		hotpathimpl.SendTo(ch).Send(i)
+		hotpathimpl.SendTo(ch).SendAt(&_hotpath_op_helpers_test_1, i)
 	}
 	var got []int
 	n, err := drain(ctx, ch, func(v int) bool { got = append(got, v); return v < 2 })
@@ -79,7 +79,7 @@ func TestAwaitEpoch(t *testing.T) {
 	released := 0
 	ch := make(chan worker.Fetch[releasable], 4)
 	for _, e := range []uint64{0, 0, 1, 2} {
-		hotpathimpl.SendTo(ch).Send(worker.Fetch[releasable]{Data: releasable{&released}, Epoch: e})
+		hotpathimpl.SendTo(ch).SendAt(&_hotpath_op_helpers_test_2, worker.Fetch[releasable]{Data: releasable{&released}, Epoch: e})
 	}
 	f, dropped, err := awaitEpoch(ctx, ch, 1)
 	if err != nil || f.Epoch != 1 || dropped != 2 || released != 2 {
@@ -139,7 +139,10 @@ func TestSeekPlayback(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_helpers_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers_test.go", "f2601ad562e8aa99fa9433ba2c75ecd3")
 )
 
-// hotpathgen checksum: d81a376e70d31bdf71422e72a1042883
+// hotpathgen checksum: c473f160105f0d952ae880c61692f6ea

@@ -72,7 +72,7 @@ func (c *syncCounter) HandleCommand(cmd seek) { c.counter.HandleCommand(cmd) }
 // run starts a worker's Run and returns a channel that delivers its result.
 func run(ctx context.Context, fn func(context.Context) error) <-chan error {
 	errc := make(chan error, 1)
-	go func() { hotpathimpl.SendTo(errc).Send(fn(ctx)) }()
+	go func() { hotpathimpl.SendTo(errc).SendAt(&_hotpath_op_sources_test_1, fn(ctx)) }()
 	return errc
 }
 
@@ -97,7 +97,9 @@ func fixture(t testing.TB, name string) []byte {
 
 //line <generated>:1
 var (
+	_hotpath_op_sources_test_1 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "sources_test.go", "95270c225c42b4c5eaed350288b36456")
 )
 
-// hotpathgen checksum: 16d3449380b13c29372a53f82378bfdf
+// hotpathgen checksum: 03f2e182874185d5207c4cfc6b359869

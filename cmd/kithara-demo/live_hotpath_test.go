@@ -51,7 +51,7 @@ func TestListenAndHold(t *testing.T) {
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		hotpathimpl.SendTo(done).Send(run([]string{"--listen", "127.0.0.1:0", "--hold", "3s", "--format", "json"}, &stdout, &stderr))
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_live_test_1, run([]string{"--listen", "127.0.0.1:0", "--hold", "3s", "--format", "json"}, &stdout, &stderr))
 	}()
 
 	urlRe := regexp.MustCompile(`kithara-demo: live view at (http://127\.0\.0\.1:\d+/debug/hotpath/)\n`)
@@ -141,13 +141,13 @@ func TestListenAndHold(t *testing.T) {
 			switch _hotpath_case1 {
 			case 1:
 //line live_test.go:89:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_live_test_2, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line live_test.go:89:1
 				code := _hotpath_v6
 				t.Fatalf("demo ended (exit %d) without holding:\n%s", code, stderr.String())
 			default:
 //line live_test.go:91:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_live_test_3, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			}
 		}
 	}
@@ -211,7 +211,7 @@ func TestListenAndHold(t *testing.T) {
 		switch _hotpath_case8 {
 		case 1:
 //line live_test.go:106:1
-			hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_live_test_4, _hotpath_c10, _hotpath_ok12, _hotpath_start9)
 //line live_test.go:106:1
 			code := _hotpath_v13
 			if code != exitOK {
@@ -219,7 +219,7 @@ func TestListenAndHold(t *testing.T) {
 			}
 		default:
 //line live_test.go:110:1
-			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok14, _hotpath_start9)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_live_test_5, _hotpath_c11, _hotpath_ok14, _hotpath_start9)
 			t.Fatal("the demo did not end after --hold")
 		}
 	}
@@ -246,7 +246,13 @@ func TestListenErrors(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_live_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_live_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_live_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_live_test_4 = hotpathimpl.ChanOp{}
+	_hotpath_op_live_test_5 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "live_test.go", "43389a83202f3dc1153f679bac8245ab")
 )
 
-// hotpathgen checksum: a9a79c2a604eab10558bf55addd4f515
+// hotpathgen checksum: a56f4ee2b79b77644b5acc9cff9e2327

@@ -101,10 +101,10 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 			switch _hotpath_case1 {
 			case 1:
 //line main.go:45:1
-				hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
+				hotpathimpl.SelectSentAt(&_hotpath_op_main_1, _hotpath_c3, _hotpath_start2)
 			default:
 //line main.go:46:1
-				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_main_2, _hotpath_c5, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -124,7 +124,7 @@ func consume(in <-chan [32]byte) (n int) {
 //line main.go:57:1
 	for _hotpath_rc7 := in; ; {
 //line main.go:57:1
-		_, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
+		_, _hotpath_ok8 := hotpathimpl.Recv2At(&_hotpath_op_main_3, _hotpath_rc7)
 //line main.go:57:1
 		if !_hotpath_ok8 {
 //line main.go:57:1
@@ -156,7 +156,7 @@ func main() {
 	sums := hotpathimpl.Track(&_hotpath_ch_main_0, make(chan [32]byte, 64))
 	go produce(sums, stop)
 	done := make(chan int)
-	go func() { hotpathimpl.SendTo(done).Send(consume(sums)) }()
+	go func() { hotpathimpl.SendTo(done).SendAt(&_hotpath_op_main_4, consume(sums)) }()
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
@@ -210,15 +210,15 @@ func main() {
 		switch _hotpath_case9 {
 		case 1:
 //line main.go:86:1
-			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_5, _hotpath_c11, _hotpath_ok13, _hotpath_start10)
 		default:
 //line main.go:87:1
-			hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_6, _hotpath_c12, _hotpath_ok14, _hotpath_start10)
 		}
 	}
 //line main.go:89:1
 	hotpathimpl.Close(stop)
-	n := hotpathimpl.Recv(done)
+	n := hotpathimpl.RecvAt(&_hotpath_op_main_7, done)
 	if err := g.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -233,8 +233,15 @@ var (
 	_hotpath_fn_consume  = hotpathimpl.Func{Name: "main.consume", Symbol: "main.consume", File: "main.go", Line: 56}
 	_hotpath_blk_flush   = hotpathimpl.Func{Name: "flush", Kind: hotpathimpl.KindBlock, Parent: "main.consume", Symbol: "main.consume", File: "main.go", Line: 61, EndLine: 61}
 	_hotpath_ch_main_0   = hotpathimpl.ChanSite{Label: "sums", Type: "chan [32]byte", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:74"}
+	_hotpath_op_main_1   = hotpathimpl.ChanOp{}
+	_hotpath_op_main_2   = hotpathimpl.ChanOp{}
+	_hotpath_op_main_3   = hotpathimpl.ChanOp{}
+	_hotpath_op_main_4   = hotpathimpl.ChanOp{}
+	_hotpath_op_main_5   = hotpathimpl.ChanOp{}
+	_hotpath_op_main_6   = hotpathimpl.ChanOp{}
+	_hotpath_op_main_7   = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/live", "main.go", "4afed7dbcc2723fd574baf2df4bbf471")
 )
 
-// hotpathgen checksum: de1046624fa2117cbbd22f90567bd60c
+// hotpathgen checksum: b42c3955ad164b8bd9806a66a73fd999

@@ -188,7 +188,11 @@ func TestLeasesShareOneResource(t *testing.T) {
 		t.Fatal("two leases on one asset got different resources")
 	}
 	done := make(chan error, 1)
-	go func() { hotpathimpl.SendTo(done).Send(rr.WaitRange(context.Background(), 0, 4)) }()
+	go func() {
+//line store_test.go:183:1
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_store_test_1, rr.WaitRange(context.Background(), 0, 4))
+	}()
+//line store_test.go:184:1
 	if _, err := wr.WriteAt([]byte("data"), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +244,7 @@ func TestLeasesShareOneResource(t *testing.T) {
 		switch _hotpath_case1 {
 		case 1:
 //line store_test.go:188:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_store_test_2, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line store_test.go:188:1
 			err := _hotpath_v6
 			if err != nil {
@@ -248,7 +252,7 @@ func TestLeasesShareOneResource(t *testing.T) {
 			}
 		default:
 //line store_test.go:192:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_store_test_3, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			t.Fatal("reader not woken by a write through another lease")
 		}
 	}
@@ -631,7 +635,11 @@ func TestConcurrentUse(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_store_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_store_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_store_test_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/assets", "store_test.go", "7727aa5d495aa1d62d4f79c4cd7f9713")
 )
 
-// hotpathgen checksum: c9ea14e1bff3f49f871a12bbfb0994bd
+// hotpathgen checksum: 87210c77b3f8559ad4fa623adf12f34e

@@ -119,7 +119,7 @@ func BenchmarkPipeline(b *testing.B) {
 				frames := 0
 				for _hotpath_rc1 := p.Chunks(); ; {
 //line bench_test.go:112:1
-					f, _hotpath_ok2 := hotpathimpl.Recv2(_hotpath_rc1)
+					f, _hotpath_ok2 := hotpathimpl.Recv2At(&_hotpath_op_bench_test_1, _hotpath_rc1)
 //line bench_test.go:112:1
 					if !_hotpath_ok2 {
 //line bench_test.go:112:1
@@ -146,7 +146,9 @@ func BenchmarkPipeline(b *testing.B) {
 
 //line <generated>:1
 var (
+	_hotpath_op_bench_test_1 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "bench_test.go", "d33d3dffaffeb4e5312570ed045ba101")
 )
 
-// hotpathgen checksum: c0549488d9fa91564b820b80fc64efb5
+// hotpathgen checksum: e53911f81ee9b6cded46d2fee93e197e

@@ -201,10 +201,10 @@ func (b *PCMBuffer) WaitFrames(ctx context.Context, end int64) error {
 			switch _hotpath_case1 {
 			case 1:
 //line pcmbuffer.go:151:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_pcmbuffer_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line pcmbuffer.go:152:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_pcmbuffer_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
 		}
@@ -221,7 +221,10 @@ func (b *PCMBuffer) notify() {
 
 //line <generated>:1
 var (
+	_hotpath_op_pcmbuffer_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_pcmbuffer_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer.go", "fc2c3a7e2b3cebd8316a90f928aaca44")
 )
 
-// hotpathgen checksum: a9f91a9ac9ac6adbb281a63708ccc4a1
+// hotpathgen checksum: ef02513f18650e04c7a36d67e938c723

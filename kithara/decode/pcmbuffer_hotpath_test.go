@@ -105,12 +105,16 @@ func TestPCMBufferWait(t *testing.T) {
 	if b.Frames() < 50 {
 		t.Fatalf("WaitFrames(50) returned with %d frames", b.Frames())
 	}
-	hotpathimpl.Recv(appended)
+	hotpathimpl.RecvAt(&_hotpath_op_pcmbuffer_test_1, appended)
 	// Finish wakes a waiter for frames that will never come.
 	done := make(chan error)
-	go func() { hotpathimpl.SendTo(done).Send(b.WaitFrames(ctx, 1000)) }()
+	go func() {
+//line pcmbuffer_test.go:104:1
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_pcmbuffer_test_2, b.WaitFrames(ctx, 1000))
+	}()
+//line pcmbuffer_test.go:105:1
 	b.Finish(nil)
-	if err := hotpathimpl.Recv(done); err != nil {
+	if err := hotpathimpl.RecvAt(&_hotpath_op_pcmbuffer_test_3, done); err != nil {
 		t.Fatal(err)
 	}
 	// A cancelled context ends the wait.
@@ -124,7 +128,11 @@ func TestPCMBufferWait(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_pcmbuffer_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_pcmbuffer_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_pcmbuffer_test_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pcmbuffer_test.go", "5338ed8a2d9e0a10c6e581573de630a9")
 )
 
-// hotpathgen checksum: e0f913b83653c581ad1cd444b8693e3a
+// hotpathgen checksum: 5407ce97651c7f7fe3799613e55e257a

@@ -216,11 +216,11 @@ func (p *Pipeline) pump() {
 	}
 	ended := false // the current epoch's end has been delivered
 	epoch := uint64(0)
-	for _hotpath_rc9 := p.w.Data(); ; {
+	for _hotpath_rc1 := p.w.Data(); ; {
 //line pipeline.go:211:1
-		f, _hotpath_ok10 := hotpathimpl.Recv2(_hotpath_rc9)
+		f, _hotpath_ok2 := hotpathimpl.Recv2At(&_hotpath_op_pipeline_1, _hotpath_rc1)
 //line pipeline.go:211:1
-		if !_hotpath_ok10 {
+		if !_hotpath_ok2 {
 //line pipeline.go:211:1
 			break
 		}
@@ -246,60 +246,60 @@ func (p *Pipeline) pump() {
 		ended = ended || f.EOF
 		{
 //line pipeline.go:231:1
-			_hotpath_c3 := p.live
+			_hotpath_c5 := p.live
 //line pipeline.go:231:1
-			_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(f)
+			_hotpath_x6 := hotpathimpl.SendTo(_hotpath_c5).Value(f)
 //line pipeline.go:231:1
-			_hotpath_c5 := p.ctx.Done()
+			_hotpath_c7 := p.ctx.Done()
 //line pipeline.go:231:1
-			var _hotpath_ok6 bool
+			var _hotpath_ok8 bool
 //line pipeline.go:231:1
-			var _hotpath_case1 int
+			var _hotpath_case3 int
 //line pipeline.go:231:1
-			var _hotpath_start2 int64
+			var _hotpath_start4 int64
 //line pipeline.go:231:1
 			select {
 //line pipeline.go:231:1
-			case _hotpath_c3 <- _hotpath_x4:
+			case _hotpath_c5 <- _hotpath_x6:
 //line pipeline.go:231:1
-				_hotpath_case1 = 1
+				_hotpath_case3 = 1
 //line pipeline.go:231:1
-			case _, _hotpath_ok6 = <-_hotpath_c5:
+			case _, _hotpath_ok8 = <-_hotpath_c7:
 //line pipeline.go:231:1
-				_hotpath_case1 = 2
+				_hotpath_case3 = 2
 //line pipeline.go:231:1
 			default:
 			}
 //line pipeline.go:231:1
-			if _hotpath_case1 == 0 {
+			if _hotpath_case3 == 0 {
 //line pipeline.go:231:1
-				_hotpath_start2 = hotpathimpl.Nanotime()
+				_hotpath_start4 = hotpathimpl.Nanotime()
 //line pipeline.go:231:1
 				select {
 //line pipeline.go:231:1
-				case _hotpath_c3 <- _hotpath_x4:
+				case _hotpath_c5 <- _hotpath_x6:
 //line pipeline.go:231:1
-					_hotpath_case1 = 1
+					_hotpath_case3 = 1
 //line pipeline.go:231:1
-				case _, _hotpath_ok6 = <-_hotpath_c5:
+				case _, _hotpath_ok8 = <-_hotpath_c7:
 //line pipeline.go:231:1
-					_hotpath_case1 = 2
+					_hotpath_case3 = 2
 				}
 			}
 //line pipeline.go:231:1
-			switch _hotpath_case1 {
+			switch _hotpath_case3 {
 			case 1:
 //line pipeline.go:232:1
-				hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
+				hotpathimpl.SelectSentAt(&_hotpath_op_pipeline_2, _hotpath_c5, _hotpath_start4)
 			default:
 //line pipeline.go:233:1
-				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_3, _hotpath_c7, _hotpath_ok8, _hotpath_start4)
 				f.Data.Release()
-				for _hotpath_rc7 := p.w.Data(); ; {
+				for _hotpath_rc9 := p.w.Data(); ; {
 //line pipeline.go:235:1
-					f, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
+					f, _hotpath_ok10 := hotpathimpl.Recv2At(&_hotpath_op_pipeline_4, _hotpath_rc9)
 //line pipeline.go:235:1
-					if !_hotpath_ok8 {
+					if !_hotpath_ok10 {
 //line pipeline.go:235:1
 						break
 					}
@@ -418,11 +418,11 @@ func (p *Pipeline) command(update func(*Command)) error {
 		switch _hotpath_case11 {
 		case 1:
 //line pipeline.go:302:1
-			hotpathimpl.SelectSent(_hotpath_c13, _hotpath_start12)
+			hotpathimpl.SelectSentAt(&_hotpath_op_pipeline_5, _hotpath_c13, _hotpath_start12)
 			return nil
 		default:
 //line pipeline.go:304:1
-			hotpathimpl.SelectRecv(_hotpath_c15, _hotpath_ok16, _hotpath_start12)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_6, _hotpath_c15, _hotpath_ok16, _hotpath_start12)
 			return ErrClosed
 		}
 	}
@@ -439,8 +439,8 @@ func (p *Pipeline) Close() error {
 		if p.abort != nil {
 			p.abort()
 		}
-		hotpathimpl.Recv(p.w.Done())
-		hotpathimpl.Recv(p.pumped)
+		hotpathimpl.RecvAt(&_hotpath_op_pipeline_7, p.w.Done())
+		hotpathimpl.RecvAt(&_hotpath_op_pipeline_8, p.pumped)
 		if p.closer != nil {
 			if err := p.closer.Close(); err != nil {
 				p.closeErr = fmt.Errorf("decode: close reader: %w", err)
@@ -453,10 +453,18 @@ func (p *Pipeline) Close() error {
 //line <generated>:1
 var (
 	_hotpath_ch_pipeline_0 = hotpathimpl.ChanSite{Label: "decode_live", Type: "chan worker.Fetch[Block]", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:189"}
+	_hotpath_op_pipeline_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_4 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_5 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_6 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_7 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_8 = hotpathimpl.ChanOp{}
 	_hotpath_go_pipeline_0 = hotpathimpl.GoSite{Label: "decode_worker", Func: "github.com/hotpath-go/hotpath/kithara/decode.NewPipeline", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:196"}
 	_hotpath_go_pipeline_1 = hotpathimpl.GoSite{Label: "decode_pump", Func: "github.com/hotpath-go/hotpath/kithara/decode.NewPipeline", Site: "github.com/hotpath-go/hotpath/kithara/decode/pipeline.go:198"}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline.go", "853e78a36a7adac738d08f343f71d02e")
 )
 
-// hotpathgen checksum: 5a62e17a63716cd08ff4a97af1ce7a0b
+// hotpathgen checksum: e7bcd5d0fc894d020bd9a3fe84081511

@@ -149,7 +149,7 @@ func drain(t *testing.T, p *Pipeline) []Block {
 			switch _hotpath_case1 {
 			case 1:
 //line pipeline_test.go:97:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line pipeline_test.go:97:1
 				f, ok := _hotpath_v6, _hotpath_ok5
 				if !ok {
@@ -165,7 +165,7 @@ func drain(t *testing.T, p *Pipeline) []Block {
 				}
 			default:
 //line pipeline_test.go:109:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_test_2, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				t.Fatal("no EOF on the live channel")
 			}
 		}
@@ -193,7 +193,7 @@ func TestPipelineLiveAndSeek(t *testing.T) {
 	// Take a few blocks, then seek while the rest of the epoch waits in
 	// the channel.
 	for range 3 {
-		f := hotpathimpl.Recv(p.Chunks())
+		f := hotpathimpl.RecvAt(&_hotpath_op_pipeline_test_3, p.Chunks())
 		if f.Epoch != 0 {
 			t.Fatalf("epoch %d before any seek", f.Epoch)
 		}
@@ -323,7 +323,7 @@ func TestPipelineClose(t *testing.T) {
 		t.Helper()
 		for _hotpath_rc8 := p.Chunks(); ; {
 //line pipeline_test.go:263:1
-			_, _hotpath_ok9 := hotpathimpl.Recv2(_hotpath_rc8)
+			_, _hotpath_ok9 := hotpathimpl.Recv2At(&_hotpath_op_pipeline_test_4, _hotpath_rc8)
 //line pipeline_test.go:263:1
 			if !_hotpath_ok9 {
 //line pipeline_test.go:263:1
@@ -355,8 +355,8 @@ func TestPipelineClose(t *testing.T) {
 	})
 	t.Run("mid-stream", func(t *testing.T) {
 		p := open(t)
-		hotpathimpl.Recv(p.Chunks())
-		hotpathimpl.Recv(p.Chunks())
+		hotpathimpl.RecvAt(&_hotpath_op_pipeline_test_5, p.Chunks())
+		hotpathimpl.RecvAt(&_hotpath_op_pipeline_test_6, p.Chunks())
 		if err := p.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +387,7 @@ func TestPipelineClose(t *testing.T) {
 		go func() {
 			for _hotpath_rc10 := p.Chunks(); ; {
 //line pipeline_test.go:319:1
-				f, _hotpath_ok11 := hotpathimpl.Recv2(_hotpath_rc10)
+				f, _hotpath_ok11 := hotpathimpl.Recv2At(&_hotpath_op_pipeline_test_7, _hotpath_rc10)
 //line pipeline_test.go:319:1
 				if !_hotpath_ok11 {
 //line pipeline_test.go:319:1
@@ -412,7 +412,7 @@ func TestPipelineClose(t *testing.T) {
 		cancel()
 		for _hotpath_rc12 := p.Chunks(); ; {
 //line pipeline_test.go:336:1
-			_, _hotpath_ok13 := hotpathimpl.Recv2(_hotpath_rc12)
+			_, _hotpath_ok13 := hotpathimpl.Recv2At(&_hotpath_op_pipeline_test_8, _hotpath_rc12)
 //line pipeline_test.go:336:1
 			if !_hotpath_ok13 {
 //line pipeline_test.go:336:1
@@ -470,7 +470,7 @@ func (s *stallSource) WaitRange(ctx context.Context, start, end int64) error {
 		return nil
 	}
 	s.once.Do(func() { hotpathimpl.Close(s.waiting) })
-	hotpathimpl.Recv(ctx.Done())
+	hotpathimpl.RecvAt(&_hotpath_op_pipeline_test_9, ctx.Done())
 	return ctx.Err()
 }
 
@@ -496,7 +496,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 	go func() {
 		for _hotpath_rc14 := p.Chunks(); ; {
 //line pipeline_test.go:412:1
-			f, _hotpath_ok15 := hotpathimpl.Recv2(_hotpath_rc14)
+			f, _hotpath_ok15 := hotpathimpl.Recv2At(&_hotpath_op_pipeline_test_10, _hotpath_rc14)
 //line pipeline_test.go:412:1
 			if !_hotpath_ok15 {
 //line pipeline_test.go:412:1
@@ -552,16 +552,19 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 		switch _hotpath_case16 {
 		case 1:
 //line pipeline_test.go:417:1
-			hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok20, _hotpath_start17)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_test_11, _hotpath_c18, _hotpath_ok20, _hotpath_start17)
 		default:
 //line pipeline_test.go:418:1
-			hotpathimpl.SelectRecv(_hotpath_c19, _hotpath_ok21, _hotpath_start17)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_test_12, _hotpath_c19, _hotpath_ok21, _hotpath_start17)
 			t.Fatal("the reader never waited past the available bytes")
 		}
 	}
 //line pipeline_test.go:421:1
 	closed := make(chan error)
-	go func() { hotpathimpl.SendTo(closed).Send(p.Close()) }()
+	go func() {
+//line pipeline_test.go:422:1
+		hotpathimpl.SendTo(closed).SendAt(&_hotpath_op_pipeline_test_13, p.Close())
+	}()
 	{
 //line pipeline_test.go:423:1
 		_hotpath_c24 := closed
@@ -610,7 +613,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 		switch _hotpath_case22 {
 		case 1:
 //line pipeline_test.go:424:1
-			hotpathimpl.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start23)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_test_14, _hotpath_c24, _hotpath_ok26, _hotpath_start23)
 //line pipeline_test.go:424:1
 			err := _hotpath_v27
 			if err != nil {
@@ -618,7 +621,7 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 			}
 		default:
 //line pipeline_test.go:428:1
-			hotpathimpl.SelectRecv(_hotpath_c25, _hotpath_ok28, _hotpath_start23)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_pipeline_test_15, _hotpath_c25, _hotpath_ok28, _hotpath_start23)
 			t.Fatal("Close hangs while the decoder waits for data")
 		}
 	}
@@ -626,7 +629,23 @@ func TestPipelineCloseUnblocksStalledSource(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_pipeline_test_1  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_2  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_3  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_4  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_5  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_6  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_7  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_8  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_9  = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_10 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_11 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_12 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_13 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_14 = hotpathimpl.ChanOp{}
+	_hotpath_op_pipeline_test_15 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "pipeline_test.go", "a9638b714f8457b530c50ca02b25f8cb")
 )
 
-// hotpathgen checksum: 8b1484267b3a449feacb8d6fe568dbff
+// hotpathgen checksum: 00792b183127ce090ff59a1e92f24015

@@ -224,7 +224,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 	done := make(chan result, 1)
 	go func() {
 		got, err := fetch(dctx)
-		hotpathimpl.SendTo(done).Send(result{got, err})
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_driver_1, result{got, err})
 	}()
 	var seek *command
 	for {
@@ -290,7 +290,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 			switch _hotpath_case1 {
 			case 1:
 //line driver.go:221:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_driver_2, _hotpath_c3, _hotpath_ok6, _hotpath_start2)
 //line driver.go:221:1
 				r := _hotpath_v7
 				if r.err == nil && (seek != nil || ctx.Err() != nil) {
@@ -309,7 +309,7 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				return r.got, true
 			case 2:
 //line driver.go:236:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_driver_3, _hotpath_c4, _hotpath_ok8, _hotpath_start2)
 //line driver.go:236:1
 				c := _hotpath_v9
 				if c.kind == cmdSeek {
@@ -320,9 +320,9 @@ func (d *HlsDriver) download(ctx context.Context, segment int, fetch func(contex
 				d.apply(c)
 			default:
 //line driver.go:243:1
-				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok10, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_driver_4, _hotpath_c5, _hotpath_ok10, _hotpath_start2)
 				cancel(ctx.Err())
-				if r := hotpathimpl.Recv(done); r.err == nil {
+				if r := hotpathimpl.RecvAt(&_hotpath_op_driver_5, done); r.err == nil {
 					d.fetch.commitLater(r.got)
 				}
 				return fetched{}, false
@@ -378,7 +378,7 @@ func (d *HlsDriver) drainCommands() (applied bool) {
 			switch _hotpath_case11 {
 			case 1:
 //line driver.go:277:1
-				hotpathimpl.SelectRecv(_hotpath_c13, _hotpath_ok14, 0)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_driver_6, _hotpath_c13, _hotpath_ok14, 0)
 //line driver.go:277:1
 				c := _hotpath_v15
 				d.apply(c)
@@ -455,16 +455,16 @@ func (d *HlsDriver) wait(ctx context.Context, wake <-chan struct{}) error {
 		switch _hotpath_case16 {
 		case 1:
 //line driver.go:290:1
-			hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start17)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_driver_7, _hotpath_c18, _hotpath_ok21, _hotpath_start17)
 //line driver.go:290:1
 			c := _hotpath_v22
 			d.apply(c)
 		case 2:
 //line driver.go:292:1
-			hotpathimpl.SelectRecv(_hotpath_c19, _hotpath_ok23, _hotpath_start17)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_driver_8, _hotpath_c19, _hotpath_ok23, _hotpath_start17)
 		default:
 //line driver.go:293:1
-			hotpathimpl.SelectRecv(_hotpath_c20, _hotpath_ok24, _hotpath_start17)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_driver_9, _hotpath_c20, _hotpath_ok24, _hotpath_start17)
 			return ctx.Err()
 		}
 	}
@@ -521,8 +521,17 @@ func (s *sampler) flush() {
 //line <generated>:1
 var (
 	_hotpath_fn_HlsDriver_run = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*HlsDriver).run", File: "driver.go", Line: 96}
+	_hotpath_op_driver_1      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_2      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_3      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_4      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_5      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_6      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_7      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_8      = hotpathimpl.ChanOp{}
+	_hotpath_op_driver_9      = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "aab16c2f17d945410a9f8e7cb0c031f1")
 )
 
-// hotpathgen checksum: 7eb1e477683c1f5cad44d07984a83d18
+// hotpathgen checksum: 66a4a3f08bf0a53780e8bcff628ebb50

@@ -322,11 +322,11 @@ func (f *fetchManager) awaitCommit(ctx context.Context, key string) error {
 		switch _hotpath_case1 {
 		case 1:
 //line fetch.go:263:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_fetch_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			return nil
 		default:
 //line fetch.go:265:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_fetch_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 			return ctx.Err()
 		}
 	}
@@ -441,8 +441,10 @@ var (
 	_hotpath_fn_fetchManager_fetchSegment  = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchSegment", File: "fetch.go", Line: 167}
 	_hotpath_fn_fetchManager_fetchStreamed = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).fetchStreamed", File: "fetch.go", Line: 180}
 	_hotpath_fn_fetchManager_download      = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*fetchManager).download", File: "fetch.go", Line: 278}
+	_hotpath_op_fetch_1                    = hotpathimpl.ChanOp{}
+	_hotpath_op_fetch_2                    = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "9c5c3f6484ad56b44f93ed6580243999")
 )
 
-// hotpathgen checksum: 1cb6d63b87aab969257d41d45a451747
+// hotpathgen checksum: aa8bcab87882fd5cefc2dfaa56b257c1

@@ -140,10 +140,10 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 			switch _hotpath_case1 {
 			case 1:
 //line helpers_test.go:91:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line helpers_test.go:92:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -288,10 +288,10 @@ func (e *events) waitFor(t *testing.T, what string, match func(Event) bool) Even
 			switch _hotpath_case7 {
 			case 1:
 //line helpers_test.go:190:1
-				hotpathimpl.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_3, _hotpath_c9, _hotpath_ok11, _hotpath_start8)
 			default:
 //line helpers_test.go:191:1
-				hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_4, _hotpath_c10, _hotpath_ok12, _hotpath_start8)
 				t.Fatalf("timed out waiting for %s; events:\n%s", what, describe(e.snapshot()))
 			}
 		}
@@ -438,7 +438,12 @@ func syntheticSegment(variant, segment, size int) []byte {
 
 //line <generated>:1
 var (
+	_hotpath_op_helpers_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_4 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "helpers_test.go", "a23ecc91e6db7050a8bb753640560a2d")
 )
 
-// hotpathgen checksum: 412f7c2b342c99d76386ef69536c289a
+// hotpathgen checksum: b37d479bd06453cc6f663768cf530ba3

@@ -363,10 +363,10 @@ func (x *segmentIndex) WaitRange(ctx context.Context, start, end int64) error {
 			switch _hotpath_case1 {
 			case 1:
 //line index.go:313:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_index_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line index.go:314:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_index_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				x.mu.Lock()
 				return ctx.Err()
 			}
@@ -398,7 +398,7 @@ func (x *segmentIndex) wakeDriver() {
 		switch _hotpath_case7 {
 		case 1:
 //line index.go:325:1
-			hotpathimpl.SelectSent(_hotpath_c9, 0)
+			hotpathimpl.SelectSentAt(&_hotpath_op_index_3, _hotpath_c9, 0)
 		default:
 		}
 	}
@@ -561,7 +561,11 @@ func (x *segmentIndex) bufferAhead() time.Duration {
 
 //line <generated>:1
 var (
+	_hotpath_op_index_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_index_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_index_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "index.go", "e4b476b65664a14ae5d3fa9894bac63b")
 )
 
-// hotpathgen checksum: a6b9631ed70ba7e91375147c44ce8169
+// hotpathgen checksum: fbcb550fc8c9dae75f48f72d4b5dcd94

@@ -106,7 +106,7 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 			switch _hotpath_case1 {
 			case 1:
 //line keys.go:56:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_keys_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 				if e.err == nil {
 					return e.key, nil
 				}
@@ -114,7 +114,7 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 				return m.key(ctx, k)
 			default:
 //line keys.go:62:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_keys_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return nil, ctx.Err()
 			}
 		}
@@ -172,8 +172,10 @@ func (m *keyManager) decrypter(ctx context.Context, k *Key, seq uint64) (*Decryp
 //line <generated>:1
 var (
 	_hotpath_fn_keyManager_load = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/hls.(*keyManager).load", Symbol: "github.com/hotpath-go/hotpath/kithara/hls.(*keyManager).load", File: "keys.go", Line: 79}
+	_hotpath_op_keys_1          = hotpathimpl.ChanOp{}
+	_hotpath_op_keys_2          = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
 )
 
-// hotpathgen checksum: 6db83f29b6eb86affd1a9c8441155bfa
+// hotpathgen checksum: 26cf9d635a313157bd8b907c5211d779

@@ -46,7 +46,12 @@ func TestKeyFetchedOnceByConcurrentCallers(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	srv := newTestServer(t, fstest.MapFS{"k.bin": {Data: key}})
 	gate := make(chan struct{})
-	srv.throttle = func(string) (int, time.Duration) { hotpathimpl.Recv(gate); return 0, 0 }
+	srv.throttle = func(string) (int, time.Duration) {
+//line keys_test.go:41:1
+		hotpathimpl.RecvAt(&_hotpath_op_keys_test_1, gate)
+		return 0, 0
+	}
+//line keys_test.go:42:1
 	m, evs := newKeyTestManager(t, srv, nil)
 	k := &Key{Method: MethodAES128, URI: mustURL(t, srv.url("k.bin"))}
 
@@ -127,7 +132,9 @@ func TestResourceKeysAreUnique(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_keys_test_1 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys_test.go", "08cec2f80ad48ce083f854be4cd2a345")
 )
 
-// hotpathgen checksum: da8710af67c7769e887c6f980e6ab652
+// hotpathgen checksum: b324a1260022e8858d7ef04101c02ff4

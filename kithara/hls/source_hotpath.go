@@ -364,15 +364,15 @@ func (s *HlsSource) send(ctx context.Context, c command) error {
 		switch _hotpath_case1 {
 		case 1:
 //line source.go:302:1
-			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
+			hotpathimpl.SelectSentAt(&_hotpath_op_source_1, _hotpath_c3, _hotpath_start2)
 			return nil
 		case 2:
 //line source.go:304:1
-			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_source_2, _hotpath_c5, _hotpath_ok7, _hotpath_start2)
 			return ErrClosed
 		default:
 //line source.go:306:1
-			hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_source_3, _hotpath_c6, _hotpath_ok8, _hotpath_start2)
 			return ctx.Err()
 		}
 	}
@@ -386,7 +386,7 @@ func (s *HlsSource) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.cancel()
-		hotpathimpl.Recv(s.done)
+		hotpathimpl.RecvAt(&_hotpath_op_source_4, s.done)
 		s.driver.fetch.waitCommits()
 		s.index.close()
 		err = s.lease.Close()
@@ -397,9 +397,13 @@ func (s *HlsSource) Close() error {
 //line <generated>:1
 var (
 	_hotpath_ch_source_0 = hotpathimpl.ChanSite{Label: "hls_commands", Type: "chan command", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:138"}
+	_hotpath_op_source_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_source_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_source_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_source_4 = hotpathimpl.ChanOp{}
 	_hotpath_go_source_0 = hotpathimpl.GoSite{Label: "hls_driver", Func: "github.com/hotpath-go/hotpath/kithara/hls.Open", Site: "github.com/hotpath-go/hotpath/kithara/hls/source.go:155"}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source.go", "8be5cdb305abd75137178f8b6cb7a951")
 )
 
-// hotpathgen checksum: 586a15a9d6884e08c400c8d3eb506888
+// hotpathgen checksum: f4952085f5c636a29cc0718bfaed69b3

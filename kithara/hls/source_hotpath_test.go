@@ -568,7 +568,7 @@ func TestCloseStopsADownload(t *testing.T) {
 	block := make(chan struct{})
 	srv.throttle = func(p string) (int, time.Duration) {
 		if strings.HasSuffix(p, ".mp3") {
-			hotpathimpl.Recv(block)
+			hotpathimpl.RecvAt(&_hotpath_op_source_test_1, block)
 		}
 		return 0, 0
 	}
@@ -577,11 +577,15 @@ func TestCloseStopsADownload(t *testing.T) {
 	ev.waitFor(t, "segment start", func(e Event) bool { s, ok := e.(SegmentStart); return ok && s.Segment == 0 })
 	ctx, cancel := context.WithCancel(context.Background())
 	waited := make(chan error)
-	go func() { hotpathimpl.SendTo(waited).Send(src.WaitRange(ctx, 0, 1)) }()
+	go func() {
+//line source_test.go:572:1
+		hotpathimpl.SendTo(waited).SendAt(&_hotpath_op_source_test_2, src.WaitRange(ctx, 0, 1))
+	}()
+//line source_test.go:573:1
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := hotpathimpl.Recv(waited); !errors.Is(err, ErrClosed) {
+	if err := hotpathimpl.RecvAt(&_hotpath_op_source_test_3, waited); !errors.Is(err, ErrClosed) {
 		t.Errorf("WaitRange after Close: %v, want ErrClosed", err)
 	}
 	cancel()
@@ -640,7 +644,11 @@ func TestInitSections(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_source_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_source_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_source_test_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "source_test.go", "d7b544209587a6a294f2fc68a15c4cd7")
 )
 
-// hotpathgen checksum: 1dc569832c7f8284e781f2d7e593b648
+// hotpathgen checksum: 1ff166fbc320e30ff71ef4c9386069cb

@@ -343,7 +343,7 @@ func TestConcurrentRanges(t *testing.T) {
 			r := Range{Start: i * size, End: (i + 1) * size}
 			s, err := c.GetRange(context.Background(), ts.URL, r, nil)
 			if err != nil {
-				hotpathimpl.SendTo(errs).Send(err)
+				hotpathimpl.SendTo(errs).SendAt(&_hotpath_op_client_test_1, err)
 				return
 			}
 			defer s.Body.Close()
@@ -351,11 +351,11 @@ func TestConcurrentRanges(t *testing.T) {
 			if err == nil && !bytes.Equal(got, data[r.Start:r.End]) {
 				err = fmt.Errorf("part %d differs", i)
 			}
-			hotpathimpl.SendTo(errs).Send(err)
+			hotpathimpl.SendTo(errs).SendAt(&_hotpath_op_client_test_2, err)
 		}()
 	}
 	for range parts {
-		if err := hotpathimpl.Recv(errs); err != nil {
+		if err := hotpathimpl.RecvAt(&_hotpath_op_client_test_3, errs); err != nil {
 			t.Error(err)
 		}
 	}
@@ -363,7 +363,11 @@ func TestConcurrentRanges(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_client_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_client_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_client_test_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client_test.go", "c94a328d616a84ae74ac0a09784c8221")
 )
 
-// hotpathgen checksum: ef05d887b4957c02c9a7ffdee86606f5
+// hotpathgen checksum: 121d0f0d59816b082c23c302258c738a

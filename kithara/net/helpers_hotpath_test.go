@@ -289,10 +289,10 @@ func (b blocker) wait(r *http.Request) {
 		switch _hotpath_case1 {
 		case 1:
 //line helpers_test.go:240:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 		default:
 //line helpers_test.go:241:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 		}
 	}
 }
@@ -315,7 +315,10 @@ func gzipped(t testing.TB, text string) []byte {
 
 //line <generated>:1
 var (
+	_hotpath_op_helpers_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "helpers_test.go", "22f26a3961661daa7090353d162c8b0a")
 )
 
-// hotpathgen checksum: 4b97604a8d56238046570757979aa181
+// hotpathgen checksum: 328324c301f06bb7b33bf1bd65bfb2ff

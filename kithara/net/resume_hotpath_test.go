@@ -344,10 +344,10 @@ func TestCloseAbortsBlockedRead(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		_, err := s.Body.Read(buf)
-		hotpathimpl.SendTo(done).Send(err)
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_resume_test_1, err)
 	}()
 	s.Body.Close()
-	if err := hotpathimpl.Recv(done); !errors.Is(err, ErrBodyClosed) {
+	if err := hotpathimpl.RecvAt(&_hotpath_op_resume_test_2, done); !errors.Is(err, ErrBodyClosed) {
 		t.Errorf("blocked Read after Close = %v, want ErrBodyClosed", err)
 	}
 	if _, err := s.Body.Read(buf); !errors.Is(err, ErrBodyClosed) {
@@ -388,7 +388,10 @@ func TestIfRangeValidator(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_resume_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_resume_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "resume_test.go", "83b97d1b2f3a0c561a1ae879f55c67db")
 )
 
-// hotpathgen checksum: d608ddcf21656b7c9810ab56c7782fdf
+// hotpathgen checksum: 694e56ce045796603cd20470946a9632

@@ -146,11 +146,11 @@ func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
 		switch _hotpath_case1 {
 		case 1:
 //line retry.go:96:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_retry_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			return ctx.Err()
 		default:
 //line retry.go:98:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_retry_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 			return nil
 		}
 	}
@@ -237,7 +237,10 @@ func (r *retryNet) Head(ctx context.Context, url string, header http.Header) (*M
 
 //line <generated>:1
 var (
+	_hotpath_op_retry_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_retry_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry.go", "a484f3a5030ac6b3afcfbf92a9b50c9f")
 )
 
-// hotpathgen checksum: 70b201328c4a2dec33211242b693dfa2
+// hotpathgen checksum: 47473b554b18fcef6171d28cb063a83a

@@ -192,7 +192,7 @@ func TestRetryStopsOnCancellation(t *testing.T) {
 	p := DefaultRetryPolicy()
 	p.Sleep = func(ctx context.Context, d time.Duration) error {
 		cancel() // the caller gives up while the decorator waits
-		hotpathimpl.Recv(ctx.Done())
+		hotpathimpl.RecvAt(&_hotpath_op_retry_test_1, ctx.Done())
 		return ctx.Err()
 	}
 	_, err := WithRetry(newClient(t, Options{}), p).GetBytes(ctx, u, nil)
@@ -208,9 +208,13 @@ func TestRetryStopsOnCancellation(t *testing.T) {
 func TestDefaultSleepHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { hotpathimpl.SendTo(done).Send(RetryPolicy{}.sleep(ctx, time.Hour)) }()
+	go func() {
+//line retry_test.go:203:1
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_retry_test_2, RetryPolicy{}.sleep(ctx, time.Hour))
+	}()
+//line retry_test.go:204:1
 	cancel()
-	if err := hotpathimpl.Recv(done); !errors.Is(err, context.Canceled) {
+	if err := hotpathimpl.RecvAt(&_hotpath_op_retry_test_3, done); !errors.Is(err, context.Canceled) {
 		t.Fatalf("sleep = %v, want context.Canceled", err)
 	}
 	if err := (RetryPolicy{}).sleep(context.Background(), time.Microsecond); err != nil {
@@ -370,7 +374,11 @@ func TestRetryAfterScope(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_retry_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_retry_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_retry_test_3 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "retry_test.go", "0aa43d938a1f3191c9240cac32559404")
 )
 
-// hotpathgen checksum: 4119dfefb8c44c2b22549f71358ba66c
+// hotpathgen checksum: 3d38d922006d3fea522b375c4a4ca322

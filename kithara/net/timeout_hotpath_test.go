@@ -116,10 +116,10 @@ func TestCancelMidBody(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		_, err := s.Body.Read(buf)
-		hotpathimpl.SendTo(done).Send(err)
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_timeout_test_1, err)
 	}()
 	cancel()
-	err = hotpathimpl.Recv(done)
+	err = hotpathimpl.RecvAt(&_hotpath_op_timeout_test_2, done)
 	if !errors.Is(err, context.Canceled) || IsRetryable(err) || !strings.Contains(err.Error(), u) {
 		t.Errorf("Read after cancel = %v, want context.Canceled with the URL", err)
 	}
@@ -206,10 +206,10 @@ func TestWithTimeoutLeavesStreamsOpen(t *testing.T) {
 			switch _hotpath_case1 {
 			case 1:
 //line timeout_test.go:156:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_timeout_test_3, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line timeout_test.go:157:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_timeout_test_4, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -258,7 +258,12 @@ func TestWithTimeoutPassesResults(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_timeout_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_timeout_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_timeout_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_timeout_test_4 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "timeout_test.go", "b0b377bda0ff0d24d60bf2c51a267056")
 )
 
-// hotpathgen checksum: e5ae7a2f9b610fa453c0063ae741c32f
+// hotpathgen checksum: 862cd182e3ff90b0bd40cf8584e8dfda

@@ -112,10 +112,10 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 			switch _hotpath_case1 {
 			case 1:
 //line helpers_test.go:63:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line helpers_test.go:64:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return
 			}
 		}
@@ -252,10 +252,10 @@ func (e *events) waitFor(t *testing.T, what string, match func(hls.Event) bool) 
 			switch _hotpath_case7 {
 			case 1:
 //line helpers_test.go:154:1
-				hotpathimpl.SelectRecv(_hotpath_c9, _hotpath_ok11, _hotpath_start8)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_3, _hotpath_c9, _hotpath_ok11, _hotpath_start8)
 			default:
 //line helpers_test.go:155:1
-				hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start8)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_helpers_test_4, _hotpath_c10, _hotpath_ok12, _hotpath_start8)
 				t.Fatalf("timed out waiting for %s", what)
 			}
 		}
@@ -386,7 +386,12 @@ func mustParse(t *testing.T, s string) *url.URL {
 
 //line <generated>:1
 var (
+	_hotpath_op_helpers_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_helpers_test_4 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "helpers_test.go", "eeee64329ec4fed15dad6a6f4fbba959")
 )
 
-// hotpathgen checksum: 61293c962ee63dc36813ebb74a90ffc2
+// hotpathgen checksum: 61a7bbb8c1bf0c85942432119d1cba78

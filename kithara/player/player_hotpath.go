@@ -310,12 +310,12 @@ func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 			switch _hotpath_case1 {
 			case 1:
 //line player.go:251:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_player_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line player.go:251:1
 				f, ok = _hotpath_v6, _hotpath_ok5
 			default:
 //line player.go:252:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_player_2, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				p.mu.Lock()
 				return decode.Chunk{}, ctx.Err()
 			}
@@ -444,8 +444,10 @@ func (p *Player) Close() error {
 var (
 	_hotpath_fn_Open        = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.Open", Symbol: "github.com/hotpath-go/hotpath/kithara/player.Open", File: "player.go", Line: 114}
 	_hotpath_fn_Player_Next = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", Symbol: "github.com/hotpath-go/hotpath/kithara/player.(*Player).Next", File: "player.go", Line: 233}
+	_hotpath_op_player_1    = hotpathimpl.ChanOp{}
+	_hotpath_op_player_2    = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "3d076042bf7a50b9788460b4aef359f0")
 )
 
-// hotpathgen checksum: f9ec28c8895969d5f6c57ada56ee212c
+// hotpathgen checksum: ce5ff9f597914a723c87ed7dfed7b6c2

@@ -115,7 +115,7 @@ func TestAtomicReadersNeverSeePartialContent(t *testing.T) {
 					switch _hotpath_case1 {
 					case 1:
 //line atomic_test.go:92:1
-						hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
+						hotpathimpl.SelectRecvAt(&_hotpath_op_atomic_test_1, _hotpath_c3, _hotpath_ok4, 0)
 						return
 					default:
 					}
@@ -140,7 +140,9 @@ func TestAtomicReadersNeverSeePartialContent(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_atomic_test_1 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "atomic_test.go", "348188664f458320ce546831942eb55a")
 )
 
-// hotpathgen checksum: a22563ab63ce38a0ec839423535f9ed4
+// hotpathgen checksum: 55c179e6d8dae949c39df9b6d672aadd

@@ -37,7 +37,7 @@ func BenchmarkWaitRangeWake(b *testing.B) {
 			if err := r.WaitRange(ctx, int64(i), int64(i+1)); err != nil {
 				b.Error(err)
 			}
-			hotpathimpl.SendTo(ack).Send(struct{}{})
+			hotpathimpl.SendTo(ack).SendAt(&_hotpath_op_bench_test_1, struct{}{})
 		}
 	}()
 	one := []byte{1}
@@ -50,7 +50,7 @@ func BenchmarkWaitRangeWake(b *testing.B) {
 		if _, err := r.WriteAt(one, int64(i)); err != nil {
 			b.Fatal(err)
 		}
-		hotpathimpl.Recv(ack)
+		hotpathimpl.RecvAt(&_hotpath_op_bench_test_2, ack)
 	}
 }
 
@@ -109,7 +109,10 @@ func BenchmarkReadAt(b *testing.B) {
 
 //line <generated>:1
 var (
+	_hotpath_op_bench_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_bench_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "bench_test.go", "b8aa6e494e61d8682721c7bdf9934815")
 )
 
-// hotpathgen checksum: 2f5967506b5a073707171fa3ea4de5b7
+// hotpathgen checksum: 3e2b8f21a2dc856c006dfaba8753018e

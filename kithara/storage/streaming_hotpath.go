@@ -377,10 +377,10 @@ func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) err
 			switch _hotpath_case1 {
 			case 1:
 //line streaming.go:318:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line streaming.go:319:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
 		}
@@ -532,9 +532,11 @@ var (
 	_hotpath_fn_StreamingResource_WriteAt   = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WriteAt", File: "streaming.go", Line: 175}
 	_hotpath_fn_StreamingResource_ReadAt    = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).ReadAt", File: "streaming.go", Line: 217}
 	_hotpath_fn_StreamingResource_WaitRange = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", Symbol: "github.com/hotpath-go/hotpath/kithara/storage.(*StreamingResource).WaitRange", File: "streaming.go", Line: 291}
+	_hotpath_op_streaming_1                 = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_2                 = hotpathimpl.ChanOp{}
 	_hotpath_mu_streaming_0                 = hotpathimpl.MutexSite{Label: "github.com/hotpath-go/hotpath/kithara/storage.StreamingResource.ioMu", Type: "sync.RWMutex", Site: "github.com/hotpath-go/hotpath/kithara/storage/streaming.go:71"}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "38908043663eeea75482efb531cf2531")
 )
 
-// hotpathgen checksum: dfbb2456872be03e9cf3535c922aaca0
+// hotpathgen checksum: bae30e27b1f4c2d94dcb0843138134ff

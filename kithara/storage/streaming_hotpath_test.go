@@ -59,7 +59,11 @@ func pattern(n int) []byte {
 // waitAsync runs WaitRange on its own goroutine and delivers the result.
 func waitAsync(ctx context.Context, r *StreamingResource, start, end int64) <-chan error {
 	done := make(chan error, 1)
-	go func() { hotpathimpl.SendTo(done).Send(r.WaitRange(ctx, start, end)) }()
+	go func() {
+//line streaming_test.go:54:1
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_streaming_test_1, r.WaitRange(ctx, start, end))
+	}()
+//line streaming_test.go:55:1
 	return done
 }
 
@@ -113,13 +117,13 @@ func recv(t *testing.T, ch <-chan error) error {
 		switch _hotpath_case1 {
 		case 1:
 //line streaming_test.go:61:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_test_2, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line streaming_test.go:61:1
 			err := _hotpath_v6
 			return err
 		default:
 //line streaming_test.go:63:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_test_3, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			t.Fatal("waiter was not released")
 			return nil
 		}
@@ -228,13 +232,13 @@ func TestWaitRangeBlocksUntilCommitPastWrittenEnd(t *testing.T) {
 		switch _hotpath_case8 {
 		case 1:
 //line streaming_test.go:139:1
-			hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, 0)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_test_4, _hotpath_c10, _hotpath_ok12, 0)
 //line streaming_test.go:139:1
 			err := _hotpath_v13
 			t.Fatalf("waiter past the written end returned %v before Commit", err)
 		case 2:
 //line streaming_test.go:141:1
-			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok14, 0)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_test_5, _hotpath_c11, _hotpath_ok14, 0)
 //line streaming_test.go:141:1
 			err := _hotpath_v15
 			t.Fatalf("straddling waiter returned %v before Commit", err)
@@ -293,7 +297,7 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 		go func() {
 			err := r.WaitRange(context.Background(), w.start, w.end)
 			w.sawStep.Store(step.Load())
-			hotpathimpl.SendTo(w.done).Send(err)
+			hotpathimpl.SendTo(w.done).SendAt(&_hotpath_op_streaming_test_6, err)
 		}()
 	}
 
@@ -340,7 +344,7 @@ func TestWaitersReleasedExactlyWhenComplete(t *testing.T) {
 				switch _hotpath_case16 {
 				case 1:
 //line streaming_test.go:222:1
-					hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok19, 0)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_streaming_test_7, _hotpath_c18, _hotpath_ok19, 0)
 //line streaming_test.go:222:1
 					err := _hotpath_v20
 					t.Fatalf("waiter [%d, %d) returned %v at step %d, complete only at %d", w.start, w.end, err, k, w.readyAt)
@@ -373,7 +377,7 @@ func TestConcurrentWritersAndWaiters(t *testing.T) {
 			for off := w * chunk; off < size; off += writers * chunk {
 				end := min(off+chunk, size)
 				if _, err := r.WriteAt(data[off:end], int64(off)); err != nil {
-					hotpathimpl.SendTo(errs).Send(err)
+					hotpathimpl.SendTo(errs).SendAt(&_hotpath_op_streaming_test_8, err)
 					return
 				}
 			}
@@ -387,12 +391,12 @@ func TestConcurrentWritersAndWaiters(t *testing.T) {
 				off := rng.Int64N(size)
 				end := min(off+int64(rng.IntN(len(buf))+1), size)
 				if err := r.WaitRange(ctx, off, end); err != nil {
-					hotpathimpl.SendTo(errs).Send(fmt.Errorf("WaitRange(%d, %d): %w", off, end, err))
+					hotpathimpl.SendTo(errs).SendAt(&_hotpath_op_streaming_test_9, fmt.Errorf("WaitRange(%d, %d): %w", off, end, err))
 					return
 				}
 				n, err := r.ReadAt(buf[:end-off], off)
 				if err != nil || !bytes.Equal(buf[:n], data[off:end]) {
-					hotpathimpl.SendTo(errs).Send(fmt.Errorf("ReadAt(%d, %d) = %d, %v, or wrong bytes", off, end, n, err))
+					hotpathimpl.SendTo(errs).SendAt(&_hotpath_op_streaming_test_10, fmt.Errorf("ReadAt(%d, %d) = %d, %v, or wrong bytes", off, end, n, err))
 					return
 				}
 			}
@@ -402,7 +406,7 @@ func TestConcurrentWritersAndWaiters(t *testing.T) {
 	hotpathimpl.Close(errs)
 	for _hotpath_rc21 := errs; ; {
 //line streaming_test.go:278:1
-		err, _hotpath_ok22 := hotpathimpl.Recv2(_hotpath_rc21)
+		err, _hotpath_ok22 := hotpathimpl.Recv2At(&_hotpath_op_streaming_test_11, _hotpath_rc21)
 //line streaming_test.go:278:1
 		if !_hotpath_ok22 {
 //line streaming_test.go:278:1
@@ -664,7 +668,19 @@ func TestClaimWriterOnce(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_streaming_test_1  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_2  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_3  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_4  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_5  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_6  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_7  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_8  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_9  = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_10 = hotpathimpl.ChanOp{}
+	_hotpath_op_streaming_test_11 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming_test.go", "c50c588a1ca811a361d1e19766d43551")
 )
 
-// hotpathgen checksum: f2ec260e78a9ba7f7574e32ea8041e22
+// hotpathgen checksum: 30d72170138f3bfab4dd17274b5585a3

@@ -131,7 +131,7 @@ func TestReaderOverGrowingLender(t *testing.T) {
 		}
 	}()
 	got, err := io.ReadAll(r)
-	hotpathimpl.Recv(done)
+	hotpathimpl.RecvAt(&_hotpath_op_lend_test_1, done)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("ReadAll = %d bytes, %v; want %d equal bytes", len(got), err, len(data))
 	}
@@ -264,7 +264,7 @@ func TestPrefetchLendingPath(t *testing.T) {
 		}
 		got = append(got, f.Data.Data...)
 	}
-	hotpathimpl.Recv(done)
+	hotpathimpl.RecvAt(&_hotpath_op_lend_test_2, done)
 	if !bytes.Equal(got, data) {
 		t.Fatalf("fetched %d bytes, want %d equal bytes", len(got), len(data))
 	}
@@ -286,7 +286,10 @@ func TestPrefetchLendingPath(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_lend_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_lend_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "lend_test.go", "50a1fe21a42fe5f927762e97ff1ee08d")
 )
 
-// hotpathgen checksum: 09134e8a76d8e110d0a58d139cd7c93b
+// hotpathgen checksum: 747cba8a0bde95f7c229db2f7c4650a6

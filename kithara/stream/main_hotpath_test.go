@@ -151,10 +151,10 @@ func (g *growingSource) WaitRange(ctx context.Context, start, end int64) error {
 			switch _hotpath_case1 {
 			case 1:
 //line main_test.go:102:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 			default:
 //line main_test.go:103:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 				return ctx.Err()
 			}
 		}
@@ -180,7 +180,10 @@ func (g *growingSource) Len() (int64, bool) {
 
 //line <generated>:1
 var (
+	_hotpath_op_main_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "main_test.go", "565046ab1735659a118462451dcbc680")
 )
 
-// hotpathgen checksum: 32e4ca75016d78bc4e35c36d61fd5261
+// hotpathgen checksum: 511e76733947132ff1a02198ad5cbb5f

@@ -189,7 +189,7 @@ func (r *SyncReader) recvChunk() error {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
-		f, ok := hotpathimpl.Recv2(r.data)
+		f, ok := hotpathimpl.Recv2At(&_hotpath_op_reader_1, r.data)
 		if !ok {
 			if err := r.ctx.Err(); err != nil {
 				return err
@@ -323,10 +323,10 @@ func (r *SyncReader) seekTo(target int64) {
 		switch _hotpath_case1 {
 		case 1:
 //line reader.go:270:1
-			hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
+			hotpathimpl.SelectSentAt(&_hotpath_op_reader_2, _hotpath_c3, _hotpath_start2)
 		default:
 //line reader.go:271:1
-			hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok6, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_reader_3, _hotpath_c5, _hotpath_ok6, _hotpath_start2)
 
 			// The worker is gone; the next Read reports why.
 		}
@@ -347,11 +347,11 @@ func (r *SyncReader) Close() error {
 		return nil
 	}
 	hotpathimpl.Close(r.cmds)
-	hotpathimpl.Recv(r.w.Done())
+	hotpathimpl.RecvAt(&_hotpath_op_reader_4, r.w.Done())
 	r.dropChunk()
 	for _hotpath_rc7 := r.data; ; {
 //line reader.go:290:1
-		f, _hotpath_ok8 := hotpathimpl.Recv2(_hotpath_rc7)
+		f, _hotpath_ok8 := hotpathimpl.Recv2At(&_hotpath_op_reader_5, _hotpath_rc7)
 //line reader.go:290:1
 		if !_hotpath_ok8 {
 //line reader.go:290:1
@@ -366,9 +366,14 @@ func (r *SyncReader) Close() error {
 //line <generated>:1
 var (
 	_hotpath_fn_SyncReader_recvChunk = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", Symbol: "github.com/hotpath-go/hotpath/kithara/stream.(*SyncReader).recvChunk", File: "reader.go", Line: 169}
+	_hotpath_op_reader_1             = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_2             = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_3             = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_4             = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_5             = hotpathimpl.ChanOp{}
 	_hotpath_go_reader_0             = hotpathimpl.GoSite{Label: "stream_worker", Func: "github.com/hotpath-go/hotpath/kithara/stream.NewSyncReader", Site: "github.com/hotpath-go/hotpath/kithara/stream/reader.go:100"}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "3391314844f3c67ffecf68159c66e230")
 )
 
-// hotpathgen checksum: 2ea6e80c184d20b30170cf80cfcef655
+// hotpathgen checksum: 4da2fe1f57a49d3062b696ec11015b18

@@ -255,10 +255,10 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 				switch _hotpath_case1 {
 				case 1:
 //line reader_test.go:205:1
-					hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_reader_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 				default:
 //line reader_test.go:206:1
-					hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok6, _hotpath_start2)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_reader_test_2, _hotpath_c4, _hotpath_ok6, _hotpath_start2)
 					return ctx.Err()
 				}
 			}
@@ -283,7 +283,7 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 			switch _hotpath_case7 {
 			case 1:
 //line reader_test.go:211:1
-				hotpathimpl.SelectSent(_hotpath_c9, 0)
+				hotpathimpl.SelectSentAt(&_hotpath_op_reader_test_3, _hotpath_c9, 0)
 			default:
 			}
 		}
@@ -300,7 +300,7 @@ func TestStaleChunksDroppedAfterSeek(t *testing.T) {
 	// Chunk 0 is being read; chunks 1..depth are queued and chunk depth+1 is
 	// waiting for room.
 	for range depth + 2 {
-		hotpathimpl.Recv(queued)
+		hotpathimpl.RecvAt(&_hotpath_op_reader_test_4, queued)
 	}
 	if _, err := r.Seek(60_000, io.SeekStart); err != nil {
 		t.Fatal(err)
@@ -434,7 +434,7 @@ func TestReadingOvertakesArrival(t *testing.T) {
 		}
 	}()
 	got, err := io.ReadAll(r)
-	hotpathimpl.Recv(done)
+	hotpathimpl.RecvAt(&_hotpath_op_reader_test_5, done)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("ReadAll = %d bytes, %v; want %d equal bytes", len(got), err, len(data))
 	}
@@ -453,7 +453,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 	go func() {
 		buf := make([]byte, 100)
 		n, err := r.Read(buf)
-		hotpathimpl.SendTo(done).Send(result{buf[:n], err})
+		hotpathimpl.SendTo(done).SendAt(&_hotpath_op_reader_test_6, result{buf[:n], err})
 	}()
 	{
 //line reader_test.go:381:1
@@ -503,7 +503,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 		switch _hotpath_case11 {
 		case 1:
 //line reader_test.go:382:1
-			hotpathimpl.SelectRecv(_hotpath_c13, _hotpath_ok15, _hotpath_start12)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_reader_test_7, _hotpath_c13, _hotpath_ok15, _hotpath_start12)
 //line reader_test.go:382:1
 			res := _hotpath_v16
 			if res.err != nil || !bytes.Equal(res.got, data[:10]) {
@@ -511,7 +511,7 @@ func TestReadReturnsTheFirstBytesThatArrive(t *testing.T) {
 			}
 		default:
 //line reader_test.go:386:1
-			hotpathimpl.SelectRecv(_hotpath_c14, _hotpath_ok17, _hotpath_start12)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_reader_test_8, _hotpath_c14, _hotpath_ok17, _hotpath_start12)
 			t.Fatal("Read still waits with 10 bytes there")
 		}
 	}
@@ -531,7 +531,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() {
 		_, err := r.Read(make([]byte, 10))
-		hotpathimpl.SendTo(errc).Send(err)
+		hotpathimpl.SendTo(errc).SendAt(&_hotpath_op_reader_test_9, err)
 	}()
 	cancel()
 	{
@@ -582,7 +582,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 		switch _hotpath_case18 {
 		case 1:
 //line reader_test.go:408:1
-			hotpathimpl.SelectRecv(_hotpath_c20, _hotpath_ok22, _hotpath_start19)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_reader_test_10, _hotpath_c20, _hotpath_ok22, _hotpath_start19)
 //line reader_test.go:408:1
 			err := _hotpath_v23
 			if !errors.Is(err, context.Canceled) {
@@ -590,7 +590,7 @@ func TestContextCancelUnblocksRead(t *testing.T) {
 			}
 		default:
 //line reader_test.go:412:1
-			hotpathimpl.SelectRecv(_hotpath_c21, _hotpath_ok24, _hotpath_start19)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_reader_test_11, _hotpath_c21, _hotpath_ok24, _hotpath_start19)
 			t.Fatal("Read still blocked after cancel")
 		}
 	}
@@ -629,7 +629,19 @@ func TestClose(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_reader_test_1  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_2  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_3  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_4  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_5  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_6  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_7  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_8  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_9  = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_10 = hotpathimpl.ChanOp{}
+	_hotpath_op_reader_test_11 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader_test.go", "099457ec6047f3793eef662cc6a65e5e")
 )
 
-// hotpathgen checksum: 61bc069672dfe5732723acff3b3c37a0
+// hotpathgen checksum: 3c41bd425cc1780ed58e09f61a92b80f

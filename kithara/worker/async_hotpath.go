@@ -92,7 +92,7 @@ func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 	}).Run()
 	defer func() {
 		hotpathimpl.Close(quit)
-		hotpathimpl.Recv(watcherDone)
+		hotpathimpl.RecvAt(&_hotpath_op_async_1, watcherDone)
 		in.cancelFetch()
 	}()
 
@@ -176,11 +176,11 @@ next:
 				switch _hotpath_case1 {
 				case 1:
 //line async.go:111:1
-					hotpathimpl.SelectSent(_hotpath_c3, _hotpath_start2)
+					hotpathimpl.SelectSentAt(&_hotpath_op_async_2, _hotpath_c3, _hotpath_start2)
 					sent = true
 				case 2:
 //line async.go:113:1
-					hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok7, _hotpath_start2)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_async_3, _hotpath_c5, _hotpath_ok7, _hotpath_start2)
 					// The consumer has moved on while the item waited for room;
 					// unless the command left the epoch alone, the item is for a
 					// position nobody wants any more.
@@ -195,7 +195,7 @@ next:
 					}
 				default:
 //line async.go:126:1
-					hotpathimpl.SelectRecv(_hotpath_c6, _hotpath_ok8, _hotpath_start2)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_async_4, _hotpath_c6, _hotpath_ok8, _hotpath_start2)
 					release(item)
 					return ctx.Err()
 				}
@@ -276,7 +276,7 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 			switch _hotpath_case9 {
 			case 1:
 //line async.go:160:1
-				hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start10)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_async_5, _hotpath_c11, _hotpath_ok13, _hotpath_start10)
 				_, applied, open := w.applyInbox(in)
 				if !open {
 					return false, nil
@@ -286,7 +286,7 @@ func (w *AsyncWorker[C, Cmd]) awaitCommand(ctx context.Context, in *inbox[Cmd]) 
 				}
 			default:
 //line async.go:168:1
-				hotpathimpl.SelectRecv(_hotpath_c12, _hotpath_ok14, _hotpath_start10)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_async_6, _hotpath_c12, _hotpath_ok14, _hotpath_start10)
 				return false, ctx.Err()
 			}
 		}
@@ -298,9 +298,15 @@ var (
 	_hotpath_fn_AsyncWorker_runWorker = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", File: "async.go", Line: 73}
 	_hotpath_ch_async_0               = hotpathimpl.ChanSite{Label: "worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:37"}
 	_hotpath_ch_async_1               = hotpathimpl.ChanSite{Label: "worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:39"}
+	_hotpath_op_async_1               = hotpathimpl.ChanOp{}
+	_hotpath_op_async_2               = hotpathimpl.ChanOp{}
+	_hotpath_op_async_3               = hotpathimpl.ChanOp{}
+	_hotpath_op_async_4               = hotpathimpl.ChanOp{}
+	_hotpath_op_async_5               = hotpathimpl.ChanOp{}
+	_hotpath_op_async_6               = hotpathimpl.ChanOp{}
 	_hotpath_go_async_0               = hotpathimpl.GoSite{Label: "worker_watcher", Func: "github.com/hotpath-go/hotpath/kithara/worker.(*AsyncWorker[...]).runWorker", Site: "github.com/hotpath-go/hotpath/kithara/worker/async.go:78"}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "87f80d756c6168d460c4e904d8e6aef9")
 )
 
-// hotpathgen checksum: e2a3d1e5eddbb4255da3796923364d06
+// hotpathgen checksum: 78aab2c3290ea257b97e033f2dde685f

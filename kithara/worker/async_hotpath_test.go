@@ -48,7 +48,7 @@ func TestAsyncBackpressureBoundsFetches(t *testing.T) {
 		t.Run(fmt.Sprint("cap", dataCap), func(t *testing.T) {
 			fetched := make(chan int, 100)
 			src := &counter{n: 100, onFetch: func(_ context.Context, pos int) error {
-				hotpathimpl.SendTo(fetched).Send(pos)
+				hotpathimpl.SendTo(fetched).SendAt(&_hotpath_op_async_test_1, pos)
 				return nil
 			}}
 			w := NewAsyncWorker(src, WithDataCapacity(dataCap))
@@ -99,7 +99,7 @@ func TestAsyncEpochInvalidation(t *testing.T) {
 			t.Fatalf("item %d: %+v", i, f)
 		}
 	}
-	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 500, epoch: v.Next()})
+	hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_2, seek{pos: 500, epoch: v.Next()})
 
 	// Items of the old epoch may still arrive, those queued before the
 	// command and any sent before the worker saw it, but only before the
@@ -149,7 +149,7 @@ func TestAsyncDropsFetchOfOtherEpoch(t *testing.T) {
 	var got []int
 	for _hotpath_rc1 := w.Data(); ; {
 //line async_test.go:143:1
-		f, _hotpath_ok2 := hotpathimpl.Recv2(_hotpath_rc1)
+		f, _hotpath_ok2 := hotpathimpl.Recv2At(&_hotpath_op_async_test_3, _hotpath_rc1)
 //line async_test.go:143:1
 		if !_hotpath_ok2 {
 //line async_test.go:143:1
@@ -183,9 +183,9 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 			return nil
 		}
 		// Position 5 never arrives: only a cancellation ends this fetch.
-		hotpathimpl.SendTo(inFetch).Send(pos)
-		hotpathimpl.Recv(ctx.Done())
-		hotpathimpl.SendTo(cancelled).Send(pos)
+		hotpathimpl.SendTo(inFetch).SendAt(&_hotpath_op_async_test_4, pos)
+		hotpathimpl.RecvAt(&_hotpath_op_async_test_5, ctx.Done())
+		hotpathimpl.SendTo(cancelled).SendAt(&_hotpath_op_async_test_6, pos)
 		return ctx.Err()
 	}}
 	w := NewAsyncWorker(src, WithDataCapacity(16))
@@ -197,7 +197,7 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 		}
 	}
 	wait(t, inFetch, "the fetch of position 5")
-	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 100, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_7, seek{pos: 100, epoch: 1})
 	if pos := recv(t, cancelled); pos != 5 {
 		t.Fatalf("cancelled fetch at %d", pos)
 	}
@@ -216,7 +216,7 @@ func TestAsyncCommandCancelsFetchInFlight(t *testing.T) {
 func TestAsyncCommandPreemptsBlockedSend(t *testing.T) {
 	fetched := make(chan int, 100)
 	src := &counter{n: 1000, onFetch: func(_ context.Context, pos int) error {
-		hotpathimpl.SendTo(fetched).Send(pos)
+		hotpathimpl.SendTo(fetched).SendAt(&_hotpath_op_async_test_8, pos)
 		return nil
 	}}
 	w := NewAsyncWorker(src, WithDataCapacity(1))
@@ -225,7 +225,7 @@ func TestAsyncCommandPreemptsBlockedSend(t *testing.T) {
 	// Item 0 is queued, item 1 is blocked in the send.
 	recv(t, fetched)
 	recv(t, fetched)
-	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 50, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_9, seek{pos: 50, epoch: 1})
 	// The worker drops item 1 and fetches from the new position while item 0
 	// is still unread.
 	if pos := recv(t, fetched); pos != 50 {
@@ -258,7 +258,7 @@ func TestAsyncEOFWaitsForCommand(t *testing.T) {
 	if got := src.fetches.Load(); got != 4 {
 		t.Fatalf("fetches at EOF = %d, want 4", got)
 	}
-	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 1, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_10, seek{pos: 1, epoch: 1})
 	for _, want := range []int{1, 2} {
 		if f := recv(t, w.Data()); f.Data != want || f.Epoch != 1 {
 			t.Fatalf("after resuming: %+v, want %d", f, want)
@@ -300,21 +300,21 @@ func TestAsyncCommandsCoalesce(t *testing.T) {
 	release := make(chan struct{})
 	src := &counter{n: 1 << 20}
 	src.onCommand = func(cmd seek) {
-		hotpathimpl.SendTo(entered).Send(cmd)
+		hotpathimpl.SendTo(entered).SendAt(&_hotpath_op_async_test_11, cmd)
 		if cmd.epoch == 1 {
-			hotpathimpl.Recv(release)
+			hotpathimpl.RecvAt(&_hotpath_op_async_test_12, release)
 		}
 	}
 	w := NewAsyncWorker(src, WithCommandCapacity(4))
 	errc := runAsync(t.Context(), w.Run)
 
-	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 10, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_13, seek{pos: 10, epoch: 1})
 	if cmd := recv(t, entered); cmd.epoch != 1 {
 		t.Fatalf("first command handled: %+v", cmd)
 	}
 	// While the worker is inside HandleCommand, queue four more.
 	for e := uint64(2); e <= 5; e++ {
-		hotpathimpl.SendTo(w.Commands()).Send(seek{pos: int(e) * 10, epoch: e})
+		hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_14, seek{pos: int(e) * 10, epoch: e})
 	}
 	hotpathimpl.Close(release)
 	if cmd := recv(t, entered); cmd.epoch != 5 {
@@ -352,7 +352,7 @@ func TestAsyncCommandFlood(t *testing.T) {
 	go func() {
 		defer hotpathimpl.Close(sent)
 		for e := uint64(1); e <= cmds; e++ {
-			hotpathimpl.SendTo(w.Commands()).Send(seek{pos: int(e) * 1000, epoch: e})
+			hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_async_test_15, seek{pos: int(e) * 1000, epoch: e})
 		}
 	}()
 	// Consume concurrently, as a player would, until the newest state shows.
@@ -398,7 +398,7 @@ func TestAsyncShutdown(t *testing.T) {
 			inFetch := make(chan struct{})
 			src := &counter{n: 10, onFetch: func(ctx context.Context, _ int) error {
 				hotpathimpl.Close(inFetch)
-				hotpathimpl.Recv(ctx.Done())
+				hotpathimpl.RecvAt(&_hotpath_op_async_test_16, ctx.Done())
 				return ctx.Err()
 			}}
 			return src, func(*AsyncWorker[int, seek]) { wait(t, inFetch, "the fetch") }
@@ -406,7 +406,7 @@ func TestAsyncShutdown(t *testing.T) {
 		{"blocked on send", func(t *testing.T) (*counter, func(*AsyncWorker[int, seek])) {
 			fetched := make(chan int, 10)
 			src := &counter{n: 10, onFetch: func(_ context.Context, pos int) error {
-				hotpathimpl.SendTo(fetched).Send(pos)
+				hotpathimpl.SendTo(fetched).SendAt(&_hotpath_op_async_test_17, pos)
 				return nil
 			}}
 			return src, func(*AsyncWorker[int, seek]) {
@@ -478,7 +478,25 @@ func TestOptionsSetCapacities(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_async_test_1  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_2  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_3  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_4  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_5  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_6  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_7  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_8  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_9  = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_10 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_11 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_12 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_13 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_14 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_15 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_16 = hotpathimpl.ChanOp{}
+	_hotpath_op_async_test_17 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async_test.go", "d1c0115d7e42bdb77f78b31194887d20")
 )
 
-// hotpathgen checksum: 7b8b0938f50d9a62b8605e767abf6238
+// hotpathgen checksum: 86f8a057128a6ebd513f0e1ec73e1e97

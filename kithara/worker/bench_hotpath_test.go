@@ -26,7 +26,7 @@ func BenchmarkAsyncWorkerItems(b *testing.B) {
 			b.ResetTimer()
 			for _hotpath_rc1 := w.Data(); ; {
 //line bench_test.go:19:1
-				f, _hotpath_ok2 := hotpathimpl.Recv2(_hotpath_rc1)
+				f, _hotpath_ok2 := hotpathimpl.Recv2At(&_hotpath_op_bench_test_1, _hotpath_rc1)
 //line bench_test.go:19:1
 				if !_hotpath_ok2 {
 //line bench_test.go:19:1
@@ -56,7 +56,7 @@ func BenchmarkSyncWorkerItems(b *testing.B) {
 			b.ResetTimer()
 			for _hotpath_rc3 := w.Data(); ; {
 //line bench_test.go:41:1
-				f, _hotpath_ok4 := hotpathimpl.Recv2(_hotpath_rc3)
+				f, _hotpath_ok4 := hotpathimpl.Recv2At(&_hotpath_op_bench_test_2, _hotpath_rc3)
 //line bench_test.go:41:1
 				if !_hotpath_ok4 {
 //line bench_test.go:41:1
@@ -78,7 +78,10 @@ func BenchmarkSyncWorkerItems(b *testing.B) {
 
 //line <generated>:1
 var (
+	_hotpath_op_bench_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_bench_test_2 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "bench_test.go", "4449468b15c7dd160868c89b39415be5")
 )
 
-// hotpathgen checksum: 79d33670e4f91c289bf60774f867fedd
+// hotpathgen checksum: 0cb5fc38fb91077864fd79ef23581fb2

@@ -77,12 +77,12 @@ func (r *relay) next(ctx context.Context) Fetch[int] {
 			switch _hotpath_case1 {
 			case 1:
 //line chain_test.go:25:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_chain_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line chain_test.go:25:1
 				f, ok = _hotpath_v6, _hotpath_ok5
 			default:
 //line chain_test.go:26:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_chain_test_2, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 				return Fetch[int]{Data: -1, Epoch: r.epoch}
 			}
 		}
@@ -105,7 +105,7 @@ func (r *relay) forward(cmd seek) {
 	for r.upV.Epoch() != cmd.epoch {
 		r.upV.Next()
 	}
-	hotpathimpl.SendTo(r.upCmd).Send(cmd)
+	hotpathimpl.SendTo(r.upCmd).SendAt(&_hotpath_op_chain_test_3, cmd)
 }
 
 type asyncRelay struct{ relay }
@@ -149,7 +149,7 @@ func TestChainedWorkers(t *testing.T) {
 				}
 			}
 			for _, pos := range []int{4000, 10, 2500, 4990} {
-				hotpathimpl.SendTo(cmds).Send(seek{pos: pos, epoch: v.Next()})
+				hotpathimpl.SendTo(cmds).SendAt(&_hotpath_op_chain_test_4, seek{pos: pos, epoch: v.Next()})
 				for want := pos; want < pos+10; {
 					f := recv(t, data)
 					if !v.Valid(f.Epoch) {
@@ -180,7 +180,12 @@ func TestChainedWorkers(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_chain_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_chain_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_chain_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_chain_test_4 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "chain_test.go", "02f3c78f982d255e12772399bfd563d9")
 )
 
-// hotpathgen checksum: 2fb6eba3d5017bc636cd61fc9287c25b
+// hotpathgen checksum: 4c26ac576b1feb5cdcc78fd4c37ef299

@@ -103,7 +103,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 			switch _hotpath_case1 {
 			case 1:
 //line inbox.go:39:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok6, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_inbox_1, _hotpath_c3, _hotpath_ok6, _hotpath_start2)
 //line inbox.go:39:1
 				cmd, ok := _hotpath_v7, _hotpath_ok6
 				in.mu.Lock()
@@ -136,7 +136,7 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 					switch _hotpath_case10 {
 					case 1:
 //line inbox.go:51:1
-						hotpathimpl.SelectSent(_hotpath_c12, 0)
+						hotpathimpl.SelectSentAt(&_hotpath_op_inbox_2, _hotpath_c12, 0)
 					default:
 					}
 				}
@@ -146,11 +146,11 @@ func (in *inbox[Cmd]) watch(ctx context.Context, cmds <-chan Cmd, quit <-chan st
 				}
 			case 2:
 //line inbox.go:57:1
-				hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok8, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_inbox_3, _hotpath_c4, _hotpath_ok8, _hotpath_start2)
 				return
 			default:
 //line inbox.go:59:1
-				hotpathimpl.SelectRecv(_hotpath_c5, _hotpath_ok9, _hotpath_start2)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_inbox_4, _hotpath_c5, _hotpath_ok9, _hotpath_start2)
 				return
 			}
 		}
@@ -182,7 +182,12 @@ func (in *inbox[Cmd]) cancelFetch() {
 
 //line <generated>:1
 var (
+	_hotpath_op_inbox_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_inbox_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_inbox_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_inbox_4 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "inbox.go", "3f9890ba07ee1c95b002ddf67709f76c")
 )
 
-// hotpathgen checksum: 20b6106d40eb974aa2c01bf23d1cccc5
+// hotpathgen checksum: 0cd3aa56f35bf7439f809f7a9c72d49c

@@ -123,7 +123,7 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 		switch _hotpath_case1 {
 		case 1:
 //line main_test.go:72:1
-			hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok5, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_1, _hotpath_c3, _hotpath_ok5, _hotpath_start2)
 //line main_test.go:72:1
 			v, ok := _hotpath_v6, _hotpath_ok5
 			if !ok {
@@ -132,7 +132,7 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 			return v
 		default:
 //line main_test.go:77:1
-			hotpathimpl.SelectRecv(_hotpath_c4, _hotpath_ok7, _hotpath_start2)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_2, _hotpath_c4, _hotpath_ok7, _hotpath_start2)
 			t.Fatal("timed out waiting for an item")
 		}
 	}
@@ -189,10 +189,10 @@ func wait[T any](t testing.TB, ch <-chan T, what string) {
 		switch _hotpath_case8 {
 		case 1:
 //line main_test.go:87:1
-			hotpathimpl.SelectRecv(_hotpath_c10, _hotpath_ok12, _hotpath_start9)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_3, _hotpath_c10, _hotpath_ok12, _hotpath_start9)
 		default:
 //line main_test.go:88:1
-			hotpathimpl.SelectRecv(_hotpath_c11, _hotpath_ok13, _hotpath_start9)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_4, _hotpath_c11, _hotpath_ok13, _hotpath_start9)
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
@@ -203,7 +203,7 @@ func wait[T any](t testing.TB, ch <-chan T, what string) {
 //line main_test.go:94:1
 func runAsync(ctx context.Context, run func(context.Context) error) <-chan error {
 	errc := make(chan error, 1)
-	go func() { hotpathimpl.SendTo(errc).Send(run(ctx)) }()
+	go func() { hotpathimpl.SendTo(errc).SendAt(&_hotpath_op_main_test_5, run(ctx)) }()
 	return errc
 }
 
@@ -258,13 +258,13 @@ func runResult(t testing.TB, errc <-chan error) error {
 		switch _hotpath_case14 {
 		case 1:
 //line main_test.go:104:1
-			hotpathimpl.SelectRecv(_hotpath_c16, _hotpath_ok18, _hotpath_start15)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_6, _hotpath_c16, _hotpath_ok18, _hotpath_start15)
 //line main_test.go:104:1
 			err := _hotpath_v19
 			return err
 		default:
 //line main_test.go:106:1
-			hotpathimpl.SelectRecv(_hotpath_c17, _hotpath_ok20, _hotpath_start15)
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_7, _hotpath_c17, _hotpath_ok20, _hotpath_start15)
 			t.Fatal("timed out waiting for Run to return")
 		}
 	}
@@ -323,7 +323,7 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 			switch _hotpath_case21 {
 			case 1:
 //line main_test.go:118:1
-				hotpathimpl.SelectRecv(_hotpath_c23, _hotpath_ok25, _hotpath_start22)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_8, _hotpath_c23, _hotpath_ok25, _hotpath_start22)
 //line main_test.go:118:1
 				ok := _hotpath_ok25
 				if !ok {
@@ -331,7 +331,7 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 				}
 			default:
 //line main_test.go:122:1
-				hotpathimpl.SelectRecv(_hotpath_c24, _hotpath_ok26, _hotpath_start22)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_main_test_9, _hotpath_c24, _hotpath_ok26, _hotpath_start22)
 				t.Fatal("data channel not closed")
 			}
 		}
@@ -340,7 +340,17 @@ func expectClosed[T any](t testing.TB, ch <-chan T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_main_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_4 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_5 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_6 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_7 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_8 = hotpathimpl.ChanOp{}
+	_hotpath_op_main_test_9 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "main_test.go", "4bf7b653b8bc28d826e88026a2b19be3")
 )
 
-// hotpathgen checksum: b96817b97d7f7965db94378fdea98c7d
+// hotpathgen checksum: d18b3af4801604d3ac9eb442d2b2aa41

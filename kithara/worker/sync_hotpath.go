@@ -105,7 +105,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 			switch _hotpath_case1 {
 			case 1:
 //line sync.go:76:1
-				hotpathimpl.SelectRecv(_hotpath_c3, _hotpath_ok4, 0)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_sync_1, _hotpath_c3, _hotpath_ok4, 0)
 //line sync.go:76:1
 				cmd, ok := _hotpath_v5, _hotpath_ok4
 				if !ok || !w.apply(cmd) {
@@ -169,7 +169,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 				switch _hotpath_case6 {
 				case 1:
 //line sync.go:89:1
-					hotpathimpl.SelectRecv(_hotpath_c8, _hotpath_ok10, _hotpath_start7)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_sync_2, _hotpath_c8, _hotpath_ok10, _hotpath_start7)
 //line sync.go:89:1
 					cmd, ok := _hotpath_v11, _hotpath_ok10
 					if !ok || !w.apply(cmd) {
@@ -179,7 +179,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 					continue
 				default:
 //line sync.go:95:1
-					hotpathimpl.SelectRecv(_hotpath_c9, _hotpath_ok12, _hotpath_start7)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_sync_3, _hotpath_c9, _hotpath_ok12, _hotpath_start7)
 					return ctx.Err()
 				}
 			}
@@ -249,12 +249,12 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 				switch _hotpath_case13 {
 				case 1:
 //line sync.go:104:1
-					hotpathimpl.SelectSent(_hotpath_c15, _hotpath_start14)
+					hotpathimpl.SelectSentAt(&_hotpath_op_sync_4, _hotpath_c15, _hotpath_start14)
 					atEOF = item.EOF
 					break send
 				case 2:
 //line sync.go:107:1
-					hotpathimpl.SelectRecv(_hotpath_c17, _hotpath_ok19, _hotpath_start14)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_sync_5, _hotpath_c17, _hotpath_ok19, _hotpath_start14)
 //line sync.go:107:1
 					cmd, ok := _hotpath_v20, _hotpath_ok19
 					if !ok || !w.apply(cmd) {
@@ -267,7 +267,7 @@ func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 					}
 				default:
 //line sync.go:116:1
-					hotpathimpl.SelectRecv(_hotpath_c18, _hotpath_ok21, _hotpath_start14)
+					hotpathimpl.SelectRecvAt(&_hotpath_op_sync_6, _hotpath_c18, _hotpath_ok21, _hotpath_start14)
 					release(item)
 					return ctx.Err()
 				}
@@ -315,7 +315,7 @@ func newest[Cmd any](cmds <-chan Cmd, cmd Cmd) (Cmd, bool) {
 			switch _hotpath_case22 {
 			case 1:
 //line sync.go:140:1
-				hotpathimpl.SelectRecv(_hotpath_c24, _hotpath_ok25, 0)
+				hotpathimpl.SelectRecvAt(&_hotpath_op_sync_7, _hotpath_c24, _hotpath_ok25, 0)
 //line sync.go:140:1
 				next, ok := _hotpath_v26, _hotpath_ok25
 				if !ok {
@@ -334,8 +334,15 @@ var (
 	_hotpath_fn_SyncWorker_runWorker = hotpathimpl.Func{Name: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", Symbol: "github.com/hotpath-go/hotpath/kithara/worker.(*SyncWorker[...]).runWorker", File: "sync.go", Line: 71}
 	_hotpath_ch_sync_0               = hotpathimpl.ChanSite{Label: "sync_worker_commands", Type: "chan Cmd", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:37"}
 	_hotpath_ch_sync_1               = hotpathimpl.ChanSite{Label: "sync_worker_data", Type: "chan Fetch[C]", Site: "github.com/hotpath-go/hotpath/kithara/worker/sync.go:39"}
+	_hotpath_op_sync_1               = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_2               = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_3               = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_4               = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_5               = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_6               = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_7               = hotpathimpl.ChanOp{}
 
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
 )
 
-// hotpathgen checksum: 9cb0993be9ae0141134714c544b35a83
+// hotpathgen checksum: 77f40eef5618eae19ab7223a5e6e4742

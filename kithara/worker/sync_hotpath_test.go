@@ -33,7 +33,7 @@ type syncCounter struct {
 func (c *syncCounter) FetchNext() Fetch[int] {
 	c.fetches.Add(1)
 	if c.fetched != nil {
-		hotpathimpl.SendTo(c.fetched).Send(c.pos)
+		hotpathimpl.SendTo(c.fetched).SendAt(&_hotpath_op_sync_test_1, c.pos)
 	}
 	if c.pos >= c.n {
 		return Fetch[int]{Data: -1, EOF: true, Epoch: c.epoch}
@@ -136,7 +136,7 @@ func TestSyncCommandWhileSendBlocked(t *testing.T) {
 
 			recv(t, sc.fetched) // item 0, queued
 			recv(t, sc.fetched) // item 1, blocked in the send
-			hotpathimpl.SendTo(w.Commands()).Send(tt.cmd)
+			hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_sync_test_2, tt.cmd)
 			if tt.wantAfter[0] != 1 {
 				// The worker refetches while item 0 is still unread.
 				if pos := recv(t, sc.fetched); pos != tt.wantAfter[0] {
@@ -178,7 +178,7 @@ func TestSyncCommandClearsEOF(t *testing.T) {
 	if got := src.fetches.Load(); got != 3 {
 		t.Fatalf("fetches at EOF = %d, want 3", got)
 	}
-	hotpathimpl.SendTo(w.Commands()).Send(seek{pos: 1, epoch: 1})
+	hotpathimpl.SendTo(w.Commands()).SendAt(&_hotpath_op_sync_test_3, seek{pos: 1, epoch: 1})
 	if f := recv(t, w.Data()); f.Data != 1 || f.Epoch != 1 {
 		t.Fatalf("after the command: %+v", f)
 	}
@@ -200,8 +200,8 @@ type gatedSync struct {
 }
 
 func (g *gatedSync) FetchNext() Fetch[int] {
-	hotpathimpl.SendTo(g.entered).Send(struct{}{})
-	hotpathimpl.Recv(g.gate)
+	hotpathimpl.SendTo(g.entered).SendAt(&_hotpath_op_sync_test_4, struct{}{})
+	hotpathimpl.RecvAt(&_hotpath_op_sync_test_5, g.gate)
 	return g.syncCounter.FetchNext()
 }
 
@@ -275,7 +275,13 @@ func TestSyncRunTwice(t *testing.T) {
 
 //line <generated>:1
 var (
+	_hotpath_op_sync_test_1 = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_test_2 = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_test_3 = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_test_4 = hotpathimpl.ChanOp{}
+	_hotpath_op_sync_test_5 = hotpathimpl.ChanOp{}
+
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync_test.go", "30db1ffd05a577398db0702b434aa6fc")
 )
 
-// hotpathgen checksum: 4e35c6e1ac9de18cac38e4f83e4fbd51
+// hotpathgen checksum: 87ee0164953810ddf32f33c398cbf1f1

@@ -33,6 +33,12 @@ const (
 // ChanSite is one make site under a //hotpath:channel directive.
 type ChanSite = core.ChanSite
 
+// ChanOp is one rewritten channel operation; generated code declares one
+// per operation it rewrites, as a package-level variable, and passes it to
+// the operations below, which remember there the last channel seen and
+// its site.
+type ChanOp = core.ChanOp
+
 // Sender is the send side of a channel (see SendTo).
 type Sender[E any] = core.Sender[E]
 
@@ -52,6 +58,16 @@ func Recv[E any](ch <-chan E) E { return core.Recv(ch) }
 // Recv2 performs v, ok := <-ch, counted when ch is tracked.
 func Recv2[E any](ch <-chan E) (E, bool) { return core.Recv2(ch) }
 
+// SendAt performs ch <- v at the operation op, counted when ch is tracked.
+func SendAt[E any](op *ChanOp, ch chan<- E, v E) { core.SendAt(op, ch, v) }
+
+// RecvAt performs <-ch at the operation op, counted when ch is tracked.
+func RecvAt[E any](op *ChanOp, ch <-chan E) E { return core.RecvAt(op, ch) }
+
+// Recv2At performs v, ok := <-ch at the operation op, counted when ch is
+// tracked.
+func Recv2At[E any](op *ChanOp, ch <-chan E) (E, bool) { return core.Recv2At(op, ch) }
+
 // Close performs close(ch), counted when ch is tracked.
 func Close[E any](ch chan<- E) { core.Close(ch) }
 
@@ -65,6 +81,14 @@ func SelectSent[E any](ch chan<- E, start int64) { core.SelectSent(ch, start) }
 // SelectRecv counts the receive case of a select that fired; ok is the
 // case's second value, start as for SelectSent.
 func SelectRecv[E any](ch <-chan E, ok bool, start int64) { core.SelectRecv(ch, ok, start) }
+
+// SelectSentAt is SelectSent at the operation op.
+func SelectSentAt[E any](op *ChanOp, ch chan<- E, start int64) { core.SelectSentAt(op, ch, start) }
+
+// SelectRecvAt is SelectRecv at the operation op.
+func SelectRecvAt[E any](op *ChanOp, ch <-chan E, ok bool, start int64) {
+	core.SelectRecvAt(op, ch, ok, start)
+}
 
 // Zero returns the zero value of ch's element type.
 func Zero[E any](ch <-chan E) E { return core.Zero(ch) }

@@ -52,9 +52,39 @@ func TestWrappersRecord(t *testing.T) {
 	if z := hotpathimpl.Zero(ch); z != 0 {
 		t.Fatalf("Zero = %d", z)
 	}
+	// The operations as the generator writes them, each with its ChanOp.
+	var ops [5]hotpathimpl.ChanOp
+	for i := range 2 {
+		hotpathimpl.SendAt(&ops[0], ch, 10+i)
+		hotpathimpl.SendTo(ch).SendAt(&ops[1], 20+i)
+		if v := hotpathimpl.RecvAt(&ops[2], ch); v != 10+i {
+			t.Fatalf("RecvAt = %d, want %d", v, 10+i)
+		}
+		if v, ok := hotpathimpl.Recv2At(&ops[3], ch); v != 20+i || !ok {
+			t.Fatalf("Recv2At = %d, %v, want %d, true", v, ok, 20+i)
+		}
+		select {
+		case ch <- 30 + i:
+			hotpathimpl.SelectSentAt(&ops[4], ch, 0)
+		default:
+			t.Fatal("send case not ready")
+		}
+		select {
+		case v, ok := <-ch:
+			hotpathimpl.SelectRecvAt(&ops[4], ch, ok, 0)
+			if v != 30+i {
+				t.Fatalf("received %d, want %d", v, 30+i)
+			}
+		default:
+			t.Fatal("receive case not ready")
+		}
+	}
 	hotpathimpl.Close(ch)
 	if _, ok := hotpathimpl.Recv2(ch); ok {
 		t.Fatal("Recv2 on a closed channel reported ok")
+	}
+	if _, ok := hotpathimpl.Recv2At(&ops[3], ch); ok {
+		t.Fatal("Recv2At on a closed channel reported ok")
 	}
 
 	s := hotpath.TakeSnapshot()
@@ -73,8 +103,8 @@ func TestWrappersRecord(t *testing.T) {
 			continue
 		}
 		found = true
-		if c.Created != 1 || c.Sent != 3 || c.Received != 3 || c.Closed != 1 || c.Capacity != 4 {
-			t.Errorf("channel stats %+v: want 1 created, 3 sent, 3 received, 1 closed, capacity 4", c)
+		if c.Created != 1 || c.Sent != 9 || c.Received != 9 || c.Closed != 1 || c.Capacity != 4 {
+			t.Errorf("channel stats %+v: want 1 created, 9 sent, 9 received, 1 closed, capacity 4", c)
 		}
 	}
 	if !found {

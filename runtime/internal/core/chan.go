@@ -200,12 +200,40 @@ func (st *ChanState) flush(sh *chanShard) {
 	seq := loadU64(&sh.seq)
 	storeU64(&sh.seq, seq+1)
 	n := min(loadU64(&sh.n), shardBufLen)
-	for i := range n {
+	// A channel in a steady state repeats its depths (a buffered pair
+	// that never blocks alternates two), and adding to one counter in
+	// memory again and again waits on its own stores: take the buffer
+	// four entries at a time and add a run of equal words once.
+	var run, reps uint64
+	for j := range n / 4 {
+		w := loadBuf4(&sh.buf, j)
+		if w == run && reps != 0 {
+			reps++
+			continue
+		}
+		if reps != 0 {
+			st.addEntries(run, reps)
+		}
+		run, reps = w, 1
+	}
+	if reps != 0 {
+		st.addEntries(run, reps)
+	}
+	for i := n &^ 3; i < n; i++ {
 		e := loadBuf(&sh.buf, i)
 		st.depth[e>>8&1][e&0xff]++
 	}
 	storeU64(&sh.n, 0)
 	storeU64(&sh.seq, seq+2)
+}
+
+// addEntries adds r to the counts of each of the four entries packed in
+// w (see loadBuf4). The caller holds st.mu.
+func (st *ChanState) addEntries(w, r uint64) {
+	for k := range 4 {
+		e := uint16(w >> (16 * k))
+		st.depth[e>>8&1][e&0xff] += r
+	}
 }
 
 // countContended is count when the shard's buffer is full and the site's
@@ -333,7 +361,11 @@ func chanLen[E any](p unsafe.Pointer) int {
 // closed one panics with the runtime's own error, an unbuffered one waits
 // for its receiver.
 func Send[E any](ch chan<- E, v E) {
-	st := lookupChan(sendPointer(ch))
+	send(lookupChan(sendPointer(ch)), ch, v)
+}
+
+// send is Send once the channel's site st is known (nil: untracked).
+func send[E any](st *ChanState, ch chan<- E, v E) {
 	if st == nil {
 		ch <- v
 		return
@@ -344,6 +376,14 @@ func Send[E any](ch chan<- E, v E) {
 		return
 	default:
 	}
+	sendWait(st, ch, v)
+}
+
+// sendWait is a send on a tracked channel that found it full: it waits,
+// timed.
+//
+//go:noinline
+func sendWait[E any](st *ChanState, ch chan<- E, v E) {
 	start := nanotime()
 	ch <- v
 	st.blocked(true, nanotime()-start)
@@ -362,7 +402,11 @@ func Recv[E any](ch <-chan E) E {
 // closed (ok == false) is not a received message: it is not counted,
 // though its wait, if it waited, is.
 func Recv2[E any](ch <-chan E) (E, bool) {
-	st := lookupChan(recvPointer(ch))
+	return recv(lookupChan(recvPointer(ch)), ch)
+}
+
+// recv is Recv2 once the channel's site st is known (nil: untracked).
+func recv[E any](st *ChanState, ch <-chan E) (E, bool) {
 	if st == nil {
 		v, ok := <-ch
 		return v, ok
@@ -375,6 +419,14 @@ func Recv2[E any](ch <-chan E) (E, bool) {
 		return v, ok
 	default:
 	}
+	return recvWait(st, ch)
+}
+
+// recvWait is a receive on a tracked channel that found it empty: it
+// waits, timed.
+//
+//go:noinline
+func recvWait[E any](st *ChanState, ch <-chan E) (E, bool) {
 	start := nanotime()
 	v, ok := <-ch
 	st.blocked(false, nanotime()-start)
@@ -411,10 +463,12 @@ func Nanotime() int64 {
 // case is ready takes start := Nanotime() and runs it blocking; start is 0
 // when the select did not block.
 func SelectSent[E any](ch chan<- E, start int64) {
-	st := lookupChan(sendPointer(ch))
-	if st == nil {
-		return
+	if st := lookupChan(sendPointer(ch)); st != nil {
+		selectSent(st, ch, start)
 	}
+}
+
+func selectSent[E any](st *ChanState, ch chan<- E, start int64) {
 	if start != 0 {
 		st.blocked(true, nanotime()-start)
 	}
@@ -424,10 +478,12 @@ func SelectSent[E any](ch chan<- E, start int64) {
 // SelectRecv counts the receive case of a select that fired; ok is the
 // case's second value and start is as for [SelectSent].
 func SelectRecv[E any](ch <-chan E, ok bool, start int64) {
-	st := lookupChan(recvPointer(ch))
-	if st == nil {
-		return
+	if st := lookupChan(recvPointer(ch)); st != nil {
+		selectRecv(st, ch, ok, start)
 	}
+}
+
+func selectRecv[E any](st *ChanState, ch <-chan E, ok bool, start int64) {
 	if start != 0 {
 		st.blocked(false, nanotime()-start)
 	}

@@ -11,9 +11,11 @@ var benchSink int
 
 // BenchmarkChanPair is the figure the design asks for: a send and a receive
 // on a buffered channel that never blocks, raw against instrumented as
-// generated code performs them, in one run. "untracked" is the cost for
-// channels that no directive made (a lookup miss), with tracked channels
-// alive so that the index is not empty.
+// generated code performs them (SendTo(ch).SendAt, RecvAt, each operation
+// with its ChanOp), in one run. "untracked" is the cost for channels that
+// no directive made, with tracked channels alive so that the index is not
+// empty. The "-lookup" cases are the operations without a ChanOp, which
+// look the channel up every time (what the generator wrote before).
 func BenchmarkChanPair(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
@@ -26,24 +28,42 @@ func BenchmarkChanPair(b *testing.B) {
 	b.Run("tracked", func(b *testing.B) {
 		b.ReportAllocs()
 		ch := Track(&benchSite, make(chan int, 8))
+		var send, recv ChanOp
+		for i := range b.N {
+			SendTo(ch).SendAt(&send, i)
+			benchSink += RecvAt(&recv, ch)
+		}
+	})
+	keep := make([]chan int, 100)
+	for i := range keep {
+		keep[i] = Track(&benchSite, make(chan int, 1))
+	}
+	b.Run("untracked", func(b *testing.B) {
+		b.ReportAllocs()
+		ch := make(chan int, 8)
+		var send, recv ChanOp
+		for i := range b.N {
+			SendTo(ch).SendAt(&send, i)
+			benchSink += RecvAt(&recv, ch)
+		}
+	})
+	b.Run("tracked-lookup", func(b *testing.B) {
+		b.ReportAllocs()
+		ch := Track(&benchSite, make(chan int, 8))
 		for i := range b.N {
 			Send(ch, i)
 			benchSink += Recv(ch)
 		}
 	})
-	b.Run("untracked", func(b *testing.B) {
+	b.Run("untracked-lookup", func(b *testing.B) {
 		b.ReportAllocs()
-		keep := make([]chan int, 100)
-		for i := range keep {
-			keep[i] = Track(&benchSite, make(chan int, 1))
-		}
 		ch := make(chan int, 8)
 		for i := range b.N {
 			Send(ch, i)
 			benchSink += Recv(ch)
 		}
-		runtime.KeepAlive(keep)
 	})
+	runtime.KeepAlive(keep)
 }
 
 // BenchmarkChanSelect is the pair through a select with a default case, as
@@ -67,15 +87,16 @@ func BenchmarkChanSelect(b *testing.B) {
 	b.Run("tracked", func(b *testing.B) {
 		b.ReportAllocs()
 		ch := Track(&benchSite, make(chan int, 8))
+		var send, recv ChanOp
 		for i := range b.N {
 			select {
 			case ch <- SendTo(ch).Value(i):
-				SelectSent(ch, 0)
+				SelectSentAt(&send, ch, 0)
 			default:
 			}
 			select {
 			case v, ok := <-ch:
-				SelectRecv(ch, ok, 0)
+				SelectRecvAt(&recv, ch, ok, 0)
 				benchSink += v
 			default:
 			}
@@ -108,15 +129,21 @@ func BenchmarkChanBlocking(b *testing.B) {
 			func(ch chan int) int { return <-ch })
 	})
 	b.Run("tracked", func(b *testing.B) {
+		// One ChanOp per operation in the source, shared by the two
+		// goroutines and their two channels, as generated code has it.
+		var send, recv ChanOp
 		run(b, Track(&benchSite, make(chan int)), Track(&benchSite, make(chan int)),
-			func(ch chan int, v int) { Send(ch, v) },
-			func(ch chan int) int { return Recv(ch) })
+			func(ch chan int, v int) { SendTo(ch).SendAt(&send, v) },
+			func(ch chan int) int { return RecvAt(&recv, ch) })
 	})
 }
 
 // BenchmarkChanParallel runs the non-blocking pair on every P at once, one
 // channel per goroutine, all from one site: the site's counters are
-// sharded (by goroutine stack), so this scales like the raw operations.
+// sharded by P, so this scales like the raw operations. "tracked" shares
+// its two ChanOps between the goroutines, as generated code does when
+// goroutines run one function on channels of their own; "tracked-own"
+// gives each goroutine ChanOps of its own.
 func BenchmarkChanParallel(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
@@ -136,6 +163,31 @@ func BenchmarkChanParallel(b *testing.B) {
 			ch := Track(&benchSite, make(chan int, 8))
 			s := 0
 			for pb.Next() {
+				SendTo(ch).SendAt(&parSend, 1)
+				s += RecvAt(&parRecv, ch)
+			}
+			_ = s
+		})
+	})
+	b.Run("tracked-own", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			ch := Track(&benchSite, make(chan int, 8))
+			var send, recv ChanOp
+			s := 0
+			for pb.Next() {
+				SendTo(ch).SendAt(&send, 1)
+				s += RecvAt(&recv, ch)
+			}
+			_ = s
+		})
+	})
+	b.Run("tracked-lookup", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			ch := Track(&benchSite, make(chan int, 8))
+			s := 0
+			for pb.Next() {
 				Send(ch, 1)
 				s += Recv(ch)
 			}
@@ -143,6 +195,8 @@ func BenchmarkChanParallel(b *testing.B) {
 		})
 	})
 }
+
+var parSend, parRecv ChanOp
 
 // BenchmarkChanTrack is the price of making a channel at a directive's
 // site: entering it, weakly, in the index of tracked channels.
@@ -157,10 +211,11 @@ func BenchmarkChanTrack(b *testing.B) {
 	})
 	b.Run("tracked", func(b *testing.B) {
 		b.ReportAllocs()
+		var send, recv ChanOp
 		for range b.N {
 			ch := Track(&benchSite, make(chan int, 1))
-			Send(ch, 1)
-			benchSink += Recv(ch)
+			SendTo(ch).SendAt(&send, 1)
+			benchSink += RecvAt(&recv, ch)
 		}
 	})
 }

@@ -40,6 +40,14 @@ type chanIndex struct {
 	live  int                       // entries in tab, dead ones included
 	used  int                       // entries and tombstones in tab
 	armed bool                      // a purge sentinel is pending
+
+	// gen counts the entries ever inserted. An operation site's cache
+	// (ChanOp) records it with an "untracked" answer, which stays true
+	// only while no channel has been tracked since; it has a cache line
+	// of its own, as every unwatched operation reads it.
+	_   [64]byte
+	gen atomic.Uint64
+	_   [56]byte
 }
 
 type chanTable struct {
@@ -74,6 +82,10 @@ type chanEntry struct {
 	// len returns len of the channel, given its address; the report sums
 	// it over a site's live channels.
 	len func(unsafe.Pointer) int
+	// gen is, for an entry that a ChanOp caches to say that the channel
+	// at key is not tracked (site == nil, never in the index), the
+	// index's gen before the lookup that found it so.
+	gen uint64
 }
 
 // chanObject stands for the runtime's channel structure, to which weak
@@ -124,6 +136,14 @@ var weakHandleOK = func() bool {
 // channel is nil or not tracked. A nil channel (key 0) stops at the first
 // empty slot, as no key stored is 0.
 func lookupChan(p unsafe.Pointer) *ChanState {
+	if e := lookupEntry(p); e != nil {
+		return e.site
+	}
+	return nil
+}
+
+// lookupEntry returns the entry of the tracked channel at p, alive, or nil.
+func lookupEntry(p unsafe.Pointer) *chanEntry {
 	t := chanIdx.tab.Load()
 	if t == nil {
 		return nil
@@ -145,12 +165,12 @@ func lookupChan(p unsafe.Pointer) *ChanState {
 		// e.alive(), with the common case inlined.
 		if h := e.handle; h != nil {
 			if h.Load() == key {
-				return e.site
+				return e
 			}
 			return nil
 		}
 		if e.alive() {
-			return e.site
+			return e
 		}
 		return nil
 	}
@@ -217,12 +237,14 @@ func (x *chanIndex) insertLocked(e *chanEntry) bool {
 				return false
 			}
 			t.slots[i].entry.Store(e)
+			x.gen.Add(1)
 			return true
 		}
 	}
 	t.slots[free].entry.Store(e)
 	t.slots[free].key.Store(e.key)
 	x.live++
+	x.gen.Add(1)
 	return true
 }
 

@@ -17,3 +17,6 @@ func (s Sender[E]) Send(v E) { Send(s.ch, v) }
 // Value returns v as the element type: generated selects evaluate a send
 // case's value once, on entry, into a variable of that type.
 func (s Sender[E]) Value(v E) E { return v }
+
+// SendAt is ch <- v at the operation op, counted when ch is watched.
+func (s Sender[E]) SendAt(op *ChanOp, v E) { SendAt(op, s.ch, v) }

@@ -28,6 +28,14 @@ func storeBuf(buf *[shardBufWords]uint32, i uint64, v uint16) {
 func loadU64(p *uint64) uint64 { return atomic.LoadUint64(p) }
 func loadI64(p *int64) int64   { return atomic.LoadInt64(p) }
 
+// loadBuf4 returns entries 4j to 4j+3 of a shard's buffer, entry 4j in
+// the low 16 bits.
+func loadBuf4(buf *[shardBufWords]uint32, j uint64) uint64 {
+	lo := atomic.LoadUint32(&buf[2*j%shardBufWords])
+	hi := atomic.LoadUint32(&buf[(2*j+1)%shardBufWords])
+	return uint64(lo) | uint64(hi)<<32
+}
+
 // loadBuf returns entry i of a shard's buffer.
 func loadBuf(buf *[shardBufWords]uint32, i uint64) uint16 {
 	return uint16(atomic.LoadUint32(&buf[i/2%shardBufWords]) >> (16 * (i % 2)))

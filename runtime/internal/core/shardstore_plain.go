@@ -25,6 +25,12 @@ func storeBuf(buf *[shardBufWords]uint32, i uint64, v uint16) {
 	(*[2 * shardBufWords]uint16)(unsafe.Pointer(buf))[i%(2*shardBufWords)] = v
 }
 
+// loadBuf4 returns entries 4j to 4j+3 of a shard's buffer, entry 4j in
+// the low 16 bits; only its owner calls it.
+func loadBuf4(buf *[shardBufWords]uint32, j uint64) uint64 {
+	return (*[shardBufWords / 2]uint64)(unsafe.Pointer(buf))[j%(shardBufWords/2)]
+}
+
 func loadU64(p *uint64) uint64 { return *p }
 func loadI64(p *int64) int64   { return *p }
 
