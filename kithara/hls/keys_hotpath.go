@@ -135,7 +135,11 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 //hotpath:measure
 func (m *keyManager) load(ctx context.Context, k *Key) ([]byte, error) {
 //line <generated>:1
-	defer _hotpath_fn_keyManager_load.Begin().End()
+	if !_hotpath_fn_keyManager_load.Skip() {
+		if _hotpath_s := _hotpath_fn_keyManager_load.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line keys.go:80:1
 	raw, cached, err := m.fetch.fetchKey(ctx, k.URI, m.header)
 	if err != nil {
@@ -176,4 +180,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
 )
 
-// hotpathgen checksum: 6db83f29b6eb86affd1a9c8441155bfa
+// hotpathgen checksum: 57a33ada24f5ccac6f16846a90203cd6

@@ -176,7 +176,11 @@ func (r *SyncReader) readLent(p []byte) (int, error) {
 //hotpath:measure
 func (r *SyncReader) recvChunk() error {
 //line <generated>:1
-	defer _hotpath_fn_SyncReader_recvChunk.Begin().End()
+	if !_hotpath_fn_SyncReader_recvChunk.Skip() {
+		if _hotpath_s := _hotpath_fn_SyncReader_recvChunk.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line reader.go:170:1
 	r.dropChunk()
 	for {
@@ -371,4 +375,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "3391314844f3c67ffecf68159c66e230")
 )
 
-// hotpathgen checksum: 2ea6e80c184d20b30170cf80cfcef655
+// hotpathgen checksum: 4c7b5f662a19c5290fa8afc8881b1eff

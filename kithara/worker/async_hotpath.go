@@ -80,7 +80,11 @@ func (w *AsyncWorker[C, Cmd]) Run(ctx context.Context) error {
 //hotpath:measure
 func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line <generated>:1
-	defer _hotpath_fn_AsyncWorker_runWorker.Begin().End()
+	if !_hotpath_fn_AsyncWorker_runWorker.Skip() {
+		if _hotpath_s := _hotpath_fn_AsyncWorker_runWorker.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line async.go:74:1
 	in := newInbox[Cmd](ctx)
 	quit := make(chan struct{})
@@ -303,4 +307,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "87f80d756c6168d460c4e904d8e6aef9")
 )
 
-// hotpathgen checksum: e2a3d1e5eddbb4255da3796923364d06
+// hotpathgen checksum: 31a1bfb022a7d9b628bb9da381dcad2a
