@@ -342,8 +342,30 @@ func (f *Func) BeginAfterSkip() Span {
 	if st == nil {
 		return f.beginSlow()
 	}
-	if sampling.every.Load() > 1 {
-		return st.beginSampled()
+	if n := uint64(sampling.every.Load()); n > 1 {
+		// beginSampled's fast path, written out: an untimed call makes
+		// one call less.
+		id := procPin()
+		if uint(id) < maxShards {
+			if sh := st.shards[id].Load(); sh != nil {
+				storeU64(&sh.calls, loadU64(&sh.calls)+1)
+				k := loadU64(&sh.skip)
+				if k == 0 || k > n {
+					k = n
+				}
+				if k > 1 {
+					storeU64(&sh.skip, k-1)
+					procUnpin()
+					return Span{}
+				}
+				storeU64(&sh.skip, n)
+				procUnpin()
+				start, flags := spanStart()
+				return Span{st: st, start: start, flags: flags | spanCounted}
+			}
+		}
+		procUnpin()
+		return st.beginSampledSlow(id, n)
 	}
 	// spanStart, written out: it does not inline.
 	if tscClock.Load() != nil {
