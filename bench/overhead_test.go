@@ -60,7 +60,11 @@ var fn = hotpathimpl.Func{Name: "bench.measured", Symbol: "github.com/hotpath-go
 
 //go:noinline
 func measured() {
-	defer fn.Begin().End()
+	if !fn.Skip() {
+		if _hotpath_s := fn.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 }
 
 var promHist = prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -648,7 +648,7 @@ func litDeclaration(m *litMeasure, hp, file string, line int) string {
 	return fmt.Sprintf("\t%s = %s.Func{Name: %q, Symbol: %q, File: %q, Line: %d}\n", m.varName, hp, m.Name, m.Symbol, file, line)
 }
 
-// rewriteLits puts "defer V.Begin().End()" first in the body of every
+// rewriteLits puts measureStmts first in the body of every
 // measured literal of a file, and marks each declaration that holds one
 // //go:noinline: inlined into a caller, its closures would be copied under
 // the caller's names (p.Caller.F.func1), which neither the report's row
@@ -657,7 +657,7 @@ func rewriteLits(f *loadedFile, lits []*litMeasure, dstNode func(ast.Node) dst.N
 	marked := map[*ast.FuncDecl]bool{}
 	for _, m := range lits {
 		fl := dstNode(m.lit).(*dst.FuncLit)
-		begin := mustStmts(fmt.Sprintf("defer %s.Begin().End()", m.varName))
+		begin := measureStmts(m.varName)
 		if len(fl.Body.List) > 0 {
 			// The comments above the first statement (the directive, when
 			// it is the literal's first line) stay first.

@@ -151,7 +151,7 @@ func TestKindExtension(t *testing.T) {
 	text := string(out)
 	for _, w := range []string{
 		"g := func() int {\n\t\tdefer _hotpath_lit.Begin().End()\n",
-		"func F() int {\n\tdefer _hotpath_fn_F.Begin().End()\n",
+		"func F() int {\n\tif !_hotpath_fn_F.Skip() {\n\t\tif _hotpath_s := _hotpath_fn_F.BeginAfterSkip(); _hotpath_s.Timed() {\n\t\t\tdefer _hotpath_s.End()\n",
 		"_hotpath_lit  = " + runtimeName + ".Func{Name: \"inner\"}",
 	} {
 		if !strings.Contains(text, w) {

@@ -16,7 +16,7 @@ import (
 // function or method times it; in the doc comment of a type, every method
 // of the type (in any file of the package) but those marked
 // //hotpath:skip. The twin declares a hotpathimpl.Func per function and puts
-// "defer F.Begin().End()" first in its body.
+// measureStmts first in its body (see there).
 
 // The verbs of the measure kind.
 const (
@@ -209,14 +209,33 @@ func (u *measureUnit) name(fp *FilePlan, n *namer) {
 
 func (u *measureUnit) needsTwin(fp *FilePlan) bool { return len(fp.Measures) > 0 }
 
-// rewrite puts "defer F.Begin().End()" first in every measured body.
+// rewrite puts measureStmts first in every measured body.
 func (u *measureUnit) rewrite(fr *fileRewrite) error {
 	for _, m := range fr.fp.Measures {
 		fd := fr.dstNode(m.decl).(*dst.FuncDecl)
-		stmt := mustStmts(fmt.Sprintf("defer %s.Begin().End()", m.varName))
-		fd.Body.List = append(stmt, fd.Body.List...)
+		fd.Body.List = append(measureStmts(m.varName), fd.Body.List...)
 	}
 	return nil
+}
+
+// measureStmts returns the statement that measures a call of a function
+// (or function literal) whose Func is the variable v:
+//
+//	if !v.Skip() {
+//		if _hotpath_s := v.BeginAfterSkip(); _hotpath_s.Timed() {
+//			defer _hotpath_s.End()
+//		}
+//	}
+//
+// A call that sampling leaves untimed pays no deferred call, and with
+// estimated sampling (Options.SampleEstimated) no call into hotpath at
+// all: Skip inlines to a test and one draw of the runtime's random
+// number. The defer stays open-coded (a conditional defer sets a bit that
+// the function's exits test), so a panic is still recorded. The span's
+// variable is local to the statement: it cannot clash with the body's
+// names.
+func measureStmts(v string) []dst.Stmt {
+	return mustStmts(fmt.Sprintf("if !%[1]s.Skip() {\n\tif _hotpath_s := %[1]s.BeginAfterSkip(); _hotpath_s.Timed() {\n\t\tdefer _hotpath_s.End()\n\t}\n}", v))
 }
 
 func (u *measureUnit) declare(fr *fileRewrite, w *strings.Builder) {

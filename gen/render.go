@@ -313,12 +313,16 @@ func isCommentLine(line string) bool {
 }
 
 // instrumentationLine matches the lines that are pure instrumentation:
-// the measured function's deferred span, a block's span variable, its
+// the measured function's span (measureStmts: its lines but the closing
+// braces, which follow the line before them), a block's span variable, its
 // deferred close, its Begin and Close, and the runtime import. They report
 // <generated>. Other generated lines (the temporaries and selects of a
 // rewritten select or range) stand for the user's statement and report its
 // lines, so that a panic or an allocation there points into the user's code.
 var instrumentationLine = regexp.MustCompile(`defer _hotpath_fn_\w+\.Begin\(\)\.End\(\)|` +
+	`if !_hotpath_fn_\w+\.Skip\(\) \{|` +
+	`if _hotpath_s := _hotpath_fn_\w+\.BeginAfterSkip\(\); _hotpath_s\.Timed\(\) \{|` +
+	`defer _hotpath_s\.End\(\)|` +
 	`_hotpath_span_\d+( = _hotpath_blk_\w+\.Begin\(\)|\.Close\(\)| \w+\.Span)|` +
 	regexp.QuoteMeta(runtimePath))
 

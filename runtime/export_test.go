@@ -10,3 +10,7 @@ func UseTSC(on bool) { core.UseTSC(on) }
 
 // SetSampleEvery sets sampling as a guard does, without one.
 func SetSampleEvery(n int) { core.SetSampleEvery(n) }
+
+// SetSampling switches sampling as a guard with Options.SampleEvery and
+// Options.SampleEstimated does.
+func SetSampling(n int, estimated bool) { core.SetSampling(n, estimated) }

@@ -98,12 +98,20 @@ var (
 
 //go:noinline
 func measured() {
-	defer fnMeasured.Begin().End()
+	if !fnMeasured.Skip() {
+		if _hotpath_s := fnMeasured.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 }
 
 //go:noinline
 func measuredOther() {
-	defer fnOther.Begin().End()
+	if !fnOther.Skip() {
+		if _hotpath_s := fnOther.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 }
 
 // bare is the function before instrumentation.

@@ -19,7 +19,8 @@ import (
 )
 
 // The functions below are instrumented as hotpathgen instruments code: a
-// package-level Func per target, a deferred Begin/End for a function, and
+// package-level Func per target, for a function Skip, BeginAfterSkip and a
+// deferred End when the call is timed, and
 // for a block a Span variable that is closed where control leaves the
 // block and, deferred, once per function. Row names start with "functest."
 // so that a guard focused on that prefix sees only this file's rows.
@@ -36,22 +37,38 @@ var (
 
 //go:noinline
 func ftLeafCall() {
-	defer ftLeaf.Begin().End()
+	if !ftLeaf.Skip() {
+		if s := ftLeaf.BeginAfterSkip(); s.Timed() {
+			defer s.End()
+		}
+	}
 }
 
 // ftPanicCall panics with v from inside a measured function.
 func ftPanicCall(v any) {
-	defer ftPanics.Begin().End()
+	if !ftPanics.Skip() {
+		if s := ftPanics.BeginAfterSkip(); s.Timed() {
+			defer s.End()
+		}
+	}
 	panic(v)
 }
 
 func ftGoexitCall() {
-	defer ftGoexit.Begin().End()
+	if !ftGoexit.Skip() {
+		if s := ftGoexit.BeginAfterSkip(); s.Timed() {
+			defer s.End()
+		}
+	}
 	runtime.Goexit()
 }
 
 func ftRecCall(depth int) {
-	defer ftRec.Begin().End()
+	if !ftRec.Skip() {
+		if s := ftRec.BeginAfterSkip(); s.Timed() {
+			defer s.End()
+		}
+	}
 	if depth > 1 {
 		ftRecCall(depth - 1)
 	}
@@ -336,6 +353,151 @@ func TestSamplingCountsExactly(t *testing.T) {
 	}
 	if !strings.Contains(tab.String(), fmt.Sprintf("[one call in %d timed]", n)) {
 		t.Errorf("table title does not say it sampled:\n%s", tab.String())
+	}
+}
+
+// TestSamplingExactTwinShape is TestSamplingCountsExactly through the
+// shape generated code has (Skip, BeginAfterSkip, End deferred only for a
+// timed call), from many goroutines on many Ps: every call is counted
+// exactly, and about one in N timed (exactly one in N per P).
+func TestSamplingExactTwinShape(t *testing.T) {
+	const n, workers, each = 8, 16, 1000
+	f := ftFunc(t, "exacttwin")
+	g := ftGuard(t, f.Name, Options{SampleEvery: n})
+	defer core.SetSampleEvery(1)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				func() {
+					if !f.Skip() {
+						if s := f.BeginAfterSkip(); s.Timed() {
+							defer s.End()
+						}
+					}
+				}()
+			}
+		})
+	}
+	wg.Wait()
+	rep := ftStop(t, g)
+	if rep.CallsEstimated {
+		t.Error("exact sampling reported as estimated")
+	}
+	row := ftRow(t, rep, f)
+	const calls = workers * each
+	if row.Calls != calls {
+		t.Errorf("calls %d, want exactly %d", row.Calls, calls)
+	}
+	// Each P's countdown times one call in n of the calls made on it.
+	if p := uint64(runtime.GOMAXPROCS(0)); row.Timed < calls/n-p || row.Timed > calls/n+p {
+		t.Errorf("timed %d, want %d within %d", row.Timed, calls/n, p)
+	}
+}
+
+// TestSamplingEstimated checks the opt-in estimated sampling: each call
+// is timed with probability 1/N, whether the code calls Begin or
+// generated code's Skip and BeginAfterSkip, a timed call counts as N, and
+// the reports say that the counts are estimates.
+func TestSamplingEstimated(t *testing.T) {
+	const n, calls = 16, 64000
+	const slow = time.Millisecond
+	for _, shape := range []string{"twin", "begin"} {
+		t.Run(shape, func(t *testing.T) {
+			f := ftFunc(t, "estimated-"+shape)
+			g := ftGuard(t, f.Name, Options{SampleEvery: n, SampleEstimated: true})
+			defer core.SetSampleEvery(1)
+			if !core.SampleEstimated() || core.SampleEvery() != n {
+				t.Fatalf("sampling %d estimated %v, want %d, true", core.SampleEvery(), core.SampleEstimated(), n)
+			}
+			for range calls {
+				if shape == "twin" {
+					func() {
+						if !f.Skip() {
+							if s := f.BeginAfterSkip(); s.Timed() {
+								defer s.End()
+							}
+						}
+					}()
+				} else {
+					f.Begin().End()
+				}
+			}
+			// A call that BeginAfterSkip begins is timed: Skip drew for it.
+			for range 3 {
+				func() {
+					s := f.BeginAfterSkip()
+					if !s.Timed() {
+						t.Error("BeginAfterSkip did not time the call")
+					}
+					defer s.End()
+					time.Sleep(slow)
+				}()
+			}
+			rep := ftStop(t, g)
+			if !rep.CallsEstimated || rep.SampleEvery != n {
+				t.Errorf("report calls_estimated %v sample_every %d, want true, %d", rep.CallsEstimated, rep.SampleEvery, n)
+			}
+			row := ftRow(t, rep, f)
+			if row.Calls != row.Timed*n {
+				t.Errorf("calls %d, want timed (%d) x %d", row.Calls, row.Timed, n)
+			}
+			// Timed calls are binomial(calls, 1/n): mean 4000, sd 61.
+			if mean := uint64(calls / n); row.Timed < mean-400+3 || row.Timed > mean+400+3 {
+				t.Errorf("timed %d of %d calls, want about %d", row.Timed, calls, mean)
+			}
+			if row.MaxNS < int64(slow) {
+				t.Errorf("max %d: the slow calls BeginAfterSkip began were not timed", row.MaxNS)
+			}
+			var tab, js bytes.Buffer
+			if err := rep.Write(&tab, FormatTable); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(tab.String(), fmt.Sprintf("calls estimated: %d per timed call", n)) {
+				t.Errorf("table title does not say the counts are estimated:\n%s", tab.String())
+			}
+			if err := rep.Write(&js, FormatJSON); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(js.String(), `"calls_estimated":true`) {
+				t.Errorf("JSON does not say the counts are estimated:\n%s", js.String())
+			}
+		})
+	}
+}
+
+// TestSampleEnvEstimated checks HOTPATH_SAMPLE's ~N syntax: the
+// environment turns estimated sampling on, and off again with plain N.
+func TestSampleEnvEstimated(t *testing.T) {
+	for _, c := range []struct {
+		opts Options
+		env  string
+		n    int
+		est  bool
+		err  string
+	}{
+		{env: "~64", n: 64, est: true},
+		{opts: Options{SampleEvery: 8, SampleEstimated: true}, env: "32", n: 32},
+		{opts: Options{SampleEvery: 8, SampleEstimated: true}, n: 8, est: true},
+		{env: "~0", err: `HOTPATH_SAMPLE="~0": want N >= 1, or ~N for estimated counts`},
+		{env: "~", err: `HOTPATH_SAMPLE="~"`},
+		{env: "~~4", err: `HOTPATH_SAMPLE="~~4"`},
+	} {
+		r, err := resolveOptions(c.opts, func(k string) string {
+			if k == "HOTPATH_SAMPLE" {
+				return c.env
+			}
+			return ""
+		})
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: error %v, want one containing %q", c.env, err, c.err)
+			}
+			continue
+		}
+		if err != nil || r.SampleEvery != c.n || r.SampleEstimated != c.est {
+			t.Errorf("%q over %+v: sample %d estimated %v err %v, want %d, %v", c.env, c.opts, r.SampleEvery, r.SampleEstimated, err, c.n, c.est)
+		}
 	}
 }
 

@@ -42,7 +42,7 @@ func Start(opts Options) *Guard {
 		r.Name = filepath.Base(os.Args[0])
 	}
 	core.WarnStale(os.Stderr)
-	core.SetSampleEvery(r.SampleEvery)
+	core.SetSampling(r.SampleEvery, r.SampleEstimated)
 	g := &Guard{opts: r, optErr: err}
 	var heap *heapBaseline
 	if r.Alloc {

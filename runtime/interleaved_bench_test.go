@@ -37,6 +37,8 @@ func BenchmarkOverheadInterleaved(b *testing.B) {
 		{name: "measured", call: measured},
 		{name: "untimed", setup: func() { hotpath.SetSampleEvery(1 << 30) }, call: measured},
 		{name: "sample64", setup: func() { hotpath.SetSampleEvery(64) }, call: measured},
+		{name: "untimed-est", setup: func() { hotpath.SetSampling(1<<30, true) }, call: measured},
+		{name: "sample64-est", setup: func() { hotpath.SetSampling(64, true) }, call: measured},
 		{name: "call", call: bare},
 	}
 	if tsc {

@@ -17,6 +17,7 @@ type liveEvent struct {
 	IntervalNS  int64       `json:"interval_ns"`
 	Guards      int         `json:"guards"`
 	SampleEvery int         `json:"sample_every"`
+	Estimated   bool        `json:"calls_estimated,omitempty"`
 	Alloc       bool        `json:"alloc"`
 	Functions   []liveFunc  `json:"functions"`
 	Channels    []liveChan  `json:"channels"`
@@ -111,6 +112,7 @@ func buildLiveEvent(prev, cur *Snapshot) *liveEvent {
 		UptimeNS:    int64(cur.Time().Sub(processStart)),
 		Guards:      liveGuardCount(),
 		SampleEvery: core.SampleEvery(),
+		Estimated:   core.SampleEstimated(),
 		Functions:   []liveFunc{},
 		Channels:    []liveChan{},
 	}

@@ -33,7 +33,8 @@ var DefaultPercentiles = []float64{50, 95, 99}
 //	HOTPATH_PERCENTILES  comma-separated, e.g. 50,95,99.9
 //	HOTPATH_LIMIT        rows per section, 0 for all
 //	HOTPATH_FOCUS        keep rows whose label, as the table prints it, contains this text, or matches /regexp/
-//	HOTPATH_SAMPLE       time one call in N (every call is still counted)
+//	HOTPATH_SAMPLE       time one call in N (every call is still counted); ~N: one call in N
+//	                     at random, counts estimated (SampleEstimated)
 //	HOTPATH_ALLOC        1 to attribute heap allocations to measured functions
 type Options struct {
 	// Name identifies the report, for example the program or test name.
@@ -55,9 +56,18 @@ type Options struct {
 	// regular expression matched against that label instead.
 	Focus string
 	// SampleEvery times one call in N when N > 1. Every call is counted
-	// exactly; durations, totals and percentiles come from the sample.
-	// Sampling is process-wide and stays as the last started guard set it.
+	// exactly (unless SampleEstimated); durations, totals and percentiles
+	// come from the sample. Sampling is process-wide and stays as the last
+	// started guard set it.
 	SampleEvery int
+	// SampleEstimated, with SampleEvery N > 1, trades the exact call
+	// counts for a cheaper untimed call: each call is timed with
+	// probability 1/N, the others are not counted at all, and a timed call
+	// counts as N calls, so that every count is an unbiased estimate
+	// (reports say so: Report.CallsEstimated). An untimed call then costs
+	// about half as much (docs/PERFORMANCE.md). HOTPATH_SAMPLE=~N sets
+	// both fields, HOTPATH_SAMPLE=N turns it off.
+	SampleEstimated bool
 	// Alloc turns on allocation attribution (see docs/PROFILING.md): every
 	// heap allocation is recorded while a guard with Alloc is alive.
 	Alloc bool
@@ -140,11 +150,12 @@ func resolveOptions(o Options, getenv func(string) string) (resolved, error) {
 		r.focus = f
 	}
 	if v := getenv("HOTPATH_SAMPLE"); v != "" {
-		n, err := strconv.Atoi(v)
+		num, est := strings.CutPrefix(v, "~")
+		n, err := strconv.Atoi(num)
 		if err != nil || n < 1 {
-			bad("HOTPATH_SAMPLE", v, fmt.Errorf("want N >= 1"))
+			bad("HOTPATH_SAMPLE", v, fmt.Errorf("want N >= 1, or ~N for estimated counts"))
 		} else {
-			r.SampleEvery = n
+			r.SampleEvery, r.SampleEstimated = n, est
 		}
 	} else if r.SampleEvery < 0 {
 		bad("Options.SampleEvery", strconv.Itoa(r.SampleEvery), fmt.Errorf("want N >= 1 (or 0 for every call)"))

@@ -24,6 +24,10 @@ type Report struct {
 	Percentiles []float64 `json:"percentile_list"`
 	// SampleEvery is N when one call in N was timed, 1 otherwise.
 	SampleEvery int `json:"sample_every"`
+	// CallsEstimated is true when the sampling was estimated
+	// (Options.SampleEstimated): the calls of every function row are then
+	// an estimate, N per timed call, not a count.
+	CallsEstimated bool `json:"calls_estimated,omitempty"`
 	// Alloc is true when allocation mode was on; timings are then perturbed.
 	Alloc bool `json:"alloc_mode"`
 	// AllocTotals sums up the window's allocations in allocation mode. It
@@ -55,7 +59,8 @@ type FuncRow struct {
 	Kind string `json:"kind"`
 	// Parent is the enclosing function of a block.
 	Parent string `json:"parent,omitempty"`
-	// Calls counts every call exactly, sampled or not.
+	// Calls counts every call exactly, sampled or not; with
+	// Report.CallsEstimated it is an estimate (N per timed call).
 	Calls uint64 `json:"calls"`
 	// Timed counts the calls whose duration was recorded (= Calls unless sampling).
 	Timed   uint64 `json:"timed"`
@@ -138,14 +143,15 @@ func buildReport(opts resolved, base baseline, elapsed time.Duration) (*Report, 
 		allocs, allocErr = base.alloc.attribute(core.Funcs())
 	}
 	r := &Report{
-		Schema:      SchemaVersion,
-		Name:        opts.Name,
-		ElapsedNS:   int64(elapsed),
-		Percentiles: opts.Percentiles,
-		SampleEvery: max(opts.SampleEvery, 1),
-		Alloc:       opts.Alloc,
-		Functions:   []FuncRow{},
-		Clock:       clockCheck(),
+		Schema:         SchemaVersion,
+		Name:           opts.Name,
+		ElapsedNS:      int64(elapsed),
+		Percentiles:    opts.Percentiles,
+		SampleEvery:    max(opts.SampleEvery, 1),
+		CallsEstimated: opts.SampleEstimated && opts.SampleEvery > 1,
+		Alloc:          opts.Alloc,
+		Functions:      []FuncRow{},
+		Clock:          clockCheck(),
 	}
 	for _, f := range core.Funcs() {
 		if !opts.focus(names.Label(f.Name, f.Kind == core.KindBlock, f.Parent)) {

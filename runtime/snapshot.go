@@ -57,12 +57,13 @@ func (s *Snapshot) Report(base *Snapshot, opts Options) *Report {
 	from, bf, bc := s.since(base)
 	elapsed := s.at.Sub(from)
 	rep := &Report{
-		Schema:      SchemaVersion,
-		Name:        r.Name,
-		ElapsedNS:   int64(elapsed),
-		Percentiles: r.Percentiles,
-		SampleEvery: core.SampleEvery(),
-		Functions:   []FuncRow{},
+		Schema:         SchemaVersion,
+		Name:           r.Name,
+		ElapsedNS:      int64(elapsed),
+		Percentiles:    r.Percentiles,
+		SampleEvery:    core.SampleEvery(),
+		CallsEstimated: core.SampleEstimated(),
+		Functions:      []FuncRow{},
 	}
 	for f, cur := range s.funcs {
 		if !r.focus(f.Name) {

@@ -45,6 +45,9 @@ func (r *Report) writeFuncTable(w io.Writer) {
 	if r.SampleEvery > 1 {
 		notes = append(notes, fmt.Sprintf("one call in %d timed", r.SampleEvery))
 	}
+	if r.CallsEstimated {
+		notes = append(notes, fmt.Sprintf("calls estimated: %d per timed call", r.SampleEvery))
+	}
 	if r.Alloc {
 		notes = append(notes, "alloc mode on: timings include the cost of recording every allocation")
 	}

@@ -159,7 +159,11 @@ func closeChan[T any](ch chan<- T) { hotpathimpl.Close(ch) }
 //hotpath:measure
 func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, error) {
 //line <generated>:1
-	defer _hotpath_fn_drain.Begin().End()
+	if !_hotpath_fn_drain.Skip() {
+		if _hotpath_s := _hotpath_fn_drain.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line helpers.go:49:1
 	n := 0
 	for {
@@ -240,7 +244,11 @@ func drain[T any](ctx context.Context, ch <-chan T, each func(T) bool) (int, err
 //line helpers.go:73:1
 func awaitEpoch[C any](ctx context.Context, ch <-chan worker.Fetch[C], epoch uint64) (worker.Fetch[C], int, error) {
 //line <generated>:1
-	defer _hotpath_fn_awaitEpoch.Begin().End()
+	if !_hotpath_fn_awaitEpoch.Skip() {
+		if _hotpath_s := _hotpath_fn_awaitEpoch.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line helpers.go:74:1
 	dropped := 0
 	for {
@@ -266,7 +274,11 @@ func awaitEpoch[C any](ctx context.Context, ch <-chan worker.Fetch[C], epoch uin
 //hotpath:measure
 func seekRead(r io.ReadSeeker, off int64, buf []byte) error {
 //line <generated>:1
-	defer _hotpath_fn_seekRead.Begin().End()
+	if !_hotpath_fn_seekRead.Skip() {
+		if _hotpath_s := _hotpath_fn_seekRead.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line helpers.go:97:1
 	if _, err := r.Seek(off, io.SeekStart); err != nil {
 		return err
@@ -282,7 +294,11 @@ func seekRead(r io.ReadSeeker, off int64, buf []byte) error {
 //hotpath:measure
 func seekPlayback(p interface{ Seek(time.Duration) error }, t time.Duration) error {
 //line <generated>:1
-	defer _hotpath_fn_seekPlayback.Begin().End()
+	if !_hotpath_fn_seekPlayback.Skip() {
+		if _hotpath_s := _hotpath_fn_seekPlayback.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line helpers.go:110:1
 	return p.Seek(t)
 }
@@ -303,4 +319,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/tests", "helpers.go", "0e4d33b31670d88d20dbfb4d1a0d085b")
 )
 
-// hotpathgen checksum: a6f769ae751c2013c7cf5adcbefe46d0
+// hotpathgen checksum: 49e14f706cdca43ca6f80a00779ce7a0

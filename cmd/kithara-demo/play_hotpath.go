@@ -131,7 +131,11 @@ func (pl *playback) play(ctx context.Context) (*summary, error) {
 //hotpath:measure
 func open(ctx context.Context, url string, opts player.Options) (*player.Player, error) {
 //line <generated>:1
-	defer _hotpath_fn_open.Begin().End()
+	if !_hotpath_fn_open.Skip() {
+		if _hotpath_s := _hotpath_fn_open.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line play.go:115:1
 	return player.Open(ctx, url, opts)
 }
@@ -142,7 +146,11 @@ func open(ctx context.Context, url string, opts player.Options) (*player.Player,
 //hotpath:measure
 func seek(p *player.Player, t time.Duration) error {
 //line <generated>:1
-	defer _hotpath_fn_seek.Begin().End()
+	if !_hotpath_fn_seek.Skip() {
+		if _hotpath_s := _hotpath_fn_seek.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line play.go:123:1
 	return p.Seek(t)
 }
@@ -174,4 +182,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/cmd/kithara-demo", "play.go", "5594543c752075c65a3301ceb8bbce93")
 )
 
-// hotpathgen checksum: c4b61bab5b5c391aa9d55d7dd8883175
+// hotpathgen checksum: 1922eff02304e7823dbd0390cc7ca9d0

@@ -38,7 +38,11 @@ import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 //line main.go:31:1
 func checksum(block []byte) [32]byte {
 //line <generated>:1
-	defer _hotpath_fn_checksum.Begin().End()
+	if !_hotpath_fn_checksum.Skip() {
+		if _hotpath_s := _hotpath_fn_checksum.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line main.go:32:1
 	return sha256.Sum256(block)
 }
@@ -48,7 +52,11 @@ func checksum(block []byte) [32]byte {
 //hotpath:measure
 func produce(out chan<- [32]byte, stop <-chan struct{}) {
 //line <generated>:1
-	defer _hotpath_fn_produce.Begin().End()
+	if !_hotpath_fn_produce.Skip() {
+		if _hotpath_s := _hotpath_fn_produce.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line main.go:39:1
 	defer hotpathimpl.Close(out)
 	block := make([]byte, 4096)
@@ -120,7 +128,11 @@ func consume(in <-chan [32]byte) (n int) {
 //line <generated>:1
 	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
-	defer _hotpath_fn_consume.Begin().End()
+	if !_hotpath_fn_consume.Skip() {
+		if _hotpath_s := _hotpath_fn_consume.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line main.go:57:1
 	for _hotpath_rc7 := in; ; {
 //line main.go:57:1
@@ -244,4 +256,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/live", "main.go", "4afed7dbcc2723fd574baf2df4bbf471")
 )
 
-// hotpathgen checksum: b42c3955ad164b8bd9806a66a73fd999
+// hotpathgen checksum: 6f1c467e5e29b12ea0ca513ff6f32e66

@@ -36,7 +36,11 @@ import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 //line main.go:29:1
 func parse(line string) []string {
 //line <generated>:1
-	defer _hotpath_fn_parse.Begin().End()
+	if !_hotpath_fn_parse.Skip() {
+		if _hotpath_s := _hotpath_fn_parse.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line main.go:30:1
 	return strings.Fields(line)
 }
@@ -46,7 +50,11 @@ func parse(line string) []string {
 //hotpath:measure
 func digest(fields []string) [32]byte {
 //line <generated>:1
-	defer _hotpath_fn_digest.Begin().End()
+	if !_hotpath_fn_digest.Skip() {
+		if _hotpath_s := _hotpath_fn_digest.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line main.go:37:1
 	h := sha256.New()
 	for _, f := range fields {
@@ -65,7 +73,11 @@ func process(lines []string) int {
 //line <generated>:1
 	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
-	defer _hotpath_fn_process.Begin().End()
+	if !_hotpath_fn_process.Skip() {
+		if _hotpath_s := _hotpath_fn_process.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line main.go:51:1
 	n := 0
 	for i, l := range lines {
@@ -112,4 +124,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/quickstart", "main.go", "7118cb12c7d44b7d341e1df0767e2362")
 )
 
-// hotpathgen checksum: b08a0bbd0e218ac0c5ae5effb50ef8c0
+// hotpathgen checksum: 2fe4cb28c3ad41ba0c3c5adb58e6eefb

@@ -75,7 +75,11 @@ func bankFor(in, out int) *polyBank {
 	//hotpath:measure label=poly_bank_build
 	e.once.Do(func() {
 //line <generated>:1
-		defer _hotpath_fn_lit_bankFor_func1.Begin().End()
+		if !_hotpath_fn_lit_bankFor_func1.Skip() {
+			if _hotpath_s := _hotpath_fn_lit_bankFor_func1.BeginAfterSkip(); _hotpath_s.Timed() {
+				defer _hotpath_s.End()
+			}
+		}
 //line polyphase.go:65:1
 		e.b = newPolyBank(key.num, key.den)
 	})
@@ -143,4 +147,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "polyphase.go", "2d2f57be3c03e1e150b5b8444ca77b43")
 )
 
-// hotpathgen checksum: 35aa5c5d14fb142b44e1b14f9f87f091
+// hotpathgen checksum: 0d6b36aa8cc1bbb868d07e2ebb71199f

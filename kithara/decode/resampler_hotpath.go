@@ -133,7 +133,11 @@ func (r *Resampler) position() float64 { return r.tBase + float64(r.m)*r.step }
 //hotpath:measure
 func (r *Resampler) process(in Chunk) Chunk {
 //line <generated>:1
-	defer _hotpath_fn_Resampler_process.Begin().End()
+	if !_hotpath_fn_Resampler_process.Skip() {
+		if _hotpath_s := _hotpath_fn_Resampler_process.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line resampler.go:127:1
 	if !in.Format.valid() {
 		in.Release()
@@ -172,7 +176,11 @@ func (r *Resampler) process(in Chunk) Chunk {
 //hotpath:measure
 func (r *Resampler) flush() Chunk {
 //line <generated>:1
-	defer _hotpath_fn_Resampler_flush.Begin().End()
+	if !_hotpath_fn_Resampler_flush.Skip() {
+		if _hotpath_s := _hotpath_fn_Resampler_flush.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line resampler.go:163:1
 	if r.in == (Format{}) {
 		return Chunk{Format: Format{SampleRate: r.outRate}}
@@ -499,4 +507,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "resampler.go", "6341c615950fffa88896055ebfdd871b")
 )
 
-// hotpathgen checksum: 21f8ee9b0c2711b04a1cc453aff1af8d
+// hotpathgen checksum: a1bdc09734df899d72d4cbb10f606474

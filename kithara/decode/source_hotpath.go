@@ -86,7 +86,11 @@ func (s *DecodeSource) fetchNext() worker.Fetch[Block] {
 //line <generated>:1
 	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
-	defer _hotpath_fn_DecodeSource_fetchNext.Begin().End()
+	if !_hotpath_fn_DecodeSource_fetchNext.Skip() {
+		if _hotpath_s := _hotpath_fn_DecodeSource_fetchNext.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line source.go:78:1
 	if s.err != nil {
 		err := s.err
@@ -225,4 +229,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/decode", "source.go", "1444d57d59a486d358c28b17df22469e")
 )
 
-// hotpathgen checksum: bdca80c3361cccabedf0c97f71045cdd
+// hotpathgen checksum: 182efc9cfdf3d638ad6bfcad53f5aa57

@@ -169,7 +169,11 @@ func (x *demuxer) initSection(r fetched) (keep bool, err error) {
 //hotpath:measure
 func (x *demuxer) segment(r fetched) (fetched, error) {
 //line <generated>:1
-	defer _hotpath_fn_demuxer_segment.Begin().End()
+	if !_hotpath_fn_demuxer_segment.Skip() {
+		if _hotpath_s := _hotpath_fn_demuxer_segment.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line container.go:163:1
 	r.priming, r.pts = -1, -1
 	head, err := readHead(r, 4096)
@@ -480,4 +484,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "container.go", "ff3e729508c5111af8aab436ee0a0750")
 )
 
-// hotpathgen checksum: 6492eaf94e889ac13757d694be05df83
+// hotpathgen checksum: 9a4fc771f69272c5a877f3bb9ca4e06c

@@ -56,7 +56,11 @@ func NewDecrypter(key []byte, iv [16]byte) (*Decrypter, error) {
 //hotpath:measure
 func (d *Decrypter) Update(dst, ciphertext []byte) []byte {
 //line <generated>:1
-	defer _hotpath_fn_Decrypter_Update.Begin().End()
+	if !_hotpath_fn_Decrypter_Update.Skip() {
+		if _hotpath_s := _hotpath_fn_Decrypter_Update.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line decrypt.go:50:1
 	if d.done {
 		return dst
@@ -137,4 +141,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "decrypt.go", "dabdcc97834508882cbe67add171a60e")
 )
 
-// hotpathgen checksum: 8c316bafc5e1887b75edf8c41265dd05
+// hotpathgen checksum: 81559d44a4823a82975d2881ccdde95c

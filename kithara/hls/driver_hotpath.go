@@ -103,7 +103,11 @@ var errSeek = errors.New("hls: download abandoned for a seek")
 //hotpath:measure
 func (d *HlsDriver) run(ctx context.Context) error {
 //line <generated>:1
-	defer _hotpath_fn_HlsDriver_run.Begin().End()
+	if !_hotpath_fn_HlsDriver_run.Skip() {
+		if _hotpath_s := _hotpath_fn_HlsDriver_run.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line driver.go:97:1
 	d.emit(VariantApplied{From: -1, To: d.variant, Segment: d.segment, Reason: abr.ReasonInitial})
 	for {
@@ -534,4 +538,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "driver.go", "aab16c2f17d945410a9f8e7cb0c031f1")
 )
 
-// hotpathgen checksum: 66a4a3f08bf0a53780e8bcff628ebb50
+// hotpathgen checksum: e4ff94a3cd5fb61b06008b5b3fac368b

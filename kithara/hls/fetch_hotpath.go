@@ -114,7 +114,11 @@ func (f *fetchManager) fetchKey(ctx context.Context, u *url.URL, header http.Hea
 //hotpath:measure
 func (f *fetchManager) fetchAtomic(ctx context.Context, kind string, u *url.URL, header http.Header) ([]byte, bool, error) {
 //line <generated>:1
-	defer _hotpath_fn_fetchManager_fetchAtomic.Begin().End()
+	if !_hotpath_fn_fetchManager_fetchAtomic.Skip() {
+		if _hotpath_s := _hotpath_fn_fetchManager_fetchAtomic.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line fetch.go:108:1
 	key, err := resourceKey(kind, u)
 	if err != nil {
@@ -177,7 +181,11 @@ func (f *fetchManager) fetchInit(ctx context.Context, init *InitSection, dec *De
 //hotpath:measure
 func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
-	defer _hotpath_fn_fetchManager_fetchSegment.Begin().End()
+	if !_hotpath_fn_fetchManager_fetchSegment.Skip() {
+		if _hotpath_s := _hotpath_fn_fetchManager_fetchSegment.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line fetch.go:168:1
 	got, err := f.fetchStreamed(ctx, seg.URI, seg.Range, dec, progress)
 	if err != nil {
@@ -193,7 +201,11 @@ func (f *fetchManager) fetchSegment(ctx context.Context, seg *Segment, dec *Decr
 //hotpath:measure
 func (f *fetchManager) fetchStreamed(ctx context.Context, u *url.URL, rng *ByteRange, dec *Decrypter, progress func(n int)) (fetched, error) {
 //line <generated>:1
-	defer _hotpath_fn_fetchManager_fetchStreamed.Begin().End()
+	if !_hotpath_fn_fetchManager_fetchStreamed.Skip() {
+		if _hotpath_s := _hotpath_fn_fetchManager_fetchStreamed.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line fetch.go:181:1
 	key, err := rangeKey(kindSegment, u, rng)
 	if err != nil {
@@ -344,7 +356,11 @@ func (f *fetchManager) waitCommits() { f.commits.Wait() }
 //hotpath:measure
 func (f *fetchManager) download(ctx context.Context, u *url.URL, rng *ByteRange, res *storage.StreamingResource, dec *Decrypter, progress func(n int)) (int64, error) {
 //line <generated>:1
-	defer _hotpath_fn_fetchManager_download.Begin().End()
+	if !_hotpath_fn_fetchManager_download.Skip() {
+		if _hotpath_s := _hotpath_fn_fetchManager_download.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line fetch.go:279:1
 	var (
 		st  *knet.Stream
@@ -447,4 +463,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "fetch.go", "9c5c3f6484ad56b44f93ed6580243999")
 )
 
-// hotpathgen checksum: aa8bcab87882fd5cefc2dfaa56b257c1
+// hotpathgen checksum: b2c9c031117dd78fb8b6f5ab9a15509a

@@ -135,7 +135,11 @@ func (m *keyManager) key(ctx context.Context, k *Key) ([]byte, error) {
 //hotpath:measure
 func (m *keyManager) load(ctx context.Context, k *Key) ([]byte, error) {
 //line <generated>:1
-	defer _hotpath_fn_keyManager_load.Begin().End()
+	if !_hotpath_fn_keyManager_load.Skip() {
+		if _hotpath_s := _hotpath_fn_keyManager_load.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line keys.go:80:1
 	raw, cached, err := m.fetch.fetchKey(ctx, k.URI, m.header)
 	if err != nil {
@@ -178,4 +182,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "keys.go", "b91abbdbcaafc82e3c87ea1a03e8b7bc")
 )
 
-// hotpathgen checksum: 26cf9d635a313157bd8b907c5211d779
+// hotpathgen checksum: 34beb62bb1d7bb6c47071d24707c9dbb

@@ -41,7 +41,11 @@ func IsMaster(data []byte) bool {
 //hotpath:measure
 func ParseMaster(name string, base *url.URL, data []byte) (*MasterPlaylist, error) {
 //line <generated>:1
-	defer _hotpath_fn_ParseMaster.Begin().End()
+	if !_hotpath_fn_ParseMaster.Skip() {
+		if _hotpath_s := _hotpath_fn_ParseMaster.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line parse.go:35:1
 	p := parser{name: name, base: base}
 	m := &MasterPlaylist{URL: base}
@@ -141,7 +145,11 @@ func parseStreamInf(value string) (Variant, error) {
 //hotpath:measure
 func ParseMedia(name string, base *url.URL, data []byte) (*MediaPlaylist, error) {
 //line <generated>:1
-	defer _hotpath_fn_ParseMedia.Begin().End()
+	if !_hotpath_fn_ParseMedia.Skip() {
+		if _hotpath_s := _hotpath_fn_ParseMedia.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line parse.go:132:1
 	p := parser{name: name, base: base}
 	pl := &MediaPlaylist{URL: base, Version: 1}
@@ -479,4 +487,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls", "parse.go", "459bdbbed7e72dfca94537bda91cc40d")
 )
 
-// hotpathgen checksum: a6f4a9398d1f0366507ffd8f64a695e7
+// hotpathgen checksum: bc96acb493f08e4b19cc9582db1e3581

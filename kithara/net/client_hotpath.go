@@ -95,7 +95,11 @@ func (c *HttpClient) GetBytes(ctx context.Context, rawURL string, header http.He
 //hotpath:measure
 func (c *HttpClient) GetStream(ctx context.Context, rawURL string, header http.Header) (*Stream, error) {
 //line <generated>:1
-	defer _hotpath_fn_HttpClient_GetStream.Begin().End()
+	if !_hotpath_fn_HttpClient_GetStream.Skip() {
+		if _hotpath_s := _hotpath_fn_HttpClient_GetStream.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line client.go:89:1
 	if err := checkURL(rawURL); err != nil {
 		return nil, err
@@ -177,4 +181,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/net", "client.go", "f617bbe00f36488e1252941758079a72")
 )
 
-// hotpathgen checksum: b36051588399628c58300fbbe49887ca
+// hotpathgen checksum: b8437bbe5d5131effd9042415fd189c8

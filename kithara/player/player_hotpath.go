@@ -122,7 +122,11 @@ var ErrClosed = errors.New("player: closed")
 //hotpath:measure
 func Open(ctx context.Context, rawURL string, opts Options) (*Player, error) {
 //line <generated>:1
-	defer _hotpath_fn_Open.Begin().End()
+	if !_hotpath_fn_Open.Skip() {
+		if _hotpath_s := _hotpath_fn_Open.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line player.go:115:1
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -244,7 +248,11 @@ func (p *Player) Duration() (time.Duration, bool) {
 //hotpath:measure
 func (p *Player) Next(ctx context.Context) (decode.Chunk, error) {
 //line <generated>:1
-	defer _hotpath_fn_Player_Next.Begin().End()
+	if !_hotpath_fn_Player_Next.Skip() {
+		if _hotpath_s := _hotpath_fn_Player_Next.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line player.go:234:1
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -450,4 +458,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/player", "player.go", "3d076042bf7a50b9788460b4aef359f0")
 )
 
-// hotpathgen checksum: ce5ff9f597914a723c87ed7dfed7b6c2
+// hotpathgen checksum: a5ac884eace9650f39bb41345fccc0af

@@ -182,7 +182,11 @@ func (r *StreamingResource) Len() (n int64, known bool) {
 //hotpath:measure
 func (r *StreamingResource) WriteAt(p []byte, off int64) (int, error) {
 //line <generated>:1
-	defer _hotpath_fn_StreamingResource_WriteAt.Begin().End()
+	if !_hotpath_fn_StreamingResource_WriteAt.Skip() {
+		if _hotpath_s := _hotpath_fn_StreamingResource_WriteAt.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line streaming.go:176:1
 	if off < 0 || int64(len(p)) > math.MaxInt64-off {
 		return 0, fmt.Errorf("write %s at %d+%d: %w", r.path, off, len(p), ErrInvalidRange)
@@ -227,7 +231,11 @@ func (r *StreamingResource) writableErr(off int64) error {
 //hotpath:measure
 func (r *StreamingResource) ReadAt(p []byte, off int64) (int, error) {
 //line <generated>:1
-	defer _hotpath_fn_StreamingResource_ReadAt.Begin().End()
+	if !_hotpath_fn_StreamingResource_ReadAt.Skip() {
+		if _hotpath_s := _hotpath_fn_StreamingResource_ReadAt.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line streaming.go:218:1
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: %w", r.path, off, ErrInvalidRange)
@@ -304,7 +312,11 @@ func (r *StreamingResource) readFile(p []byte, off int64) (int, error) {
 //hotpath:measure
 func (r *StreamingResource) WaitRange(ctx context.Context, start, end int64) error {
 //line <generated>:1
-	defer _hotpath_fn_StreamingResource_WaitRange.Begin().End()
+	if !_hotpath_fn_StreamingResource_WaitRange.Skip() {
+		if _hotpath_s := _hotpath_fn_StreamingResource_WaitRange.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line streaming.go:292:1
 	if start < 0 || end < start {
 		return fmt.Errorf("wait %s %v: %w", r.path, Range{start, end}, ErrInvalidRange)
@@ -539,4 +551,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/storage", "streaming.go", "38908043663eeea75482efb531cf2531")
 )
 
-// hotpathgen checksum: bae30e27b1f4c2d94dcb0843138134ff
+// hotpathgen checksum: b8335b05d22a1deb82893bc57d30cd6b

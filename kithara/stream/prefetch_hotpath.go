@@ -112,7 +112,11 @@ func (s *BytePrefetchSource) fetchNext(ctx context.Context) worker.Fetch[Chunk] 
 //line <generated>:1
 	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
-	defer _hotpath_fn_BytePrefetchSource_fetchNext.Begin().End()
+	if !_hotpath_fn_BytePrefetchSource_fetchNext.Skip() {
+		if _hotpath_s := _hotpath_fn_BytePrefetchSource_fetchNext.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line prefetch.go:104:1
 	start := s.pos
 	//hotpath:block wait_range
@@ -239,4 +243,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "prefetch.go", "8cdcef20efea7d6628dde46ee2d31604")
 )
 
-// hotpathgen checksum: 3831ab1404ea5e5e110904f2f3d3079d
+// hotpathgen checksum: 517507752cb61efeb154f29970cfab87

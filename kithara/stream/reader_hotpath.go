@@ -176,7 +176,11 @@ func (r *SyncReader) readLent(p []byte) (int, error) {
 //hotpath:measure
 func (r *SyncReader) recvChunk() error {
 //line <generated>:1
-	defer _hotpath_fn_SyncReader_recvChunk.Begin().End()
+	if !_hotpath_fn_SyncReader_recvChunk.Skip() {
+		if _hotpath_s := _hotpath_fn_SyncReader_recvChunk.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line reader.go:170:1
 	r.dropChunk()
 	for {
@@ -376,4 +380,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/stream", "reader.go", "3391314844f3c67ffecf68159c66e230")
 )
 
-// hotpathgen checksum: 4da2fe1f57a49d3062b696ec11015b18
+// hotpathgen checksum: 9ac0079d6c1b05442d34e6b58a89e2e6

@@ -80,7 +80,11 @@ func (w *AsyncWorker[C, Cmd]) Run(ctx context.Context) error {
 //hotpath:measure
 func (w *AsyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line <generated>:1
-	defer _hotpath_fn_AsyncWorker_runWorker.Begin().End()
+	if !_hotpath_fn_AsyncWorker_runWorker.Skip() {
+		if _hotpath_s := _hotpath_fn_AsyncWorker_runWorker.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line async.go:74:1
 	in := newInbox[Cmd](ctx)
 	quit := make(chan struct{})
@@ -309,4 +313,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "async.go", "87f80d756c6168d460c4e904d8e6aef9")
 )
 
-// hotpathgen checksum: 78aab2c3290ea257b97e033f2dde685f
+// hotpathgen checksum: 4c8dd2149bf25abdb6af434db60f64d4

@@ -78,7 +78,11 @@ func (w *SyncWorker[C, Cmd]) Run(ctx context.Context) error {
 //hotpath:measure
 func (w *SyncWorker[C, Cmd]) runWorker(ctx context.Context) error {
 //line <generated>:1
-	defer _hotpath_fn_SyncWorker_runWorker.Begin().End()
+	if !_hotpath_fn_SyncWorker_runWorker.Skip() {
+		if _hotpath_s := _hotpath_fn_SyncWorker_runWorker.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line sync.go:72:1
 	epochs, hasEpochs := w.src.(EpochSource)
 	atEOF := false
@@ -345,4 +349,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/worker", "sync.go", "ea3c62ee0c9c527008dd025d26c6f60d")
 )
 
-// hotpathgen checksum: 77f40eef5618eae19ab7223a5e6e4742
+// hotpathgen checksum: 5b10fbdc9b67af65a6d946ba45e3cff1

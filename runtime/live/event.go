@@ -12,6 +12,9 @@ type Event struct {
 	Guards int `json:"guards"`
 	// SampleEvery is N when one call in N is timed.
 	SampleEvery int `json:"sample_every"`
+	// CallsEstimated is true when the sampling is estimated
+	// (hotpath.Options.SampleEstimated): call counts are N per timed call.
+	CallsEstimated bool `json:"calls_estimated,omitempty"`
 	// Alloc is true while a guard in allocation mode is alive; then
 	// Allocations holds its window's numbers.
 	Alloc       bool    `json:"alloc"`

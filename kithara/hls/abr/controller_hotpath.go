@@ -267,7 +267,11 @@ func (c *Controller) Apply(d Decision) bool {
 //hotpath:measure
 func (c *Controller) Decide(buffer time.Duration) Decision {
 //line <generated>:1
-	defer _hotpath_fn_Controller_Decide.Begin().End()
+	if !_hotpath_fn_Controller_Decide.Skip() {
+		if _hotpath_s := _hotpath_fn_Controller_Decide.BeginAfterSkip(); _hotpath_s.Timed() {
+			defer _hotpath_s.End()
+		}
+	}
 //line controller.go:260:1
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -336,4 +340,4 @@ var (
 	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/kithara/hls/abr", "controller.go", "b1b366322741ecb8009f18107acf8167")
 )
 
-// hotpathgen checksum: bb1b5dd4bcb48883f8dfc5466d11039c
+// hotpathgen checksum: c13e4378d8b06f460a68bef49057e00c

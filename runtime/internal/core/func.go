@@ -238,7 +238,24 @@ type Span struct {
 	st    *FuncState
 	start int64     // the clock when the call began: monoNow, or tscNanotime with spanTSC
 	flags spanFlags // which clock start is on; whether Begin counted the call
+	// extra is the calls beyond this one that End counts: n-1 when the
+	// sampling is estimated (a timed call stands for n), 0 otherwise.
+	extra uint32
 }
+
+// calls returns the number of calls End adds to the count: none when
+// Begin counted the call, else the call and the calls it stands for.
+func (s Span) calls() uint64 {
+	if s.flags&spanCounted != 0 {
+		return 0
+	}
+	return 1 + uint64(s.extra)
+}
+
+// Timed reports whether the span times its call. Generated code defers
+// End only for a timed span, so that a call sampled out pays no deferred
+// call.
+func (s Span) Timed() bool { return s.st != nil }
 
 // spanFlags say how a Span began, so that End reads the clock Begin read
 // without looking at the clock's configuration again.
@@ -269,14 +286,25 @@ func spanEnd(flags spanFlags) int64 {
 }
 
 // Begin starts measuring one call. With sampling on (Options.SampleEvery,
-// HOTPATH_SAMPLE) only one call in N is timed; the others cost a counter
-// increment and End does nothing for them.
+// HOTPATH_SAMPLE) only one call in N is timed; End does nothing for the
+// others. Exact sampling counts each of them (a counter increment);
+// estimated sampling (SetSampling) leaves them uncounted and counts a
+// timed call as N.
+//
+// Begin is [Func.Skip] and [Func.BeginAfterSkip] in one call, which
+// generated code makes apart.
 func (f *Func) Begin() Span {
+	if n := sampling.est.Load(); n > 1 {
+		if cheaprandn(n) != 0 {
+			return Span{}
+		}
+		return f.beginEstimated(n)
+	}
 	st := f.state.Load()
 	if st == nil {
 		return f.beginSlow()
 	}
-	if sampleEvery.Load() > 1 {
+	if sampling.every.Load() > 1 {
 		return st.beginSampled()
 	}
 	// spanStart, written out: it does not inline.
@@ -286,10 +314,80 @@ func (f *Func) Begin() Span {
 	return Span{st: st, start: monoNow()}
 }
 
+// Skip reports whether estimated sampling leaves this call out: the call
+// is then neither timed nor counted, and the caller calls nothing else.
+// With exact sampling, or none, Skip is false. It draws one pseudo-random
+// number and inlines, so that a call it skips costs one call into the
+// runtime and nothing more. When Skip is false, [Func.BeginAfterSkip]
+// begins the span.
+func (f *Func) Skip() bool {
+	n := sampling.est.Load()
+	return n > 1 && cheaprandn(n) != 0
+}
+
+// BeginAfterSkip is [Func.Begin] for a call that [Func.Skip] did not
+// skip: with estimated sampling it times the call, which counts as N.
+// Generated code begins each measured call with
+//
+//	if !F.Skip() {
+//		if s := F.BeginAfterSkip(); s.Timed() {
+//			defer s.End()
+//		}
+//	}
+func (f *Func) BeginAfterSkip() Span {
+	if n := sampling.est.Load(); n > 1 {
+		return f.beginEstimated(n)
+	}
+	st := f.state.Load()
+	if st == nil {
+		return f.beginSlow()
+	}
+	if n := uint64(sampling.every.Load()); n > 1 {
+		// beginSampled's fast path, written out: an untimed call makes
+		// one call less.
+		id := procPin()
+		if uint(id) < maxShards {
+			if sh := st.shards[id].Load(); sh != nil {
+				storeU64(&sh.calls, loadU64(&sh.calls)+1)
+				k := loadU64(&sh.skip)
+				if k == 0 || k > n {
+					k = n
+				}
+				if k > 1 {
+					storeU64(&sh.skip, k-1)
+					procUnpin()
+					return Span{}
+				}
+				storeU64(&sh.skip, n)
+				procUnpin()
+				start, flags := spanStart()
+				return Span{st: st, start: start, flags: flags | spanCounted}
+			}
+		}
+		procUnpin()
+		return st.beginSampledSlow(id, n)
+	}
+	// spanStart, written out: it does not inline.
+	if tscClock.Load() != nil {
+		return Span{st: st, start: tscNanotime(), flags: spanTSC}
+	}
+	return Span{st: st, start: monoNow()}
+}
+
+// beginEstimated times a call that estimated sampling, one call in n,
+// picked: End counts it as n calls.
+//
+//go:noinline
+func (f *Func) beginEstimated(n uint32) Span {
+	st := f.load()
+	start, flags := spanStart()
+	return Span{st: st, start: start, flags: flags, extra: n - 1}
+}
+
 // beginSlow is Begin on first use.
 func (f *Func) beginSlow() Span {
 	st := f.load()
-	if sampleEvery.Load() > 1 {
+	if sampling.every.Load() > 1 {
 		return st.beginSampled()
 	}
 	start, flags := spanStart()
@@ -298,7 +396,7 @@ func (f *Func) beginSlow() Span {
 
 // beginSampled counts a call and times one in sampleEvery.
 func (st *FuncState) beginSampled() Span {
-	n := uint64(sampleEvery.Load())
+	n := uint64(sampling.every.Load())
 	id := procPin()
 	if uint(id) < maxShards {
 		if sh := st.shards[id].Load(); sh != nil {
@@ -379,8 +477,8 @@ func (s Span) end() {
 			if n := loadU64(&sh.n); n < shardBufLen {
 				seq := loadU64(&sh.seq)
 				storeU64(&sh.seq, seq+1)
-				if s.flags&spanCounted == 0 {
-					storeU64(&sh.calls, loadU64(&sh.calls)+1)
+				if c := s.calls(); c != 0 {
+					storeU64(&sh.calls, loadU64(&sh.calls)+c)
 				}
 				c := loadU64(&sh.count)
 				if c == 0 || d < loadI64(&sh.min) {
@@ -400,16 +498,16 @@ func (s Span) end() {
 		}
 	}
 	procUnpin()
-	st.record(d, s.flags&spanCounted != 0)
+	st.record(d, s.calls())
 }
 
 // put records d into sh, whose buffer has room at n; the caller is pinned
 // to the shard's P. End writes it out.
-func (sh *shard) put(d int64, n uint64, counted bool) {
+func (sh *shard) put(d int64, n uint64, calls uint64) {
 	seq := loadU64(&sh.seq)
 	storeU64(&sh.seq, seq+1)
-	if !counted {
-		storeU64(&sh.calls, loadU64(&sh.calls)+1)
+	if calls != 0 {
+		storeU64(&sh.calls, loadU64(&sh.calls)+calls)
 	}
 	c := loadU64(&sh.count)
 	if c == 0 || d < loadI64(&sh.min) {
@@ -436,12 +534,12 @@ func (s *Span) Close() {
 	}
 	st := s.st
 	s.st = nil
-	st.record(spanEnd(s.flags)-s.start, s.flags&spanCounted != 0)
+	st.record(spanEnd(s.flags)-s.start, s.calls())
 }
 
 // record records one call that took d, into the shard of the P the
 // goroutine runs on.
-func (st *FuncState) record(d int64, counted bool) {
+func (st *FuncState) record(d int64, calls uint64) {
 	id := procPin()
 	if uint(id) < maxShards {
 		if sh := st.shards[id].Load(); sh != nil {
@@ -449,20 +547,20 @@ func (st *FuncState) record(d int64, counted bool) {
 			if n >= shardBufLen {
 				if !st.mu.TryLock() {
 					procUnpin()
-					st.recordContended(d, counted)
+					st.recordContended(d, calls)
 					return
 				}
 				st.flush(sh)
 				st.mu.Unlock()
 				n = 0
 			}
-			sh.put(d, n, counted)
+			sh.put(d, n, calls)
 			procUnpin()
 			return
 		}
 	}
 	procUnpin()
-	st.recordSlow(id, d, counted)
+	st.recordSlow(id, d, calls)
 }
 
 // flush moves the durations buffered in sh, the shard of the P the
@@ -485,7 +583,7 @@ func (st *FuncState) flush(sh *shard) {
 // then flushes the shard of the P it runs on and records.
 //
 //go:noinline
-func (st *FuncState) recordContended(d int64, counted bool) {
+func (st *FuncState) recordContended(d int64, calls uint64) {
 	st.mu.Lock()
 	id := procPin()
 	if uint(id) < maxShards {
@@ -495,24 +593,24 @@ func (st *FuncState) recordContended(d int64, counted bool) {
 	}
 	procUnpin()
 	st.mu.Unlock()
-	st.record(d, counted)
+	st.record(d, calls)
 }
 
 // recordSlow is record for a P without a shard yet, or beyond maxShards.
 //
 //go:noinline
-func (st *FuncState) recordSlow(id int, d int64, counted bool) {
+func (st *FuncState) recordSlow(id int, d int64, calls uint64) {
 	if uint(id) < maxShards {
 		// Allocate unpinned; a goroutine that moved to another P meanwhile
 		// records there, and its new P gets a shard in turn.
 		st.shards[id].CompareAndSwap(nil, new(shard))
-		st.record(d, counted)
+		st.record(d, calls)
 		return
 	}
 	o := &st.over
 	o.mu.Lock()
-	if !counted {
-		o.calls.Add(1)
+	if calls != 0 {
+		o.calls.Add(calls)
 	}
 	if o.count == 0 || d < o.min {
 		o.min = d

@@ -128,7 +128,7 @@ func (g GoSpan) End(returned *bool) {
 		return
 	}
 	d := nanotime() - g.start
-	st.life.record(d, false)
+	st.life.record(d, 1)
 	if !*returned {
 		// After the lifetime: a reader takes panicked before the
 		// lifetimes, so it never sees more panics than ended goroutines.

@@ -64,7 +64,7 @@ func TestFuncMemory(t *testing.T) {
 					r := rand.New(rand.NewPCG(uint64(w), 7))
 					for i := range c.values / workers {
 						for _, f := range fs {
-							f.load().record(logUniform(r, 1e3, 1e6), false)
+							f.load().record(logUniform(r, 1e3, 1e6), 1)
 						}
 						if i%8 == 0 {
 							runtime.Gosched()

@@ -84,13 +84,13 @@ func (s *MutexSite) register() *MutexState {
 func (st *MutexState) acquired(addr unsafe.Pointer, mode int, start, now int64) {
 	st.held[mode].countCall()
 	if start != 0 {
-		st.wait[mode].record(now-start, false)
+		st.wait[mode].record(now-start, 1)
 	}
 	st.holds.begin(uintptr(addr), mode == modeRLock, now)
 }
 
 // countCall counts one call without timing it, into the shard of the P the
-// goroutine runs on; a later record(d, true) times it.
+// goroutine runs on; a later record(d, 0) times it.
 func (st *FuncState) countCall() {
 	id := procPin()
 	if uint(id) < maxShards {
@@ -151,7 +151,7 @@ func MutexUnlock(s *MutexSite, m *sync.Mutex) {
 	d, ok := st.holds.end(uintptr(unsafe.Pointer(m)), false, nanotime())
 	m.Unlock()
 	if ok {
-		st.held[modeLock].record(d, true)
+		st.held[modeLock].record(d, 0)
 	}
 }
 
@@ -183,7 +183,7 @@ func RWMutexUnlock(s *MutexSite, m *sync.RWMutex) {
 	d, ok := st.holds.end(uintptr(unsafe.Pointer(m)), false, nanotime())
 	m.Unlock()
 	if ok {
-		st.held[modeLock].record(d, true)
+		st.held[modeLock].record(d, 0)
 	}
 }
 
@@ -216,7 +216,7 @@ func RWMutexRUnlock(s *MutexSite, m *sync.RWMutex) {
 	d, ok := st.holds.end(uintptr(unsafe.Pointer(m)), true, nanotime())
 	m.RUnlock()
 	if ok {
-		st.held[modeRLock].record(d, true)
+		st.held[modeRLock].record(d, 0)
 	}
 }
 

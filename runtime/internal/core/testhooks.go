@@ -7,7 +7,7 @@ import "io"
 
 // RecordDuration records one call of f that took exactly d nanoseconds,
 // as Span.End does after reading the clock.
-func RecordDuration(f *Func, d int64) { f.load().record(d, false) }
+func RecordDuration(f *Func, d int64) { f.load().record(d, 1) }
 
 // SetClock switches the measurement clock, as HOTPATH_CLOCK does at start
 // ("tsc" or "monotonic"), and reports whether the TSC clock is on; the
