@@ -246,6 +246,10 @@ func TestPprofGoTool(t *testing.T) {
 }
 
 func TestPprofAllocSampleTypes(t *testing.T) {
+	// The profile finds a block's function by its symbol among the
+	// registered functions: register outer and its block (they register
+	// on first use), as a guard's report would have.
+	ppOuterCall(true)
 	rep := &Report{Name: "alloc", Alloc: true, ElapsedNS: 10, Functions: []FuncRow{
 		{Name: "pproftest.outer", Kind: "func", Calls: 1, TotalNS: 10, AllocBytes: 300, AllocObjects: 3},
 		{Name: "pproftest.block", Kind: "block", Parent: selfPackage + ".ppOuterCall", Calls: 1, TotalNS: 4,
