@@ -357,3 +357,43 @@ func TestHistWindowAddFastAndSlow(t *testing.T) {
 		check(fmt.Sprintf("copy %d", k), c.w, c.want)
 	}
 }
+
+// TestFuncFlushCountsEveryBucket records, through shards and their
+// flushes, durations whose buckets pass every counter width (1, 2 and 8
+// bytes: more than 65,535 calls in some buckets) and checks the Func's
+// histogram bucket by bucket against an independent count, before and
+// after a reader's snapshot makes its pages shared.
+func TestFuncFlushCountsEveryBucket(t *testing.T) {
+	f := ftFunc(t, "flush")
+	want := map[int]uint64{}
+	rec := func(d int64, n int) {
+		for range n {
+			RecordDuration(f, d)
+		}
+		want[histIndex(clampHist(d))] += uint64(n)
+	}
+	check := func(when string) {
+		t.Helper()
+		got := map[int]uint64{}
+		s := f.load().snapshot()
+		s.histogram().each(func(i int, n uint64) { got[i] = n })
+		if len(got) != len(want) {
+			t.Errorf("%s: %d buckets, want %d", when, len(got), len(want))
+		}
+		for i, n := range want {
+			if got[i] != n {
+				t.Errorf("%s: bucket %d holds %d, want %d", when, i, got[i], n)
+			}
+		}
+	}
+	for _, d := range []int64{60, 61, 75, 2_000, 1_000_000} {
+		rec(d, 70_000) // past a 2-byte counter
+	}
+	rec(5_000, 300) // a 2-byte counter
+	rec(90, 7)      // a 1-byte counter
+	check("after recording")
+	for _, d := range []int64{60, 2_000, 5_000, 90, 123_456} {
+		rec(d, 100) // after the snapshot: copy on write, then the fast path again
+	}
+	check("after recording past a snapshot")
+}
