@@ -385,6 +385,9 @@ func (m *topModel) View() string {
 		if ev.SampleEvery > 1 {
 			line += fmt.Sprintf(" · one call in %d timed", ev.SampleEvery)
 		}
+		if ev.CallsEstimated {
+			line += fmt.Sprintf(" · calls estimated (%d per timed call)", ev.SampleEvery)
+		}
 		if ev.Alloc {
 			line += " · allocation mode"
 		}

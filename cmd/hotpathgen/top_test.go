@@ -191,3 +191,27 @@ func TestTopInTerminal(t *testing.T) {
 	x.run("send-keys", "-t", "top", "q")
 	x.waitFor("top exiting with status 0", func(s string) bool { return strings.Contains(s, "TOP-EXITED 0") })
 }
+
+// TestTopSamplingLine: the status line says how calls are sampled, and
+// that the counts are estimates when they are.
+func TestTopSamplingLine(t *testing.T) {
+	for _, c := range []struct {
+		ev        live.Event
+		want, not string
+	}{
+		{live.Event{SampleEvery: 1}, "", "one call in"},
+		{live.Event{SampleEvery: 64}, "one call in 64 timed", "estimated"},
+		{live.Event{SampleEvery: 64, CallsEstimated: true}, "one call in 64 timed · calls estimated (64 per timed call)", ""},
+	} {
+		m := newTopModel("http://127.0.0.1:1/debug/hotpath")
+		ev := c.ev
+		m.Update(eventMsg{ev: &ev})
+		view := m.View()
+		if c.want != "" && !strings.Contains(view, c.want) {
+			t.Errorf("%+v: view lacks %q:\n%s", c.ev, c.want, view)
+		}
+		if c.not != "" && strings.Contains(view, c.not) {
+			t.Errorf("%+v: view has %q:\n%s", c.ev, c.not, view)
+		}
+	}
+}
