@@ -102,7 +102,7 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 	sm := metricdata.ScopeMetrics{
 		Scope: instrumentation.Scope{Name: ScopeName},
 		Metrics: []metricdata.Metrics{
-			{Name: "hotpath.function.calls", Description: "Calls of a measured function or block, every call counted (sampled or not).",
+			{Name: "hotpath.function.calls", Description: "Calls of a measured function or block: every call with exact sampling (HOTPATH_SAMPLE=N), an estimate of N per timed call with HOTPATH_SAMPLE=~N.",
 				Unit: "{call}", Data: calls},
 			{Name: "hotpath.function.duration", Description: "Durations of the timed calls of a measured function or block.",
 				Unit: "s", Data: durs},

@@ -112,7 +112,7 @@ func NewCollector(opts ...Options) *Collector {
 	}
 	fn, ch, chOp := []string{"function"}, []string{"channel"}, []string{"channel", "op"}
 	c.calls = prometheus.NewDesc("hotpath_function_calls_total",
-		"Calls of a measured function or block, every call counted (sampled or not).", fn, nil)
+		"Calls of a measured function or block: every call with exact sampling (HOTPATH_SAMPLE=N), an estimate of N per timed call with HOTPATH_SAMPLE=~N.", fn, nil)
 	c.duration = prometheus.NewDesc("hotpath_function_duration_seconds",
 		"Durations of the timed calls of a measured function or block.", fn, nil)
 	c.allocBytes = prometheus.NewDesc("hotpath_function_alloc_bytes_total",
