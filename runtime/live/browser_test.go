@@ -26,7 +26,7 @@ func findBrowser() string {
 
 // startExample builds examples/live with -tags hotpath, runs it with
 // HOTPATH_HTTP on a free loopback port and returns the page's URL.
-func startExample(t *testing.T) string {
+func startExample(t *testing.T, env ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "live-example")
 	build := exec.Command("go", "build", "-tags", "hotpath", "-o", bin, "../../examples/live")
@@ -34,7 +34,7 @@ func startExample(t *testing.T) string {
 		t.Fatalf("build examples/live: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "--for", "2m")
-	cmd.Env = append(os.Environ(), "HOTPATH_HTTP=127.0.0.1:0", "HOTPATH_HTTP_TOKEN=")
+	cmd.Env = append(append(os.Environ(), "HOTPATH_HTTP=127.0.0.1:0", "HOTPATH_HTTP_TOKEN="), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -215,4 +215,50 @@ func TestPageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestPageSamplingStatus runs the example with estimated sampling
+// (HOTPATH_SAMPLE=~4): the page's status line says one call in 4 is timed
+// and that the call counts are estimates.
+func TestPageSamplingStatus(t *testing.T) {
+	browser := findBrowser()
+	if browser == "" {
+		t.Skip("no Chromium-family browser on PATH (chromium, chromium-browser, google-chrome): .ci/run installs Debian's chromium")
+	}
+	url := startExample(t, "HOTPATH_SAMPLE=~4")
+	actx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(browser),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	const want = "one call in 4 timed \u00b7 calls estimated (4 per timed call)"
+	js := `document.getElementById("status").textContent`
+	var status string
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status = s; strings.Contains(status, want) {
+			return
+		}
+		if err := chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Errorf("status line %q, want it to contain %q", status, want)
 }
