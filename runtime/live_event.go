@@ -22,6 +22,8 @@ type liveEvent struct {
 	Functions   []liveFunc  `json:"functions"`
 	Channels    []liveChan  `json:"channels"`
 	Allocations []liveAlloc `json:"allocations,omitempty"`
+	Goroutines  []liveGo    `json:"goroutines"`
+	Mutexes     []liveMutex `json:"mutexes"`
 }
 
 type liveFunc struct {
@@ -86,6 +88,53 @@ type liveAlloc struct {
 	SelfAllocObjects int64  `json:"self_alloc_objects"`
 }
 
+type liveGo struct {
+	Label         string         `json:"label"`
+	Func          string         `json:"func"`
+	Site          string         `json:"site"`
+	Started       uint64         `json:"started"`
+	Finished      uint64         `json:"finished"`
+	Panicked      uint64         `json:"panicked"`
+	Alive         int64          `json:"alive"`
+	PeakAlive     int64          `json:"peak_alive"`
+	LifetimeAvgNS int64          `json:"lifetime_avg_ns"`
+	Interval      liveGoInterval `json:"interval"`
+}
+
+type liveGoInterval struct {
+	Started       uint64  `json:"started"`
+	Ended         uint64  `json:"ended"`
+	StartedPerSec float64 `json:"started_per_s"`
+	LifetimeAvgNS int64   `json:"lifetime_avg_ns"`
+	LifetimeP50NS int64   `json:"lifetime_p50_ns"`
+	LifetimeP99NS int64   `json:"lifetime_p99_ns"`
+}
+
+type liveMutex struct {
+	Label    string            `json:"label"`
+	Type     string            `json:"type"`
+	Site     string            `json:"site"`
+	Lock     liveMutexMode     `json:"lock"`
+	RLock    *liveMutexMode    `json:"rlock,omitempty"`
+	Interval liveMutexInterval `json:"interval"`
+}
+
+type liveMutexMode struct {
+	Acquisitions uint64 `json:"acquisitions"`
+	Contended    uint64 `json:"contended"`
+	WaitNS       int64  `json:"wait_ns"`
+	HoldNS       int64  `json:"hold_ns"`
+}
+
+type liveMutexInterval struct {
+	Acquisitions     uint64  `json:"acquisitions"`
+	AcquisitionsPerS float64 `json:"acquisitions_per_s"`
+	Contended        uint64  `json:"contended"`
+	WaitNS           int64   `json:"wait_ns"`
+	WaitP99NS        int64   `json:"wait_p99_ns"`
+	HoldP99NS        int64   `json:"hold_p99_ns"`
+}
+
 // scaledTotal scales a sampled total up to every call, as reports do.
 func scaledTotal(total int64, calls, timed uint64) int64 {
 	if timed == 0 {
@@ -115,6 +164,8 @@ func buildLiveEvent(prev, cur *Snapshot) *liveEvent {
 		Estimated:   core.SampleEstimated(),
 		Functions:   []liveFunc{},
 		Channels:    []liveChan{},
+		Goroutines:  []liveGo{},
+		Mutexes:     []liveMutex{},
 	}
 	var secs float64
 	deltaFuncs := map[liveKey]FuncStats{}
@@ -180,11 +231,96 @@ func buildLiveEvent(prev, cur *Snapshot) *liveEvent {
 		}
 		ev.Channels = append(ev.Channels, row)
 	}
+	ev.Goroutines = liveGoRows(prev, cur, perSec)
+	ev.Mutexes = liveMutexRows(prev, cur, perSec)
 	if g := liveAllocGuard(); g != nil {
 		ev.Alloc = true
 		ev.Allocations = liveAllocRows(g.Snapshot())
 	}
 	return ev
+}
+
+// liveRowOpts selects every site, with the percentiles the event shows.
+var liveRowOpts = resolved{
+	Options: Options{Percentiles: []float64{50, 99}},
+	focus:   func(string) bool { return true },
+}
+
+type siteKey struct{ label, site string }
+
+// liveGoRows lists the //hotpath:go sites that started or ended a
+// goroutine since the process started, by label, with the interval since
+// prev (nil: no interval).
+func liveGoRows(prev, cur *Snapshot, perSec func(uint64) float64) []liveGo {
+	var iv map[siteKey]*GoRow
+	if prev != nil {
+		d := cur.goroutineRows(prev, liveRowOpts)
+		iv = make(map[siteKey]*GoRow, len(d))
+		for i := range d {
+			iv[siteKey{d[i].Label, d[i].Site}] = &d[i]
+		}
+	}
+	out := []liveGo{}
+	for _, g := range cur.goroutineRows(nil, liveRowOpts) {
+		row := liveGo{
+			Label: g.Label, Func: g.Func, Site: g.Site,
+			Started: g.Started, Finished: g.Finished, Panicked: g.Panicked,
+			Alive: g.Alive, PeakAlive: g.PeakAlive, LifetimeAvgNS: g.LifetimeAvgNS,
+		}
+		if d := iv[siteKey{g.Label, g.Site}]; d != nil {
+			row.Interval = liveGoInterval{
+				Started: d.Started, Ended: d.Finished + d.Panicked, StartedPerSec: perSec(d.Started),
+				LifetimeAvgNS: d.LifetimeAvgNS,
+				LifetimeP50NS: d.LifetimePercentiles["p50"], LifetimeP99NS: d.LifetimePercentiles["p99"],
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// liveMutexRows lists the //hotpath:mutex sites locked since the process
+// started, by label, with the interval since prev (nil: no interval).
+func liveMutexRows(prev, cur *Snapshot, perSec func(uint64) float64) []liveMutex {
+	var iv map[siteKey]*MutexRow
+	if prev != nil {
+		d := mutexRows(liveRowOpts, cur.mutex, prev.mutex)
+		iv = make(map[siteKey]*MutexRow, len(d))
+		for i := range d {
+			iv[siteKey{d[i].Label, d[i].Site}] = &d[i]
+		}
+	}
+	mode := func(s *MutexStats) liveMutexMode {
+		return liveMutexMode{Acquisitions: s.Acquisitions, Contended: s.Contended, WaitNS: s.Wait.TotalNS, HoldNS: s.Hold.TotalNS}
+	}
+	out := []liveMutex{}
+	for _, m := range mutexRows(liveRowOpts, cur.mutex, nil) {
+		row := liveMutex{Label: m.Label, Type: m.Type, Site: m.Site, Lock: mode(&m.Lock)}
+		if m.RLock != nil {
+			r := mode(m.RLock)
+			row.RLock = &r
+		}
+		if d := iv[siteKey{m.Label, m.Site}]; d != nil {
+			// Both modes together: the acquisitions add up, the p99s
+			// are the larger of the two modes'.
+			modes := []*MutexStats{&d.Lock}
+			if d.RLock != nil {
+				modes = append(modes, d.RLock)
+			}
+			var in liveMutexInterval
+			for _, s := range modes {
+				in.Acquisitions += s.Acquisitions
+				in.Contended += s.Contended
+				in.WaitNS += s.Wait.TotalNS
+				in.WaitP99NS = max(in.WaitP99NS, s.Wait.Percentiles["p99"])
+				in.HoldP99NS = max(in.HoldP99NS, s.Hold.Percentiles["p99"])
+			}
+			in.AcquisitionsPerS = perSec(in.Acquisitions)
+			row.Interval = in
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // liveAllocRows lists the functions that allocated in an allocation-mode

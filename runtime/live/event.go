@@ -21,6 +21,11 @@ type Event struct {
 	Functions   []Func  `json:"functions"`
 	Channels    []Chan  `json:"channels"`
 	Allocations []Alloc `json:"allocations,omitempty"`
+	// Goroutines and Mutexes are the //hotpath:go and //hotpath:mutex
+	// sites used since the process started, sorted by label; empty
+	// arrays, never null, when there are none.
+	Goroutines []Go    `json:"goroutines"`
+	Mutexes    []Mutex `json:"mutexes"`
 }
 
 // Func is a measured function or block, sorted by TotalNS, largest first.
@@ -92,6 +97,83 @@ type Alloc struct {
 	AllocObjects     int64  `json:"alloc_objects"`
 	SelfAllocBytes   int64  `json:"self_alloc_bytes"`
 	SelfAllocObjects int64  `json:"self_alloc_objects"`
+}
+
+// Go is a //hotpath:go statement: the goroutines it started since the
+// process started.
+type Go struct {
+	// Label is label=NAME from the directive, or pkg.F:go@LINE.
+	Label string `json:"label"`
+	// Func is the function that holds the go statement.
+	Func string `json:"func"`
+	// Site is the go statement's position: import path, file and line.
+	Site string `json:"site"`
+	// Started counts the goroutines that began to run; Finished those
+	// that ended without a panic (returned or called runtime.Goexit),
+	// Panicked those that ended by a panic.
+	Started  uint64 `json:"started"`
+	Finished uint64 `json:"finished"`
+	Panicked uint64 `json:"panicked"`
+	// Alive is the number of the site's goroutines running when the event
+	// was made; PeakAlive the largest number alive at once.
+	Alive     int64 `json:"alive"`
+	PeakAlive int64 `json:"peak_alive"`
+	// LifetimeAvgNS is the average lifetime (go statement to the end of
+	// the function and its deferred calls) of the goroutines that ended.
+	LifetimeAvgNS int64      `json:"lifetime_avg_ns"`
+	Interval      GoInterval `json:"interval"`
+}
+
+// GoInterval is a go statement's numbers over the last interval; the
+// lifetimes are those of the goroutines that ended in it.
+type GoInterval struct {
+	Started       uint64  `json:"started"`
+	Ended         uint64  `json:"ended"`
+	StartedPerSec float64 `json:"started_per_s"`
+	LifetimeAvgNS int64   `json:"lifetime_avg_ns"`
+	LifetimeP50NS int64   `json:"lifetime_p50_ns"`
+	LifetimeP99NS int64   `json:"lifetime_p99_ns"`
+}
+
+// Mutex is a //hotpath:mutex variable or struct field: every mutex
+// declared there, since the process started.
+type Mutex struct {
+	// Label is label=NAME from the directive, or pkg.mu or pkg.T.mu.
+	Label string `json:"label"`
+	// Type is "sync.Mutex" or "sync.RWMutex".
+	Type string `json:"type"`
+	// Site is the declaration's position: import path, file and line.
+	Site string `json:"site"`
+	// Lock describes the write locks (every lock of a sync.Mutex), RLock
+	// the read locks of a sync.RWMutex (nil for a sync.Mutex).
+	Lock     MutexMode     `json:"lock"`
+	RLock    *MutexMode    `json:"rlock,omitempty"`
+	Interval MutexInterval `json:"interval"`
+}
+
+// MutexMode is one mode's (write or read) acquisitions of a mutex site.
+type MutexMode struct {
+	// Acquisitions counts the locks taken (a failed TryLock takes none);
+	// Contended those that had to wait.
+	Acquisitions uint64 `json:"acquisitions"`
+	Contended    uint64 `json:"contended"`
+	// WaitNS is the time the contended acquisitions waited, HoldNS the
+	// time the lock was held (for read locks: the read-held periods, from
+	// the first reader in to the last reader out), in nanoseconds.
+	WaitNS int64 `json:"wait_ns"`
+	HoldNS int64 `json:"hold_ns"`
+}
+
+// MutexInterval is a mutex site's numbers over the last interval, both
+// modes together: counts and WaitNS add up, the p99s are the larger of the
+// two modes'.
+type MutexInterval struct {
+	Acquisitions     uint64  `json:"acquisitions"`
+	AcquisitionsPerS float64 `json:"acquisitions_per_s"`
+	Contended        uint64  `json:"contended"`
+	WaitNS           int64   `json:"wait_ns"`
+	WaitP99NS        int64   `json:"wait_p99_ns"`
+	HoldP99NS        int64   `json:"hold_p99_ns"`
 }
 
 // Status is the /debug/hotpath/status document.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -475,5 +476,164 @@ func TestListenClose(t *testing.T) {
 	resp.Body.Close()
 	if _, err := http.Get(s.URL()); err == nil {
 		t.Error("server still answers after Close")
+	}
+}
+
+// Sites of TestEventsGoroutinesMutexes, as generated code declares them.
+var (
+	goEvents  = hotpathimpl.GoSite{Label: "livetest_worker", Func: "example.com/p.livetest", Site: "example.com/p/live_test.go:10"}
+	muEvents  = hotpathimpl.MutexSite{Label: "livetest_mu", Type: "sync.Mutex", Site: "example.com/p/live_test.go:11"}
+	rwmEvents = hotpathimpl.MutexSite{Label: "livetest_rw", Type: "sync.RWMutex", Site: "example.com/p/live_test.go:12"}
+)
+
+func findGo(ev live.Event, label string) *live.Go {
+	for i := range ev.Goroutines {
+		if ev.Goroutines[i].Label == label {
+			return &ev.Goroutines[i]
+		}
+	}
+	return nil
+}
+
+func findMutex(ev live.Event, label string) *live.Mutex {
+	for i := range ev.Mutexes {
+		if ev.Mutexes[i].Label == label {
+			return &ev.Mutexes[i]
+		}
+	}
+	return nil
+}
+
+// startWorkers starts n goroutines at goEvents that run until release is
+// closed, and returns once they all run.
+func startWorkers(n int, release <-chan struct{}) {
+	var running sync.WaitGroup
+	running.Add(n)
+	for range n {
+		go hotpathimpl.GoFunc0R0(&goEvents, func() {
+			running.Done()
+			<-release
+		}).Run()
+	}
+	running.Wait()
+}
+
+// TestEventsGoroutinesMutexes: the event stream has a row per
+// //hotpath:go and //hotpath:mutex site, with the totals since the start
+// and the interval's numbers.
+func TestEventsGoroutinesMutexes(t *testing.T) {
+	srv := newServer(t)
+	// Before the stream: 3 goroutines ended, 2 still running; 4 locks of
+	// the mutex, 2 write locks and 3 read locks of the RWMutex.
+	var mu sync.Mutex
+	var rw sync.RWMutex
+	ended := make(chan struct{})
+	close(ended)
+	startWorkers(3, ended)
+	held := make(chan struct{})
+	startWorkers(2, held)
+	for range 4 {
+		hotpathimpl.MutexLock(&muEvents, &mu)
+		hotpathimpl.MutexUnlock(&muEvents, &mu)
+	}
+	for range 2 {
+		hotpathimpl.RWMutexLock(&rwmEvents, &rw)
+		hotpathimpl.RWMutexUnlock(&rwmEvents, &rw)
+	}
+	for range 3 {
+		hotpathimpl.RWMutexRLock(&rwmEvents, &rw)
+		hotpathimpl.RWMutexRUnlock(&rwmEvents, &rw)
+	}
+
+	resp, err := http.Get(srv.URL + "/debug/hotpath/events?interval=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	// The 3 released goroutines end after their function returns: wait
+	// for the event that has them ended.
+	var first live.Event
+	for n := 0; ; n++ {
+		first = readEvent(t, br)
+		if g := findGo(first, "livetest_worker"); g != nil && g.Finished == 3 {
+			break
+		}
+		if n > 20 {
+			t.Fatalf("goroutine row never had 3 finished: %+v", findGo(first, "livetest_worker"))
+		}
+	}
+	g := findGo(first, "livetest_worker")
+	if g.Func != "example.com/p.livetest" || g.Site != "example.com/p/live_test.go:10" || g.Started != 5 || g.Finished != 3 ||
+		g.Panicked != 0 || g.Alive != 2 || g.PeakAlive < 2 || g.PeakAlive > 5 || g.LifetimeAvgNS <= 0 {
+		t.Errorf("goroutine row: %+v", *g)
+	}
+	m := findMutex(first, "livetest_mu")
+	if m == nil || m.Type != "sync.Mutex" || m.Site != "example.com/p/live_test.go:11" || m.RLock != nil ||
+		m.Lock.Acquisitions != 4 || m.Lock.Contended != 0 || m.Lock.WaitNS != 0 || m.Lock.HoldNS <= 0 {
+		t.Errorf("mutex row: %+v", m)
+	}
+	rwr := findMutex(first, "livetest_rw")
+	if rwr == nil || rwr.Type != "sync.RWMutex" || rwr.RLock == nil || rwr.Lock.Acquisitions != 2 || rwr.RLock.Acquisitions != 3 ||
+		rwr.Lock.Contended != 0 || rwr.RLock.Contended != 0 {
+		t.Errorf("rwmutex row: %+v (rlock %+v)", rwr, rwr.RLock)
+	}
+
+	// In the stream: the 2 running goroutines end, 6 more locks.
+	close(held)
+	for range 6 {
+		hotpathimpl.MutexLock(&muEvents, &mu)
+		hotpathimpl.MutexUnlock(&muEvents, &mu)
+	}
+	var ivStarted, ivEnded, ivAcq uint64
+	for n := 0; ; n++ {
+		ev := readEvent(t, br)
+		g, m := findGo(ev, "livetest_worker"), findMutex(ev, "livetest_mu")
+		ivStarted += g.Interval.Started
+		ivEnded += g.Interval.Ended
+		ivAcq += m.Interval.Acquisitions
+		if g.Interval.Ended > 0 && (g.Interval.LifetimeAvgNS <= 0 || g.Interval.LifetimeP99NS < g.Interval.LifetimeP50NS) {
+			t.Errorf("goroutine interval: %+v", g.Interval)
+		}
+		if m.Interval.Acquisitions > 0 && (m.Interval.AcquisitionsPerS <= 0 || m.Interval.HoldP99NS <= 0) {
+			t.Errorf("mutex interval: %+v", m.Interval)
+		}
+		if g.Finished == 5 && m.Lock.Acquisitions == 10 {
+			if g.Alive != 0 || g.Started != 5 {
+				t.Errorf("goroutine row at the end: %+v", *g)
+			}
+			break
+		}
+		if n > 20 {
+			t.Fatalf("rows never reached 5 finished and 10 locks: %+v %+v", *g, *m)
+		}
+	}
+	if ivStarted != 0 || ivEnded != 2 || ivAcq != 6 {
+		t.Errorf("intervals: %d started, %d ended, %d locks; want 0, 2, 6", ivStarted, ivEnded, ivAcq)
+	}
+}
+
+// TestEventsArrays: goroutines and mutexes are arrays, never null.
+func TestEventsArrays(t *testing.T) {
+	srv := newServer(t)
+	resp, err := http.Get(srv.URL + "/debug/hotpath/events?interval=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			for _, k := range []string{`"goroutines":[`, `"mutexes":[`, `"functions":[`, `"channels":[`} {
+				if !strings.Contains(data, k) {
+					t.Errorf("event lacks %s: %s", k, data)
+				}
+			}
+			return
+		}
 	}
 }
