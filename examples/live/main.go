@@ -1,8 +1,9 @@
 //go:build !hotpath
 
 // Command live is a small program to watch in the live view
-// (docs/LIVE.md): a producer hashes blocks and sends them on a measured
-// channel to a consumer that waits a little per block, until it is
+// (docs/LIVE.md): a producer goroutine hashes blocks and sends them on a
+// measured channel to a consumer goroutine that counts them under a
+// measured mutex and waits a little per hundred blocks, until it is
 // interrupted or --for has passed.
 //
 //	go generate ./examples/live
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
@@ -49,19 +51,30 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 	}
 }
 
-// consume receives sums and pauses after every hundredth, as a program
+// consumedMu guards consumed, the sums received so far, which the
+// consumer updates per sum and main reads once the consumer has ended.
+//
+//hotpath:mutex label=consumed
+var consumedMu sync.Mutex
+
+var consumed int
+
+// consume receives sums, counts them, and pauses after every hundredth, as a program
 // writing its results somewhere slow would.
 //
 //hotpath:measure
-func consume(in <-chan [32]byte) (n int) {
+func consume(in <-chan [32]byte) {
+	n := 0
 	for range in {
 		n++
+		consumedMu.Lock()
+		consumed = n
+		consumedMu.Unlock()
 		if n%100 == 0 {
 			//hotpath:block flush
 			time.Sleep(time.Millisecond)
 		}
 	}
-	return n
 }
 
 func main() {
@@ -72,9 +85,14 @@ func main() {
 	stop := make(chan struct{})
 	//hotpath:channel label=sums
 	sums := make(chan [32]byte, 64)
+	//hotpath:go label=producer
 	go produce(sums, stop)
-	done := make(chan int)
-	go func() { done <- consume(sums) }()
+	done := make(chan struct{})
+	//hotpath:go label=consumer
+	go func() {
+		defer close(done)
+		consume(sums)
+	}()
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
@@ -87,7 +105,10 @@ func main() {
 	case <-timeout:
 	}
 	close(stop)
-	n := <-done
+	<-done
+	consumedMu.Lock()
+	n := consumed
+	consumedMu.Unlock()
 	if err := g.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -163,6 +163,43 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("title %q, calls/s %q", title, rate)
 	}
 
+	// The goroutines and mutexes tables: the example's two go statements
+	// (one goroutine each, alive) and the consumer's lock, taken once per
+	// sum.
+	for _, c := range []struct{ sel, want string }{
+		{`#goroutines tr[data-name="producer"] td.started`, "1"},
+		{`#goroutines tr[data-name="consumer"] td.alive`, "1"},
+	} {
+		if got := strings.TrimSpace(cellText(c.sel)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.sel, got, c.want)
+		}
+	}
+	goRows := func() []string {
+		t.Helper()
+		names, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#goroutines tbody tr[data-name]")].map(r => r.dataset.name)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if got := goRows(); strings.Join(got, ",") != "consumer,producer" {
+		t.Errorf("goroutine rows by label: %v", got)
+	}
+	// A second click on the sorted Goroutine column reverses it.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#goroutines th[data-key="goroutine"]`)), chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if got := goRows(); strings.Join(got, ",") != "producer,consumer" {
+		t.Errorf("goroutine rows by label, descending: %v", got)
+	}
+	locks, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(cellText(`#mutexes tr[data-name="consumed"] td.locks`)), ",", ""))
+	if err != nil || locks <= 0 {
+		t.Errorf("consumed mutex locks: %d, %v", locks, err)
+	}
+	if r := strings.TrimSpace(cellText(`#mutexes tr[data-name="consumed"] td.rate`)); r == "" || r == "0.0" {
+		t.Errorf("consumed mutex locks/s: %q", r)
+	}
+
 	// Sorting: by total at first (flush waits, so it leads); a click on
 	// Calls puts the function called most first.
 	firstRow := func() string {
