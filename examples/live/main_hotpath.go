@@ -3,8 +3,9 @@
 //go:build hotpath
 
 // Command live is a small program to watch in the live view
-// (docs/LIVE.md): a producer hashes blocks and sends them on a measured
-// channel to a consumer that waits a little per block, until it is
+// (docs/LIVE.md): a producer goroutine hashes blocks and sends them on a
+// measured channel to a consumer goroutine that counts them under a
+// measured mutex and waits a little per hundred blocks, until it is
 // interrupted or --for has passed.
 //
 //	go generate ./examples/live
@@ -13,7 +14,7 @@
 // then open http://127.0.0.1:6770/debug/hotpath/ or run
 // "go run ./cmd/hotpathgen top". The browser test of runtime/live runs it.
 //
-//line main.go:13:1
+//line main.go:14:1
 package main
 
 //go:generate go tool hotpathgen
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"time"
 
 	hotpath "github.com/hotpath-go/hotpath/runtime"
@@ -35,7 +37,7 @@ import hotpathimpl "github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 // checksum hashes one block.
 //
 //hotpath:measure
-//line main.go:31:1
+//line main.go:33:1
 func checksum(block []byte) [32]byte {
 //line <generated>:1
 	if !_hotpath_fn_checksum.Skip() {
@@ -43,7 +45,7 @@ func checksum(block []byte) [32]byte {
 			defer _hotpath_s.End()
 		}
 	}
-//line main.go:32:1
+//line main.go:34:1
 	return sha256.Sum256(block)
 }
 
@@ -57,61 +59,61 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 			defer _hotpath_s.End()
 		}
 	}
-//line main.go:39:1
+//line main.go:41:1
 	defer hotpathimpl.Close(out)
 	block := make([]byte, 4096)
 	for i := 0; ; i++ {
 		block[i%len(block)]++
 		sum := checksum(block)
 		{
-//line main.go:44:1
+//line main.go:46:1
 			_hotpath_c3 := out
-//line main.go:44:1
+//line main.go:46:1
 			_hotpath_x4 := hotpathimpl.SendTo(_hotpath_c3).Value(sum)
-//line main.go:44:1
+//line main.go:46:1
 			_hotpath_c5 := stop
-//line main.go:44:1
+//line main.go:46:1
 			var _hotpath_ok6 bool
-//line main.go:44:1
+//line main.go:46:1
 			var _hotpath_case1 int
-//line main.go:44:1
+//line main.go:46:1
 			var _hotpath_start2 int64
-//line main.go:44:1
+//line main.go:46:1
 			select {
-//line main.go:44:1
+//line main.go:46:1
 			case _hotpath_c3 <- _hotpath_x4:
-//line main.go:44:1
+//line main.go:46:1
 				_hotpath_case1 = 1
-//line main.go:44:1
+//line main.go:46:1
 			case _, _hotpath_ok6 = <-_hotpath_c5:
-//line main.go:44:1
+//line main.go:46:1
 				_hotpath_case1 = 2
-//line main.go:44:1
+//line main.go:46:1
 			default:
 			}
-//line main.go:44:1
+//line main.go:46:1
 			if _hotpath_case1 == 0 {
-//line main.go:44:1
+//line main.go:46:1
 				_hotpath_start2 = hotpathimpl.Nanotime()
-//line main.go:44:1
+//line main.go:46:1
 				select {
-//line main.go:44:1
+//line main.go:46:1
 				case _hotpath_c3 <- _hotpath_x4:
-//line main.go:44:1
+//line main.go:46:1
 					_hotpath_case1 = 1
-//line main.go:44:1
+//line main.go:46:1
 				case _, _hotpath_ok6 = <-_hotpath_c5:
-//line main.go:44:1
+//line main.go:46:1
 					_hotpath_case1 = 2
 				}
 			}
-//line main.go:44:1
+//line main.go:46:1
 			switch _hotpath_case1 {
 			case 1:
-//line main.go:45:1
+//line main.go:47:1
 				hotpathimpl.SelectSentAt(&_hotpath_op_main_1, _hotpath_c3, _hotpath_start2)
 			default:
-//line main.go:46:1
+//line main.go:48:1
 				hotpathimpl.SelectRecvAt(&_hotpath_op_main_2, _hotpath_c5, _hotpath_ok6, _hotpath_start2)
 				return
 			}
@@ -119,12 +121,20 @@ func produce(out chan<- [32]byte, stop <-chan struct{}) {
 	}
 }
 
-// consume receives sums and pauses after every hundredth, as a program
+// consumedMu guards consumed, the sums received so far, which the
+// consumer updates per sum and main reads once the consumer has ended.
+//
+//hotpath:mutex label=consumed
+//line main.go:58:1
+var consumedMu sync.Mutex
+
+var consumed int
+
+// consume receives sums, counts them, and pauses after every hundredth, as a program
 // writing its results somewhere slow would.
 //
 //hotpath:measure
-//line main.go:56:1
-func consume(in <-chan [32]byte) (n int) {
+func consume(in <-chan [32]byte) {
 //line <generated>:1
 	var _hotpath_span_0 hotpathimpl.Span
 	defer _hotpath_span_0.Close()
@@ -133,31 +143,34 @@ func consume(in <-chan [32]byte) (n int) {
 			defer _hotpath_s.End()
 		}
 	}
-//line main.go:57:1
+//line main.go:67:1
+	n := 0
 	for _hotpath_rc7 := in; ; {
-//line main.go:57:1
+//line main.go:68:1
 		_, _hotpath_ok8 := hotpathimpl.Recv2At(&_hotpath_op_main_3, _hotpath_rc7)
-//line main.go:57:1
+//line main.go:68:1
 		if !_hotpath_ok8 {
-//line main.go:57:1
+//line main.go:68:1
 			break
 		}
-//line main.go:58:1
+//line main.go:69:1
 		n++
+		hotpathimpl.MutexLock(&_hotpath_mu_main_0, &consumedMu)
+		consumed = n
+		hotpathimpl.MutexUnlock(&_hotpath_mu_main_0, &consumedMu)
 		if n%100 == 0 {
 			//hotpath:block flush
 //line <generated>:1
 			_hotpath_span_0 = _hotpath_blk_flush.Begin()
-//line main.go:61:1
+//line main.go:75:1
 			time.Sleep(time.Millisecond)
 //line <generated>:1
 			_hotpath_span_0.Close()
 		}
 	}
-//line main.go:64:1
-	return n
 }
 
+//line main.go:80:1
 func main() {
 	runFor := flag.Duration("for", 0, "stop after this `duration` (default: run until interrupted)")
 	flag.Parse()
@@ -166,9 +179,14 @@ func main() {
 	stop := make(chan struct{})
 	//hotpath:channel label=sums
 	sums := hotpathimpl.Track(&_hotpath_ch_main_0, make(chan [32]byte, 64))
-	go produce(sums, stop)
-	done := make(chan int)
-	go func() { hotpathimpl.SendTo(done).SendAt(&_hotpath_op_main_4, consume(sums)) }()
+	//hotpath:go label=producer
+	go hotpathimpl.GoFunc2R0(&_hotpath_go_main_0, produce).Run(sums, stop)
+	done := make(chan struct{})
+	//hotpath:go label=consumer
+	go hotpathimpl.GoFunc0R0(&_hotpath_go_main_1, func() {
+		defer hotpathimpl.Close(done)
+		consume(sums)
+	}).Run()
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
@@ -177,60 +195,63 @@ func main() {
 		timeout = time.After(*runFor)
 	}
 	{
-//line main.go:85:1
+//line main.go:103:1
 		_hotpath_c11 := sig
-//line main.go:85:1
+//line main.go:103:1
 		_hotpath_c12 := timeout
-//line main.go:85:1
+//line main.go:103:1
 		var _hotpath_ok13 bool
-//line main.go:85:1
+//line main.go:103:1
 		var _hotpath_ok14 bool
-//line main.go:85:1
+//line main.go:103:1
 		var _hotpath_case9 int
-//line main.go:85:1
+//line main.go:103:1
 		var _hotpath_start10 int64
-//line main.go:85:1
+//line main.go:103:1
 		select {
-//line main.go:85:1
+//line main.go:103:1
 		case _, _hotpath_ok13 = <-_hotpath_c11:
-//line main.go:85:1
+//line main.go:103:1
 			_hotpath_case9 = 1
-//line main.go:85:1
+//line main.go:103:1
 		case _, _hotpath_ok14 = <-_hotpath_c12:
-//line main.go:85:1
+//line main.go:103:1
 			_hotpath_case9 = 2
-//line main.go:85:1
+//line main.go:103:1
 		default:
 		}
-//line main.go:85:1
+//line main.go:103:1
 		if _hotpath_case9 == 0 {
-//line main.go:85:1
+//line main.go:103:1
 			_hotpath_start10 = hotpathimpl.Nanotime()
-//line main.go:85:1
+//line main.go:103:1
 			select {
-//line main.go:85:1
+//line main.go:103:1
 			case _, _hotpath_ok13 = <-_hotpath_c11:
-//line main.go:85:1
+//line main.go:103:1
 				_hotpath_case9 = 1
-//line main.go:85:1
+//line main.go:103:1
 			case _, _hotpath_ok14 = <-_hotpath_c12:
-//line main.go:85:1
+//line main.go:103:1
 				_hotpath_case9 = 2
 			}
 		}
-//line main.go:85:1
+//line main.go:103:1
 		switch _hotpath_case9 {
 		case 1:
-//line main.go:86:1
-			hotpathimpl.SelectRecvAt(&_hotpath_op_main_5, _hotpath_c11, _hotpath_ok13, _hotpath_start10)
+//line main.go:104:1
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_4, _hotpath_c11, _hotpath_ok13, _hotpath_start10)
 		default:
-//line main.go:87:1
-			hotpathimpl.SelectRecvAt(&_hotpath_op_main_6, _hotpath_c12, _hotpath_ok14, _hotpath_start10)
+//line main.go:105:1
+			hotpathimpl.SelectRecvAt(&_hotpath_op_main_5, _hotpath_c12, _hotpath_ok14, _hotpath_start10)
 		}
 	}
-//line main.go:89:1
+//line main.go:107:1
 	hotpathimpl.Close(stop)
-	n := hotpathimpl.RecvAt(&_hotpath_op_main_7, done)
+	hotpathimpl.RecvAt(&_hotpath_op_main_6, done)
+	hotpathimpl.MutexLock(&_hotpath_mu_main_0, &consumedMu)
+	n := consumed
+	hotpathimpl.MutexUnlock(&_hotpath_mu_main_0, &consumedMu)
 	if err := g.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -240,20 +261,22 @@ func main() {
 
 //line <generated>:1
 var (
-	_hotpath_fn_checksum = hotpathimpl.Func{Name: "main.checksum", Symbol: "main.checksum", File: "main.go", Line: 31}
-	_hotpath_fn_produce  = hotpathimpl.Func{Name: "main.produce", Symbol: "main.produce", File: "main.go", Line: 38}
-	_hotpath_fn_consume  = hotpathimpl.Func{Name: "main.consume", Symbol: "main.consume", File: "main.go", Line: 56}
-	_hotpath_blk_flush   = hotpathimpl.Func{Name: "flush", Kind: hotpathimpl.KindBlock, Parent: "main.consume", Symbol: "main.consume", File: "main.go", Line: 61, EndLine: 61}
-	_hotpath_ch_main_0   = hotpathimpl.ChanSite{Label: "sums", Type: "chan [32]byte", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:74"}
+	_hotpath_fn_checksum = hotpathimpl.Func{Name: "main.checksum", Symbol: "main.checksum", File: "main.go", Line: 33}
+	_hotpath_fn_produce  = hotpathimpl.Func{Name: "main.produce", Symbol: "main.produce", File: "main.go", Line: 40}
+	_hotpath_fn_consume  = hotpathimpl.Func{Name: "main.consume", Symbol: "main.consume", File: "main.go", Line: 66}
+	_hotpath_blk_flush   = hotpathimpl.Func{Name: "flush", Kind: hotpathimpl.KindBlock, Parent: "main.consume", Symbol: "main.consume", File: "main.go", Line: 75, EndLine: 75}
+	_hotpath_ch_main_0   = hotpathimpl.ChanSite{Label: "sums", Type: "chan [32]byte", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:87"}
 	_hotpath_op_main_1   = hotpathimpl.ChanOp{}
 	_hotpath_op_main_2   = hotpathimpl.ChanOp{}
 	_hotpath_op_main_3   = hotpathimpl.ChanOp{}
 	_hotpath_op_main_4   = hotpathimpl.ChanOp{}
 	_hotpath_op_main_5   = hotpathimpl.ChanOp{}
 	_hotpath_op_main_6   = hotpathimpl.ChanOp{}
-	_hotpath_op_main_7   = hotpathimpl.ChanOp{}
+	_hotpath_go_main_0   = hotpathimpl.GoSite{Label: "producer", Func: "main.main", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:89"}
+	_hotpath_go_main_1   = hotpathimpl.GoSite{Label: "consumer", Func: "main.main", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:92"}
+	_hotpath_mu_main_0   = hotpathimpl.MutexSite{Label: "consumed", Type: "sync.Mutex", Site: "github.com/hotpath-go/hotpath/examples/live/main.go:58"}
 
-	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/live", "main.go", "4afed7dbcc2723fd574baf2df4bbf471")
+	_ = hotpathimpl.RegisterSource("github.com/hotpath-go/hotpath/examples/live", "main.go", "1fa2b7956c41bb4320923a9df4aa3d80")
 )
 
-// hotpathgen checksum: 6f1c467e5e29b12ea0ca513ff6f32e66
+// hotpathgen checksum: f7a0fd9a1b1e88af1ccaecc8121a9cfa
