@@ -40,7 +40,7 @@ token.
 
 Keys: q quits; / filters rows (text, or /regexp/, as HOTPATH_FOCUS; enter
 applies, esc clears); s cycles the sort column; tab switches between
-functions, channels and allocations.
+functions, channels, allocations, goroutines and mutexes.
 
 Exit status: 0 after q, 2 when the program cannot be reached.`,
 		Args: cobra.MaximumNArgs(1),
@@ -196,15 +196,17 @@ func runTop(ctx context.Context, raw string, in io.Reader, out io.Writer) error 
 	return nil
 }
 
-// The three tables top can show.
+// The tables top can show.
 const (
 	tabFuncs = iota
 	tabChans
 	tabAllocs
+	tabGoros
+	tabMutexes
 	numTabs
 )
 
-var tabNames = [numTabs]string{"functions", "channels", "allocations"}
+var tabNames = [numTabs]string{"functions", "channels", "allocations", "goroutines", "mutexes"}
 
 // topColumn is one column of a table: its title, width, cell and sort key
 // (a number, or a string for the name column; numbers sort largest first).
@@ -242,8 +244,55 @@ var allocCols = []topColumn[live.Alloc]{
 	{"Calls", 12, func(a *live.Alloc) string { return strconv.FormatUint(a.Calls, 10) }, func(a *live.Alloc) float64 { return float64(a.Calls) }},
 }
 
-// defaultSort is each table's initial sort column: total, sent, bytes.
-var defaultSort = [numTabs]int{6, 1, 1}
+var goCols = []topColumn[live.Go]{
+	{"Goroutine", 0, func(g *live.Go) string { return g.Label }, nil},
+	{"Started", 12, func(g *live.Go) string { return strconv.FormatUint(g.Started, 10) }, func(g *live.Go) float64 { return float64(g.Started) }},
+	{"Alive", 8, func(g *live.Go) string { return strconv.FormatInt(g.Alive, 10) }, func(g *live.Go) float64 { return float64(g.Alive) }},
+	{"Peak", 8, func(g *live.Go) string { return strconv.FormatInt(g.PeakAlive, 10) }, func(g *live.Go) float64 { return float64(g.PeakAlive) }},
+	{"Panicked", 9, func(g *live.Go) string { return strconv.FormatUint(g.Panicked, 10) }, func(g *live.Go) float64 { return float64(g.Panicked) }},
+	{"Started/s", 10, func(g *live.Go) string { return rateString(g.Interval.StartedPerSec) }, func(g *live.Go) float64 { return g.Interval.StartedPerSec }},
+	{"Life P99", 10, func(g *live.Go) string { return durIf(g.Interval.Ended, g.Interval.LifetimeP99NS) }, func(g *live.Go) float64 { return float64(g.Interval.LifetimeP99NS) }},
+	{"Avg life", 10, func(g *live.Go) string { return textfmt.Duration(g.LifetimeAvgNS) }, func(g *live.Go) float64 { return float64(g.LifetimeAvgNS) }},
+}
+
+// mutexBoth adds a mutex site's write and read numbers.
+func mutexBoth(m *live.Mutex, f func(*live.MutexMode) uint64) uint64 {
+	n := f(&m.Lock)
+	if m.RLock != nil {
+		n += f(m.RLock)
+	}
+	return n
+}
+
+func mutexAcquired(m *live.Mutex) uint64 {
+	return mutexBoth(m, func(s *live.MutexMode) uint64 { return s.Acquisitions })
+}
+
+func mutexContended(m *live.Mutex) uint64 {
+	return mutexBoth(m, func(s *live.MutexMode) uint64 { return s.Contended })
+}
+
+func mutexWait(m *live.Mutex) int64 {
+	ns := m.Lock.WaitNS
+	if m.RLock != nil {
+		ns += m.RLock.WaitNS
+	}
+	return ns
+}
+
+var mutexCols = []topColumn[live.Mutex]{
+	{"Mutex", 0, func(m *live.Mutex) string { return m.Label }, nil},
+	{"Locks", 12, func(m *live.Mutex) string { return strconv.FormatUint(mutexAcquired(m), 10) }, func(m *live.Mutex) float64 { return float64(mutexAcquired(m)) }},
+	{"Contended", 10, func(m *live.Mutex) string { return strconv.FormatUint(mutexContended(m), 10) }, func(m *live.Mutex) float64 { return float64(mutexContended(m)) }},
+	{"Locks/s", 10, func(m *live.Mutex) string { return rateString(m.Interval.AcquisitionsPerS) }, func(m *live.Mutex) float64 { return m.Interval.AcquisitionsPerS }},
+	{"Wait P99", 10, func(m *live.Mutex) string { return durIf(m.Interval.Contended, m.Interval.WaitP99NS) }, func(m *live.Mutex) float64 { return float64(m.Interval.WaitP99NS) }},
+	{"Hold P99", 10, func(m *live.Mutex) string { return durIf(m.Interval.Acquisitions, m.Interval.HoldP99NS) }, func(m *live.Mutex) float64 { return float64(m.Interval.HoldP99NS) }},
+	{"Wait", 10, func(m *live.Mutex) string { return textfmt.Duration(mutexWait(m)) }, func(m *live.Mutex) float64 { return float64(mutexWait(m)) }},
+}
+
+// defaultSort is each table's initial sort column: total, sent, bytes,
+// started, locks.
+var defaultSort = [numTabs]int{6, 1, 1, 1, 1}
 
 func rateString(r float64) string {
 	if r >= 100 {
@@ -350,6 +399,10 @@ func (m *topModel) numCols() int {
 		return len(chanCols)
 	case tabAllocs:
 		return len(allocCols)
+	case tabGoros:
+		return len(goCols)
+	case tabMutexes:
+		return len(mutexCols)
 	}
 	return len(funcCols)
 }
@@ -415,6 +468,10 @@ func (m *topModel) View() string {
 			} else {
 				b.WriteString(renderTable(allocCols, m.ev.Allocations, m.sortCol[m.tab], m.match, func(a *live.Alloc) string { return a.Display }, m.width, rows))
 			}
+		case tabGoros:
+			b.WriteString(renderTable(goCols, m.ev.Goroutines, m.sortCol[m.tab], m.match, func(g *live.Go) string { return g.Label }, m.width, rows))
+		case tabMutexes:
+			b.WriteString(renderTable(mutexCols, m.ev.Mutexes, m.sortCol[m.tab], m.match, func(x *live.Mutex) string { return x.Label }, m.width, rows))
 		}
 	}
 	b.WriteString("\n")

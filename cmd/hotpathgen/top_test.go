@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +67,10 @@ func TestTopToken(t *testing.T) {
 var (
 	topAlpha = hotpathimpl.Func{Name: "toptest.alpha", File: "top_test.go", Line: 1}
 	topBeta  = hotpathimpl.Func{Name: "toptest.beta", File: "top_test.go", Line: 2}
+	// A go statement and a mutex, as generated code declares them.
+	topWorker = hotpathimpl.GoSite{Label: "toptest_worker", Func: "example.com/toptest.run", Site: "example.com/toptest/top_test.go:3"}
+	topIdler  = hotpathimpl.GoSite{Label: "toptest_idler", Func: "example.com/toptest.run", Site: "example.com/toptest/top_test.go:4"}
+	topMu     = hotpathimpl.MutexSite{Label: "toptest_mu", Type: "sync.Mutex", Site: "example.com/toptest/top_test.go:5"}
 )
 
 // tmux drives a terminal: a private server, one pane.
@@ -139,6 +144,28 @@ func TestTopInTerminal(t *testing.T) {
 		}
 	}()
 	defer func() { close(stop); wg.Wait() }()
+	// Goroutines: 3 workers that ended, then 2 idlers that run until the
+	// test ends; a mutex locked 7 times.
+	var ended sync.WaitGroup
+	for range 3 {
+		ended.Add(1)
+		go hotpathimpl.GoFunc0R0(&topWorker, ended.Done).Run()
+	}
+	ended.Wait()
+	var idlers sync.WaitGroup
+	for range 2 {
+		idlers.Add(1)
+		go hotpathimpl.GoFunc0R0(&topIdler, func() {
+			idlers.Done()
+			<-stop
+		}).Run()
+	}
+	idlers.Wait()
+	var mu sync.Mutex
+	for range 7 {
+		hotpathimpl.MutexLock(&topMu, &mu)
+		hotpathimpl.MutexUnlock(&topMu, &mu)
+	}
 	mux := http.NewServeMux()
 	live.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -187,6 +214,33 @@ func TestTopInTerminal(t *testing.T) {
 	})
 	x.run("send-keys", "-t", "top", "Tab")
 	x.waitFor("the allocations table", func(s string) bool { return strings.Contains(s, "allocation mode is off") })
+
+	// The goroutines table: rows by started (3 workers, then 2 idlers);
+	// s sorts by alive, which puts the idlers first.
+	x.run("send-keys", "-t", "top", "Tab")
+	goRow := regexp.MustCompile(`toptest_worker +3 +0 +[0-9]+ +0 `)
+	x.waitFor("the goroutines table, worker (3 started, 0 alive) first", func(s string) bool {
+		return strings.Contains(s, "Goroutine") && strings.Contains(s, "Started/s") && goRow.MatchString(s) &&
+			order(s, "toptest_worker", "toptest_idler") && regexp.MustCompile(`toptest_idler +2 +2 `).MatchString(s)
+	})
+	x.run("send-keys", "-t", "top", "s") // sort by alive
+	x.waitFor("idler first after s (alive)", func(s string) bool { return order(s, "toptest_idler", "toptest_worker") })
+	x.run("send-keys", "-t", "top", "/")
+	x.run("send-keys", "-t", "top", "-l", "worker")
+	x.run("send-keys", "-t", "top", "Enter")
+	x.waitFor("only the worker after /worker", func(s string) bool {
+		return strings.Contains(s, "toptest_worker") && !strings.Contains(s, "toptest_idler")
+	})
+	x.run("send-keys", "-t", "top", "Escape")
+
+	// The mutexes table.
+	x.run("send-keys", "-t", "top", "Tab")
+	muRow := regexp.MustCompile(`toptest_mu +7 +0 `)
+	x.waitFor("the mutexes table with toptest_mu locked 7 times", func(s string) bool {
+		return strings.Contains(s, "Mutex") && strings.Contains(s, "Hold P99") && muRow.MatchString(s) && !strings.Contains(s, "toptest_worker")
+	})
+	x.run("send-keys", "-t", "top", "Tab")
+	x.waitFor("the functions table again", func(s string) bool { return strings.Contains(s, "toptest.alpha") })
 
 	x.run("send-keys", "-t", "top", "q")
 	x.waitFor("top exiting with status 0", func(s string) bool { return strings.Contains(s, "TOP-EXITED 0") })
