@@ -252,7 +252,7 @@ var goCols = []topColumn[live.Go]{
 	{"Panicked", 9, func(g *live.Go) string { return strconv.FormatUint(g.Panicked, 10) }, func(g *live.Go) float64 { return float64(g.Panicked) }},
 	{"Started/s", 10, func(g *live.Go) string { return rateString(g.Interval.StartedPerSec) }, func(g *live.Go) float64 { return g.Interval.StartedPerSec }},
 	{"Life P99", 10, func(g *live.Go) string { return durIf(g.Interval.Ended, g.Interval.LifetimeP99NS) }, func(g *live.Go) float64 { return float64(g.Interval.LifetimeP99NS) }},
-	{"Avg life", 10, func(g *live.Go) string { return textfmt.Duration(g.LifetimeAvgNS) }, func(g *live.Go) float64 { return float64(g.LifetimeAvgNS) }},
+	{"Avg life", 10, func(g *live.Go) string { return durIf(g.Finished+g.Panicked, g.LifetimeAvgNS) }, func(g *live.Go) float64 { return float64(g.LifetimeAvgNS) }},
 }
 
 // mutexBoth adds a mutex site's write and read numbers.
