@@ -8,8 +8,8 @@ import (
 	"github.com/hotpath-go/hotpath/runtime/internal/core"
 )
 
-// Snapshot holds the cumulative numbers of every measured function, block
-// and channel site at one instant. Two snapshots give the numbers of the
+// Snapshot holds the cumulative numbers of every measured function, block,
+// channel, goroutine and mutex site at one instant. Two snapshots give the numbers of the
 // interval between them: the live view and the exporters read the runtime
 // this way, and never slow the recording path beyond the brief read of
 // each shard.
@@ -27,8 +27,8 @@ type Snapshot struct {
 // snapshot stands for it.
 var processStart = time.Now()
 
-// TakeSnapshot reads every function, block and channel site that has been
-// used since the process started.
+// TakeSnapshot reads every function, block, channel, goroutine and mutex
+// site that has been used since the process started.
 func TakeSnapshot() *Snapshot {
 	b := takeBaseline()
 	return &Snapshot{at: time.Now(), funcs: b.funcs, chans: b.chans, goros: b.goros, mutex: b.mutex}
@@ -267,3 +267,25 @@ func sortSiteRows[R any](rows []R, key func(*R) (label, site string)) {
 func chanKey(r *ChanRow) (string, string)   { return r.Label, r.Site }
 func goKey(r *GoRow) (string, string)       { return r.Label, r.Site }
 func mutexKey(r *MutexRow) (string, string) { return r.Label, r.Site }
+
+// allRows are the options of the rows the exporters read: every site, no
+// percentiles.
+var allRows = resolved{focus: func(string) bool { return true }}
+
+// Goroutines returns the row of every //hotpath:go statement that started
+// or ended a goroutine between base and s (nil base: the process start),
+// sorted by label, then site, as in a [Report] without percentiles
+// (LifetimePercentiles is empty). Alive is the number alive when s was
+// taken and PeakAlive the peak since the site's first goroutine, whatever
+// base is.
+func (s *Snapshot) Goroutines(base *Snapshot) []GoRow {
+	return s.goroutineRows(base, allRows)
+}
+
+// Mutexes returns the row of every //hotpath:mutex site locked or unlocked
+// between base and s (nil base: the process start), sorted by label, then
+// site, as in a [Report] without percentiles (the Percentiles of Wait and
+// Hold are empty).
+func (s *Snapshot) Mutexes(base *Snapshot) []MutexRow {
+	return mutexRows(allRows, s.mutex, base.mutexes())
+}

@@ -23,6 +23,18 @@
 //	hotpath.channel.blocked            sum, {operation}, channel and op (send, recv)
 //	hotpath.channel.blocked.duration   sum, s, channel and op
 //	hotpath.channel.max_depth          gauge, {message}, channel
+//	hotpath.goroutine.started          sum, {goroutine}, attribute goroutine
+//	hotpath.goroutine.finished         sum, {goroutine}, goroutine; ended without a panic
+//	hotpath.goroutine.panicked         sum, {goroutine}, goroutine; ended by a panic
+//	hotpath.goroutine.alive            gauge, {goroutine}, goroutine
+//	hotpath.goroutine.peak_alive       gauge, {goroutine}, goroutine
+//	hotpath.mutex.acquisitions         sum, {acquisition}, attribute mutex, mode (lock, rlock)
+//	hotpath.mutex.contended            sum, {acquisition}, mutex and mode
+//	hotpath.mutex.wait.duration        sum, s, mutex and mode
+//	hotpath.mutex.hold.duration        sum, s, mutex and mode
+//
+// Every metric of a channel, goroutine or mutex site also carries the
+// attribute site, the site's position.
 package otel
 
 import (
@@ -128,15 +140,24 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 			metricdata.Metrics{Name: "hotpath.function.alloc.objects", Unit: "{object}", Data: objects,
 				Description: "Heap objects allocated while the function or block was on the stack, since the allocation-mode guard started."})
 	}
-	chans := s.Chans(nil)
+	sm.Metrics = append(sm.Metrics, channelMetrics(s.Chans(nil), start, now)...)
+	sm.Metrics = append(sm.Metrics, goroutineMetrics(s.Goroutines(nil), start, now)...)
+	sm.Metrics = append(sm.Metrics, mutexMetrics(s.Mutexes(nil), start, now)...)
+	return sm
+}
+
+// sum returns an empty cumulative, monotonic sum.
+func sum[N int64 | float64]() metricdata.Sum[N] {
+	return metricdata.Sum[N]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+}
+
+// channelMetrics returns the channel metrics; none without channels.
+func channelMetrics(chans []hotpath.ChanStats, start, now time.Time) []metricdata.Metrics {
 	if len(chans) == 0 {
-		return sm
+		return nil
 	}
-	sum := func() metricdata.Sum[int64] {
-		return metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
-	}
-	sent, recv, blocked := sum(), sum(), sum()
-	blockedSec := metricdata.Sum[float64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+	sent, recv, blocked := sum[int64](), sum[int64](), sum[int64]()
+	blockedSec := sum[float64]()
 	depth := metricdata.Gauge[int64]{}
 	for i := range chans {
 		c := &chans[i]
@@ -153,19 +174,86 @@ func (p *Producer) produce(s *hotpath.Snapshot) metricdata.ScopeMetrics {
 			blockedSec.DataPoints = append(blockedSec.DataPoints, metricdata.DataPoint[float64]{Attributes: a, StartTime: start, Time: now, Value: float64(op.b.TotalNS) / 1e9})
 		}
 	}
-	sm.Metrics = append(sm.Metrics,
-		metricdata.Metrics{Name: "hotpath.channel.sent", Unit: "{message}", Data: sent,
+	return []metricdata.Metrics{
+		{Name: "hotpath.channel.sent", Unit: "{message}", Data: sent,
 			Description: "Messages sent on the channels made at a //hotpath:channel site."},
-		metricdata.Metrics{Name: "hotpath.channel.received", Unit: "{message}", Data: recv,
+		{Name: "hotpath.channel.received", Unit: "{message}", Data: recv,
 			Description: "Messages received from the channels made at a //hotpath:channel site."},
-		metricdata.Metrics{Name: "hotpath.channel.blocked", Unit: "{operation}", Data: blocked,
+		{Name: "hotpath.channel.blocked", Unit: "{operation}", Data: blocked,
 			Description: "Channel operations that waited for another goroutine."},
-		metricdata.Metrics{Name: "hotpath.channel.blocked.duration", Unit: "s", Data: blockedSec,
+		{Name: "hotpath.channel.blocked.duration", Unit: "s", Data: blockedSec,
 			Description: "Time channel operations waited for another goroutine."},
-		metricdata.Metrics{Name: "hotpath.channel.max_depth", Unit: "{message}", Data: depth,
+		{Name: "hotpath.channel.max_depth", Unit: "{message}", Data: depth,
 			Description: "Largest number of messages queued in a site's channels since the process started."},
-	)
-	return sm
+	}
+}
+
+// goroutineMetrics returns the goroutine metrics; none without goroutine
+// sites.
+func goroutineMetrics(goros []hotpath.GoRow, start, now time.Time) []metricdata.Metrics {
+	if len(goros) == 0 {
+		return nil
+	}
+	started, finished, panicked := sum[int64](), sum[int64](), sum[int64]()
+	alive, peak := metricdata.Gauge[int64]{}, metricdata.Gauge[int64]{}
+	for i := range goros {
+		g := &goros[i]
+		attrs := attribute.NewSet(attribute.String("goroutine", g.Label), attribute.String("site", g.Site))
+		point := func(v int64) metricdata.DataPoint[int64] {
+			return metricdata.DataPoint[int64]{Attributes: attrs, StartTime: start, Time: now, Value: v}
+		}
+		started.DataPoints = append(started.DataPoints, point(int64(g.Started)))
+		finished.DataPoints = append(finished.DataPoints, point(int64(g.Finished)))
+		panicked.DataPoints = append(panicked.DataPoints, point(int64(g.Panicked)))
+		alive.DataPoints = append(alive.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, Time: now, Value: g.Alive})
+		peak.DataPoints = append(peak.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, Time: now, Value: g.PeakAlive})
+	}
+	return []metricdata.Metrics{
+		{Name: "hotpath.goroutine.started", Unit: "{goroutine}", Data: started,
+			Description: "Goroutines started by a //hotpath:go statement."},
+		{Name: "hotpath.goroutine.finished", Unit: "{goroutine}", Data: finished,
+			Description: "Goroutines of a //hotpath:go statement that ended without a panic (returned or called runtime.Goexit)."},
+		{Name: "hotpath.goroutine.panicked", Unit: "{goroutine}", Data: panicked,
+			Description: "Goroutines of a //hotpath:go statement that ended by a panic."},
+		{Name: "hotpath.goroutine.alive", Unit: "{goroutine}", Data: alive,
+			Description: "Goroutines of a //hotpath:go statement that have begun and not ended."},
+		{Name: "hotpath.goroutine.peak_alive", Unit: "{goroutine}", Data: peak,
+			Description: "Largest number of a //hotpath:go statement's goroutines alive at once since the process started."},
+	}
+}
+
+// mutexMetrics returns the mutex metrics; none without mutex sites. A
+// sync.Mutex has points of mode lock, a sync.RWMutex of lock and rlock.
+func mutexMetrics(mutexes []hotpath.MutexRow, start, now time.Time) []metricdata.Metrics {
+	if len(mutexes) == 0 {
+		return nil
+	}
+	acq, contended := sum[int64](), sum[int64]()
+	wait, hold := sum[float64](), sum[float64]()
+	add := func(m *hotpath.MutexRow, mode string, st *hotpath.MutexStats) {
+		attrs := attribute.NewSet(attribute.String("mutex", m.Label), attribute.String("site", m.Site), attribute.String("mode", mode))
+		acq.DataPoints = append(acq.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, StartTime: start, Time: now, Value: int64(st.Acquisitions)})
+		contended.DataPoints = append(contended.DataPoints, metricdata.DataPoint[int64]{Attributes: attrs, StartTime: start, Time: now, Value: int64(st.Contended)})
+		wait.DataPoints = append(wait.DataPoints, metricdata.DataPoint[float64]{Attributes: attrs, StartTime: start, Time: now, Value: float64(st.Wait.TotalNS) / 1e9})
+		hold.DataPoints = append(hold.DataPoints, metricdata.DataPoint[float64]{Attributes: attrs, StartTime: start, Time: now, Value: float64(st.Hold.TotalNS) / 1e9})
+	}
+	for i := range mutexes {
+		m := &mutexes[i]
+		add(m, "lock", &m.Lock)
+		if m.RLock != nil {
+			add(m, "rlock", m.RLock)
+		}
+	}
+	return []metricdata.Metrics{
+		{Name: "hotpath.mutex.acquisitions", Unit: "{acquisition}", Data: acq,
+			Description: "Locks taken on the mutexes of a //hotpath:mutex site (mode lock: Lock and successful TryLock; rlock: RLock and successful TryRLock)."},
+		{Name: "hotpath.mutex.contended", Unit: "{acquisition}", Data: contended,
+			Description: "Acquisitions of a //hotpath:mutex site's mutexes that waited for the lock."},
+		{Name: "hotpath.mutex.wait.duration", Unit: "s", Data: wait,
+			Description: "Time the contended acquisitions of a //hotpath:mutex site's mutexes waited for the lock."},
+		{Name: "hotpath.mutex.hold.duration", Unit: "s", Data: hold,
+			Description: "Time a //hotpath:mutex site's mutexes were held, over the holds released (rlock: read-held periods, from the first reader in to the last out)."},
+	}
 }
 
 // histogram converts the HDR buckets into an exponential histogram: each

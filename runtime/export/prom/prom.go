@@ -25,6 +25,15 @@
 //	hotpath_channel_blocked_total{channel,op}             counter: operations that waited
 //	hotpath_channel_blocked_seconds_total{channel,op}     counter: time they waited
 //	hotpath_channel_max_depth{channel}                    gauge
+//	hotpath_goroutines_started_total{goroutine}           counter
+//	hotpath_goroutines_finished_total{goroutine}          counter: ended without a panic
+//	hotpath_goroutines_panicked_total{goroutine}          counter: ended by a panic
+//	hotpath_goroutines_alive{goroutine}                   gauge
+//	hotpath_goroutines_peak_alive{goroutine}              gauge
+//	hotpath_mutex_acquisitions_total{mutex,mode}          counter, mode lock or rlock
+//	hotpath_mutex_contended_total{mutex,mode}             counter: acquisitions that waited
+//	hotpath_mutex_wait_seconds_total{mutex,mode}          counter: time they waited
+//	hotpath_mutex_hold_seconds_total{mutex,mode}          counter: time the lock was held
 //
 // Every number counts from the process start, as Prometheus counters do;
 // the allocation counters count from the start of the allocation-mode guard
@@ -83,6 +92,9 @@ type Collector struct {
 
 	calls, duration, allocBytes, allocObjects   *prometheus.Desc
 	sent, received, blocked, blockedSec, maxDep *prometheus.Desc
+	goStarted, goFinished, goPanicked           *prometheus.Desc
+	goAlive, goPeak                             *prometheus.Desc
+	muAcq, muContended, muWait, muHold          *prometheus.Desc
 }
 
 // NewCollector returns a collector with the given options (at most one;
@@ -129,13 +141,34 @@ func NewCollector(opts ...Options) *Collector {
 		"Time channel operations waited for another goroutine.", chOp, nil)
 	c.maxDep = prometheus.NewDesc("hotpath_channel_max_depth",
 		"Largest number of messages queued in a site's channels since the process started.", ch, nil)
+	g, mu := []string{"goroutine"}, []string{"mutex", "mode"}
+	c.goStarted = prometheus.NewDesc("hotpath_goroutines_started_total",
+		"Goroutines started by a //hotpath:go statement.", g, nil)
+	c.goFinished = prometheus.NewDesc("hotpath_goroutines_finished_total",
+		"Goroutines of a //hotpath:go statement that ended without a panic (returned or called runtime.Goexit).", g, nil)
+	c.goPanicked = prometheus.NewDesc("hotpath_goroutines_panicked_total",
+		"Goroutines of a //hotpath:go statement that ended by a panic.", g, nil)
+	c.goAlive = prometheus.NewDesc("hotpath_goroutines_alive",
+		"Goroutines of a //hotpath:go statement that have begun and not ended.", g, nil)
+	c.goPeak = prometheus.NewDesc("hotpath_goroutines_peak_alive",
+		"Largest number of a //hotpath:go statement's goroutines alive at once since the process started.", g, nil)
+	c.muAcq = prometheus.NewDesc("hotpath_mutex_acquisitions_total",
+		"Locks taken on the mutexes of a //hotpath:mutex site (mode lock: Lock and successful TryLock; rlock: RLock and successful TryRLock).", mu, nil)
+	c.muContended = prometheus.NewDesc("hotpath_mutex_contended_total",
+		"Acquisitions of a //hotpath:mutex site's mutexes that waited for the lock.", mu, nil)
+	c.muWait = prometheus.NewDesc("hotpath_mutex_wait_seconds_total",
+		"Time the contended acquisitions of a //hotpath:mutex site's mutexes waited for the lock.", mu, nil)
+	c.muHold = prometheus.NewDesc("hotpath_mutex_hold_seconds_total",
+		"Time a //hotpath:mutex site's mutexes were held, over the holds released (rlock: read-held periods, from the first reader in to the last out).", mu, nil)
 	return c
 }
 
 // Describe sends the descriptors of every family the collector can send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.calls, c.duration, c.allocBytes, c.allocObjects,
-		c.sent, c.received, c.blocked, c.blockedSec, c.maxDep} {
+		c.sent, c.received, c.blocked, c.blockedSec, c.maxDep,
+		c.goStarted, c.goFinished, c.goPanicked, c.goAlive, c.goPeak,
+		c.muAcq, c.muContended, c.muWait, c.muHold} {
 		ch <- d
 	}
 }
@@ -189,6 +222,33 @@ func (c *Collector) collect(s *hotpath.Snapshot, ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.maxDep, prometheus.GaugeValue, float64(cs.MaxDepth), l)
 	}
+	goros := s.Goroutines(nil)
+	gl := siteLabels(goros, func(r *hotpath.GoRow) (string, string) { return r.Label, r.Site })
+	for i := range goros {
+		g, l := &goros[i], gl[i]
+		ch <- prometheus.MustNewConstMetric(c.goStarted, prometheus.CounterValue, float64(g.Started), l)
+		ch <- prometheus.MustNewConstMetric(c.goFinished, prometheus.CounterValue, float64(g.Finished), l)
+		ch <- prometheus.MustNewConstMetric(c.goPanicked, prometheus.CounterValue, float64(g.Panicked), l)
+		ch <- prometheus.MustNewConstMetric(c.goAlive, prometheus.GaugeValue, float64(g.Alive), l)
+		ch <- prometheus.MustNewConstMetric(c.goPeak, prometheus.GaugeValue, float64(g.PeakAlive), l)
+	}
+	mutexes := s.Mutexes(nil)
+	ml := siteLabels(mutexes, func(r *hotpath.MutexRow) (string, string) { return r.Label, r.Site })
+	for i := range mutexes {
+		m, l := &mutexes[i], ml[i]
+		c.mutexMode(ch, l, "lock", &m.Lock)
+		if m.RLock != nil {
+			c.mutexMode(ch, l, "rlock", m.RLock)
+		}
+	}
+}
+
+// mutexMode sends the numbers of one mode of a mutex site.
+func (c *Collector) mutexMode(ch chan<- prometheus.Metric, label, mode string, m *hotpath.MutexStats) {
+	ch <- prometheus.MustNewConstMetric(c.muAcq, prometheus.CounterValue, float64(m.Acquisitions), label, mode)
+	ch <- prometheus.MustNewConstMetric(c.muContended, prometheus.CounterValue, float64(m.Contended), label, mode)
+	ch <- prometheus.MustNewConstMetric(c.muWait, prometheus.CounterValue, float64(m.Wait.TotalNS)/1e9, label, mode)
+	ch <- prometheus.MustNewConstMetric(c.muHold, prometheus.CounterValue, float64(m.Hold.TotalNS)/1e9, label, mode)
 }
 
 // functionLabels returns the function label of each row: its name, made
@@ -228,6 +288,25 @@ func channelLabels(chans []hotpath.ChanStats) []string {
 		out[i] = chans[i].Label
 		if seen[out[i]] > 1 {
 			out[i] += " at " + chans[i].Site
+		}
+	}
+	return out
+}
+
+// siteLabels returns the label of each goroutine or mutex site, with the
+// site added where two sites share a label, as channelLabels does.
+func siteLabels[R any](rows []R, key func(*R) (label, site string)) []string {
+	seen := make(map[string]int, len(rows))
+	for i := range rows {
+		l, _ := key(&rows[i])
+		seen[l]++
+	}
+	out := make([]string, len(rows))
+	for i := range rows {
+		l, site := key(&rows[i])
+		out[i] = l
+		if seen[l] > 1 {
+			out[i] += " at " + site
 		}
 	}
 	return out
