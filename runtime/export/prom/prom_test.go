@@ -7,7 +7,9 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -382,4 +384,133 @@ var allocSink [][]byte
 func allocWork() {
 	defer allocFunc.Begin().End()
 	allocSink = append(allocSink, make([]byte, 1<<12))
+}
+
+// kinds are a goroutine site and two mutex sites, declared as generated
+// code does.
+type kinds struct {
+	workers    *hotpathimpl.GoSite
+	store, rw  *hotpathimpl.MutexSite
+	holdWorker chan struct{}
+}
+
+func newKinds(prefix string) kinds {
+	p := fmt.Sprintf("%s%d.", prefix, run.Add(1))
+	return kinds{
+		workers:    &hotpathimpl.GoSite{Label: p + "worker", Func: "example.com/p.Run", Site: "example.com/p/p.go:40"},
+		store:      &hotpathimpl.MutexSite{Label: p + "Store.mu", Type: "sync.Mutex", Site: "example.com/p/p.go:50"},
+		rw:         &hotpathimpl.MutexSite{Label: p + "cache", Type: "sync.RWMutex", Site: "example.com/p/p.go:60"},
+		holdWorker: make(chan struct{}),
+	}
+}
+
+// work makes exact activity: four worker goroutines, alive at once, of
+// which one stays alive (until the test's cleanup), one ends by
+// runtime.Goexit and two return; store is locked twice, the second Lock
+// waiting for the first holder; rw is read-held 500 ms, then write-held
+// 250 ms, exactly (a synctest bubble).
+func (k kinds) work(t *testing.T) {
+	t.Cleanup(func() { close(k.holdWorker) })
+	go hotpathimpl.GoFunc0R0(k.workers, func() { <-k.holdWorker }).Run()
+	for k.workers.State() == nil || k.workers.State().Snapshot().Alive() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	// A goroutine waiting for a sync.Mutex is not durably blocked, so
+	// contention is made on the real clock: the waiter waits about 50 ms.
+	var mu sync.Mutex
+	hotpathimpl.MutexLock(k.store, &mu)
+	done := make(chan struct{})
+	go func() {
+		hotpathimpl.MutexLock(k.store, &mu)
+		hotpathimpl.MutexUnlock(k.store, &mu)
+		close(done)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	hotpathimpl.MutexUnlock(k.store, &mu)
+	<-done
+	synctest.Test(t, func(t *testing.T) {
+		for i := range 3 {
+			go hotpathimpl.GoFunc0R0(k.workers, func() {
+				time.Sleep(time.Second)
+				if i == 0 {
+					runtime.Goexit()
+				}
+			}).Run()
+		}
+		var rw sync.RWMutex
+		hotpathimpl.RWMutexRLock(k.rw, &rw)
+		time.Sleep(500 * time.Millisecond)
+		hotpathimpl.RWMutexRUnlock(k.rw, &rw)
+		hotpathimpl.RWMutexLock(k.rw, &rw)
+		time.Sleep(250 * time.Millisecond)
+		hotpathimpl.RWMutexUnlock(k.rw, &rw)
+		time.Sleep(time.Second) // the workers end
+		synctest.Wait()
+	})
+}
+
+func TestCollectorGoroutinesAndMutexes(t *testing.T) {
+	k := newKinds("promkinds")
+	k.work(t)
+	fams := gather(t, NewCollector())
+	value := func(fam, name, label string, more ...string) (float64, bool) {
+		m := metric(fams[fam], name, label, more...)
+		if m == nil {
+			return 0, false
+		}
+		if m.Gauge != nil {
+			return m.GetGauge().GetValue(), true
+		}
+		return m.GetCounter().GetValue(), true
+	}
+	w := k.workers.Label
+	for _, c := range []struct {
+		fam  string
+		want float64
+	}{
+		{"hotpath_goroutines_started_total", 4},
+		{"hotpath_goroutines_finished_total", 3},
+		{"hotpath_goroutines_panicked_total", 0},
+		{"hotpath_goroutines_alive", 1},
+		{"hotpath_goroutines_peak_alive", 4},
+	} {
+		if v, ok := value(c.fam, "goroutine", w); !ok || v != c.want {
+			t.Errorf("%s{goroutine=%q} = %v (found %v), want %v", c.fam, w, v, ok, c.want)
+		}
+	}
+	for _, c := range []struct {
+		fam, mutex, mode string
+		want             float64
+	}{
+		{"hotpath_mutex_acquisitions_total", k.store.Label, "lock", 2},
+		{"hotpath_mutex_contended_total", k.store.Label, "lock", 1},
+		{"hotpath_mutex_acquisitions_total", k.rw.Label, "lock", 1},
+		{"hotpath_mutex_acquisitions_total", k.rw.Label, "rlock", 1},
+		{"hotpath_mutex_contended_total", k.rw.Label, "rlock", 0},
+		{"hotpath_mutex_wait_seconds_total", k.rw.Label, "rlock", 0},
+		{"hotpath_mutex_hold_seconds_total", k.rw.Label, "lock", 0.25},
+		{"hotpath_mutex_hold_seconds_total", k.rw.Label, "rlock", 0.5},
+	} {
+		if v, ok := value(c.fam, "mutex", c.mutex, "mode", c.mode); !ok || v != c.want {
+			t.Errorf("%s{mutex=%q,mode=%q} = %v (found %v), want %v", c.fam, c.mutex, c.mode, v, ok, c.want)
+		}
+	}
+	// The contended Lock waited while the first Lock was held.
+	wait, _ := value("hotpath_mutex_wait_seconds_total", "mutex", k.store.Label, "mode", "lock")
+	hold, _ := value("hotpath_mutex_hold_seconds_total", "mutex", k.store.Label, "mode", "lock")
+	if !(wait > 0 && hold >= wait) {
+		t.Errorf("store: wait %v s, hold %v s; want 0 < wait <= hold", wait, hold)
+	}
+	// A sync.Mutex has no rlock series.
+	if _, ok := value("hotpath_mutex_acquisitions_total", "mutex", k.store.Label, "mode", "rlock"); ok {
+		t.Errorf("rlock series for the sync.Mutex %s", k.store.Label)
+	}
+}
+
+func TestSiteLabelsUnique(t *testing.T) {
+	rows := []hotpath.GoRow{{Label: "a", Site: "p.go:1"}, {Label: "b", Site: "p.go:2"}, {Label: "a", Site: "q.go:3"}}
+	got := siteLabels(rows, func(r *hotpath.GoRow) (string, string) { return r.Label, r.Site })
+	if want := []string{"a at p.go:1", "b", "a at q.go:3"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("siteLabels = %q, want %q", got, want)
+	}
 }
