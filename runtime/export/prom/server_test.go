@@ -183,6 +183,8 @@ func TestPrometheusServer(t *testing.T) {
 		t.Skip("no prometheus binary on PATH (Debian package prometheus; .ci/run installs it): skipping the real-server test")
 	}
 	tg := newTargets("promserver")
+	kd := newKinds("promserver")
+	kd.work(t)
 	g := hotpath.Start(hotpath.Options{Format: hotpath.FormatNone, Focus: strings.TrimSuffix(tg.fast.Name, "fast"),
 		Percentiles: []float64{99}})
 	tg.work(t)
@@ -243,6 +245,12 @@ func TestPrometheusServer(t *testing.T) {
 	blocked := p.await(t, fmt.Sprintf("hotpath_channel_blocked_seconds_total{channel=%q,op=\"recv\"}", tg.queue.Label))
 	if blocked != 2 {
 		t.Errorf("blocked receive seconds %v, want 2", blocked)
+	}
+	if v := p.await(t, fmt.Sprintf("hotpath_goroutines_started_total{goroutine=%q}", kd.workers.Label)); v != 4 {
+		t.Errorf("goroutines started %v, want 4", v)
+	}
+	if v := p.await(t, fmt.Sprintf("hotpath_mutex_hold_seconds_total{mutex=%q,mode=\"rlock\"}", kd.rw.Label)); v != 0.5 {
+		t.Errorf("rlock hold seconds %v, want 0.5", v)
 	}
 
 	t.Run("dashboard", func(t *testing.T) { checkDashboard(t, p) })
