@@ -8,6 +8,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -15,8 +17,10 @@ import (
 
 	"github.com/hotpath-go/hotpath/runtime/hotpathimpl"
 	"github.com/hotpath-go/hotpath/runtime/internal/exportbridge"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	colmetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
@@ -251,5 +255,103 @@ func TestProduceCancelled(t *testing.T) {
 	cancel()
 	if _, err := NewProducer().Produce(ctx); err == nil {
 		t.Error("Produce with a cancelled context returned no error")
+	}
+}
+
+// TestGoroutineAndMutexMetrics reads the goroutine and mutex instruments
+// through a ManualReader: exact values of a run in a synctest bubble.
+func TestGoroutineAndMutexMetrics(t *testing.T) {
+	p := fmt.Sprintf("otelkinds%d.", run.Add(1))
+	workers := &hotpathimpl.GoSite{Label: p + "worker", Func: "example.com/p.Run", Site: "example.com/p/p.go:40"}
+	rwSite := &hotpathimpl.MutexSite{Label: p + "cache", Type: "sync.RWMutex", Site: "example.com/p/p.go:60"}
+	synctest.Test(t, func(t *testing.T) {
+		for i := range 3 {
+			go hotpathimpl.GoFunc0R0(workers, func() {
+				time.Sleep(time.Second)
+				if i == 0 {
+					runtime.Goexit()
+				}
+			}).Run()
+		}
+		var rw sync.RWMutex
+		hotpathimpl.RWMutexRLock(rwSite, &rw)
+		time.Sleep(500 * time.Millisecond)
+		hotpathimpl.RWMutexRUnlock(rwSite, &rw)
+		hotpathimpl.RWMutexLock(rwSite, &rw)
+		time.Sleep(250 * time.Millisecond)
+		hotpathimpl.RWMutexUnlock(rwSite, &rw)
+		time.Sleep(time.Second)
+		synctest.Wait()
+	})
+	reader := metric.NewManualReader(metric.WithProducer(NewProducer()))
+	provider := metric.NewMeterProvider(metric.WithReader(reader))
+	defer provider.Shutdown(context.Background())
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	find := func(name string, attrs ...attribute.KeyValue) (float64, bool) {
+		want := attribute.NewSet(attrs...)
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if m.Name != name {
+					continue
+				}
+				switch d := m.Data.(type) {
+				case metricdata.Sum[int64]:
+					for _, dp := range d.DataPoints {
+						if dp.Attributes.Equals(&want) {
+							return float64(dp.Value), true
+						}
+					}
+				case metricdata.Sum[float64]:
+					for _, dp := range d.DataPoints {
+						if dp.Attributes.Equals(&want) {
+							return dp.Value, true
+						}
+					}
+				case metricdata.Gauge[int64]:
+					for _, dp := range d.DataPoints {
+						if dp.Attributes.Equals(&want) {
+							return float64(dp.Value), true
+						}
+					}
+				}
+			}
+		}
+		return 0, false
+	}
+	g := []attribute.KeyValue{attribute.String("goroutine", workers.Label), attribute.String("site", workers.Site)}
+	for _, c := range []struct {
+		name string
+		want float64
+	}{
+		{"hotpath.goroutine.started", 3},
+		{"hotpath.goroutine.finished", 3},
+		{"hotpath.goroutine.panicked", 0},
+		{"hotpath.goroutine.alive", 0},
+		{"hotpath.goroutine.peak_alive", 3},
+	} {
+		if v, ok := find(c.name, g...); !ok || v != c.want {
+			t.Errorf("%s = %v (found %v), want %v", c.name, v, ok, c.want)
+		}
+	}
+	mode := func(m string) []attribute.KeyValue {
+		return []attribute.KeyValue{attribute.String("mutex", rwSite.Label), attribute.String("site", rwSite.Site), attribute.String("mode", m)}
+	}
+	for _, c := range []struct {
+		name, mode string
+		want       float64
+	}{
+		{"hotpath.mutex.acquisitions", "lock", 1},
+		{"hotpath.mutex.acquisitions", "rlock", 1},
+		{"hotpath.mutex.contended", "lock", 0},
+		{"hotpath.mutex.wait.duration", "rlock", 0},
+		{"hotpath.mutex.hold.duration", "lock", 0.25},
+		{"hotpath.mutex.hold.duration", "rlock", 0.5},
+	} {
+		if v, ok := find(c.name, mode(c.mode)...); !ok || v != c.want {
+			t.Errorf("%s{mode=%s} = %v (found %v), want %v", c.name, c.mode, v, ok, c.want)
+		}
 	}
 }
